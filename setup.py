@@ -1,0 +1,111 @@
+"""Build the engine's compiled twins: each ``src/chatexchange/talk/<name>.py`` that has a
+``src/chatexchange/_speedups/<name>.pxd`` is compiled by Cython (pure-Python mode, the .pxd adds the
+C types) into the extension ``chatexchange._speedups.<name>``.
+
+One source, so the compiled and pure engines cannot drift. Switches:
+
+* ``CHATEXCHANGE_NO_EXTENSIONS=1``: build nothing; the wheel is ``py3-none-any``.
+* ``CHATEXCHANGE_REQUIRE_EXTENSIONS=1``: a failed compile is an error instead of a pure fallback.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from setuptools import setup
+from setuptools.command.build_ext import build_ext
+
+HERE = Path(__file__).parent.resolve()
+SRC = HERE / "src" / "chatexchange"
+GENERATED = HERE / "build" / "cython-src"
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+NO_EXTENSIONS = _flag("CHATEXCHANGE_NO_EXTENSIONS") or sys.implementation.name != "cpython"
+REQUIRE_EXTENSIONS = _flag("CHATEXCHANGE_REQUIRE_EXTENSIONS")
+
+
+def _stage_sources() -> list[tuple[str, str]]:
+    """Copy each engine module with a .pxd into a package tree named ``chatexchange._speedups``
+    so that Cython sees the right qualified name and finds the augmenting .pxd beside it."""
+    pkg = GENERATED / "chatexchange" / "_speedups"
+    if pkg.exists():
+        shutil.rmtree(pkg)
+    pkg.mkdir(parents=True)
+    (GENERATED / "chatexchange" / "__init__.py").write_text("")
+    (pkg / "__init__.py").write_text("")
+    modules = []
+    for pxd in sorted((SRC / "_speedups").glob("*.pxd")):
+        source = SRC / "talk" / f"{pxd.stem}.py"
+        if not source.exists():
+            raise RuntimeError(f"{pxd} has no engine module {source}")
+        shutil.copy2(source, pkg / source.name)
+        shutil.copy2(pxd, pkg / pxd.name)
+        modules.append((f"chatexchange._speedups.{pxd.stem}", str(pkg / source.name)))
+    return modules
+
+
+def _extensions():
+    if NO_EXTENSIONS:
+        return []
+    try:
+        from Cython.Build import cythonize
+        from setuptools import Extension
+    except ImportError:
+        if REQUIRE_EXTENSIONS:
+            raise
+        print("chatexchange3: Cython is not available, building the pure-Python engine")
+        return []
+    modules = _stage_sources()
+    if not modules:
+        return []
+    extensions = [Extension(name, [path]) for name, path in modules]
+    try:
+        return cythonize(
+            extensions,
+            compiler_directives={
+                "language_level": "3",
+                "binding": True,
+                "boundscheck": False,
+                "wraparound": False,
+                "cdivision": True,
+                "embedsignature": True,
+            },
+            include_path=[str(GENERATED)],
+            build_dir=str(HERE / "build" / "cython-c"),
+            quiet=True,
+        )
+    except Exception:
+        if REQUIRE_EXTENSIONS:
+            raise
+        print("chatexchange3: Cython failed, building the pure-Python engine")
+        return []
+
+
+class OptionalBuildExt(build_ext):
+    """A compiler failure falls back to the pure engine unless extensions are required."""
+
+    def run(self):
+        try:
+            super().run()
+        except Exception:
+            if REQUIRE_EXTENSIONS:
+                raise
+            print("chatexchange3: compiling the extensions failed, using the pure-Python engine")
+
+    def build_extension(self, ext):
+        try:
+            super().build_extension(ext)
+        except Exception:
+            if REQUIRE_EXTENSIONS:
+                raise
+            print(f"chatexchange3: could not compile {ext.name}, using the pure-Python engine")
+
+
+setup(ext_modules=_extensions(), cmdclass={"build_ext": OptionalBuildExt})

@@ -1,0 +1,41 @@
+"""chatexchange3: Stack Exchange chat for bots that must be fast.
+
+Heavy layers are imported on first use, so ``import chatexchange`` stays cheap and a program that
+only uses the engine never loads aiohttp or SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._time import EPOCH, SUNSET
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from . import client, errors, models, talk
+    from .bot import Bot
+    from .client import AsyncClient, BlockingClient
+
+_LAZY = {
+    "AsyncClient": ("chatexchange.client", "AsyncClient"),
+    "BlockingClient": ("chatexchange.client", "BlockingClient"),
+    "Bot": ("chatexchange.bot", "Bot"),
+}
+_SUBMODULES = {"client", "models", "talk", "errors", "aio", "bot", "devserver"}
+
+__all__ = ["EPOCH", "SUNSET", "AsyncClient", "BlockingClient", "Bot", "__version__"] + sorted(
+    _SUBMODULES
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"chatexchange.{name}")
+    else:
+        raise AttributeError(f"module 'chatexchange' has no attribute {name!r}")
+    globals()[name] = value
+    return value

@@ -1,0 +1,121 @@
+"""Every error the package raises on purpose.
+
+One hierarchy, so callers can catch ``ChatExchangeError`` and the CLI can map each kind to one line and
+an exit code. Messages never contain credentials, cookies or fkeys.
+"""
+
+from __future__ import annotations
+
+
+class ChatExchangeError(Exception):
+    """Base of all errors raised by chatexchange."""
+
+    exit_code = 1
+
+
+class LoginError(ChatExchangeError):
+    """Logging in failed; the subclass says why."""
+
+    exit_code = 3
+
+
+class BadCredentialsError(LoginError):
+    """The server rejected the email or password."""
+
+
+class CaptchaError(LoginError):
+    """The server asks for human verification (too many logins in a short time)."""
+
+
+class LoginRateLimitedError(LoginError):
+    """The login host answered HTTP 429."""
+
+
+class NoAccountError(LoginError):
+    """The credentials are valid, but the user has no account on that chat server's site."""
+
+
+class AuthRequiredError(ChatExchangeError):
+    """A write was attempted by a client that has no credentials."""
+
+    exit_code = 3
+
+
+class NotFoundError(ChatExchangeError):
+    """The room, message or user does not exist (or is not visible to us)."""
+
+    exit_code = 4
+
+
+class AccessDeniedError(ChatExchangeError):
+    """The server refused the action: no permission, frozen room, bad fkey."""
+
+    exit_code = 5
+
+
+class RefusedError(ChatExchangeError):
+    """The server refused an action with an explanation (``text`` holds it)."""
+
+    exit_code = 5
+
+    def __init__(self, message: str, text: str | None = None) -> None:
+        super().__init__(message)
+        self.text = text if text is not None else message
+
+
+class EditWindowError(RefusedError):
+    """Too late to edit or delete, or the message is already deleted."""
+
+
+class DuplicateMessageError(RefusedError):
+    """The server suppressed a message identical to the previous one."""
+
+
+class MessageTooLongError(ChatExchangeError):
+    """A single-line message over 500 characters, refused before it was sent."""
+
+    exit_code = 2
+
+
+class ThrottledError(ChatExchangeError):
+    """The server kept answering 409 "try again in N seconds" beyond the retry budget."""
+
+    exit_code = 6
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ServerError(ChatExchangeError):
+    """The server answered with an unexpected status (5xx, or a shape we do not know)."""
+
+    exit_code = 7
+
+
+class ConnectionLostError(ChatExchangeError):
+    """The network connection failed and could not be re-established."""
+
+    exit_code = 7
+
+
+class ParseError(ChatExchangeError):
+    """A page or payload was not what was expected; ``url`` names it, the message says what is missing."""
+
+    exit_code = 8
+
+    def __init__(self, message: str, url: str | None = None) -> None:
+        super().__init__(f"{message} ({url})" if url else message)
+        self.url = url
+
+
+class StaleDataError(ChatExchangeError):
+    """A fetch failed and no local row is fresh enough for ``required_max_age``."""
+
+    exit_code = 7
+
+
+class StorageError(ChatExchangeError):
+    """The database could not be opened or written."""
+
+    exit_code = 9
