@@ -262,7 +262,7 @@ class User(Base):
     #: The "parent user" account on the main site (URL of the profile there).
     parent_user_url: Mapped[str | None] = mapped_column(String(400))
     #: "chat user since" from the profile page.
-    since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    since: Mapped[dt.date | None] = mapped_column(Date)
     last_seen: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_message: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
@@ -287,7 +287,9 @@ class Room(Base):
     owner_ids: Mapped[list[int] | None] = mapped_column(JSON)
     message_count: Mapped[int | None] = mapped_column(Integer)
     user_count: Mapped[int | None] = mapped_column(Integer)
-    first_message: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: Day of the first message (room info page).
+    first_message: Mapped[dt.date | None] = mapped_column(Date)
+    #: Latest activity we know of: the room info page, or the newest archived message.
     last_activity: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     frozen: Mapped[bool | None] = mapped_column(Boolean)
     #: The first day that has a transcript (from the transcript's "first day" link).
@@ -323,7 +325,8 @@ class Message(Base):
     edits: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     stars: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     pinned: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
-    onebox: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    #: The onebox kind (e.g. ``"ob-image"``) when the message is a onebox.
+    onebox: Mapped[str | None] = mapped_column(String(50))
 
     server: Mapped[Server] = relationship()
     room: Mapped[Room] = relationship()
