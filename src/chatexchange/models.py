@@ -172,7 +172,9 @@ class Base(DeclarativeBase):
 
     ``meta_created``/``meta_updated`` say when this archive created/last refreshed the row (the
     freshness rule compares against ``meta_updated``); ``meta_deleted`` is when we learned the thing
-    was deleted and ``deleted`` whether it is.
+    was deleted and ``deleted`` whether it is. A user or room only *mentioned* by something else (a
+    message's owner, an event's room) is stored as a stub with ``meta_updated = EPOCH``: its name is
+    known, but it was never fetched itself, so a lookup with any max age fetches it.
     """
 
     type_annotation_map = {dt.datetime: UTCDateTime()}
@@ -236,7 +238,7 @@ class Base(DeclarativeBase):
 class Server(Base):
     """A chat server (``se``, ``so``, ``mse``); seeded into every new database."""
 
-    __tablename__ = "server"
+    __tablename__ = "servers"
 
     url: Mapped[str] = mapped_column(String(200), unique=True)
     slug: Mapped[str] = mapped_column(String(20), unique=True)
@@ -248,10 +250,10 @@ class Server(Base):
 class User(Base):
     """A chat user on one server, with what the profile page and events tell about them."""
 
-    __tablename__ = "user"
+    __tablename__ = "users"
     __table_args__ = (UniqueConstraint("server_meta_id", "id", name="uq_user_server_id"),)
 
-    server_meta_id: Mapped[int] = mapped_column(ForeignKey("server.meta_id"))
+    server_meta_id: Mapped[int] = mapped_column(ForeignKey("servers.meta_id"))
     id: Mapped[int] = mapped_column(Integer)
     name: Mapped[str | None] = mapped_column(String(200))
     is_moderator: Mapped[bool | None] = mapped_column(Boolean)
@@ -272,13 +274,13 @@ class User(Base):
 class Room(Base):
     """A chat room on one server."""
 
-    __tablename__ = "room"
+    __tablename__ = "rooms"
     __table_args__ = (
         UniqueConstraint("server_meta_id", "id", name="uq_room_server_id"),
         Index("ix_room_server_activity", "server_meta_id", "last_activity"),
     )
 
-    server_meta_id: Mapped[int] = mapped_column(ForeignKey("server.meta_id"))
+    server_meta_id: Mapped[int] = mapped_column(ForeignKey("servers.meta_id"))
     id: Mapped[int] = mapped_column(Integer)
     name: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
@@ -302,7 +304,7 @@ class Message(Base):
     """A chat message. ``content_text`` follows ``content_html``; ``content_markdown`` is only
     known for messages we sent or read from the history page."""
 
-    __tablename__ = "message"
+    __tablename__ = "messages"
     __table_args__ = (
         UniqueConstraint("server_meta_id", "id", name="uq_message_server_id"),
         Index("ix_message_room_time", "room_meta_id", "time"),
@@ -311,9 +313,9 @@ class Message(Base):
         Index("ix_message_server_parent", "server_meta_id", "parent_id"),
     )
 
-    server_meta_id: Mapped[int] = mapped_column(ForeignKey("server.meta_id"))
-    room_meta_id: Mapped[int] = mapped_column(ForeignKey("room.meta_id"))
-    owner_meta_id: Mapped[int | None] = mapped_column(ForeignKey("user.meta_id"))
+    server_meta_id: Mapped[int] = mapped_column(ForeignKey("servers.meta_id"))
+    room_meta_id: Mapped[int] = mapped_column(ForeignKey("rooms.meta_id"))
+    owner_meta_id: Mapped[int | None] = mapped_column(ForeignKey("users.meta_id"))
     id: Mapped[int] = mapped_column(Integer)
     content_html: Mapped[str | None] = mapped_column(Text)
     content_text: Mapped[str | None] = mapped_column(Text)
@@ -353,12 +355,12 @@ class TranscriptPageFetch(Base):
     fetched again; the stored day links let a walk continue without the page itself.
     """
 
-    __tablename__ = "transcript_page_fetch"
+    __tablename__ = "transcript_page_fetches"
     __table_args__ = (
         UniqueConstraint("room_meta_id", "day", "hour_start", "hour_end", name="uq_page_fetch"),
     )
 
-    room_meta_id: Mapped[int] = mapped_column(ForeignKey("room.meta_id"))
+    room_meta_id: Mapped[int] = mapped_column(ForeignKey("rooms.meta_id"))
     day: Mapped[dt.date] = mapped_column(Date)
     #: UTC hour slice ``[hour_start, hour_end)``; a whole day is 0-24.
     hour_start: Mapped[int] = mapped_column(Integer, default=0)
