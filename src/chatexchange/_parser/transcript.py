@@ -1,0 +1,372 @@
+"""Transcript pages: ``/transcript/<room>[/<Y>/<M>/<D>[/<h0>-<h1>]]``, ``/transcript/message/<id>``.
+
+Messages come out in document order, which is chronological but not always id order. The page has
+no per-message times; see ``_Clock`` for how they are reconstructed.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+
+from lxml import etree
+
+from .._time import UTC
+from ..errors import ParseError
+from ._html import (
+    XPath,
+    cls,
+    date_from_path,
+    expect_page,
+    has_class,
+    inner_html,
+    int_or_none,
+    iso_date,
+    missing,
+    page_title,
+    parse_html,
+    text_of,
+)
+from .records import HourSlice, TranscriptMessage, TranscriptPage
+
+__all__ = ["parse_clock_time", "parse_transcript"]
+
+_TRANSCRIPT = XPath("//div[@id='transcript']")
+_MONOLOGUES = XPath(".//div[" + cls("monologue") + "]")
+_USER_LINK = XPath(".//div[" + cls("username") + "]//a[@href]")
+_USERNAME = XPath("string(.//div[" + cls("username") + "])")
+_AVATAR_ALT = XPath(".//div[" + cls("signature") + "]//img/@alt")
+_ITEMS = XPath("./div[" + cls("messages") + "]/div")
+_NAV = XPath("//div[@id='main']/a[" + cls("button") + "][@href]")
+_PAGER = XPath("(//div[" + cls("pager") + "])[1]/*")
+_CANONICAL = XPath("string(//link[@rel='canonical']/@href)")
+_ROOM_LINK = XPath(
+    "(//div[@id='info']//*[" + cls("room-name") + "]//a[@href]"
+    " | //*[" + cls("room-mini") + "]//*[" + cls("room-name") + "]//a[@href])[1]"
+)
+_ROOM_INPUT = XPath("string((//input[@name='room'])[1]/@value)")
+_CURRENT_DAY = XPath(
+    "string((//div[@id='info']//div[" + cls("icon") + "][div[@class='calendar']])[1]/@title)"
+)
+_STARS = XPath(".//*[" + cls("stars") + "]")
+_ONEBOX = XPath(".//*[" + cls("onebox") + "]/@class")
+_INIT = re.compile(rb"initTranscript\(\s*\w+\s*,\s*(-?\d+)\s*,\s*\w+\s*,\s*\w+\s*,\s*(\d+)")
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})\s*([AaPp][Mm])?")
+_SLICE = re.compile(r"/(\d{1,2})-(\d{1,2})/?(?:[?#]|$)")
+_HOURS_TEXT = re.compile(r"(\d{1,2}):\d{2}\s*-\s*(\d{1,2}):\d{2}")
+_ID_IN_HREF = re.compile(r"(?:#|[?&]m=)(\d+)")
+_USER_PATH = re.compile(r"/users/(-?\d+)")
+_ROOM_PATH = re.compile(r"/rooms/(\d+)")
+_TRANSCRIPT_ROOM = re.compile(r"/transcript/(\d+)")
+
+
+def parse_clock_time(text: str) -> time | None:
+    """``"1:05 PM"`` -> 13:05; also accepts 24-hour ``"13:05"``. ``None`` when there is no time."""
+    m = _CLOCK.search(text)
+    if m is None:
+        return None
+    hour, minute, half = int(m[1]), int(m[2]), m[3]
+    if half is not None:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half in ("PM", "pm", "Pm", "pM") else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+def _times(day: date, start_hour: int, shown: list[time | None]) -> list[datetime]:
+    """Reconstruct message times (the rule is documented in docs/parsing.md).
+
+    A shown ``.timestamp`` (UTC, minute resolution) applies to the message after it and to every
+    following message up to the next shown one, so each time is a lower bound. Messages before the
+    first shown timestamp get the start of the page's hour slice (00:00 for a whole day), or the
+    first shown time if that is earlier. A shown time earlier than the previous shown one means
+    the page crossed midnight, and the day advances.
+    """
+    combine = datetime.combine
+    current = combine(day, time(min(start_hour, 23)), UTC)
+    for clock in shown:
+        if clock is not None:
+            current = min(current, combine(day, clock, UTC))
+            break
+    previous = None
+    times = []
+    for clock in shown:
+        if clock is not None:
+            stamp = combine(day, clock, UTC)
+            if previous is not None and stamp < previous:
+                day = day + timedelta(days=1)
+                stamp = combine(day, clock, UTC)
+            previous = current = stamp
+        times.append(current)
+    return times
+
+
+def _owner(monologue: etree._Element, url: str | None) -> tuple[int, str | None]:
+    user_id = None
+    for name in (monologue.get("class") or "").split():
+        if name.startswith("user-"):
+            user_id = int_or_none(name[5:])
+            break
+    links = _USER_LINK(monologue)
+    owner_name = None
+    if links:
+        link = links[0]
+        owner_name = link.get("title") or " ".join("".join(link.itertext()).split()) or None
+        if user_id is None:
+            m = _USER_PATH.search(link.get("href", ""))
+            if m is not None:
+                user_id = int(m[1])
+    else:
+        owner_name = " ".join(_USERNAME(monologue).split()) or None
+    if owner_name is None:
+        alts = _AVATAR_ALT(monologue)
+        owner_name = alts[0] if alts else None
+    if user_id is None:
+        raise ParseError("monologue without a user id (no user-<id> class or user link)", url)
+    return user_id, owner_name
+
+
+def _stars(message: etree._Element) -> tuple[int, bool, bool]:
+    """(star count, pinned, starred by the viewer) from the ``.flash`` markup."""
+    count = 0
+    pinned = starred = False
+    for el in _STARS(message):
+        names = (el.get("class") or "").split()
+        if "owner-star" in names:
+            pinned = True
+        if "user-star" in names:
+            starred = True
+        times = None
+        for child in el.iter():
+            if has_class(child, "times"):
+                times = "".join(child.itertext()).strip()
+                break
+        n = int_or_none(times) if times else 1
+        count = max(count, n if n is not None else 1)
+    return count, pinned, starred
+
+
+def _message(
+    el: etree._Element,
+    room_id: int,
+    owner_id: int,
+    owner_name: str | None,
+    stamp: datetime,
+    shown: bool,
+    mine: bool,
+    url: str | None,
+) -> TranscriptMessage:
+    raw_id = el.get("id", "")
+    message_id = int_or_none(raw_id[8:]) if raw_id.startswith("message-") else None
+    parent_id = None
+    edits = 0
+    content = None
+    has_flash = False
+    for child in el:
+        tag = child.tag
+        if tag == "a":
+            names = child.get("class")
+            if names is not None and "reply-info" in names.split():
+                m = _ID_IN_HREF.search(child.get("href", ""))
+                if m is not None:
+                    parent_id = int(m[1])
+            else:
+                if message_id is None:
+                    message_id = int_or_none(child.get("name"))
+                for span in child.iter("span"):
+                    if has_class(span, "edits"):
+                        edits = 1
+                        break
+        elif tag == "div":
+            if content is None and has_class(child, "content"):
+                content = child
+        elif tag == "span" and has_class(child, "flash"):
+            has_flash = True
+    if message_id is None:
+        raise ParseError("message without an id (no message-<id> or a[name])", url)
+    if content is None:
+        raise ParseError(f"message {message_id} has no .content", url)
+    deleted = False
+    onebox = None
+    partial = False
+    first_child = content[0] if len(content) else None
+    if first_child is not None and not (content.text or "").strip():
+        first_class = first_child.get("class") or ""
+        if first_child.tag == "span" and "deleted" in first_class.split():
+            deleted = True
+        elif "partial" in first_class.split():
+            partial = True
+    if deleted:
+        html = text = ""
+    else:
+        html = inner_html(content)
+        text = text_of(content)
+        if first_child is not None:
+            for value in _ONEBOX(content):
+                for name in value.split():
+                    if name.startswith("ob-"):
+                        onebox = name[3:]
+                        break
+                else:
+                    onebox = "onebox"
+                break
+    stars, pinned, starred = _stars(el) if has_flash else (0, False, False)
+    return TranscriptMessage(
+        message_id,
+        room_id,
+        owner_id,
+        owner_name,
+        html,
+        text,
+        parent_id,
+        edits,
+        deleted,
+        stars,
+        pinned,
+        onebox,
+        stamp,
+        shown,
+        starred,
+        partial,
+        has_class(el, "highlight"),
+        mine,
+    )
+
+
+def _nav(root: etree._Element) -> dict[str, date | None]:
+    found: dict[str, date | None] = {}
+    for a in _NAV(root):
+        rel = a.get("rel")
+        text = "".join(a.itertext()).lower()
+        if rel == "prev" or "previous" in text:
+            key = "previous"
+        elif rel == "next" or "next day" in text:
+            key = "next"
+        elif "first" in text:
+            key = "first"
+        elif "last" in text:
+            key = "last"
+        else:
+            continue
+        if key not in found:
+            found[key] = date_from_path(a.get("href")) or iso_date(a.get("title"))
+    return found
+
+
+def _hours(root: etree._Element) -> tuple[tuple[HourSlice, ...], tuple[int, int] | None]:
+    slices = []
+    current = None
+    for el in _PAGER(root):
+        text = "".join(el.itertext())
+        m = _HOURS_TEXT.search(text)
+        if m is None:
+            continue
+        start, end = int(m[1]), int(m[2])
+        if end <= start:
+            end += 24
+        is_current = el.tag != "a" and has_class(el, "current")
+        if el.tag == "a":
+            inner = el.find("span")
+            is_current = inner is not None and has_class(inner, "current")
+        slices.append(HourSlice(start, end, is_current))
+        if is_current:
+            current = (start, end)
+    return tuple(slices), current
+
+
+def _room(root: etree._Element, body: bytes | str, url: str | None) -> tuple[int, str | None]:
+    links = _ROOM_LINK(root)
+    if links:
+        m = _ROOM_PATH.search(links[0].get("href", ""))
+        if m is not None:
+            name = " ".join("".join(links[0].itertext()).split())
+            return int(m[1]), name or None
+    raw = body.encode() if isinstance(body, str) else body
+    m = _INIT.search(raw)
+    if m is not None:
+        return int(m[2]), None
+    room = int_or_none(_ROOM_INPUT(root))
+    if room is not None:
+        return room, None
+    raise missing(root, url, "the room (sidebar room link, initTranscript or room input)")
+
+
+def _page_date(root: etree._Element, canonical: str, url: str | None) -> date:
+    title = page_title(root)
+    m = re.search(r" - (\d{4}-\d{2}-\d{2})", title)
+    day = iso_date(m[1]) if m else None
+    day = day or iso_date(_CURRENT_DAY(root)) or date_from_path(canonical) or date_from_path(url)
+    if day is None:
+        raise missing(root, url, "the page date (title, calendar, canonical link or URL)")
+    return day
+
+
+def parse_transcript(body: bytes | str, url: str | None = None) -> TranscriptPage:
+    """A transcript page -> ``TranscriptPage``; ``ParseError`` when it is not one."""
+    root = parse_html(body, url)
+    found = _TRANSCRIPT(root)
+    if not found:
+        expect_page(root, url, "a transcript page")
+        raise missing(root, url, "#transcript")
+    room_id, room_name = _room(root, body, url)
+    title = page_title(root)
+    if room_name is None:
+        m = re.match(r"(.*) - \d{4}-\d{2}-\d{2}", title)
+        room_name = m[1].strip() if m else None
+    if not room_name:
+        raise missing(root, url, "the room name (sidebar room link or title)")
+    canonical = _CANONICAL(root)
+    day = _page_date(root, canonical, url)
+    hours, current = _hours(root)
+    span = None
+    for candidate in (canonical, url or ""):
+        m = _SLICE.search(candidate)
+        if m is not None and int(m[1]) < int(m[2]) <= 24:
+            span = (int(m[1]), int(m[2]))
+            break
+    span = span or current or (0, 24)
+    nav = _nav(root)
+    raw = body.encode() if isinstance(body, str) else body
+    init = _INIT.search(raw)
+    viewer_id = int(init[1]) if init is not None else None
+
+    found_messages = []
+    shown: list[time | None] = []
+    for monologue in _MONOLOGUES(found[0]):
+        owner_id, owner_name = _owner(monologue, url)
+        mine = has_class(monologue, "mine")
+        pending = None
+        for item in _ITEMS(monologue):
+            names = (item.get("class") or "").split()
+            if "timestamp" in names:
+                pending = parse_clock_time("".join(item.itertext()))
+                if pending is None:
+                    raise ParseError(f"unreadable timestamp {text_of(item)!r}", url)
+            elif "message" in names:
+                found_messages.append((item, owner_id, owner_name, mine))
+                shown.append(pending)
+                pending = None
+    times = _times(day, span[0], shown)
+    messages = [
+        _message(item, room_id, owner_id, owner_name, stamp, clock is not None, mine, url)
+        for (item, owner_id, owner_name, mine), stamp, clock in zip(
+            found_messages, times, shown, strict=True
+        )
+    ]
+    return TranscriptPage(
+        url or canonical,
+        room_id,
+        room_name,
+        day,
+        nav.get("first"),
+        nav.get("previous"),
+        nav.get("next"),
+        nav.get("last"),
+        hours,
+        messages,
+        span[0],
+        span[1],
+        viewer_id,
+    )
