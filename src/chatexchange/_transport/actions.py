@@ -1,0 +1,94 @@
+"""Writes (send, edit, delete, star, pin, join, leave) through one ordered queue per server.
+
+Chat throttles writes per user (spec §7): a 409 "You can perform this action again in N seconds" is
+waited out as the server says and retried, a bounded number of times. Writes go one at a time in the
+order they were asked for, so a bot's replies cannot overtake each other while one waits out a
+throttle. Every refusal becomes a specific exception; nothing is dropped silently. A refused fkey is
+refreshed from the favorite page and the action retried once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from ..errors import AuthRequiredError, ThrottledError
+from .session import HttpSession, Response, refusal_error, throttle_seconds
+
+log = logging.getLogger("chatexchange.transport")
+
+#: Longest single-line message the server accepts (spec §7).
+MAX_SINGLE_LINE = 500
+
+
+def _fkey_refused(response: Response) -> bool:
+    """Whether a refusal may be due to a stale fkey (the spec leaves the exact answer open)."""
+    return response.status == 403 or "fkey" in response.message().lower()
+
+
+class ActionQueue:
+    """Runs writes one after another, in call order (``asyncio.Lock`` wakes waiters FIFO)."""
+
+    def __init__(
+        self,
+        http: HttpSession,
+        fkey: Callable[[], Awaitable[str]],
+        refresh_fkey: Callable[[], Awaitable[str]],
+        *,
+        throttle_retries: int = 5,
+        throttle_margin: float = 0.25,
+        max_throttle_wait: float = 120.0,
+    ) -> None:
+        self._http = http
+        self._fkey = fkey
+        self._refresh_fkey = refresh_fkey
+        self.throttle_retries = throttle_retries
+        self.throttle_margin = throttle_margin
+        self.max_throttle_wait = max_throttle_wait
+        self._lock = asyncio.Lock()
+        #: How many 409 answers were waited out (for bots that want to watch their pace).
+        self.throttled = 0
+
+    async def post(self, path: str, data: Mapping[str, Any], *, what: str) -> Response:
+        """POST ``data`` (+ fkey) to the chat path; the 2xx response, or the refusal raised."""
+        if not self._http.has_account_cookie():
+            raise AuthRequiredError(f"{what}: not logged in to {self._http.slug!r}")
+        async with self._lock:
+            return await self._post_locked(path, data, what)
+
+    async def _post_locked(self, path: str, data: Mapping[str, Any], what: str) -> Response:
+        url = self._http.chat(path)
+        waits = 0
+        refreshed = False
+        while True:
+            form = dict(data)
+            form["fkey"] = await self._fkey()
+            response = await self._http.request("POST", url, data=form, what=what)
+            if response.status < 300:
+                value = response.unpack()
+                if not (isinstance(value, str) and throttle_seconds(value) is not None):
+                    return response
+            text = response.message()
+            seconds = throttle_seconds(text)
+            if response.status == 409 or seconds is not None:
+                seconds = 1.0 if seconds is None else seconds
+                if waits >= self.throttle_retries or seconds > self.max_throttle_wait:
+                    raise ThrottledError(
+                        f"{what}: still throttled after {waits} waits ({url}): {text}",
+                        retry_after=seconds,
+                    )
+                waits += 1
+                self.throttled += 1
+                log.info("%s throttled; waiting %.2f s (retry %d/%d)", what, seconds, waits,
+                         self.throttle_retries)
+                await asyncio.sleep(seconds + self.throttle_margin)
+                continue
+            if not refreshed and _fkey_refused(response):
+                refreshed = True
+                log.info("%s refused (HTTP %d); refreshing the fkey and retrying once", what,
+                         response.status)
+                await self._refresh_fkey()
+                continue
+            raise refusal_error(response, what)

@@ -1,0 +1,345 @@
+"""``ServerConnection``: everything the client layer does over the network with one chat server."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any
+
+from .. import _parser
+from .._time import from_timestamp
+from ..errors import (
+    DuplicateMessageError,
+    MessageTooLongError,
+    RefusedError,
+    ServerError,
+)
+from . import cookies as _cookies
+from . import login as _login
+from .actions import MAX_SINGLE_LINE, ActionQueue
+from .session import HttpSession, Response, refusal_error
+
+log = logging.getLogger("chatexchange.transport")
+
+
+class ServerConnection:
+    """One aiohttp session with one chat server (``se``, ``so`` or ``mse``).
+
+    ``server_url`` (or ``CHATEXCHANGE_DEVSERVER``) points it at a devserver. Reads can be done
+    anonymously; writes need :meth:`login` or :meth:`load_cookies` first. Use it as an async context
+    manager, or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        slug: str,
+        *,
+        server_url: str | None = None,
+        user_agent: str | None = None,
+        timeout: float = 30.0,
+        retries: int = 3,
+        throttle_retries: int = 5,
+        throttle_margin: float = 0.25,
+        max_throttle_wait: float = 120.0,
+    ) -> None:
+        self.http = HttpSession(
+            slug, server_url, user_agent=user_agent, timeout=timeout, retries=retries
+        )
+        self.slug = slug
+        self.endpoints = self.http.endpoints
+        self._session: _parser.ChatSession | None = None  # type: ignore[name-defined]
+        self.actions = ActionQueue(
+            self.http,
+            self.fkey,
+            self._refresh_fkey,
+            throttle_retries=throttle_retries,
+            throttle_margin=throttle_margin,
+            max_throttle_wait=max_throttle_wait,
+        )
+
+    def __repr__(self) -> str:
+        user = self._session.user_id if self._session is not None else None
+        return (
+            f"<ServerConnection {self.slug} {self.endpoints.chat} "
+            f"logged_in={self.logged_in} user={user}>"
+        )
+
+    async def __aenter__(self) -> ServerConnection:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the HTTP session (and with it any websocket a watcher still holds)."""
+        await self.http.close()
+
+    # ----------------------------------------------------------------------------------------------
+    # Session
+
+    @property
+    def logged_in(self) -> bool:
+        """Whether the jar holds the ``acct`` cookie (it may still have expired server-side)."""
+        return self.http.has_account_cookie()
+
+    async def login(self, email: str, password: str) -> Any:
+        """Log in (spec §2.2) and read the chat fkey and current user; returns the ChatSession."""
+        self._session = None
+        await _login.login(self.http, email, password)
+        return await self.current_user(refresh=True)
+
+    async def logout(self) -> None:
+        """Log out on the login host and forget cookies and fkey."""
+        try:
+            await _login.logout(self.http)
+        finally:
+            self._session = None
+
+    async def save_cookies(self, path: str | os.PathLike[str]) -> int:
+        """Write the session cookies to ``path`` (JSON, mode 0600). Returns how many were saved."""
+        return _cookies.save_cookies(self.http.cookie_jar, path, self.slug)
+
+    async def load_cookies(self, path: str | os.PathLike[str]) -> bool:
+        """Load cookies saved by :meth:`save_cookies` and check them against the server.
+
+        Returns True when they give a logged-in session (no login needed), False when the file is
+        missing or the session has ended (the cookies are then dropped, so a login can follow).
+        """
+        try:
+            records = _cookies.read_cookies(path, self.slug)
+        except FileNotFoundError:
+            return False
+        jar = self.http.cookie_jar
+        jar.clear()
+        _cookies.load_jar(jar, records)
+        self._session = None
+        if not self.http.has_account_cookie():
+            jar.clear()
+            return False
+        session = await self.current_user(refresh=True)
+        if session.user_id is None:
+            log.info("saved cookies for %s no longer give a session", self.slug)
+            jar.clear()
+            self._session = None
+            return False
+        return True
+
+    async def current_user(self, *, refresh: bool = False) -> Any:
+        """The chat session of the favorite page: ``ChatSession(fkey, user_id, user_name)``.
+
+        ``user_id`` is None for an anonymous visitor. Cached; ``refresh=True`` fetches it again.
+        """
+        if self._session is None or refresh:
+            url = self.http.chat("/chats/join/favorite")
+            response = await self.http.get(url, what="favorite page")
+            self._session = _parser.parse_favorite(response.body, response.url)
+        return self._session
+
+    async def fkey(self) -> str:
+        """The chat fkey (from the favorite page, cached until the server refuses it)."""
+        session = await self.current_user()
+        return session.fkey
+
+    async def _refresh_fkey(self) -> str:
+        session = await self.current_user(refresh=True)
+        return session.fkey
+
+    # ----------------------------------------------------------------------------------------------
+    # Reads
+
+    async def get_page(self, path: str, params: Mapping[str, Any] | None = None) -> bytes:
+        """GET a chat page (path relative to the chat root); failures become ``errors`` classes."""
+        response = await self.http.get(self.http.chat(path), params=params, what=f"GET {path}")
+        return response.body
+
+    async def post_form(self, path: str, data: Mapping[str, Any] | None = None) -> Any:
+        """POST a form with the fkey outside the write queue (reads such as ``/user/info``).
+
+        Returns the unpacked answer (JSON or text). A refused fkey is refreshed and retried once.
+        """
+        url = self.http.chat(path)
+        response = await self._post_with_fkey(url, data or {}, what=f"POST {path}")
+        return response.unpack()
+
+    async def _post_with_fkey(self, url: str, data: Mapping[str, Any], *, what: str) -> Response:
+        for attempt in range(2):
+            form = dict(data)
+            form["fkey"] = await self.fkey()
+            response = await self.http.request("POST", url, data=form, what=what)
+            if response.status < 300:
+                return response
+            if attempt == 0 and (response.status == 403 or "fkey" in response.message().lower()):
+                await self._refresh_fkey()
+                continue
+            raise refusal_error(response, what)
+        raise AssertionError("unreachable")
+
+    async def room_events(
+        self, room_id: int, since: int = 0, msg_count: int = 100, *, mode: str = "Messages"
+    ) -> Any:
+        """``POST /chats/<room>/events``: the latest messages and the event cursor ``time``.
+
+        Also marks the user as present in the room (this is how clients "join").
+        """
+        url = self.http.chat(f"/chats/{int(room_id)}/events")
+        data = {"since": int(since), "mode": mode, "msgCount": int(msg_count)}
+        response = await self._post_with_fkey(url, data, what="room events")
+        return _parser.parse_events_response(response.body, response.url)
+
+    async def poll_events(self, cursors: Mapping[int, int]) -> Any:
+        """``POST /events`` with ``r<room>=<t>`` per room: one RoomFrame per room that answered."""
+        url = self.http.chat("/events")
+        data = {f"r{int(room)}": int(t) for room, t in cursors.items()}
+        response = await self._post_with_fkey(url, data, what="poll events")
+        return _parser.parse_ws_frame(response.body, response.url)
+
+    async def ws_auth(self, room_id: int) -> str:
+        """``POST /ws-auth``: the websocket URL for the room (it bears a token: do not log it)."""
+        url = self.http.chat("/ws-auth")
+        response = await self._post_with_fkey(url, {"roomid": int(room_id)}, what="ws-auth")
+        value = response.unpack()
+        if not isinstance(value, dict) or not isinstance(value.get("url"), str):
+            raise ServerError(f"ws-auth answer has no 'url' ({response.url})")
+        return value["url"]
+
+    async def transcript(
+        self,
+        room_id: int,
+        date: date | None = None,
+        hours: tuple[int, int] | None = None,
+    ) -> Any:
+        """A transcript page: the latest day, a given day, or an hour slice ``(h0, h1)`` of it."""
+        path = f"/transcript/{int(room_id)}"
+        if date is not None:
+            path += f"/{date.year}/{date.month}/{date.day}"
+            if hours is not None:
+                path += f"/{int(hours[0])}-{int(hours[1])}"
+        elif hours is not None:
+            raise ValueError("an hour slice needs a date")
+        response = await self.http.get(self.http.chat(path), what="transcript")
+        return _parser.parse_transcript(response.body, response.url)
+
+    async def message_transcript(self, message_id: int) -> Any:
+        """``/transcript/message/<id>``: the transcript page holding that message."""
+        response = await self.http.get(
+            self.http.chat(f"/transcript/message/{int(message_id)}"), what="transcript"
+        )
+        return _parser.parse_transcript(response.body, response.url)
+
+    # ----------------------------------------------------------------------------------------------
+    # Writes (ordered queue)
+
+    async def send(
+        self, room_id: int, text: str, *, multiline: bool = False
+    ) -> tuple[int, datetime]:
+        """Post a message; returns ``(message_id, time)``.
+
+        A single-line text over 500 characters is refused before sending (MessageTooLongError),
+        unless ``multiline=True``: then it is sent as a multi-line message (a trailing newline is
+        added), which the server accepts and shows truncated with a "see full text" link.
+        """
+        text = check_message(text, multiline=multiline)
+        response = await self.actions.post(
+            f"/chats/{int(room_id)}/messages/new", {"text": text}, what="send"
+        )
+        value = response.unpack()
+        if not isinstance(value, dict) or "id" not in value:
+            raise ServerError(f"send: unexpected answer ({response.url})")
+        message_id, stamp = value.get("id"), value.get("time")
+        if message_id is None:
+            raise DuplicateMessageError(
+                f"send to room {room_id}: the server suppressed a repeat of the previous message",
+                "duplicate message",
+            )
+        if not isinstance(message_id, int) or not isinstance(stamp, (int, float)):
+            raise ServerError(f"send: unexpected answer ({response.url})")
+        return message_id, from_timestamp(stamp)
+
+    async def edit(self, message_id: int, text: str, *, multiline: bool = False) -> None:
+        """Replace a message's text (author only, within the 2-minute window)."""
+        text = check_message(text, multiline=multiline)
+        await self._ok(f"/messages/{int(message_id)}", {"text": text}, "edit")
+
+    async def delete(self, message_id: int) -> None:
+        await self._ok(f"/messages/{int(message_id)}/delete", {}, "delete")
+
+    async def star(self, message_id: int) -> None:
+        """Toggle our star on a message (the server has no set/unset form)."""
+        await self._ok(f"/messages/{int(message_id)}/star", {}, "star")
+
+    async def pin(self, message_id: int) -> None:
+        """Pin a message (room owners and moderators): the ``owner-star`` toggle."""
+        await self._ok(f"/messages/{int(message_id)}/owner-star", {}, "pin")
+
+    async def unpin(self, message_id: int) -> None:
+        """Unpin a pinned message: ``owner-star`` toggles it back."""
+        await self._ok(f"/messages/{int(message_id)}/owner-star", {}, "unpin")
+
+    async def clear_stars(self, message_id: int) -> None:
+        """Remove every star of a message (room owners): ``/unstar``."""
+        await self._ok(f"/messages/{int(message_id)}/unstar", {}, "clear stars")
+
+    async def join(self, room_id: int, msg_count: int = 0) -> Any:
+        """Enter a room (how clients join: ``/chats/<room>/events``); returns the EventsResponse."""
+        url = self.http.chat(f"/chats/{int(room_id)}/events")
+        data = {"since": 0, "mode": "Messages", "msgCount": int(msg_count)}
+        response = await self.actions.post(
+            url[len(self.endpoints.chat):], data, what=f"join room {room_id}"
+        )
+        return _parser.parse_events_response(response.body, response.url)
+
+    async def leave(self, room_id: int) -> None:
+        """Leave a room (``/chats/leave/<room>``, ``quiet=true``)."""
+        await self.actions.post(
+            f"/chats/leave/{int(room_id)}", {"quiet": "true"}, what=f"leave room {room_id}"
+        )
+
+    async def leave_all(self) -> None:
+        await self.actions.post("/chats/leave/all", {"quiet": "true"}, what="leave all rooms")
+
+    async def _ok(self, path: str, data: Mapping[str, Any], what: str) -> None:
+        response = await self.actions.post(path, data, what=what)
+        value = response.unpack()
+        if value != "ok":
+            if isinstance(value, str) and value.strip():
+                raise refusal_error(response, what)
+            raise ServerError(f"{what}: unexpected answer ({response.url})")
+
+    # ----------------------------------------------------------------------------------------------
+    # Live events
+
+    def watch(self, room_ids: Iterable[int] | int, **options: Any) -> Any:
+        """Live events of the rooms as an async iterator (see :class:`Watcher` for the options)."""
+        from .watch import Watcher
+
+        return Watcher(self, room_ids, **options)
+
+
+def check_message(text: str, *, multiline: bool = False) -> str:
+    """Refuse what the server would refuse anyway: empty text, a single line over 500 characters."""
+    if not isinstance(text, str):
+        raise TypeError("message text must be a str")
+    if not text.strip():
+        raise RefusedError("message text is empty", "empty message")
+    if "\n" not in text and len(text) > MAX_SINGLE_LINE:
+        if not multiline:
+            raise MessageTooLongError(
+                f"single-line message of {len(text)} characters (limit {MAX_SINGLE_LINE}); "
+                "add a newline or pass multiline=True"
+            )
+        text = text + "\n"
+    return text
+
+
+__all__ = ["ServerConnection", "check_message"]
+
+
+

@@ -1,0 +1,261 @@
+"""One aiohttp session per chat server: requests, retries of transient failures, status mapping.
+
+Everything that goes over HTTP passes through :class:`HttpSession`, so the rules live in one place:
+the user agent, timeouts, which failures are retried (connection errors, 502/503/504 on reads), how
+an answer is unpacked (JSON or text, spec §3) and which ``chatexchange.errors`` class a refusal
+becomes. Logs carry the method, URL and status only: never form data (passwords, fkeys) and never
+cookies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import orjson
+from yarl import URL
+
+from .._servers import SERVERS, Endpoints, endpoints
+from .._version import __version__
+from ..errors import (
+    AccessDeniedError,
+    AuthRequiredError,
+    ConnectionLostError,
+    EditWindowError,
+    MessageTooLongError,
+    NotFoundError,
+    RefusedError,
+    ServerError,
+    ThrottledError,
+)
+
+log = logging.getLogger("chatexchange.transport")
+
+USER_AGENT = f"chatexchange3/{__version__} (+https://github.com/chatexchange3/chatexchange3)"
+
+#: Statuses worth a second try on a read: the proxy in front of chat hiccups now and then.
+_TRANSIENT_STATUSES = frozenset({502, 503, 504})
+_THROTTLE_RE = re.compile(r"again in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """What came back: the final URL (after redirects), status, body and content type."""
+
+    url: str
+    status: int
+    body: bytes = field(repr=False)
+    content_type: str
+    headers: Mapping[str, str] = field(repr=False, default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+    def unpack(self) -> Any:
+        """JSON if the body is JSON, else the text (spec §3: answers are either)."""
+        try:
+            return orjson.loads(self.body)
+        except orjson.JSONDecodeError:
+            return self.text
+
+    def message(self, limit: int = 200) -> str:
+        """A short, single-line version of a refusal text, safe to put into an exception."""
+        value = self.unpack()
+        text = value if isinstance(value, str) else self.text
+        if "<html" in text[:500].lower():
+            return f"HTTP {self.status}"
+        text = " ".join(text.split())
+        return text[:limit] if text else f"HTTP {self.status}"
+
+
+def throttle_seconds(text: str) -> float | None:
+    """The N of "You can perform this action again in N seconds" (None for other texts)."""
+    match = _THROTTLE_RE.search(text)
+    return float(match.group(1)) if match else None
+
+
+def _is_ip(host: str | None) -> bool:
+    if not host:
+        return False
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return host == "localhost"
+    return True
+
+
+def refusal_error(response: Response, what: str) -> Exception:
+    """The ``chatexchange.errors`` exception for a refused request (status and text decide)."""
+    text = response.message()
+    lowered = text.lower()
+    status = response.status
+    where = f"{what} ({response.url})"
+    if status == 409 or (seconds := throttle_seconds(text)) is not None:
+        seconds = throttle_seconds(text)
+        return ThrottledError(f"{where}: throttled: {text}", retry_after=seconds)
+    if "too late" in lowered or "has been deleted" in lowered or "already been deleted" in lowered:
+        return EditWindowError(f"{where}: {text}", text)
+    if "too long" in lowered:
+        return MessageTooLongError(f"{where}: {text}")
+    if "frozen" in lowered or "reputation" in lowered or "permission" in lowered:
+        return AccessDeniedError(f"{where}: {text}")
+    if status == 401 or "log in" in lowered or "logged in" in lowered:
+        return AuthRequiredError(f"{where}: not logged in: {text}")
+    if status == 403:
+        return AccessDeniedError(f"{where}: {text}")
+    if status == 404:
+        return NotFoundError(f"{where}: not found: {text}")
+    if status == 429:
+        retry = response.headers.get("Retry-After")
+        seconds_after = float(retry) if retry and retry.replace(".", "", 1).isdigit() else None
+        return ThrottledError(f"{where}: rate limited (HTTP 429)", retry_after=seconds_after)
+    if status >= 500:
+        return ServerError(f"{where}: server error HTTP {status}")
+    return RefusedError(f"{where}: {text}", text)
+
+
+class HttpSession:
+    """The aiohttp session of one chat server, created on first use inside the running loop."""
+
+    def __init__(
+        self,
+        slug: str,
+        server_url: str | None = None,
+        *,
+        user_agent: str | None = None,
+        timeout: float = 30.0,
+        retries: int = 3,
+        retry_pause: float = 0.2,
+    ) -> None:
+        if slug not in SERVERS:
+            raise ValueError(f"unknown chat server {slug!r}; expected one of {sorted(SERVERS)}")
+        self.slug = slug
+        self.endpoints: Endpoints = endpoints(slug, server_url)
+        self.user_agent = user_agent or USER_AGENT
+        self.timeout = timeout
+        self.retries = max(0, retries)
+        self.retry_pause = retry_pause
+        chat = URL(self.endpoints.chat)
+        login = URL(self.endpoints.login)
+        self.chat_url = chat
+        self.login_url = login
+        #: The websocket ``Origin`` header: the chat host's origin (spec §4.1).
+        self.origin = str(chat.origin())
+        self._unsafe_cookies = _is_ip(chat.host) or _is_ip(login.host)
+        self._jar: aiohttp.CookieJar | None = None
+        self._session: aiohttp.ClientSession | None = None
+
+    def __repr__(self) -> str:
+        return f"<HttpSession {self.slug} {self.endpoints.chat}>"
+
+    @property
+    def cookie_jar(self) -> aiohttp.CookieJar:
+        """The jar (created on first use: aiohttp binds it to the running loop)."""
+        if self._jar is None:
+            self._jar = aiohttp.CookieJar(unsafe=self._unsafe_cookies)
+        return self._jar
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The aiohttp session (created lazily so that construction needs no running loop)."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                cookie_jar=self.cookie_jar,
+                headers={"User-Agent": self.user_agent},
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                raise_for_status=False,
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+    def chat(self, path: str) -> str:
+        return self.endpoints.chat + path
+
+    def login(self, path: str) -> str:
+        return self.endpoints.login + path
+
+    def cookie_names(self, url: str | None = None) -> set[str]:
+        """Names (never values) of the cookies that would go to ``url`` (default: chat root)."""
+        target = URL(url or self.endpoints.chat + "/")
+        return set(self.cookie_jar.filter_cookies(target).keys())
+
+    def has_account_cookie(self) -> bool:
+        """Spec §2.2: a login worked when the ``acct`` cookie reaches the chat host."""
+        if self._jar is None:
+            return False
+        return "acct" in self.cookie_names() or "acct" in self.cookie_names(
+            self.endpoints.login + "/"
+        )
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | None = None,
+        allow_redirects: bool = True,
+        what: str | None = None,
+    ) -> Response:
+        """One request, with transient connection failures retried.
+
+        Reads (GET) are retried on any connection error, timeout or 502/503/504; writes only when
+        the connection could not be opened at all (nothing reached the server: nothing doubles).
+        Gives :class:`ConnectionLostError` when the retries are used up. Never raises for a status:
+        the caller decides what a status means (see :func:`refusal_error`).
+        """
+        idempotent = method.upper() in {"GET", "HEAD"}
+        attempt = 0
+        while True:
+            try:
+                async with self.session.request(
+                    method, url, params=params, data=data, allow_redirects=allow_redirects
+                ) as resp:
+                    body = await resp.read()
+                    response = Response(
+                        str(resp.url),
+                        resp.status,
+                        body,
+                        resp.content_type or "",
+                        dict(resp.headers),
+                    )
+            except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+                never_sent = isinstance(exc, aiohttp.ClientConnectorError)
+                if attempt < self.retries and (idempotent or never_sent):
+                    attempt += 1
+                    log.info(
+                        "%s %s failed (%s); retry %d/%d",
+                        method, url, type(exc).__name__, attempt, self.retries,
+                    )
+                    await asyncio.sleep(self.retry_pause * attempt)
+                    continue
+                raise ConnectionLostError(
+                    f"{what or method} {url}: connection failed ({type(exc).__name__})"
+                ) from None
+            log.debug("%s %s -> %d", method, url, response.status)
+            if idempotent and response.status in _TRANSIENT_STATUSES and attempt < self.retries:
+                attempt += 1
+                log.info("%s %s -> %d; retry %d/%d", method, url, response.status, attempt,
+                         self.retries)
+                await asyncio.sleep(self.retry_pause * attempt)
+                continue
+            return response
+
+    async def get(self, url: str, *, params: Mapping[str, Any] | None = None,
+                  what: str | None = None) -> Response:
+        """GET that must succeed (2xx); any other status becomes the matching error."""
+        response = await self.request("GET", url, params=params, what=what)
+        if response.status >= 300:
+            raise refusal_error(response, what or "GET")
+        return response
