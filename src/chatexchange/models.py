@@ -179,13 +179,19 @@ class Base(DeclarativeBase):
 
     type_annotation_map = {dt.datetime: UTCDateTime()}
 
-    meta_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    meta_created: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
-    meta_updated: Mapped[dt.datetime] = mapped_column(
-        UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
+    meta_id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, autoincrement=True, sort_order=-5
     )
-    meta_deleted: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
-    deleted: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    meta_created: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, nullable=False, sort_order=-4
+    )
+    meta_updated: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False, sort_order=-3
+    )
+    meta_deleted: Mapped[dt.datetime | None] = mapped_column(
+        UTCDateTime(), default=None, sort_order=-2
+    )
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False, sort_order=-1)
 
     @property
     def meta_slug(self) -> str | None:

@@ -1,0 +1,906 @@
+"""Opening the archive and writing parser records into it, fast.
+
+``open_engine`` turns what a user typed into an engine that is ready: tables created and the seed
+rows applied once. The ``upsert_*`` functions take ``chatexchange._parser`` records and write them
+with SQLAlchemy Core, batched (one ``executemany`` per table), with the dialect's
+``INSERT ... ON CONFLICT DO UPDATE`` on SQLite and PostgreSQL and an update-then-insert fallback
+elsewhere. Each function takes an ``Engine`` (it runs one transaction of its own) or a
+``Connection`` (it runs inside the caller's transaction), so one transcript page is one
+transaction.
+
+Merge rules, so that re-importing changes nothing but ``meta_updated`` and richer data wins:
+
+* a message's content and markdown survive its deletion; ``meta_deleted`` is when we first saw it
+  deleted;
+* ``edits`` only grows (a transcript says "edited", 1; a live event says how often);
+* a transcript's minute-resolution ``time`` never replaces a known time; a posted event's exact
+  time does;
+* users and rooms merely mentioned by a page or an event are stubs (``meta_updated = EPOCH``); only
+  their own page (profile, room info) makes them fresh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    and_,
+    bindparam,
+    case,
+    create_engine,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.engine.url import URL
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import StaticPool
+
+from . import _seed
+from ._time import EPOCH, utcnow
+from .errors import StorageError
+from .models import (
+    SCHEMA_VERSION,
+    Base,
+    Message,
+    Room,
+    Server,
+    TranscriptPageFetch,
+    User,
+    database_info,
+    text_from_html,
+)
+
+__all__ = [
+    "DEFAULT_URL",
+    "PageStored",
+    "database_url",
+    "open_engine",
+    "page_fetch",
+    "record_event",
+    "record_page_fetch",
+    "server_meta_id",
+    "server_meta_ids",
+    "upsert_messages",
+    "upsert_room",
+    "upsert_rooms",
+    "upsert_transcript_page",
+    "upsert_users",
+]
+
+log = logging.getLogger("chatexchange.store")
+
+DEFAULT_URL = "sqlite:///:memory:"
+
+_messages: Table = Message.__table__  # type: ignore[assignment]
+_users: Table = User.__table__  # type: ignore[assignment]
+_rooms: Table = Room.__table__  # type: ignore[assignment]
+_servers: Table = Server.__table__  # type: ignore[assignment]
+_fetches: Table = TranscriptPageFetch.__table__  # type: ignore[assignment]
+
+# ---------------------------------------------------------------------------------------------
+# Opening
+
+_SQLITE_SHORT = re.compile(r"^(sqlite(?:\+\w+)?)://(?!/)(.+)$")
+
+
+def database_url(url: str | URL | None) -> URL:
+    """The SQLAlchemy URL for what a user gave.
+
+    ``None``/``""`` is the in-memory default; ``sqlite://./data`` (the seed README's form, which
+    SQLAlchemy would read as a host name) is the relative file ``./data``; a string without a
+    scheme is an SQLite file path; ``postgresql://`` without a driver uses psycopg 3.
+    """
+    if url is None or (isinstance(url, str) and not url.strip()):
+        return make_url(DEFAULT_URL)
+    if isinstance(url, str):
+        text = url.strip()
+        short = _SQLITE_SHORT.match(text)
+        if short:
+            text = f"{short.group(1)}:///{short.group(2)}"
+        elif "://" not in text:
+            text = f"sqlite:///{text}"
+        try:
+            url = make_url(text)
+        except ArgumentError:
+            raise StorageError(f"not a database URL: {_redact(text)!r}") from None
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def _redact(text: str) -> str:
+    """``text`` with any ``user:password@`` credentials masked."""
+    return re.sub(r"(://[^/:@]*:)[^@/]*@", r"\1***@", text)
+
+
+def _display(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def _is_memory(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.execute("PRAGMA cache_size=-32768")  # 32 MiB
+        cursor.execute("PRAGMA busy_timeout=10000")
+    finally:
+        cursor.close()
+
+
+def _sqlite_memory_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def open_engine(url: str | URL | None = None, *, echo: bool = False) -> Engine:
+    """An engine for the archive at ``url`` with tables and seed rows in place.
+
+    The in-memory default is one database shared by every thread of the process (a
+    ``StaticPool``); SQLite files run in WAL mode. Raises :class:`StorageError` (with a message
+    that names the database but never its password) when the database cannot be opened.
+    """
+    sa_url = database_url(url)
+    kwargs: dict[str, Any] = {"echo": echo}
+    if sa_url.get_backend_name() == "sqlite":
+        kwargs["connect_args"] = {"check_same_thread": False}
+        if _is_memory(sa_url):
+            kwargs["poolclass"] = StaticPool
+    else:
+        kwargs["pool_pre_ping"] = True
+    try:
+        engine = create_engine(sa_url, **kwargs)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise StorageError(f"cannot open the database {_display(sa_url)}: {exc}") from None
+    if sa_url.get_backend_name() == "sqlite":
+        listener = _sqlite_memory_pragmas if _is_memory(sa_url) else _sqlite_pragmas
+        event.listen(engine, "connect", listener)
+    try:
+        Base.metadata.create_all(engine)
+        _apply_seed(engine)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise StorageError(
+            f"cannot open the database {_display(sa_url)}: {_reason(exc, sa_url)}"
+        ) from None
+    return engine
+
+
+def _reason(exc: SQLAlchemyError, url: URL) -> str:
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip().splitlines()
+    reason = text[0] if text else type(exc).__name__
+    if url.password:
+        reason = reason.replace(str(url.password), "***")
+    return _redact(reason)
+
+
+def _apply_seed(engine: Engine) -> None:
+    """Insert the seed rows, once per database (a marker row says it was done)."""
+    with engine.begin() as conn:
+        done = conn.execute(
+            select(database_info.c.value).where(database_info.c.key == "seeded")
+        ).scalar()
+        if done is not None:
+            return
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    insert(database_info),
+                    [
+                        {"key": "seeded", "value": utcnow().isoformat()},
+                        {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                    ],
+                )
+                with Session(bind=conn, join_transaction_mode="create_savepoint") as session:
+                    session.add_all(_seed.data())
+                    session.commit()  # releases the session's savepoint, not the transaction
+        except IntegrityError:
+            log.debug("seed rows were applied concurrently by another connection")
+
+
+# ---------------------------------------------------------------------------------------------
+# Upsert machinery
+
+
+def _incoming_excluded(stmt: Any) -> Callable[[str], Any]:
+    return lambda name: stmt.excluded[name]
+
+
+def _upsert(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    keys: tuple[str, ...],
+    merge: Callable[[Table, Callable[[str], Any]], dict[str, Any]],
+) -> None:
+    """Insert ``rows``; where ``keys`` already exist, set what ``merge`` says.
+
+    ``merge(table, incoming)`` builds the SET clause; ``incoming(name)`` is the new value of a
+    column (``excluded.name`` on SQLite/PostgreSQL, a bound parameter in the fallback).
+    """
+    if not rows:
+        return
+    dialect = conn.dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        stmt = dialect_insert(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keys), set_=merge(table, _incoming_excluded(stmt))
+        )
+        conn.execute(stmt, list(rows))
+        return
+    # Anything else: update by key, insert what was not there; row by row, but correct.
+    columns = list(rows[0].keys())
+    set_ = merge(table, lambda name: bindparam(f"new_{name}", type_=table.c[name].type))
+    upd = (
+        update(table).where(and_(*(table.c[k] == bindparam(f"key_{k}") for k in keys))).values(set_)
+    )
+    for row in rows:
+        params = {f"new_{c}": row[c] for c in columns}
+        params.update({f"key_{k}": row[k] for k in keys})
+        if conn.execute(upd, params).rowcount == 0:
+            conn.execute(insert(table), dict(row))
+
+
+def _max(existing: Any, incoming: Any) -> Any:
+    """The larger of two nullable values, in portable SQL."""
+    return case(
+        (incoming.is_(None), existing),
+        (or_(existing.is_(None), incoming > existing), incoming),
+        else_=existing,
+    )
+
+
+def _transaction(target: Engine | Connection, work: Callable[[Connection], Any]) -> Any:
+    try:
+        if isinstance(target, Engine):
+            with target.begin() as conn:
+                return work(conn)
+        return work(target)
+    except SQLAlchemyError as exc:
+        raise StorageError(f"writing to the archive failed: {_reason(exc, _url_of(target))}")
+
+
+def _url_of(target: Engine | Connection) -> URL:
+    return target.engine.url
+
+
+# ---------------------------------------------------------------------------------------------
+# Servers
+
+
+def server_meta_ids(target: Engine | Connection) -> dict[str, int]:
+    """``{slug: meta_id}`` of the servers in the archive."""
+
+    def work(conn: Connection) -> dict[str, int]:
+        return dict(conn.execute(select(_servers.c.slug, _servers.c.meta_id)).tuples().all())
+
+    return _transaction(target, work)
+
+
+def server_meta_id(target: Engine | Connection, slug: str) -> int:
+    """The ``meta_id`` of the server ``slug`` (``se``, ``so``, ``mse``)."""
+    ids = server_meta_ids(target)
+    try:
+        return ids[slug]
+    except KeyError:
+        raise StorageError(f"no server {slug!r} in the archive (known: {sorted(ids)})") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Users
+
+_ago_re = re.compile(
+    r"^\s*(\d+)\s*(s|sec|secs|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|y|yrs?|years?)"
+    r"\s+ago\s*$",
+    re.IGNORECASE,
+)
+_AGO_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "y": 365 * 86400}
+
+
+def _ago(text: str | None, now: dt.datetime) -> dt.datetime | None:
+    """``now`` minus a page's "18 minutes ago" / "49m ago" / "just now"; ``None`` if unreadable."""
+    if not text:
+        return None
+    if text.strip().lower() in ("just now", "now"):
+        return now
+    m = _ago_re.match(text)
+    if not m:
+        return None
+    unit = m.group(2).lower()
+    seconds = _AGO_UNITS["m" if unit.startswith("mi") else unit[0]]
+    return now - dt.timedelta(seconds=int(m.group(1)) * seconds)
+
+
+def _merge_user(table: Table, new: Callable[[str], Any]) -> dict[str, Any]:
+    c = table.c
+    return {
+        "name": func.coalesce(new("name"), c.name),
+        "is_moderator": func.coalesce(new("is_moderator"), c.is_moderator),
+        "reputation": func.coalesce(new("reputation"), c.reputation),
+        "message_count": func.coalesce(new("message_count"), c.message_count),
+        "room_count": func.coalesce(new("room_count"), c.room_count),
+        "about": func.coalesce(new("about"), c.about),
+        "parent_user_url": func.coalesce(new("parent_user_url"), c.parent_user_url),
+        "since": func.coalesce(new("since"), c.since),
+        "last_seen": _max(c.last_seen, new("last_seen")),
+        "last_message": _max(c.last_message, new("last_message")),
+        "meta_updated": _max(c.meta_updated, new("meta_updated")),
+    }
+
+
+_USER_FIELDS = (
+    "name",
+    "is_moderator",
+    "reputation",
+    "message_count",
+    "room_count",
+    "about",
+    "parent_user_url",
+    "since",
+    "last_seen",
+    "last_message",
+)
+
+
+def _user_row(server: int, user: Any, now: dt.datetime) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(_USER_FIELDS)
+    row.update(server_meta_id=server, meta_created=now, meta_updated=EPOCH, deleted=False)
+    if isinstance(user, tuple):
+        row["id"], row["name"] = user
+        return row
+    row["id"] = user.user_id
+    row["name"] = user.name
+    row["is_moderator"] = user.moderator
+    row["reputation"] = user.reputation
+    row["about"] = getattr(user, "about", None)
+    if hasattr(user, "user_since"):  # a UserProfile: the user's own page, so the row is fresh
+        row.update(
+            message_count=user.message_count,
+            room_count=user.room_count,
+            parent_user_url=user.parent_user_url,
+            since=user.user_since,
+            last_seen=None if user.last_seen is None else now - user.last_seen,
+            last_message=None if user.last_message is None else now - user.last_message,
+            meta_updated=now,
+        )
+    return row
+
+
+def upsert_users(
+    target: Engine | Connection,
+    server_meta_id: int,
+    users: Iterable[Any],
+    *,
+    now: dt.datetime | None = None,
+) -> dict[int, int]:
+    """Store users; returns ``{user id: meta_id}``.
+
+    ``users`` holds ``UserProfile`` records (the user's own page: the row becomes fresh),
+    ``UserCard`` records or ``(id, name)`` pairs (stubs: known fields only, freshness unchanged).
+    A later entry for the same id wins.
+    """
+    now = now or utcnow()
+    by_id: dict[int, dict[str, Any]] = {}
+    for user in users:
+        row = _user_row(server_meta_id, user, now)
+        by_id[row["id"]] = row
+
+    def work(conn: Connection) -> dict[int, int]:
+        return _upsert_user_rows(conn, server_meta_id, list(by_id.values()))
+
+    return _transaction(target, work)
+
+
+def _upsert_user_rows(
+    conn: Connection, server_meta_id: int, rows: list[dict[str, Any]]
+) -> dict[int, int]:
+    if not rows:
+        return {}
+    _upsert(conn, _users, rows, ("server_meta_id", "id"), _merge_user)
+    ids = [r["id"] for r in rows]
+    result = conn.execute(
+        select(_users.c.id, _users.c.meta_id).where(
+            _users.c.server_meta_id == server_meta_id, _users.c.id.in_(ids)
+        )
+    )
+    return dict(result.tuples().all())
+
+
+# ---------------------------------------------------------------------------------------------
+# Rooms
+
+
+def _merge_room(table: Table, new: Callable[[str], Any]) -> dict[str, Any]:
+    c = table.c
+    return {
+        "name": func.coalesce(new("name"), c.name),
+        "description": func.coalesce(new("description"), c.description),
+        "tags": func.coalesce(new("tags"), c.tags),
+        "owner_ids": func.coalesce(new("owner_ids"), c.owner_ids),
+        "message_count": func.coalesce(new("message_count"), c.message_count),
+        "user_count": func.coalesce(new("user_count"), c.user_count),
+        "first_message": func.coalesce(new("first_message"), c.first_message),
+        "last_activity": _max(c.last_activity, new("last_activity")),
+        "frozen": func.coalesce(new("frozen"), c.frozen),
+        "first_day": func.coalesce(new("first_day"), c.first_day),
+        "deleted": func.coalesce(new("deleted"), c.deleted),
+        "meta_updated": _max(c.meta_updated, new("meta_updated")),
+    }
+
+
+_ROOM_FIELDS = (
+    "name",
+    "description",
+    "tags",
+    "owner_ids",
+    "message_count",
+    "user_count",
+    "first_message",
+    "last_activity",
+    "frozen",
+    "first_day",
+)
+
+
+def _room_row(server: int, room: Any, now: dt.datetime) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(_ROOM_FIELDS)
+    row.update(server_meta_id=server, meta_created=now, meta_updated=EPOCH, deleted=None)
+    if isinstance(room, tuple):
+        row["id"], row["name"] = room
+        return row
+    row["id"] = room.room_id
+    row["name"] = room.name
+    row["description"] = room.description
+    row["message_count"] = room.message_count
+    if hasattr(room, "owners"):  # a RoomInfo: the room's own page, so the row is fresh
+        row.update(
+            tags=list(room.tags),
+            owner_ids=[o.user_id for o in room.owners],
+            user_count=room.user_count,
+            first_message=room.first_message,
+            last_activity=_ago(room.last_message, now),
+            meta_updated=now,
+        )
+    else:  # a RoomCard (profile page, rooms list)
+        row.update(
+            last_activity=_ago(room.last_activity, now),
+            frozen=room.frozen,
+            deleted=room.deleted,
+        )
+    return row
+
+
+def _upsert_room_rows(
+    conn: Connection, server_meta_id: int, rows: list[dict[str, Any]]
+) -> dict[int, int]:
+    if not rows:
+        return {}
+    # ``deleted`` is merged only from records that know it (room cards); for the others it is
+    # only the value a new row starts with.
+    known = [r for r in rows if r["deleted"] is not None]
+    stubs = [r for r in rows if r["deleted"] is None]
+    for row in stubs:
+        row["deleted"] = False
+    if stubs:
+        _upsert(conn, _rooms, stubs, ("server_meta_id", "id"), _merge_room_stub)
+    if known:
+        _upsert(conn, _rooms, known, ("server_meta_id", "id"), _merge_room)
+    ids = [r["id"] for r in rows]
+    result = conn.execute(
+        select(_rooms.c.id, _rooms.c.meta_id).where(
+            _rooms.c.server_meta_id == server_meta_id, _rooms.c.id.in_(ids)
+        )
+    )
+    return dict(result.tuples().all())
+
+
+def _merge_room_stub(table: Table, new: Callable[[str], Any]) -> dict[str, Any]:
+    merged = _merge_room(table, new)
+    del merged["deleted"]
+    return merged
+
+
+def upsert_rooms(
+    target: Engine | Connection,
+    server_meta_id: int,
+    rooms: Iterable[Any],
+    *,
+    now: dt.datetime | None = None,
+) -> dict[int, int]:
+    """Store rooms; returns ``{room id: meta_id}``.
+
+    ``rooms`` holds ``RoomInfo`` records (the room's own page: the row becomes fresh, its owners
+    are stored as users), ``RoomCard`` records or ``(id, name)`` pairs (stubs).
+    """
+    now = now or utcnow()
+    by_id: dict[int, dict[str, Any]] = {}
+    owners: list[Any] = []
+    for room in rooms:
+        row = _room_row(server_meta_id, room, now)
+        by_id[row["id"]] = row
+        owners.extend(getattr(room, "owners", ()))
+
+    def work(conn: Connection) -> dict[int, int]:
+        if owners:
+            _upsert_user_rows(
+                conn, server_meta_id, [_user_row(server_meta_id, o, now) for o in owners]
+            )
+        return _upsert_room_rows(conn, server_meta_id, list(by_id.values()))
+
+    return _transaction(target, work)
+
+
+def upsert_room(
+    target: Engine | Connection,
+    server_meta_id: int,
+    room: Any,
+    *,
+    now: dt.datetime | None = None,
+) -> int:
+    """Store one room (``RoomInfo``, ``RoomCard`` or ``(id, name)``); returns its ``meta_id``."""
+    ids = upsert_rooms(target, server_meta_id, [room], now=now)
+    room_id = room[0] if isinstance(room, tuple) else room.room_id
+    return ids[room_id]
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages
+
+
+def _merge_message(exact_time: bool) -> Callable[[Table, Callable[[str], Any]], dict[str, Any]]:
+    def merge(table: Table, new: Callable[[str], Any]) -> dict[str, Any]:
+        c = table.c
+        keep_content = and_(new("deleted"), c.content_html.is_not(None))
+        same_content = or_(keep_content, c.content_html == new("content_html"))
+        return {
+            "room_meta_id": new("room_meta_id"),
+            "owner_meta_id": func.coalesce(new("owner_meta_id"), c.owner_meta_id),
+            "content_html": case(
+                (or_(keep_content, new("content_html").is_(None)), c.content_html),
+                else_=new("content_html"),
+            ),
+            "content_text": case(
+                (or_(keep_content, new("content_html").is_(None)), c.content_text),
+                else_=new("content_text"),
+            ),
+            "content_markdown": func.coalesce(
+                new("content_markdown"), case((same_content, c.content_markdown), else_=None)
+            ),
+            "parent_id": func.coalesce(new("parent_id"), c.parent_id),
+            "time": (
+                func.coalesce(new("time"), c.time)
+                if exact_time
+                else func.coalesce(c.time, new("time"))
+            ),
+            "edits": _max(c.edits, new("edits")),
+            "stars": new("stars"),
+            "pinned": new("pinned"),
+            "onebox": new("onebox"),
+            "deleted": new("deleted"),
+            "meta_deleted": case(
+                (new("deleted"), func.coalesce(c.meta_deleted, new("meta_deleted"))), else_=None
+            ),
+            "meta_updated": new("meta_updated"),
+        }
+
+    return merge
+
+
+_merge_message_transcript = _merge_message(exact_time=False)
+_merge_message_exact = _merge_message(exact_time=True)
+
+
+def upsert_messages(
+    target: Engine | Connection,
+    server_meta_id: int,
+    messages: Sequence[Any],
+    *,
+    room_names: Mapping[int, str] | None = None,
+    now: dt.datetime | None = None,
+) -> int:
+    """Store ``TranscriptMessage`` records with their owners and rooms; returns how many.
+
+    Owners and rooms are stored as stubs first (``room_names`` supplies names the records lack).
+    """
+    now = now or utcnow()
+
+    def work(conn: Connection) -> int:
+        return _store_messages(conn, server_meta_id, messages, room_names or {}, now)
+
+    return _transaction(target, work)
+
+
+def _store_messages(
+    conn: Connection,
+    server: int,
+    messages: Sequence[Any],
+    room_names: Mapping[int, str],
+    now: dt.datetime,
+) -> int:
+    if not messages:
+        return 0
+    owners: dict[int, str | None] = {}
+    rooms: dict[int, str | None] = {}
+    for m in messages:
+        if m.owner_name is not None or m.owner_id not in owners:
+            owners[m.owner_id] = m.owner_name
+        rooms[m.room_id] = room_names.get(m.room_id)
+    user_ids = _upsert_user_rows(
+        conn, server, [_user_row(server, pair, now) for pair in owners.items()]
+    )
+    room_rows = [_room_row(server, pair, now) for pair in rooms.items()]
+    latest: dict[int, dt.datetime] = {}
+    for m in messages:
+        if m.time is not None and (m.room_id not in latest or m.time > latest[m.room_id]):
+            latest[m.room_id] = m.time
+    for row in room_rows:
+        row["last_activity"] = latest.get(row["id"])
+    room_ids = _upsert_room_rows(conn, server, room_rows)
+    rows = []
+    seen: dict[int, int] = {}
+    for m in messages:
+        row = {
+            "server_meta_id": server,
+            "room_meta_id": room_ids[m.room_id],
+            "owner_meta_id": user_ids.get(m.owner_id),
+            "id": m.id,
+            "content_html": m.content_html,
+            "content_text": m.content_text,
+            "content_markdown": None,
+            "parent_id": m.parent_id,
+            "time": m.time,
+            "edits": m.edits,
+            "stars": m.stars,
+            "pinned": m.pinned,
+            "onebox": m.onebox,
+            "deleted": m.deleted,
+            "meta_deleted": now if m.deleted else None,
+            "meta_created": now,
+            "meta_updated": now,
+        }
+        if m.id in seen:  # one statement cannot touch a row twice (PostgreSQL refuses)
+            rows[seen[m.id]] = row
+        else:
+            seen[m.id] = len(rows)
+            rows.append(row)
+    _upsert(conn, _messages, rows, ("server_meta_id", "id"), _merge_message_transcript)
+    return len(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Transcript pages
+
+
+@dataclass(frozen=True, slots=True)
+class PageStored:
+    """What :func:`upsert_transcript_page` wrote."""
+
+    room_meta_id: int
+    messages: int
+    fetched: dt.datetime
+
+
+def upsert_transcript_page(
+    target: Engine | Connection,
+    server_meta_id: int,
+    page: Any,
+    *,
+    fetched: dt.datetime | None = None,
+) -> PageStored:
+    """Store a whole ``TranscriptPage`` (room, owners, messages, and the page-fetch record) in one
+    transaction; a page already stored is merged, changing nothing but ``meta_updated``."""
+    now = fetched or utcnow()
+
+    def work(conn: Connection) -> PageStored:
+        room_ids = _upsert_room_rows(
+            conn, server_meta_id, [_page_room_row(server_meta_id, page, now)]
+        )
+        room_meta_id = room_ids[page.room_id]
+        count = _store_messages(
+            conn, server_meta_id, page.messages, {page.room_id: page.room_name}, now
+        )
+        _store_fetch(conn, room_meta_id, page, now)
+        return PageStored(room_meta_id=room_meta_id, messages=count, fetched=now)
+
+    return _transaction(target, work)
+
+
+def _page_room_row(server: int, page: Any, now: dt.datetime) -> dict[str, Any]:
+    row = _room_row(server, (page.room_id, page.room_name), now)
+    row["first_day"] = page.first_day
+    return row
+
+
+def _merge_fetch(table: Table, new: Callable[[str], Any]) -> dict[str, Any]:
+    names = (
+        "fetched",
+        "message_count",
+        "first_message_id",
+        "last_message_id",
+        "first_day",
+        "previous_day",
+        "next_day",
+        "last_day",
+        "meta_updated",
+    )
+    return {n: new(n) for n in names}
+
+
+def _store_fetch(conn: Connection, room_meta_id: int, page: Any, now: dt.datetime) -> None:
+    ids = [m.id for m in page.messages]
+    row = {
+        "room_meta_id": room_meta_id,
+        "day": page.date,
+        "hour_start": page.start_hour,
+        "hour_end": page.end_hour,
+        "fetched": now,
+        "message_count": len(ids),
+        "first_message_id": ids[0] if ids else None,
+        "last_message_id": ids[-1] if ids else None,
+        "first_day": page.first_day,
+        "previous_day": page.previous_day,
+        "next_day": page.next_day,
+        "last_day": page.last_day,
+        "deleted": False,
+        "meta_created": now,
+        "meta_updated": now,
+    }
+    _upsert(conn, _fetches, [row], ("room_meta_id", "day", "hour_start", "hour_end"), _merge_fetch)
+
+
+def record_page_fetch(
+    target: Engine | Connection, room_meta_id: int, page: Any, *, fetched: dt.datetime | None = None
+) -> None:
+    """Record that ``page`` was fetched (already part of :func:`upsert_transcript_page`)."""
+    now = fetched or utcnow()
+    _transaction(target, lambda conn: _store_fetch(conn, room_meta_id, page, now))
+
+
+def page_fetch(
+    target: Engine | Connection,
+    room_meta_id: int,
+    day: dt.date,
+    hour_start: int = 0,
+    hour_end: int = 24,
+) -> Any:
+    """The fetch record of one transcript page (a Core row with the model's columns), or ``None``.
+
+    A client compares its ``fetched`` with ``max_age`` to decide whether to fetch the page again;
+    ``previous_day`` lets a walk back through history continue without it.
+    """
+
+    def work(conn: Connection) -> Any:
+        return conn.execute(
+            select(_fetches).where(
+                _fetches.c.room_meta_id == room_meta_id,
+                _fetches.c.day == day,
+                _fetches.c.hour_start == hour_start,
+                _fetches.c.hour_end == hour_end,
+            )
+        ).first()
+
+    return _transaction(target, work)
+
+
+# ---------------------------------------------------------------------------------------------
+# Live events
+
+# Message events whose ``user_*`` fields are the message's author.
+_AUTHORED = {1, 2, 8, 18, 19, 20}
+# Message events whose ``content`` is the message's current HTML and whose counters are current.
+_CONTENT = {1, 2, 6, 8, 18, 20}
+
+
+def record_event(
+    target: Engine | Connection,
+    server_meta_id: int,
+    ev: Any,
+    *,
+    now: dt.datetime | None = None,
+) -> int | None:
+    """Apply one live event to the archive; returns the ``meta_id`` of the message it touched.
+
+    Posted/edited/reply/mention/moved-in and star events upsert the message (an edit replaces the
+    content, stars and pins are set); a deletion marks it deleted and keeps its content; the
+    acting user and the room are stored as stubs with their current names. A name/avatar change
+    makes the changed user's row stale, so the next lookup fetches the profile.
+    """
+    now = now or utcnow()
+
+    def work(conn: Connection) -> int | None:
+        return _apply_event(conn, server_meta_id, ev, now)
+
+    return _transaction(target, work)
+
+
+def _apply_event(conn: Connection, server: int, ev: Any, now: dt.datetime) -> int | None:
+    etype = ev.event_type
+    room_meta_id = None
+    if ev.room_id is not None and etype not in (16, 17):  # 16 has no room; 17 names another
+        room_meta_id = _upsert_room_rows(
+            conn, server, [_room_row(server, (ev.room_id, ev.room_name), now)]
+        )[ev.room_id]
+    user_meta_id = None
+    if ev.user_id is not None:
+        user_meta_id = _upsert_user_rows(
+            conn, server, [_user_row(server, (ev.user_id, ev.user_name), now)]
+        )[ev.user_id]
+    if etype == 34 and ev.target_user_id is not None:
+        conn.execute(
+            update(_users)
+            .where(_users.c.server_meta_id == server, _users.c.id == ev.target_user_id)
+            .values(meta_updated=EPOCH)
+        )
+    message_id = getattr(ev, "message_id", None)
+    if message_id is None or room_meta_id is None:
+        return None
+    if etype in _CONTENT or etype == 10:
+        deleted = etype == 10
+        content = None if deleted else ev.content
+        row = {
+            "server_meta_id": server,
+            "room_meta_id": room_meta_id,
+            "owner_meta_id": user_meta_id if etype in _AUTHORED else None,
+            "id": message_id,
+            "content_html": content,
+            "content_text": text_from_html(content),
+            "content_markdown": None,
+            "parent_id": ev.parent_id,
+            "time": ev.time_stamp if etype in (1, 2, 8, 18, 20) else None,
+            "edits": ev.message_edits,
+            "stars": ev.message_stars,
+            "pinned": ev.message_owner_stars > 0,
+            "onebox": None,
+            "deleted": deleted,
+            "meta_deleted": now if deleted else None,
+            "meta_created": now,
+            "meta_updated": now,
+        }
+        merge = _merge_message_exact if etype == 1 else _merge_message_transcript
+        if etype == 10:
+            merge = _merge_deleted
+        _upsert(conn, _messages, [row], ("server_meta_id", "id"), merge)
+        return conn.execute(
+            select(_messages.c.meta_id).where(
+                _messages.c.server_meta_id == server, _messages.c.id == message_id
+            )
+        ).scalar_one()
+    return None
+
+
+def _merge_deleted(table: Table, new: Callable[[str], Any]) -> dict[str, Any]:
+    c = table.c
+    return {
+        "deleted": new("deleted"),
+        "meta_deleted": func.coalesce(c.meta_deleted, new("meta_deleted")),
+        "edits": _max(c.edits, new("edits")),
+        "meta_updated": new("meta_updated"),
+    }
