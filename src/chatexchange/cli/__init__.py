@@ -1,0 +1,82 @@
+"""The ``chatexchange`` command: import, watch and send from a shell; ``devserver``, ``replay``,
+``demo``.
+
+``main(argv)`` returns the exit code instead of exiting, so tests and other programs can call it.
+Every failure ends in :func:`exits.report`: one line on stderr and a code that says what kind of
+failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from .args import UsageError, parse_args
+from .exits import EXIT_OK, EXIT_PIPE, report
+
+__all__ = ["main"]
+
+
+def _setup_logging(verbose: bool, quiet: bool) -> None:
+    """Library warnings as ``chatexchange: warning: ...`` lines; everything with ``--verbose``."""
+    logger = logging.getLogger("chatexchange")
+    if logger.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    if verbose:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s: %(message)s"))
+        logger.setLevel(logging.DEBUG)
+    else:
+        handler.setFormatter(logging.Formatter("chatexchange: %(levelname)s: %(message)s"))
+        logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+    logger.addHandler(handler)
+    logger.propagate = False
+
+
+def _run(form: str, ns: argparse.Namespace) -> int:
+    if form == "main":
+        from .commands import run_main
+
+        return run_main(ns.main)
+    if form == "devserver":
+        from .commands import run_devserver
+
+        return run_devserver(ns)
+    if form == "replay":
+        from .commands import run_replay
+
+        return run_replay(ns)
+    from .demo import run_demo
+
+    return run_demo(ns)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Known before parsing, so even an argument error can be reported verbosely.
+    verbose = "-v" in argv or "--verbose" in argv
+    try:
+        form, ns = parse_args(argv)
+    except SystemExit as exc:  # --help and --version print and exit 0
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    except (argparse.ArgumentError, UsageError) as exc:
+        return report(exc, verbose=False)
+    _setup_logging(ns.verbose, ns.quiet)
+    try:
+        return _run(form, ns)
+    except BrokenPipeError:
+        # The reader (``| head``) went away: stop quietly, and keep Python from complaining at exit.
+        try:
+            import os
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return EXIT_PIPE
+    except (KeyboardInterrupt, Exception) as exc:
+        note = getattr(exc, "cli_note", None)
+        return report(exc, verbose=ns.verbose or verbose, note=note)

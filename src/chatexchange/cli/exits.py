@@ -1,0 +1,98 @@
+"""How a failed command ends: one readable line on stderr and an exit code that says what kind of
+failure.
+
+The codes come from the ``exit_code`` of the ``chatexchange.errors`` classes, so scripts can tell
+"room not found" (4) from "throttled" (6) without parsing text. Tracebacks are for ``--verbose`` and
+for our own bugs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from typing import TextIO
+
+from .. import errors
+
+__all__ = ["EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_PIPE", "EXIT_USAGE", "report"]
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug of ours, not the user's
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+EXIT_PIPE = 141  # 128 + SIGPIPE: the reader of our output went away
+
+_PREFIX = {
+    errors.BadCredentialsError: "login failed: wrong email or password",
+    errors.CaptchaError: "login failed: the server asks for human verification (captcha); "
+    "log in through a browser once, or wait",
+    errors.LoginRateLimitedError: "login failed: too many logins (HTTP 429); wait a while",
+    errors.NoAccountError: "login failed: this account has no profile on that chat server's site",
+    errors.LoginError: "login failed",
+    errors.AuthRequiredError: "an account is needed: set ChatExchangeU and ChatExchangeP",
+    errors.NotFoundError: "not found",
+    errors.AccessDeniedError: "refused",
+    errors.RefusedError: "refused by the server",
+    errors.MessageTooLongError: "message too long",
+    errors.ThrottledError: "throttled: the server kept saying to wait",
+    errors.ServerError: "server error",
+    errors.ConnectionLostError: "connection failed",
+    errors.ParseError: "unreadable answer",
+    errors.StaleDataError: "no fresh data",
+    errors.StorageError: "database error",
+}
+
+
+def describe(exc: BaseException) -> str:
+    """One line for an error, with its kind first and the detail after."""
+    detail = " ".join(str(exc).split())
+    if isinstance(exc, errors.ChatExchangeError):
+        prefix = next((text for cls, text in _PREFIX.items() if isinstance(exc, cls)), "error")
+        if not detail or detail.lower() in prefix.lower():
+            return prefix
+        return f"{prefix}: {detail}"
+    return detail or type(exc).__name__
+
+
+def exit_code(exc: BaseException) -> int:
+    if isinstance(exc, errors.ChatExchangeError):
+        return int(getattr(exc, "exit_code", 1))
+    if isinstance(exc, argparse.ArgumentError):
+        return EXIT_USAGE
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    code = getattr(exc, "exit_code", None)
+    return code if isinstance(code, int) else EXIT_INTERNAL
+
+
+def report(
+    exc: BaseException,
+    *,
+    verbose: bool = False,
+    stream: TextIO | None = None,
+    prog: str = "chatexchange",
+    note: str | None = None,
+) -> int:
+    """Write the one line (and the traceback when ``verbose``) and return the exit code."""
+    stream = stream if stream is not None else sys.stderr
+    code = exit_code(exc)
+    if isinstance(exc, KeyboardInterrupt):
+        line = "interrupted"
+    elif isinstance(exc, argparse.ArgumentError):
+        line = f"error: {exc.message}"
+    elif code == EXIT_INTERNAL:
+        line = f"internal error: {type(exc).__name__}: {describe(exc)}"
+        if not verbose:
+            line += " (run with --verbose for the traceback)"
+    else:
+        line = describe(exc)
+        if code == EXIT_USAGE and not isinstance(exc, errors.ChatExchangeError):
+            line = f"error: {line}"
+    if note:
+        line = f"{line}; {note}"
+    if verbose and not isinstance(exc, (KeyboardInterrupt, argparse.ArgumentError)):
+        traceback.print_exception(exc, file=stream)
+    stream.write(f"{prog}: {line}\n")
+    stream.flush()
+    return code

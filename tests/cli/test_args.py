@@ -1,0 +1,153 @@
+"""The grammar of the command line and how its failures are reported, checked in-process (fast)."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import math
+
+import pytest
+
+from chatexchange import errors
+from chatexchange.cli import main
+from chatexchange.cli.args import UsageError, parse_args
+from chatexchange.cli.exits import report
+from chatexchange.cli.rooms import RoomRef
+
+
+def test_the_seed_readme_examples_parse_as_written() -> None:
+    form, ns = parse_args(["sqlite://./data", "se/r/1", "--all", "--max-age=3600"])
+    assert form == "main"
+    assert ns.main.database == "sqlite:///./data"
+    assert ns.main.room == RoomRef("se", 1)
+    assert ns.main.all and ns.main.max_age == 3600 and not ns.main.watch
+
+    _, ns = parse_args(
+        [
+            "sqlite://./data",
+            "chat.stackexchange.com/rooms/1",
+            "--all",
+            "--max-age=Infinity",
+            "--watch",
+        ]
+    )
+    assert ns.main.room == RoomRef("se", 1)
+    assert ns.main.max_age == math.inf and ns.main.watch
+
+    _, ns = parse_args(["se/r/1", "--send", "hello world"])
+    assert ns.main.database is None and ns.main.send == "hello world"
+
+    _, ns = parse_args(["r/B6", "-s", "hello world"])
+    assert ns.main.room == RoomRef(meta_slug="B6") and ns.main.send == "hello world"
+
+
+def test_options_may_come_anywhere() -> None:
+    _, ns = parse_args(["--json", "sqlite://./d", "--all", "se/r/1", "-q"])
+    assert ns.main.json and ns.main.quiet and ns.main.all
+    assert ns.main.room == RoomRef("se", 1)
+
+
+def test_subcommands_are_picked_by_their_word() -> None:
+    form, ns = parse_args(["--server-url", "http://127.0.0.1:9/", "devserver", "--port", "0"])
+    assert form == "devserver" and ns.port == 0 and ns.server_url == "http://127.0.0.1:9"
+    form, ns = parse_args(["demo", "--messages", "300"])
+    assert form == "demo" and ns.messages == 300
+    form, ns = parse_args(["replay", "sqlite://./a", "se/r/1", "--bot", "m:o"])
+    assert form == "replay" and ns.room_ref == RoomRef("se", 1) and ns.database == "sqlite:///./a"
+
+
+def test_server_url_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHATEXCHANGE_DEVSERVER", "http://127.0.0.1:8123")
+    _, ns = parse_args(["http://127.0.0.1:8123/so/rooms/4"])
+    assert ns.main.server_url == "http://127.0.0.1:8123"
+    assert ns.main.room == RoomRef("so", 4)
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        ([], "required"),
+        (["sqlite://./data"], "which ROOM"),
+        (["se/r/1", "sqlite://./data"], "DATABASE comes before"),
+        (["a", "b", "c"], "too many arguments"),
+        (["se/r/1", "--max-age", "soon"], "not a number of seconds"),
+        (["se/r/1", "--send", "  "], "non-empty"),
+        (["se/r/1", "--quiet", "--verbose"], "not allowed with"),
+        (["--server-url", "ftp://x", "se/r/1"], "not an http"),
+        (["postgresql://u@h:port/db", "se/r/1"], "not a database URL"),
+        (["devserver", "--port", "70000"], "not a port"),
+        (["replay", "sqlite://./a", "se/r/1"], "--bot"),
+    ],
+)
+def test_bad_arguments_are_one_line_and_exit_2(
+    argv: list[str], fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("chatexchange: error: ")
+    assert fragment in err
+    assert err.count("\n") == 1
+
+
+def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for form in ("se/r/1", "mse/r/89", "chat.stackexchange.com/rooms/1", "r/<", "/transcript/"):
+        assert form in out
+    for word in (
+        "--all",
+        "--max-age",
+        "--watch",
+        "--send",
+        "devserver",
+        "replay",
+        "demo",
+        "--server-url",
+        "--json",
+        "--quiet",
+        "--verbose",
+        "examples:",
+        "exit codes:",
+    ):
+        assert word in out
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("chatexchange 0.")
+    assert main(["devserver", "--help"]) == 0
+    assert "--messages" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("exc", "code", "fragment"),
+    [
+        (errors.BadCredentialsError("nope"), 3, "wrong email or password"),
+        (errors.CaptchaError("human verification"), 3, "captcha"),
+        (errors.NotFoundError("room 99 on se"), 4, "not found: room 99 on se"),
+        (errors.ThrottledError("409 five times", retry_after=5), 6, "throttled"),
+        (errors.StorageError("unable to open database file"), 9, "database error: unable"),
+        (errors.ParseError("no #transcript", url="https://x/y"), 8, "(https://x/y)"),
+        (KeyboardInterrupt(), 130, "interrupted"),
+        (UsageError("bad room"), 2, "error: bad room"),
+        (argparse.ArgumentError(None, "oops"), 2, "error: oops"),
+        (ZeroDivisionError("division by zero"), 70, "internal error: ZeroDivisionError"),
+    ],
+)
+def test_every_failure_is_one_line_with_its_own_code(
+    exc: BaseException, code: int, fragment: str
+) -> None:
+    out = io.StringIO()
+    assert report(exc, stream=out) == code
+    text = out.getvalue()
+    assert text.count("\n") == 1 and text.startswith("chatexchange: ")
+    assert fragment in text
+    assert "Traceback" not in text
+
+
+def test_verbose_adds_the_traceback() -> None:
+    out = io.StringIO()
+    try:
+        raise errors.ServerError("HTTP 502")
+    except errors.ServerError as exc:
+        assert report(exc, stream=out, verbose=True) == 7
+    assert "Traceback" in out.getvalue()
+    assert out.getvalue().endswith("chatexchange: server error: HTTP 502\n")
