@@ -97,14 +97,14 @@ def refusal_error(response: Response, what: str) -> Exception:
     lowered = text.lower()
     status = response.status
     where = f"{what} ({response.url})"
-    if status == 409 or (seconds := throttle_seconds(text)) is not None:
-        seconds = throttle_seconds(text)
+    seconds = throttle_seconds(text)
+    if status == 409 or seconds is not None:
         return ThrottledError(f"{where}: throttled: {text}", retry_after=seconds)
     if "too late" in lowered or "has been deleted" in lowered or "already been deleted" in lowered:
         return EditWindowError(f"{where}: {text}", text)
     if "too long" in lowered:
         return MessageTooLongError(f"{where}: {text}")
-    if "frozen" in lowered or "reputation" in lowered or "permission" in lowered:
+    if "frozen" in lowered or "reputation" in lowered:
         return AccessDeniedError(f"{where}: {text}")
     if status == 401 or "log in" in lowered or "logged in" in lowered:
         return AuthRequiredError(f"{where}: not logged in: {text}")
@@ -112,6 +112,8 @@ def refusal_error(response: Response, what: str) -> Exception:
         return AccessDeniedError(f"{where}: {text}")
     if status == 404:
         return NotFoundError(f"{where}: not found: {text}")
+    if "permission" in lowered or "your own" in lowered:
+        return AccessDeniedError(f"{where}: {text}")
     if status == 429:
         retry = response.headers.get("Retry-After")
         seconds_after = float(retry) if retry and retry.replace(".", "", 1).isdigit() else None

@@ -228,8 +228,11 @@ class Watcher:
                 # An event without id cannot be told apart from a repeat: only message entries of
                 # mode=Messages gap answers (one per message) are kept.
                 continue
-            elif message_id <= self._last_message.get(room, 0):
+            elif (room, message_id) in self._seen_messages:
+                self.duplicates += 1
                 continue
+            elif message_id <= self._last_message.get(room, 0):
+                continue  # older than the start of the watch
             if event.event_type == 1 and message_id is not None:
                 key = (room, message_id)
                 if key in self._seen_messages:
