@@ -1,0 +1,766 @@
+"""The dispatch core: uniform calling (Access), ranked conditions, events and the Handler that
+picks the best (condition, event) pair for a message.
+
+This file is the single source of two implementations. Run as it is, it is the pure-Python engine;
+compiled by Cython in pure-Python mode together with ``chatexchange/_speedups/core.pxd`` (which
+declares the classes as extension types with typed attributes and C-level methods) it becomes
+``chatexchange._speedups.core``. What makes the engine fast is decided once, by design:
+
+* Access inspects a callable's signature once (cached per function) and keeps a call strategy, so
+  a call never inspects or copies the context more than Python itself needs to.
+* A Condition decides its kind at construction; checks branch on that kind.
+* A Handler keeps, per tag state, a *plan* of its active pairs: plain string conditions indexed by
+  their first character, regex conditions in their own group, everything else in registration
+  order. A tag change costs a dict lookup; results are exactly those of a scan in registration
+  order (highest rank wins, ties go to the pair registered first, every condition with side
+  effects still runs).
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import weakref
+from typing import Any, NamedTuple
+
+try:
+    import cython
+except ImportError:  # Cython is a build dependency only
+    from chatexchange.talk import _cython_shim as cython
+
+from .utils import get_len
+
+__all__ = [
+    "TRUE_CONDITION",
+    "Abstract",
+    "Access",
+    "ArgSpec",
+    "Condition",
+    "Event",
+    "Handler",
+    "TrueCondition",
+]
+
+_Pattern = re.Pattern
+
+# How an Access calls its value (decided once, at construction).
+_CALL_VALUE = 0  # not callable: the value itself
+_CALL_ABSTRACT = 1  # an Abstract: obj(*message, **context)
+_CALL_ARGS = 2  # f(*args): f(*message)
+_CALL_KWARGS = 3  # f(**kw): f(**context)
+_CALL_BOTH = 4  # f(*args, **kw): f(*message, **context)
+_CALL_NONE = 5  # f(): f()
+_CALL_MAPPED = 6  # f(a, b=1): f(context.get('a'), context.get('b', 1))
+_CALL_MAPPED_KW = 7  # the same with keyword-only parameters
+
+# The check a Condition runs (decided once, at construction).
+_K_CUSTOM = 0  # a subclass overrides check()
+_K_FUNCTION = 1
+_K_COMPARE = 2
+_K_LIST = 3
+_K_STRING = 4
+_K_STRING_SEARCH = 5
+_K_REGEX = 6
+_K_REGEX_SEARCH = 7
+_K_BOOLEAN = 8
+
+_NO_CHECK = (-1, None)
+_NO_HANDLE = (False, -1, None)
+_MAX_PLANS = 256  # tag states remembered per handler before the cache starts over
+
+_SENDER = "sender"
+_RANK = "rank"
+_CONDITION = "condition"
+_EVENT = "event"
+_RESULT = "result"
+_ANSWER = "answer"
+
+
+class ArgSpec(NamedTuple):
+    """What context mapping knows of a callable: positional parameter names, the ``*`` and
+    ``**`` parameter names (or None), the defaults of the last positional parameters, and the
+    keyword-only names."""
+
+    args: list
+    varargs: str | None
+    keywords: str | None
+    defaults: tuple | None
+    kwonlyargs: list = []
+
+
+class Abstract:
+    """Everything that takes part in the protocol is called as ``obj(*message, **context)``.
+
+    By convention None means "no reaction", False an error, anything else a reply.
+    """
+
+    def __call__(self, *message: Any, **context: Any) -> Any:
+        raise NotImplementedError("Method not implemented")
+
+
+# Call strategies of plain functions, keyed weakly by the function: (kind, names, defaults,
+# kw names, kw defaults, ArgSpec). Bound methods share the entry of their function.
+_signatures: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _strategy_of(sig: inspect.Signature) -> tuple:
+    names: list = []
+    defaults: list = []
+    kwnames: list = []
+    kwdefaults: list = []
+    varargs = None
+    varkw = None
+    positional_defaults: list = []
+    for p in sig.parameters.values():
+        default = None if p.default is p.empty else p.default
+        if p.kind is p.VAR_POSITIONAL:
+            varargs = p.name
+        elif p.kind is p.VAR_KEYWORD:
+            varkw = p.name
+        elif p.kind is p.KEYWORD_ONLY:
+            kwnames.append(p.name)
+            kwdefaults.append(default)
+        else:
+            names.append(p.name)
+            defaults.append(default)
+            if p.default is not p.empty:
+                positional_defaults.append(p.default)
+    spec = ArgSpec(list(names), varargs, varkw, tuple(positional_defaults) or None, list(kwnames))
+    if varargs is not None and varkw is not None:
+        kind = _CALL_BOTH
+    elif varargs is not None:
+        kind = _CALL_ARGS
+    elif varkw is not None:
+        kind = _CALL_KWARGS
+    elif kwnames:
+        kind = _CALL_MAPPED_KW
+    elif names:
+        kind = _CALL_MAPPED
+    else:
+        kind = _CALL_NONE
+    return kind, tuple(names), tuple(defaults), tuple(kwnames), tuple(kwdefaults), spec
+
+
+def _unbound(strategy: tuple) -> tuple:
+    """The strategy of a bound method, from that of its function: the first positional parameter is
+    the instance."""
+    kind, names, defaults, kwnames, kwdefaults, spec = strategy
+    if not names:
+        return strategy
+    names = names[1:]
+    defaults = defaults[1:]
+    spec_defaults = spec.defaults
+    if spec_defaults is not None and len(spec_defaults) > len(names):
+        spec_defaults = spec_defaults[1:] or None
+    spec = ArgSpec(list(names), spec.varargs, spec.keywords, spec_defaults, spec.kwonlyargs)
+    if kind == _CALL_MAPPED and not names:
+        kind = _CALL_NONE
+    return kind, names, defaults, kwnames, kwdefaults, spec
+
+
+_UNKNOWN_SIGNATURE = (_CALL_BOTH, (), (), (), (), ArgSpec([], "args", "kwargs", None, []))
+
+
+def _strategy(f: Any) -> tuple:
+    """The call strategy of a callable, computed once per function."""
+    target = f
+    bound = False
+    if inspect.ismethod(f) and inspect.isfunction(f.__func__):
+        target = f.__func__
+        bound = True
+    if inspect.isfunction(target):
+        strategy = _signatures.get(target)
+        if strategy is None:
+            strategy = _signatures[target] = _strategy_of(inspect.signature(target))
+        return _unbound(strategy) if bound else strategy
+    try:
+        return _strategy_of(inspect.signature(f))
+    except (TypeError, ValueError):
+        # No signature to be had (some builtin classes): the default call passes everything.
+        return _UNKNOWN_SIGNATURE
+
+
+class Access(Abstract):
+    """Uniform calling of a value: an Abstract, any callable (with context mapping) or a plain
+    value: ``access(*message, **context)``, or without re-packing anything
+    ``access.call(message, context)``.
+    """
+
+    CALL = "call"
+    ABSTRACT = "abstract"
+    FUNCTION = "function"
+    VALUE = "value"
+    OTHER = "other"
+    CACHE_ATTR = "__access__"
+    CACHEABLE = frozenset({"call", "function"})
+
+    def __init__(self, value: Any) -> None:
+        self._value = value
+        self._names = ()
+        self._defaults = ()
+        self._kwnames = ()
+        self._kwdefaults = ()
+        if isinstance(value, Abstract):
+            self._mode = "call"
+            self._spec = "abstract"
+            self._call_kind = _CALL_ABSTRACT
+        elif callable(value):
+            self._mode = "function"
+            (self._call_kind, self._names, self._defaults, self._kwnames, self._kwdefaults,
+             self._spec) = _strategy(value)
+        else:
+            self._mode = "value"
+            self._spec = "other"
+            self._call_kind = _CALL_VALUE
+
+    @property
+    def value(self) -> Any:
+        return self._value
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    @property
+    def spec(self) -> Any:
+        return self._spec
+
+    def call(self, message: Any, context: dict) -> Any:
+        """Call the value with a message sequence and a context dict, as ``__call__`` would.
+
+        The dict is not copied unless the callee takes ``**context``.
+        """
+        kind = self._call_kind
+        f = self._value
+        if kind == _CALL_MAPPED:
+            if cython.compiled:
+                names = self._names
+                defaults = self._defaults
+                args = [context.get(names[i], defaults[i]) for i in range(len(names))]
+                return f(*args)
+            return f(*map(context.get, self._names, self._defaults))
+        if kind == _CALL_VALUE:
+            return f
+        if kind == _CALL_ARGS:
+            return f(*message)
+        if kind == _CALL_NONE:
+            return f()
+        if kind == _CALL_KWARGS:
+            return f(**context)
+        if kind == _CALL_MAPPED_KW:
+            get = context.get
+            kwargs = {name: get(name, default)
+                      for name, default in zip(self._kwnames, self._kwdefaults, strict=True)}
+            return f(*map(context.get, self._names, self._defaults), **kwargs)
+        # _CALL_ABSTRACT and _CALL_BOTH
+        return f(*message, **context)
+
+    def __call__(self, *message: Any, **context: Any) -> Any:
+        return self.call(message, context)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Access):
+            other = other._value
+        return self._value == other
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        # Equal to the value, so hashed like it (unhashable values stay unhashable).
+        return hash(self._value)
+
+    def __repr__(self) -> str:
+        return f"{self._mode}, {self._spec}: {self._value}"
+
+    __str__ = __repr__
+
+    @staticmethod
+    def get_access(obj: Any, cache: bool = False) -> Access:
+        """The Access stored on ``obj`` as ``__access__``, or a new one (stored there when
+        ``cache`` is set and ``obj`` is callable and accepts attributes)."""
+        access = getattr(obj, "__access__", None)
+        if access is not None:
+            return access
+        access = Access(obj)
+        if cache and access._mode in Access.CACHEABLE:
+            try:
+                obj.__access__ = access
+            except (AttributeError, TypeError):
+                pass
+        return access
+
+
+class Condition(Access):
+    """A ranked check of a message: ``check(message, context)`` gives ``(rank, result)``; a
+    negative rank means "not satisfied".
+
+    The kind of check is decided once, from the value: a function, a number/dict/other value
+    compared by equality, a list of conditions, a string (prefix match or, with ``search=True``, a
+    search), a compiled regex (match or search), a boolean (identity).
+    """
+
+    NUMBER = "number"
+    LIST = "list"
+    DICT = "dict"
+    STRING = "string"
+    REGEX = "regex"
+    BOOLEAN = "bool"
+    NO_CHECK = _NO_CHECK
+
+    def __init__(self, value: Any, *tags: Any, ignore_case: bool = False, search: bool = False,
+                 **options: Any) -> None:
+        Access.__init__(self, value)
+        self._tags = frozenset(tags)
+        self._ignore_case = bool(ignore_case)
+        self._search = bool(search)
+        self._options = options
+        self._conditions = (self,)
+        self._length = 0
+        self._matcher = None
+        if self._mode == "function":
+            self._kind = _K_FUNCTION
+        elif type(value) is int:
+            self._kind = _K_COMPARE
+            self._spec = "number"
+        elif isinstance(value, (list, tuple)):
+            self._kind = _K_LIST
+            self._spec = "list"
+            self._conditions = tuple(
+                Condition(item, *tags, ignore_case=ignore_case, search=search, **options)
+                for item in value)
+        elif isinstance(value, str):
+            self._spec = "string"
+            if self._ignore_case:
+                self._value = value.upper()
+            self._length = len(value)
+            self._kind = _K_STRING_SEARCH if self._search else _K_STRING
+        elif isinstance(value, _Pattern):
+            self._spec = "regex"
+            if self._search:
+                self._kind = _K_REGEX_SEARCH
+                self._matcher = value.search
+            else:
+                self._kind = _K_REGEX
+                self._matcher = value.match
+        elif isinstance(value, dict):
+            self._kind = _K_COMPARE
+            self._spec = "dict"
+        elif type(value) is bool:
+            self._kind = _K_BOOLEAN
+            self._spec = "bool"
+        else:
+            self._kind = _K_COMPARE
+        if type(self).check is not Condition.check:
+            self._kind = _K_CUSTOM
+
+    @property
+    def tags(self) -> frozenset:
+        return self._tags
+
+    @property
+    def list(self) -> tuple:
+        """The inner conditions of a list condition; ``(self,)`` for any other."""
+        return self._conditions
+
+    @property
+    def ignore_case(self) -> bool:
+        return self._ignore_case
+
+    @property
+    def search(self) -> bool:
+        return self._search
+
+    @property
+    def options(self) -> dict:
+        """Every option given to the constructor, ``ignore_case`` and ``search`` included."""
+        options = dict(self._options)
+        options["ignore_case"] = self._ignore_case
+        options["search"] = self._search
+        return options
+
+    def check(self, message: Any, context: dict) -> tuple:
+        """``(rank, result)`` for the message's first item; ``NO_CHECK`` when not satisfied."""
+        kind = self._kind
+        if kind == _K_FUNCTION:
+            return _function_rank(self.call(message, context))
+        if kind == _K_STRING:
+            if not message:
+                return _NO_CHECK
+            first = message[0]
+            value = self._value
+            if type(first) is str and not self._ignore_case:
+                if first.startswith(value):
+                    return (self._length, value)
+                return _NO_CHECK
+            try:
+                head = first[:self._length]
+                if self._ignore_case:
+                    head = head.upper()
+            except (TypeError, IndexError):
+                return _NO_CHECK
+            if head == value:
+                return (self._length, value)
+            return _NO_CHECK
+        if kind in (_K_REGEX, _K_REGEX_SEARCH):
+            if not message:
+                return _NO_CHECK
+            m = self._matcher(message[0])
+            if m is None:
+                return _NO_CHECK
+            return (m.end() - m.start() if kind == _K_REGEX else m.end(), m.group(0))
+        if kind == _K_COMPARE:
+            if message and message[0] == self._value:
+                return (max(get_len(self._value), 0), self._value)
+            return _NO_CHECK
+        if kind == _K_LIST:
+            best = _NO_CHECK
+            best_rank = -1
+            for condition in self._conditions:
+                checked = condition.check(message, context)
+                if checked[0] > best_rank:
+                    best = checked
+                    best_rank = checked[0]
+            if best_rank >= 0:
+                return (best[0], best[1])
+            return _NO_CHECK
+        if kind == _K_BOOLEAN:
+            if message and message[0] is self._value:
+                return (0, self._value)
+            return _NO_CHECK
+        if kind == _K_STRING_SEARCH:
+            if not message:
+                return _NO_CHECK
+            text = str(message[0])
+            if self._ignore_case:
+                text = text.upper()
+            pos = text.find(self._value)
+            if pos >= 0:
+                return (self._length + pos, self._value)
+            return _NO_CHECK
+        raise TypeError(f"{type(self).__name__} overrides nothing it needs to check")
+
+
+def _function_rank(r: Any) -> tuple:
+    """Read what a condition function returned: a 2-item tuple or list is ``(rank, result)``;
+    True is rank 0; a number is its own rank; any other truthy value is rank 0; a falsy value is no
+    match."""
+    if isinstance(r, (tuple, list)) and len(r) == 2:
+        rank = r[0]
+        if type(rank) is not int and not isinstance(rank, (int, float)):
+            raise TypeError(f"a condition rank must be a number, not {type(rank).__name__}")
+        return (rank, r[1])
+    if not r:
+        return _NO_CHECK
+    if r is True:
+        return (0, r)
+    if isinstance(r, (int, float)):
+        return (r, r)
+    return (0, r)
+
+
+class TrueCondition(Condition):
+    """Satisfied by anything, with rank 0."""
+
+    def __init__(self) -> None:
+        Condition.__init__(self, id(self))
+
+    def check(self, message: Any, context: dict) -> tuple:
+        return (0, True)
+
+
+TRUE_CONDITION = TrueCondition()
+
+
+class Event(Access):
+    """What runs when a condition wins: the value through Access, with optional pre- and post-events
+    that answer instead of it when they answer something other than None."""
+
+    RESULT = "result"
+
+    def __init__(self, value: Any) -> None:
+        Access.__init__(self, value)
+        self.pre_event = None
+        self.post_event = None
+
+    @property
+    def pre(self) -> Any:
+        return self.pre_event._value if self.pre_event is not None else None
+
+    @pre.setter
+    def pre(self, value: Any) -> None:
+        self.pre_event = Event(value) if value is not None else None
+
+    @property
+    def post(self) -> Any:
+        return self.post_event._value if self.post_event is not None else None
+
+    @post.setter
+    def post(self, value: Any) -> None:
+        self.post_event = Event(value) if value is not None else None
+
+    def run(self, message: Any, context: dict) -> tuple:
+        """``(result, source)``: the source is the value that answered."""
+        if self.pre_event is not None:
+            answer = self.pre_event.run(message, context)
+            if answer[0] is not None:
+                return answer
+        result = self.call(message, context)
+        if self.post_event is not None:
+            context[_RESULT] = result
+            answer = self.post_event.run(message, context)
+            if answer[0] is not None:
+                return answer
+        return (result, self._value)
+
+
+class _Plan:
+    """The active pairs of a handler for one tag state, grouped for the scan.
+
+    ``generic``: (position, condition) in registration order, checked one by one;
+    ``regex``: (position, bound match or search) of regex conditions;
+    ``strings``: first character -> ((value, position), ...) of plain prefix-string conditions;
+    ``indexed``: (position, condition) of those same string conditions, for a non-string first item.
+    """
+
+    def __init__(self, pairs: tuple) -> None:
+        self.pairs = pairs
+        generic = []
+        regex = []
+        indexed = []
+        strings: dict = {}
+        for pos, pair in enumerate(pairs):
+            condition = pair[0]
+            kind = condition._kind if isinstance(condition, Condition) else _K_CUSTOM
+            value = condition._value if kind != _K_CUSTOM else None
+            if kind in (_K_REGEX, _K_REGEX_SEARCH):
+                regex.append((pos, condition._matcher))
+            elif (kind == _K_STRING and not condition._ignore_case and type(value) is str
+                  and value):
+                strings.setdefault(value[0], []).append((value, pos))
+                indexed.append((pos, condition))
+            else:
+                generic.append((pos, condition))
+        self.generic = tuple(generic)
+        self.regex = tuple(regex)
+        self.indexed = tuple(indexed)
+        self.strings = {char: tuple(entries) for char, entries in strings.items()}
+        self.textual = bool(regex) or bool(indexed)
+
+
+class Handler(Abstract):
+    """Condition-event dispatch: ``handle`` runs the event of the best-ranked active condition.
+
+    A pair is active when its condition's tags are a subset of the handler's ``tags``; ``update()``
+    asks ``update_tags()`` for the current tags. The active set is remembered per tag state.
+    """
+
+    ANSWER = "answer"
+    SENDER = "sender"
+    CONDITION = "condition"
+    EVENT = "event"
+    RANK = "rank"
+    NO_HANDLE = _NO_HANDLE
+
+    def __init__(self) -> None:
+        self.events = []
+        self._tags = frozenset()
+        self._unknown_event = None
+        self._plans = {}
+        self._plan = None
+        self._plan_tags = self._tags
+
+    # -- tags -------------------------------------------------------------------------------------
+
+    @property
+    def tags(self) -> frozenset:
+        return self._tags
+
+    @tags.setter
+    def tags(self, value: Any) -> None:
+        # Like the original: the active pairs follow only on update()/update_events().
+        self._tags = frozenset(value)
+
+    def update_tags(self) -> Any:
+        """The tags of the current state; subclasses compute them (the base keeps the current
+        ones)."""
+        return self._tags
+
+    def update(self) -> None:
+        """Ask ``update_tags()``; on a change, store the tags and switch to their active pairs."""
+        tags = self.update_tags()
+        if tags != self._tags:
+            self._tags = tags if type(tags) is frozenset else frozenset(tags)
+            self._activate(self._tags)
+
+    def update_events(self) -> None:
+        """Recompute the active pairs for the current tags (forgetting remembered tag states)."""
+        self._plans = {}
+        self._activate(self._tags)
+
+    def _activate(self, tags: frozenset) -> _Plan:
+        """Switch to the active pairs of ``tags``: a lookup when this tag state was seen before."""
+        plan = self._plans.get(tags)
+        if plan is None:
+            if len(self._plans) >= _MAX_PLANS:
+                self._plans = {}
+            plan = _Plan(tuple(pair for pair in self.events if pair[0]._tags <= tags))
+            self._plans[tags] = plan
+        self._plan = plan
+        return plan
+
+    def _changed(self) -> None:
+        """The pairs changed: the active set is built again, lazily, for the tags of this moment."""
+        self._plans = {}
+        self._plan = None
+        self._plan_tags = self._tags
+
+    def _current_plan(self) -> _Plan:
+        plan = self._plan
+        if plan is None:
+            plan = self._activate(self._plan_tags)
+        return plan
+
+    @property
+    def active_events(self) -> tuple:
+        """The active (condition, event) pairs, in registration order."""
+        return self._current_plan().pairs
+
+    @property
+    def unknown_event(self) -> Event | None:
+        return self._unknown_event
+
+    @unknown_event.setter
+    def unknown_event(self, value: Any) -> None:
+        if value is not None and not isinstance(value, Event):
+            value = Event(value)
+        self._unknown_event = value
+
+    # -- registration -----------------------------------------------------------------------------
+
+    def on_access(self, condition: Condition, event: Event) -> None:
+        """Register a Condition and an Event as they are, unless an equal pair is there already."""
+        if not isinstance(condition, Condition):
+            condition = Condition(condition)
+        if not isinstance(event, Event):
+            event = Event(event)
+        for c, e in self.events:
+            if c == condition and e == event:
+                return
+        self.events.append((condition, event))
+        self._changed()
+
+    def on(self, condition: Any, event: Any, *tags: Any) -> None:
+        """Register ``Condition(condition, *tags)`` with ``Event(event)``."""
+        self.on_access(Condition(condition, *tags), Event(event))
+
+    def on_any(self, event: Any) -> None:
+        """Register an event for every message (rank 0)."""
+        self.on_access(TRUE_CONDITION, Event(event))
+
+    def off(self, condition: Any, event: Any) -> None:
+        """Remove the first pair equal to (condition, event); raw values or wrappers."""
+        for i, (c, e) in enumerate(self.events):
+            if c == condition and e == event:
+                del self.events[i]
+                break
+        self._changed()
+
+    def off_any(self, event: Any) -> None:
+        self.off(TRUE_CONDITION, event)
+
+    def off_condition(self, condition: Any) -> None:
+        """Remove every pair of this condition."""
+        self.events[:] = [pair for pair in self.events if pair[0] != condition]
+        self._changed()
+
+    def off_event(self, event: Any) -> None:
+        """Remove every pair of this event."""
+        self.events[:] = [pair for pair in self.events if pair[1] != event]
+        self._changed()
+
+    def get_events(self, condition: Any = None) -> list:
+        """The Events of a condition; with no condition, those registered with ``on_any``."""
+        if not condition:
+            condition = TRUE_CONDITION
+        return [e for c, e in self.events if c == condition]
+
+    def clear_events(self) -> None:
+        del self.events[:]
+        self._changed()
+
+    # -- handling ---------------------------------------------------------------------------------
+
+    def handle(self, message: Any, context: dict) -> tuple:
+        """Run the event of the best active condition: ``(result, rank, source)``.
+
+        Sets ``context['sender']`` when missing, and ``rank``, ``condition`` and ``event`` for the
+        event. With no satisfied condition: the ``unknown_event``'s ``(result, source)`` or
+        ``NO_HANDLE``.
+        """
+        if _SENDER not in context:
+            context[_SENDER] = self
+        plan = self._plan
+        if plan is None:
+            plan = self._current_plan()
+        best_rank = -1
+        best_pos = -1
+        best_result = None
+        best_match = None
+        for pos, condition in plan.generic:
+            rank, result = condition.check(message, context)
+            if rank > best_rank:
+                best_rank = rank
+                best_pos = pos
+                best_result = result
+        if plan.textual and message:
+            first = message[0]
+            for pos, matcher in plan.regex:
+                m = matcher(first)
+                if m is not None:
+                    rank = m.end()
+                    if rank > best_rank or (rank == best_rank and pos < best_pos):
+                        best_rank = rank
+                        best_pos = pos
+                        best_match = m
+            if type(first) is str:
+                if first:
+                    bucket = plan.strings.get(first[0])
+                    if bucket is not None:
+                        for value, pos in bucket:
+                            if first.startswith(value):
+                                rank = len(value)
+                                if rank > best_rank or (rank == best_rank and pos < best_pos):
+                                    best_rank = rank
+                                    best_pos = pos
+                                    best_result = value
+                                    best_match = None
+            else:
+                for pos, condition in plan.indexed:
+                    rank, result = condition.check(message, context)
+                    if rank > best_rank or (rank == best_rank and pos < best_pos):
+                        best_rank = rank
+                        best_pos = pos
+                        best_result = result
+                        best_match = None
+        if best_rank >= 0:
+            if best_match is not None:
+                best_result = best_match.group(0)
+            event = plan.pairs[best_pos][1]
+            context[_RANK] = best_rank
+            context[_CONDITION] = best_result
+            context[_EVENT] = event._value
+            answer = event.run(message, context)
+            return (answer[0], best_rank, answer[1])
+        if self._unknown_event is not None:
+            return self._unknown_event.run(message, context)
+        return _NO_HANDLE
+
+    def __call__(self, *message: Any, **context: Any) -> Any:
+        """``handle`` the message: the event's result, or ``(result, rank)`` with
+        ``answer='rank'``."""
+        answer = context.pop(_ANSWER, None)
+        r = self.handle(message, context)
+        if answer == _RANK:
+            return (r[0], r[1])
+        return r[0]
