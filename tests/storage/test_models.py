@@ -131,7 +131,11 @@ def test_parent_relationship_and_unique_ids() -> None:
 def test_naive_datetimes_are_refused() -> None:
     with _memory_session() as s:
         server = Server(url="https://chat.example", slug="ex", name="Example")
-        s.add(Message(server=server, room=Room(server=server, id=1), id=1, time=dt.datetime(2020, 1, 1)))
+        s.add(
+            Message(
+                server=server, room=Room(server=server, id=1), id=1, time=dt.datetime(2020, 1, 1)
+            )
+        )
         with pytest.raises(Exception, match="naive"):
             s.commit()
 
