@@ -300,7 +300,7 @@ def server_meta_ids(target: Engine | Connection) -> dict[str, int]:
     """``{slug: meta_id}`` of the servers in the archive."""
 
     def work(conn: Connection) -> dict[str, int]:
-        return dict(conn.execute(select(_servers.c.slug, _servers.c.meta_id)).tuples().all())
+        return dict(conn.execute(select(_servers.c.slug, _servers.c.meta_id)).all())
 
     return _transaction(target, work)
 
@@ -431,7 +431,7 @@ def _upsert_user_rows(
             _users.c.server_meta_id == server_meta_id, _users.c.id.in_(ids)
         )
     )
-    return dict(result.tuples().all())
+    return dict(result.all())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -519,7 +519,7 @@ def _upsert_room_rows(
             _rooms.c.server_meta_id == server_meta_id, _rooms.c.id.in_(ids)
         )
     )
-    return dict(result.tuples().all())
+    return dict(result.all())
 
 
 def _merge_room_stub(table: Table, new: Callable[[str], Any]) -> dict[str, Any]:

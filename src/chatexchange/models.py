@@ -290,9 +290,9 @@ class Room(Base):
     id: Mapped[int] = mapped_column(Integer)
     name: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
-    tags: Mapped[list[str] | None] = mapped_column(JSON)
+    tags: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     #: Chat user ids of the room owners, when the room info page was read.
-    owner_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    owner_ids: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
     message_count: Mapped[int | None] = mapped_column(Integer)
     user_count: Mapped[int | None] = mapped_column(Integer)
     #: Day of the first message (room info page).
