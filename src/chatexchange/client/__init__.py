@@ -1,0 +1,47 @@
+"""The Python interface: ``AsyncClient`` (the source of truth), ``BlockingClient`` (the same API,
+blocking) and the objects they hand out (``Server``, ``User``, ``Room``, ``Message``).
+
+See ``docs/client.md``. The classic package's ``Client`` is added to this namespace by the legacy
+API (``chatexchange.classic``), imported only when asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from ._async import AsyncClient, Credentials
+from ._blocking import Blocking, BlockingClient
+from ._history import ImportStats, PageProgress, ProgressCallback
+from ._loop import BlockingCallInLoopError
+from .freshness import Freshness
+from .objects import ClientObject, Message, Room, Server, User
+
+__all__ = [
+    "AsyncClient",
+    "Blocking",
+    "BlockingCallInLoopError",
+    "BlockingClient",
+    "ClientObject",
+    "Credentials",
+    "Freshness",
+    "ImportStats",
+    "Message",
+    "PageProgress",
+    "ProgressCallback",
+    "Room",
+    "Server",
+    "User",
+]
+
+#: Names provided by other packages, imported on first use (the legacy API's ``Client``).
+_LAZY = {"Client": ("chatexchange.classic.client", "Client")}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'chatexchange.client' has no attribute {name!r}")

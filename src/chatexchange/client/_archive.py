@@ -1,0 +1,253 @@
+"""Reads from the archive with SQLAlchemy Core: plain row mappings, no ORM objects.
+
+Every function takes a ``Connection`` and runs on the client's database thread (``_db.DbWorker``).
+Rows come back as dicts holding the model's column names, plus the chat ids and names of the row's
+room and owner (``room_id``, ``room_name``, ``owner_id``, ``owner_name``) so a client object can
+show them without another query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, or_, select
+
+from ..models import Message, Room, Server, TranscriptPageFetch, User
+
+M = Message.__table__
+U = User.__table__
+R = Room.__table__
+S = Server.__table__
+P = TranscriptPageFetch.__table__
+
+_MESSAGE_SELECT = select(
+    *M.c,
+    R.c.id.label("room_id"),
+    R.c.name.label("room_name"),
+    U.c.id.label("owner_id"),
+    U.c.name.label("owner_name"),
+).select_from(
+    M.join(R, R.c.meta_id == M.c.room_meta_id).outerjoin(U, U.c.meta_id == M.c.owner_meta_id)
+)
+
+Row = dict[str, Any]
+
+
+def servers(conn: Connection) -> dict[str, Row]:
+    return {row["slug"]: dict(row) for row in conn.execute(select(S)).mappings()}
+
+
+def user(conn: Connection, server_meta_id: int, user_id: int) -> Row | None:
+    row = (
+        conn.execute(select(U).where(U.c.server_meta_id == server_meta_id, U.c.id == user_id))
+        .mappings()
+        .first()
+    )
+    return None if row is None else dict(row)
+
+
+def room(conn: Connection, server_meta_id: int, room_id: int) -> Row | None:
+    row = (
+        conn.execute(select(R).where(R.c.server_meta_id == server_meta_id, R.c.id == room_id))
+        .mappings()
+        .first()
+    )
+    return None if row is None else dict(row)
+
+
+def rooms_by_ids(conn: Connection, server_meta_id: int, room_ids: Iterable[int]) -> dict[int, Row]:
+    ids = list(room_ids)
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(R).where(R.c.server_meta_id == server_meta_id, R.c.id.in_(ids))
+    ).mappings()
+    return {row["id"]: dict(row) for row in rows}
+
+
+def message(conn: Connection, server_meta_id: int, message_id: int) -> Row | None:
+    row = (
+        conn.execute(
+            _MESSAGE_SELECT.where(M.c.server_meta_id == server_meta_id, M.c.id == message_id)
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else dict(row)
+
+
+def _window(
+    since_time: datetime | None,
+    since_id: int | None,
+    until_time: datetime | None,
+    until_id: int | None,
+) -> list[Any]:
+    clauses: list[Any] = []
+    if since_time is not None:
+        clauses.append(M.c.time >= since_time)
+    if since_id is not None:
+        clauses.append(M.c.id >= since_id)
+    if until_time is not None:
+        clauses.append(M.c.time < until_time)
+    if until_id is not None:
+        clauses.append(M.c.id < until_id)
+    return clauses
+
+
+def room_messages(
+    conn: Connection,
+    room_meta_id: int,
+    start: datetime | None,
+    end: datetime | None,
+    since_time: datetime | None = None,
+    since_id: int | None = None,
+    until_time: datetime | None = None,
+    until_id: int | None = None,
+) -> list[Row]:
+    """Messages of a room with ``start <= time < end`` inside the window, oldest first."""
+    clauses = [M.c.room_meta_id == room_meta_id]
+    if start is not None:
+        clauses.append(M.c.time >= start)
+    if end is not None:
+        clauses.append(M.c.time < end)
+    clauses += _window(since_time, since_id, until_time, until_id)
+    query = _MESSAGE_SELECT.where(and_(*clauses)).order_by(M.c.time, M.c.id)
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def replies(
+    conn: Connection,
+    server_meta_id: int,
+    parent_id: int,
+    since_time: datetime | None = None,
+    since_id: int | None = None,
+    until_time: datetime | None = None,
+    until_id: int | None = None,
+) -> list[Row]:
+    clauses = [M.c.server_meta_id == server_meta_id, M.c.parent_id == parent_id]
+    clauses += _window(since_time, since_id, until_time, until_id)
+    query = _MESSAGE_SELECT.where(and_(*clauses)).order_by(M.c.time, M.c.id)
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def user_messages(
+    conn: Connection,
+    user_meta_id: int,
+    since_time: datetime | None = None,
+    since_id: int | None = None,
+    until_time: datetime | None = None,
+    until_id: int | None = None,
+    after: tuple[datetime, int] | None = None,
+    limit: int = 1000,
+) -> list[Row]:
+    """One batch of a user's messages, oldest first, strictly after the key ``(time, id)``."""
+    clauses = [M.c.owner_meta_id == user_meta_id]
+    clauses += _window(since_time, since_id, until_time, until_id)
+    if after is not None:
+        t, i = after
+        clauses.append(or_(M.c.time > t, and_(M.c.time == t, M.c.id > i)))
+    query = _MESSAGE_SELECT.where(and_(*clauses)).order_by(M.c.time, M.c.id).limit(limit)
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def user_room_ids(conn: Connection, user_meta_id: int) -> list[int]:
+    """Chat ids of the rooms the user posted in (archived messages only)."""
+    query = (
+        select(R.c.id)
+        .select_from(M.join(R, R.c.meta_id == M.c.room_meta_id))
+        .where(M.c.owner_meta_id == user_meta_id)
+        .group_by(R.c.id)
+    )
+    return [row[0] for row in conn.execute(query)]
+
+
+def page_fetches(conn: Connection, room_meta_id: int, day: date) -> list[Row]:
+    """The recorded fetches of one transcript day of a room (whole day and hour slices)."""
+    query = (
+        select(P).where(P.c.room_meta_id == room_meta_id, P.c.day == day).order_by(P.c.hour_start)
+    )
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def count_room_messages(conn: Connection, room_meta_id: int) -> int:
+    return conn.execute(
+        select(func.count()).select_from(M).where(M.c.room_meta_id == room_meta_id)
+    ).scalar_one()
+
+
+# -- small writes the client makes after its own actions ----------------------------------------
+
+
+def store_sent(
+    conn: Connection,
+    server_meta_id: int,
+    room_id: int,
+    room_name: str | None,
+    owner: tuple[int | None, str | None],
+    message_id: int,
+    when: datetime,
+    markdown: str,
+    now: datetime,
+) -> Row:
+    """Record a message we just sent: its Markdown is known, its HTML not yet.
+
+    A new row gets ``meta_updated = EPOCH`` (its content is incomplete, so a lookup fetches it); if
+    the live event already stored the message, only the Markdown is added.
+    """
+    from .. import _store
+    from .._time import EPOCH
+
+    room_meta_id = _store.upsert_rooms(conn, server_meta_id, [(room_id, room_name)], now=now)[
+        room_id
+    ]
+    owner_meta_id = None
+    if owner[0] is not None:
+        owner_meta_id = _store.upsert_users(conn, server_meta_id, [owner], now=now)[owner[0]]
+    existing = conn.execute(
+        select(M.c.meta_id).where(M.c.server_meta_id == server_meta_id, M.c.id == message_id)
+    ).scalar()
+    if existing is None:
+        conn.execute(
+            M.insert().values(
+                server_meta_id=server_meta_id,
+                room_meta_id=room_meta_id,
+                owner_meta_id=owner_meta_id,
+                id=message_id,
+                content_markdown=markdown,
+                time=when,
+                edits=0,
+                stars=0,
+                pinned=False,
+                deleted=False,
+                meta_created=now,
+                meta_updated=EPOCH,
+            )
+        )
+    else:
+        conn.execute(M.update().where(M.c.meta_id == existing).values(content_markdown=markdown))
+    row = message(conn, server_meta_id, message_id)
+    assert row is not None
+    return row
+
+
+def store_edit(
+    conn: Connection, server_meta_id: int, message_id: int, markdown: str, now: datetime
+) -> None:
+    """After our edit: the new Markdown; the stored HTML is now outdated, so the row is stale."""
+    from .._time import EPOCH
+
+    conn.execute(
+        M.update()
+        .where(M.c.server_meta_id == server_meta_id, M.c.id == message_id)
+        .values(content_markdown=markdown, meta_updated=EPOCH)
+    )
+
+
+def store_deleted(conn: Connection, server_meta_id: int, message_id: int, now: datetime) -> None:
+    conn.execute(
+        M.update()
+        .where(M.c.server_meta_id == server_meta_id, M.c.id == message_id)
+        .values(deleted=True, meta_deleted=func.coalesce(M.c.meta_deleted, now), meta_updated=now)
+    )

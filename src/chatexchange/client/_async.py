@@ -1,0 +1,501 @@
+"""``AsyncClient``: the source of truth of the Python interface.
+
+It owns the archive (an SQLAlchemy engine driven from one database thread), one transport
+connection per chat server (opened on first use), the credentials, and the cache policy. The public
+objects (``Server``, ``User``, ``Room``, ``Message`` in ``objects.py``) are thin snapshots that call
+back into the private methods here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import os
+from collections.abc import AsyncIterator, Callable, Coroutine
+from datetime import datetime
+from types import TracebackType
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from .. import _parser, _store, errors
+from .._servers import BY_HOST, SERVERS
+from .._time import utcnow
+from .._transport import ServerConnection
+from . import _archive
+from ._db import DbWorker
+from ._history import History
+from ._live import Live
+from .freshness import Freshness, resolve
+from .objects import Message, Room, Server, User
+
+__all__ = ["AsyncClient", "Credentials"]
+
+log = logging.getLogger("chatexchange.client")
+
+T = TypeVar("T")
+
+ENV_USER = "ChatExchangeU"
+ENV_PASSWORD = "ChatExchangeP"
+
+
+class Credentials:
+    """An email and password. Never shown: not in ``repr``, ``str``, logs or errors."""
+
+    __slots__ = ("_email", "_password")
+
+    def __init__(self, email: str, password: str) -> None:
+        if not email or not password:
+            raise ValueError("credentials need both an email and a password")
+        self._email = email
+        self._password = password
+
+    @classmethod
+    def from_env(cls, environ: Any = os.environ) -> Credentials | None:
+        email, password = environ.get(ENV_USER), environ.get(ENV_PASSWORD)
+        return cls(email, password) if email and password else None
+
+    def __repr__(self) -> str:
+        return "<Credentials hidden>"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> Any:
+        raise TypeError("credentials are not picklable")
+
+
+def _credentials(auth: Any) -> Credentials | None:
+    if auth is None:
+        return Credentials.from_env()
+    if auth is False:
+        return None
+    if isinstance(auth, Credentials):
+        return auth
+    if isinstance(auth, (tuple, list)) and len(auth) == 2:
+        return Credentials(str(auth[0]), str(auth[1]))
+    raise TypeError(
+        "auth must be None (use the environment), False (anonymous) or (email, password)"
+    )
+
+
+class AsyncClient:
+    """Stack Exchange chat, async, with a local archive.
+
+    ``db_path``: any SQLAlchemy URL, ``sqlite://./file`` or a file path; an in-memory SQLite
+    database by default. ``auth``: ``(email, password)``; ``None`` reads ``ChatExchangeU`` /
+    ``ChatExchangeP`` from the environment; ``False`` forces anonymous use. Without credentials
+    reads work and writes raise :class:`~chatexchange.errors.AuthRequiredError`. Logging in happens
+    on the first write (or :meth:`login`). ``server_url`` (or ``CHATEXCHANGE_DEVSERVER``) points
+    every server at a devserver.
+    ``desired_max_age`` / ``required_max_age`` are the default ages of the freshness rule and
+    ``clock`` the time source it uses (tests move it).
+    """
+
+    def __init__(
+        self,
+        db_path: str | None = _store.DEFAULT_URL,
+        auth: Any = None,
+        *,
+        server_url: str | None = None,
+        desired_max_age: float = 60.0,
+        required_max_age: float = math.inf,
+        clock: Callable[[], datetime] = utcnow,
+        engine: Engine | None = None,
+        connection_options: dict[str, Any] | None = None,
+    ) -> None:
+        self._credentials = _credentials(auth)
+        self._server_url = server_url
+        self.freshness = Freshness().override(desired_max_age, required_max_age)
+        self.clock = clock
+        self._connection_options = dict(connection_options or {})
+        self._own_engine = engine is None
+        self._engine = engine if engine is not None else _store.open_engine(db_path)
+        self._db = DbWorker(self._engine)
+        rows = _archive_servers(self._engine)
+        self._servers = {
+            slug: Server(self, {**row, "server_slug": slug}) for slug, row in rows.items()
+        }
+        self._connections: dict[str, ServerConnection] = {}
+        self._login_locks: dict[str, asyncio.Lock] = {}
+        self._logged_in: set[str] = set()
+        self._history = History(self)
+        self._live = Live(self)
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._closed = False
+
+    def __repr__(self) -> str:
+        url = self._engine.url.render_as_string(hide_password=True)
+        who = "authenticated" if self._credentials is not None else "anonymous"
+        return f"<AsyncClient {url} {who} servers={sorted(self._connections)}>"
+
+    # -- public ---------------------------------------------------------------------------------
+
+    def server(self, slug: str) -> Server:
+        """The server ``se``, ``so`` or ``mse`` (or its chat host, ``chat.stackexchange.com``)."""
+        key = slug.lower().removeprefix("https://").removeprefix("http://").rstrip("/")
+        if key in BY_HOST:
+            key = BY_HOST[key].slug
+        try:
+            return self._servers[key]
+        except KeyError:
+            raise errors.NotFoundError(
+                f"no chat server {slug!r} (known: {', '.join(sorted(SERVERS))})"
+            ) from None
+
+    @property
+    def se(self) -> Server:
+        return self.server("se")
+
+    @property
+    def so(self) -> Server:
+        return self.server("so")
+
+    @property
+    def mse(self) -> Server:
+        return self.server("mse")
+
+    @property
+    def sql_engine(self) -> Engine:
+        return self._engine
+
+    def sql_session(self, **kwargs: Any) -> Session:
+        """A new ORM Session bound to the archive (use it as a context manager)."""
+        return Session(self._engine, **kwargs)
+
+    @property
+    def authenticated(self) -> bool:
+        """Whether the client has credentials (not whether it has logged in yet)."""
+        return self._credentials is not None
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    async def login(self, slug: str = "se") -> User:
+        """Log in to one server now (else it happens on the first write); returns who we are."""
+        await self._ensure_login(slug)
+        me = await self._me(self.server(slug))
+        assert me is not None
+        return me
+
+    async def close(self) -> None:
+        """Stop live streams, close connections and the database thread. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        await self._live.close()
+        pending = [t for t in self._tasks if not t.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=10)
+        for connection in list(self._connections.values()):
+            try:
+                await connection.close()
+            except Exception:  # closing must not fail half-way
+                log.debug("closing a connection failed", exc_info=True)
+        self._connections.clear()
+        await asyncio.get_running_loop().run_in_executor(None, self._db.close)
+        if self._own_engine:
+            self._engine.dispose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # -- plumbing used by the objects -------------------------------------------------------------
+
+    def _fresh(self, desired: float | None, required: float | None) -> Freshness:
+        return self.freshness.override(desired, required)
+
+    def _connection(self, slug: str) -> ServerConnection:
+        if self._closed:
+            raise RuntimeError("the client is closed")
+        connection = self._connections.get(slug)
+        if connection is None:
+            connection = ServerConnection(
+                slug, server_url=self._server_url, **self._connection_options
+            )
+            self._connections[slug] = connection
+        return connection
+
+    async def _ensure_login(self, slug: str) -> ServerConnection:
+        connection = self._connection(slug)
+        if slug in self._logged_in:
+            return connection
+        if self._credentials is None:
+            raise errors.AuthRequiredError(
+                f"writing to chat ({slug}) needs credentials: pass auth=(email, password) or set "
+                f"the {ENV_USER} and {ENV_PASSWORD} environment variables"
+            )
+        lock = self._login_locks.setdefault(slug, asyncio.Lock())
+        async with lock:
+            if slug not in self._logged_in:
+                creds = self._credentials
+                await connection.login(creds._email, creds._password)
+                self._logged_in.add(slug)
+                log.info("logged in to %s", slug)
+        return connection
+
+    async def _reader(self, slug: str) -> ServerConnection:
+        """The connection for reads: logged in when we have credentials (to see what we may)."""
+        if self._credentials is not None:
+            return await self._ensure_login(slug)
+        return self._connection(slug)
+
+    def _write(self, coro: Coroutine[Any, Any, T], what: str) -> asyncio.Task[T]:
+        """Start a write now; the returned task gives its result. Failures of unawaited writes are
+        logged (the seed README's example does not await its replies)."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+
+        def done(t: asyncio.Task[Any]) -> None:
+            self._tasks.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                log.warning("%s failed: %s: %s", what, type(t.exception()).__name__, t.exception())
+
+        task.add_done_callback(done)
+        return task
+
+    def _obj(self, cls: type[T], slug: str, row: dict[str, Any]) -> T:
+        row["server_slug"] = slug
+        return cls(self, row)  # type: ignore[call-arg]
+
+    def _stub_user(self, slug: str, user_id: int | None, name: str | None) -> User:
+        return User(self, {"server_slug": slug, "id": user_id, "name": name})
+
+    def _stub_room(self, slug: str, room_id: int, name: str | None) -> Room:
+        return Room(self, {"server_slug": slug, "id": room_id, "name": name})
+
+    def _chat_url(self, slug: str, path: str) -> str:
+        return self._connection(slug).endpoints.chat + path
+
+    # -- lookups ---------------------------------------------------------------------------------
+
+    async def _user(self, server: Server, user_id: int, fresh: Freshness) -> User:
+        sid = server.meta_id
+        row = await self._db.read(_archive.user, sid, user_id)
+
+        async def fetch() -> dict[str, Any]:
+            connection = await self._reader(server.slug)
+            path = f"/users/{int(user_id)}"
+            profile = _parser.parse_user_profile(
+                await connection.get_page(path), self._chat_url(server.slug, path)
+            )
+            now = self.now()
+            await self._db.call(_store.upsert_users, self._engine, sid, [profile], now=now)
+            fetched = await self._db.read(_archive.user, sid, user_id)
+            if fetched is None:
+                raise errors.NotFoundError(f"user {server.slug}/u/{user_id} not found")
+            return fetched
+
+        row = await resolve(
+            f"user {server.slug}/u/{user_id}",
+            row,
+            None if row is None else row["meta_updated"],
+            fetch,
+            fresh,
+            self.now(),
+        )
+        return self._obj(User, server.slug, row)
+
+    async def _room(self, server: Server, room_id: int, fresh: Freshness) -> Room:
+        sid = server.meta_id
+        row = await self._db.read(_archive.room, sid, room_id)
+
+        async def fetch() -> dict[str, Any]:
+            connection = await self._reader(server.slug)
+            path = f"/rooms/info/{int(room_id)}"
+            info = _parser.parse_room_info(
+                await connection.get_page(path), self._chat_url(server.slug, path)
+            )
+            await self._db.call(_store.upsert_room, self._engine, sid, info, now=self.now())
+            fetched = await self._db.read(_archive.room, sid, room_id)
+            if fetched is None:
+                raise errors.NotFoundError(f"room {server.slug}/r/{room_id} not found")
+            return fetched
+
+        row = await resolve(
+            f"room {server.slug}/r/{room_id}",
+            row,
+            None if row is None else row["meta_updated"],
+            fetch,
+            fresh,
+            self.now(),
+        )
+        return self._obj(Room, server.slug, row)
+
+    async def _message(self, server: Server, message_id: int, fresh: Freshness) -> Message:
+        sid = server.meta_id
+        row = await self._db.read(_archive.message, sid, message_id)
+
+        async def fetch() -> dict[str, Any]:
+            connection = await self._reader(server.slug)
+            page = await connection.message_transcript(message_id)
+            await self._db.call(
+                _store.upsert_transcript_page, self._engine, sid, page, fetched=self.now()
+            )
+            fetched = await self._db.read(_archive.message, sid, message_id)
+            if fetched is None or not any(m.id == message_id for m in page.messages):
+                raise errors.NotFoundError(f"message {server.slug}/m/{message_id} not found")
+            return fetched
+
+        row = await resolve(
+            f"message {server.slug}/m/{message_id}",
+            row,
+            None if row is None else row["meta_updated"],
+            fetch,
+            fresh,
+            self.now(),
+        )
+        return self._obj(Message, server.slug, row)
+
+    async def _me(self, server: Server) -> User | None:
+        if self._credentials is None:
+            return None
+        connection = await self._ensure_login(server.slug)
+        session = await connection.current_user()
+        if session.user_id is None:
+            return None
+        sid = server.meta_id
+        row = await self._db.read(_archive.user, sid, session.user_id)
+        if row is None:
+            await self._db.call(
+                _store.upsert_users,
+                self._engine,
+                sid,
+                [(session.user_id, session.user_name)],
+                now=self.now(),
+            )
+            row = await self._db.read(_archive.user, sid, session.user_id)
+        assert row is not None
+        return self._obj(User, server.slug, row)
+
+    async def _rooms(
+        self, server: Server, tab: str, max_pages: int | None, *, login: bool = False
+    ) -> AsyncIterator[Room]:
+        connection = await (self._ensure_login(server.slug) if login else self._reader(server.slug))
+        sid = server.meta_id
+        page_number = 1
+        while max_pages is None or page_number <= max_pages:
+            params = {"tab": tab, "sort": "active", "page": page_number, "nohide": "true"}
+            listing = _parser.parse_rooms_list(
+                await connection.get_page("/rooms", params), self._chat_url(server.slug, "/rooms")
+            )
+            if not listing.rooms:
+                return
+            await self._db.call(
+                _store.upsert_rooms, self._engine, sid, listing.rooms, now=self.now()
+            )
+            rows = await self._db.read(
+                _archive.rooms_by_ids, sid, [c.room_id for c in listing.rooms]
+            )
+            for card in listing.rooms:
+                row = rows.get(card.room_id)
+                if row is not None:
+                    yield self._obj(Room, server.slug, row)
+            if listing.page_count is None or page_number >= listing.page_count:
+                return
+            page_number += 1
+
+    # -- writes ----------------------------------------------------------------------------------
+
+    async def _send(self, room: Room, markdown: str) -> Message:
+        slug = room.server.slug
+        connection = await self._ensure_login(slug)
+        message_id, when = await connection.send(room.id, markdown)
+        session = await connection.current_user()
+        row = await self._db.write(
+            _archive.store_sent,
+            self.server(slug).meta_id,
+            room.id,
+            room._values.get("name"),
+            (session.user_id, session.user_name),
+            message_id,
+            when,
+            markdown,
+            self.now(),
+        )
+        return self._obj(Message, slug, row)
+
+    async def _ping(self, room: Room, user: User | str | int, markdown: str) -> Message:
+        if isinstance(user, User):
+            name = user.name
+            if name is None:
+                name = (await self._user(room.server, user.id, self.freshness)).name
+        elif isinstance(user, int) and not isinstance(user, bool):
+            name = (await self._user(room.server, user, self.freshness)).name
+        else:
+            name = str(user)
+        if not name:
+            raise ValueError("cannot ping a user without a name")
+        return await self._send(room, f"@{''.join(name.split())} {markdown}")
+
+    async def _edit(self, message: Message, markdown: str) -> None:
+        slug = message.server.slug
+        connection = await self._ensure_login(slug)
+        await connection.edit(message.id, markdown)
+        await self._db.write(
+            _archive.store_edit, self.server(slug).meta_id, message.id, markdown, self.now()
+        )
+
+    async def _delete(self, message: Message) -> None:
+        slug = message.server.slug
+        connection = await self._ensure_login(slug)
+        await connection.delete(message.id)
+        await self._db.write(
+            _archive.store_deleted, self.server(slug).meta_id, message.id, self.now()
+        )
+
+    async def _star(self, message: Message) -> None:
+        connection = await self._ensure_login(message.server.slug)
+        await connection.star(message.id)
+
+    async def _pin(self, message: Message) -> None:
+        connection = await self._ensure_login(message.server.slug)
+        await connection.pin(message.id)
+
+    # -- archive-only streams ----------------------------------------------------------------------
+
+    async def _user_messages(self, user: User, since: Any, until: Any) -> AsyncIterator[Message]:
+        from ._bounds import window
+
+        server = user.server
+        bounds = await window(server, since, until)
+        meta_id = user._values.get("meta_id")
+        if meta_id is None:
+            row = await self._db.read(_archive.user, server.meta_id, user.id)
+            if row is None:
+                return
+            meta_id = row["meta_id"]
+        after = None
+        while True:
+            rows = await self._db.read(
+                _archive.user_messages, meta_id, *bounds.filter_args(), after=after, limit=500
+            )
+            for row in rows:
+                yield self._obj(Message, server.slug, row)
+            if len(rows) < 500:
+                return
+            after = (rows[-1]["time"], rows[-1]["id"])
+
+    def _user_new_messages(
+        self, user: User, until: Any, rooms: list[int] | None
+    ) -> AsyncIterator[Message]:
+        return self._live.user_new_messages(user, until, rooms)
+
+    def _user_all_messages(
+        self, user: User, since: Any, until: Any, rooms: list[int] | None
+    ) -> AsyncIterator[Message]:
+        return self._live.user_all_messages(user, since, until, rooms)
+
+
+def _archive_servers(engine: Engine) -> dict[str, dict[str, Any]]:
+    with engine.connect() as connection:
+        return _archive.servers(connection)

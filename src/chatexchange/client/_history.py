@@ -1,0 +1,275 @@
+"""Reading a room's history from its transcript, archiving it page by page.
+
+Public entry points (methods of :class:`~chatexchange.client.Room`)::
+
+    stats = await room.import_history(since=EPOCH, until=SUNSET, max_age=None, progress=None)
+    async for message in room.messages(since=EPOCH, until=SUNSET, max_age=None): ...
+
+``import_history`` archives every transcript day in ``[since, until)`` and returns an
+:class:`ImportStats`; ``progress`` (a plain or async callable) receives a :class:`PageProgress`
+after every day: ``fetched`` says whether pages were requested or the stored ones were fresh
+enough. The
+CLI and the bot replay build on these two.
+
+How a walk goes: it starts at the room's first day (the transcript's "first day" link, remembered in
+the room row) or at ``since``'s day, and follows each page's "next day" link, so days without
+messages cost nothing. A day is one page, or on busy days one page per hour slice of the day's
+pager; each page is stored in one transaction together with a fetch record
+(``TranscriptPageFetch``). A
+day whose stored pages cover all 24 hours and were fetched within ``max_age`` seconds is not fetched
+again — which is also how an interrupted import resumes: the days it finished are fresh. When a
+fetch fails, stored pages within the client's ``required_max_age`` are used with a warning (the
+freshness rule).
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from .. import _store
+from .._time import UTC
+from . import _archive
+from ._bounds import Window, window
+from .freshness import Freshness, resolve
+
+if TYPE_CHECKING:
+    from ._async import AsyncClient
+    from .objects import Message, Room
+
+__all__ = ["History", "ImportStats", "PageProgress", "ProgressCallback"]
+
+log = logging.getLogger("chatexchange.client.history")
+
+
+@dataclass(frozen=True, slots=True)
+class PageProgress:
+    """One transcript day done: ``pages`` requested for it (0 when the stored copy was fresh)."""
+
+    server: str
+    room_id: int
+    day: date
+    fetched: bool
+    pages: int
+    messages: int
+    total_days: int
+    total_pages_fetched: int
+    total_messages_stored: int
+
+
+ProgressCallback = Callable[[PageProgress], "Awaitable[None] | None"]
+
+
+@dataclass(slots=True)
+class ImportStats:
+    """What an import did: days walked, pages fetched, days served from the archive, messages."""
+
+    server: str
+    room_id: int
+    days: int = 0
+    pages_fetched: int = 0
+    days_skipped: int = 0
+    messages_stored: int = 0
+    first_day: date | None = None
+    last_day: date | None = None
+    failed_days: list[date] = field(default_factory=list)
+
+
+def _covering(records: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """Stored fetch records that together cover hours 0-24 of a day, or None."""
+    by_start: dict[int, dict[str, Any]] = {}
+    for record in records:
+        best = by_start.get(record["hour_start"])
+        if best is None or record["hour_end"] > best["hour_end"]:
+            by_start[record["hour_start"]] = record
+    chosen = []
+    hour = 0
+    while hour < 24:
+        record = by_start.get(hour)
+        if record is None or record["hour_end"] <= hour:
+            return None
+        chosen.append(record)
+        hour = record["hour_end"]
+    return chosen
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), UTC)
+
+
+class History:
+    def __init__(self, client: AsyncClient) -> None:
+        self.client = client
+
+    async def import_history(
+        self,
+        room: Room,
+        since: Any,
+        until: Any,
+        max_age: float | None,
+        progress: ProgressCallback | None,
+    ) -> ImportStats:
+        stats = ImportStats(room.server.slug, room.id)
+        bounds = await window(room.server, since, until)
+        async for _day in self._walk(room, bounds, max_age, stats, progress):
+            pass
+        return stats
+
+    async def messages(
+        self, room: Room, since: Any, until: Any, max_age: float | None
+    ) -> AsyncIterator[Message]:
+        from .objects import Message
+
+        client = self.client
+        stats = ImportStats(room.server.slug, room.id)
+        bounds = await window(room.server, since, until)
+        room_meta_id = await self._room_meta_id(room)
+        slug = room.server.slug
+        async for day in self._walk(room, bounds, max_age, stats, None):
+            start = _day_start(day)
+            rows = await client._db.read(
+                _archive.room_messages,
+                room_meta_id,
+                start,
+                start + timedelta(days=1),
+                *bounds.filter_args(),
+            )
+            for row in rows:
+                yield client._obj(Message, slug, row)
+
+    async def _room_meta_id(self, room: Room) -> int:
+        meta_id = room._values.get("meta_id")
+        if meta_id is not None:
+            return meta_id
+        client = self.client
+        sid = room.server.meta_id
+        row = await client._db.read(_archive.room, sid, room.id)
+        if row is None:
+            await client._db.call(_store.upsert_rooms, client._engine, sid, [(room.id, room.name)])
+            row = await client._db.read(_archive.room, sid, room.id)
+        assert row is not None
+        return row["meta_id"]
+
+    async def _walk(
+        self,
+        room: Room,
+        bounds: Window,
+        max_age: float | None,
+        stats: ImportStats,
+        progress: ProgressCallback | None,
+    ) -> AsyncIterator[date]:
+        """Make sure every day of ``bounds`` is archived, yielding each day once it is."""
+        client = self.client
+        fresh = client.freshness.override(max_age)
+        room_meta_id = await self._room_meta_id(room)
+        first = await self._first_day(room, room_meta_id)
+        day: date | None = first
+        if bounds.first_day is not None and (day is None or bounds.first_day > day):
+            day = bounds.first_day
+        stats.first_day = day
+        while day is not None and (bounds.last_day is None or day <= bounds.last_day):
+            next_day, fetched_pages, count = await self._ensure_day(room, room_meta_id, day, fresh)
+            stats.days += 1
+            stats.last_day = day
+            if fetched_pages:
+                stats.pages_fetched += fetched_pages
+                stats.messages_stored += count
+            else:
+                stats.days_skipped += 1
+            if progress is not None:
+                result = progress(
+                    PageProgress(
+                        room.server.slug,
+                        room.id,
+                        day,
+                        bool(fetched_pages),
+                        fetched_pages,
+                        count,
+                        stats.days,
+                        stats.pages_fetched,
+                        stats.messages_stored,
+                    )
+                )
+                if inspect.isawaitable(result):
+                    await result
+            yield day
+            if next_day is not None and next_day <= day:  # a malformed link must not loop forever
+                log.warning("transcript of room %s: next day %s after %s", room.id, next_day, day)
+                next_day = None
+            day = next_day
+
+    async def _first_day(self, room: Room, room_meta_id: int) -> date | None:
+        """The room's first transcript day (remembered in the room row once a page told us)."""
+        client = self.client
+        row = await client._db.read(_archive.room, room.server.meta_id, room.id)
+        if row is not None and row.get("first_day") is not None:
+            return row["first_day"]
+        connection = await client._reader(room.server.slug)
+        page = await connection.transcript(room.id)
+        await client._db.call(
+            _store.upsert_transcript_page,
+            client._engine,
+            room.server.meta_id,
+            page,
+            fetched=client.now(),
+        )
+        return page.first_day or page.date
+
+    async def _ensure_day(
+        self, room: Room, room_meta_id: int, day: date, fresh: Freshness
+    ) -> tuple[date | None, int, int]:
+        """Archive one day unless stored fresh: ``(next day, pages fetched, messages stored)``."""
+        client = self.client
+        records = await client._db.read(_archive.page_fetches, room_meta_id, day)
+        cover = _covering(records)
+        local = None
+        updated = None
+        if cover is not None:
+            local = (cover[-1]["next_day"], 0, 0)
+            updated = min(r["fetched"] for r in cover)
+
+        async def fetch() -> tuple[date | None, int, int]:
+            return await self._fetch_day(room, day)
+
+        return await resolve(
+            f"transcript {room.server.slug}/r/{room.id} {day.isoformat()}",
+            local,
+            updated,
+            fetch,
+            fresh,
+            client.now(),
+        )
+
+    async def _fetch_day(self, room: Room, day: date) -> tuple[date | None, int, int]:
+        client = self.client
+        sid = room.server.meta_id
+        connection = await client._reader(room.server.slug)
+        page = await connection.transcript(room.id, day)
+        count = await self._store(sid, page)
+        pages = 1
+        if page.hours:
+            done = {(page.start_hour, page.end_hour)}
+            for hour_slice in page.hours:
+                key = (hour_slice.start, hour_slice.end)
+                if key in done:
+                    continue
+                done.add(key)
+                count += await self._store(sid, await connection.transcript(room.id, day, key))
+                pages += 1
+        return page.next_day, pages, count
+
+    async def _store(self, server_meta_id: int, page: Any) -> int:
+        """One page, one transaction (messages, owners, room and the fetch record)."""
+        client = self.client
+        stored = await client._db.call(
+            _store.upsert_transcript_page,
+            client._engine,
+            server_meta_id,
+            page,
+            fetched=client.now(),
+        )
+        return stored.messages

@@ -1,0 +1,360 @@
+"""Live streams: one transport watcher per watched room, shared by every stream that needs it.
+
+A :class:`RoomFeed` owns the room's ``Watcher`` (websocket, reconnect, gap filling, polling
+fallback), writes every event into the archive as it arrives (one short transaction per event) and
+then hands ``(event, message row)`` to each subscribed stream. The watcher is started before a
+subscription is returned, and it delivers everything after the event cursor it read at start, so a
+stream misses nothing posted after it subscribed. ``all_replies()`` additionally archives the room's
+recent messages right after subscribing, so replies posted just before are "known" ones. A feed
+stops when its last subscriber leaves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection
+
+from .. import _store
+from .._time import EPOCH
+from . import _archive
+from ._bounds import Window, window_now
+
+if TYPE_CHECKING:
+    from ._async import AsyncClient
+    from .objects import Message, Room, User
+
+__all__ = ["Live", "RoomFeed", "Subscription"]
+
+log = logging.getLogger("chatexchange.client.live")
+
+_END: Any = object()
+#: Event types that announce a new message (posted; a reply notification to the parent's author).
+_NEW = (1, 18)
+
+
+class _Failure:
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def _record(conn: Connection, server_meta_id: int, event: Any, now: Any) -> dict[str, Any] | None:
+    meta_id = _store.record_event(conn, server_meta_id, event, now=now)
+    message_id = getattr(event, "message_id", None)
+    if meta_id is None or message_id is None:
+        return None
+    return _archive.message(conn, server_meta_id, message_id)
+
+
+def _record_many(conn: Connection, server_meta_id: int, events: list[Any], now: Any) -> int:
+    for event in events:
+        _store.record_event(conn, server_meta_id, event, now=now)
+    return len(events)
+
+
+class Subscription:
+    """The queue one stream reads; it may be attached to several room feeds."""
+
+    def __init__(self, live: Live) -> None:
+        self.live = live
+        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.feeds: set[RoomFeed] = set()
+
+    async def items(self, bounds: Window) -> AsyncIterator[tuple[Any, dict[str, Any] | None]]:
+        """``(event, message row)`` pairs until the feed ends or fails (raised) or ``until``."""
+        client = self.live.client
+        while True:
+            timeout = None
+            if bounds.until_time is not None:
+                timeout = (bounds.until_time - client.now()).total_seconds()
+                if timeout <= 0:
+                    return
+            try:
+                item = await asyncio.wait_for(self.queue.get(), timeout)
+            except asyncio.TimeoutError:
+                return
+            if item is _END:
+                return
+            if isinstance(item, _Failure):
+                raise item.error
+            yield item
+
+    async def close(self) -> None:
+        feeds, self.feeds = self.feeds, set()
+        for feed in feeds:
+            await feed.remove(self)
+
+
+class RoomFeed:
+    """The live events of one room, archived, fanned out to subscriptions."""
+
+    def __init__(self, live: Live, slug: str, room_id: int) -> None:
+        self.live = live
+        self.slug = slug
+        self.room_id = room_id
+        self.subscribers: set[Subscription] = set()
+        self.watcher: Any = None
+        self.task: asyncio.Task[None] | None = None
+        self.closed = False
+
+    def __repr__(self) -> str:
+        return f"<RoomFeed {self.slug}/r/{self.room_id} subscribers={len(self.subscribers)}>"
+
+    async def start(self) -> None:
+        client = self.live.client
+        connection = await client._reader(self.slug)
+        self.watcher = connection.watch(self.room_id)
+        await self.watcher.start()
+        self.task = asyncio.get_running_loop().create_task(
+            self._pump(), name=f"chatexchange-feed-{self.slug}-{self.room_id}"
+        )
+
+    def add(self, subscription: Subscription) -> None:
+        self.subscribers.add(subscription)
+        subscription.feeds.add(self)
+
+    async def remove(self, subscription: Subscription) -> None:
+        self.subscribers.discard(subscription)
+        if not self.subscribers:
+            await self.close()
+
+    def _broadcast(self, item: Any) -> None:
+        for subscription in list(self.subscribers):
+            subscription.queue.put_nowait(item)
+
+    async def _pump(self) -> None:
+        client = self.live.client
+        sid = client.server(self.slug).meta_id
+        try:
+            async for event in self.watcher:
+                row = await client._db.write(_record, sid, event, client.now())
+                self._broadcast((event, row))
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.warning("live events of %s/r/%s failed: %s", self.slug, self.room_id, error)
+            self._broadcast(_Failure(error))
+        else:
+            self._broadcast(_END)
+        finally:
+            self.live._forget(self)
+
+    async def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.live._forget(self)
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.task
+        if self.watcher is not None:
+            with contextlib.suppress(Exception):
+                await self.watcher.aclose()
+        self._broadcast(_END)
+
+
+class Live:
+    def __init__(self, client: AsyncClient) -> None:
+        self.client = client
+        self.feeds: dict[tuple[str, int], RoomFeed] = {}
+        self._locks: dict[tuple[str, int], asyncio.Lock] = {}
+
+    def _forget(self, feed: RoomFeed) -> None:
+        key = (feed.slug, feed.room_id)
+        if self.feeds.get(key) is feed:
+            del self.feeds[key]
+
+    async def subscribe(self, slug: str, room_ids: Iterable[int]) -> Subscription:
+        """A subscription to the rooms' live events; every feed is started when this returns."""
+        subscription = Subscription(self)
+        try:
+            for room_id in dict.fromkeys(room_ids):
+                key = (slug, room_id)
+                lock = self._locks.setdefault(key, asyncio.Lock())
+                async with lock:
+                    feed = self.feeds.get(key)
+                    if feed is None or feed.closed:
+                        feed = RoomFeed(self, slug, room_id)
+                        await feed.start()
+                        self.feeds[key] = feed
+                    feed.add(subscription)
+        except BaseException:
+            await subscription.close()
+            raise
+        return subscription
+
+    async def close(self) -> None:
+        for feed in list(self.feeds.values()):
+            await feed.close()
+
+    # -- the streams ------------------------------------------------------------------------------
+
+    def _message(self, slug: str, row: dict[str, Any]) -> Message:
+        from .objects import Message
+
+        return self.client._obj(Message, slug, row)
+
+    async def _new(
+        self,
+        slug: str,
+        room_ids: Iterable[int],
+        bounds: Window,
+        seen: set[int],
+        keep: Any,
+        subscription: Subscription | None = None,
+    ) -> AsyncIterator[Message]:
+        subscription = subscription or await self.subscribe(slug, room_ids)
+        try:
+            async for event, row in subscription.items(bounds):
+                if event.event_type not in _NEW or row is None:
+                    continue
+                if row["id"] in seen or not keep(row):
+                    continue
+                if bounds.ended(row["time"], row["id"]):
+                    return
+                if bounds.before(row["time"], row["id"]):
+                    continue
+                seen.add(row["id"])
+                yield self._message(slug, row)
+        finally:
+            await subscription.close()
+
+    async def room_new_messages(self, room: Room, until: Any) -> AsyncIterator[Message]:
+        bounds = window_now(EPOCH, until)
+        async for message in self._new(room.server.slug, [room.id], bounds, set(), _any):
+            yield message
+
+    async def room_all_messages(
+        self, room: Room, since: Any, until: Any, max_age: float | None
+    ) -> AsyncIterator[Message]:
+        slug = room.server.slug
+        subscription = await self.subscribe(slug, [room.id])
+        seen: set[int] = set()
+        bounds = window_now(since, until)
+        try:
+            async for message in self.client._history.messages(room, since, until, max_age):
+                seen.add(message.id)
+                yield message
+        except BaseException:
+            await subscription.close()
+            raise
+        async for message in self._new(slug, [room.id], bounds, seen, _any, subscription):
+            yield message
+
+    async def known_replies(
+        self, message: Message, since: Any, until: Any
+    ) -> AsyncIterator[Message]:
+        client = self.client
+        bounds = window_now(since, until)
+        server = message.server
+        rows = await client._db.read(
+            _archive.replies, server.meta_id, message.id, *bounds.filter_args()
+        )
+        for row in rows:
+            yield self._message(server.slug, row)
+
+    async def new_replies(self, message: Message, until: Any) -> AsyncIterator[Message]:
+        bounds = window_now(EPOCH, until)
+        parent = message.id
+        async for reply in self._new(
+            message.server.slug,
+            [message.room_id],
+            bounds,
+            set(),
+            lambda r: r["parent_id"] == parent,
+        ):
+            yield reply
+
+    async def all_replies(self, message: Message, since: Any, until: Any) -> AsyncIterator[Message]:
+        slug = message.server.slug
+        bounds = window_now(since, until)
+        subscription = await self.subscribe(slug, [message.room_id])
+        seen: set[int] = set()
+        try:
+            await self._backfill(slug, message.room_id)
+            async for reply in self.known_replies(message, since, until):
+                seen.add(reply.id)
+                yield reply
+        except BaseException:
+            await subscription.close()
+            raise
+        parent = message.id
+        async for reply in self._new(
+            slug, [message.room_id], bounds, seen, lambda r: r["parent_id"] == parent, subscription
+        ):
+            yield reply
+
+    async def _backfill(self, slug: str, room_id: int) -> None:
+        """Archive the room's latest messages (what happened just before we subscribed)."""
+        client = self.client
+        try:
+            connection = await client._reader(slug)
+            response = await connection.room_events(room_id, msg_count=100)
+        except Exception as error:  # the stream still works; only "known" may miss a few
+            log.warning("could not read recent messages of %s/r/%s: %s", slug, room_id, error)
+            return
+        await client._db.write(
+            _record_many, client.server(slug).meta_id, list(response.events), client.now()
+        )
+
+    async def _user_rooms(self, user: User, rooms: list[int] | None) -> list[int]:
+        if rooms:
+            return list(rooms)
+        client = self.client
+        slug = user.server.slug
+        found: list[int] = []
+        meta_id = user._values.get("meta_id")
+        if meta_id is None:
+            row = await client._db.read(_archive.user, user.server.meta_id, user.id)
+            meta_id = None if row is None else row["meta_id"]
+        if meta_id is not None:
+            found = await client._db.read(_archive.user_room_ids, meta_id)
+        found += [room_id for (s, room_id) in self.feeds if s == slug]
+        if not found:
+            raise ValueError(
+                f"no rooms known for {user!r}: pass rooms=[...] to say which rooms to watch"
+            )
+        return list(dict.fromkeys(found))
+
+    async def user_new_messages(
+        self, user: User, until: Any, rooms: list[int] | None
+    ) -> AsyncIterator[Message]:
+        room_ids = await self._user_rooms(user, rooms)
+        bounds = window_now(EPOCH, until)
+        uid = user.id
+        async for message in self._new(
+            user.server.slug, room_ids, bounds, set(), lambda r: r["owner_id"] == uid
+        ):
+            yield message
+
+    async def user_all_messages(
+        self, user: User, since: Any, until: Any, rooms: list[int] | None
+    ) -> AsyncIterator[Message]:
+        slug = user.server.slug
+        room_ids = await self._user_rooms(user, rooms)
+        subscription = await self.subscribe(slug, room_ids)
+        seen: set[int] = set()
+        try:
+            async for message in self.client._user_messages(user, since, until):
+                seen.add(message.id)
+                yield message
+        except BaseException:
+            await subscription.close()
+            raise
+        uid = user.id
+        bounds = window_now(since, until)
+        async for message in self._new(
+            slug, room_ids, bounds, seen, lambda r: r["owner_id"] == uid, subscription
+        ):
+            yield message
+
+
+def _any(row: dict[str, Any]) -> bool:
+    return True
