@@ -1,15 +1,19 @@
 """The seed README's two examples, run to the end against the devserver.
 
-Adapted only where the README cannot be taken literally (ARCHITECTURE.md): ``chatexchange.async`` is
-``chatexchange.aio``, and ``hello.replies()`` (which would end at once, nobody having replied yet) is
-``hello.all_replies()``; the credentials are a devserver user's, and ``CHATEXCHANGE_DEVSERVER`` points
-the client at the devserver. The README's ``room.name`` refers to a variable it never defines: the
-room it means is ``sandbox``. Everything else — unawaited ``reply.reply(...)`` calls in the async
-version, ``reply.name``, ``break`` out of a live stream — runs as written.
+Adapted only where the README cannot be taken literally (ARCHITECTURE.md): ``chatexchange.async``
+is ``chatexchange.aio``, and ``hello.replies()`` (which would end at once, nobody having replied
+yet) is ``hello.all_replies()``; the credentials are a devserver user's, and
+``CHATEXCHANGE_DEVSERVER`` points the client at the devserver. The README's ``room.name`` refers
+to a variable it never defines: the room it means is ``sandbox``. Everything else — unawaited
+``reply.reply(...)`` calls in the async version, ``reply.name``, ``break`` out of a live stream —
+runs as written.
 
 Other devserver users answer in turn: each posts a reply to ``hello`` only after the client has
 answered the previous one.
 """
+
+# The examples keep the README's %-formatting.
+# ruff: noqa: UP031
 
 from __future__ import annotations
 
@@ -61,7 +65,7 @@ def _check_transcript(ds, start_id, hello_id, replies):
     ours = [m for m in _messages(ds) if m.id > start_id and m.user_id == 1]
     names = {uid: ds.server("se").users[uid].name for uid, _ in REPLIERS}
     expected = ["hello, Sandbox 😶"]
-    for reply, template in zip(replies, ANSWERS):
+    for reply, template in zip(replies, ANSWERS, strict=True):
         expected.append(template.format(names[reply.user_id]))
     expected.append("see y'all later!")
     texts = [m.source.split(" ", 1)[1] if m.parent_id else m.source for m in ours]
