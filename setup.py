@@ -76,6 +76,9 @@ def _extensions():
                 "wraparound": False,
                 "cdivision": True,
                 "embedsignature": True,
+                # Types come from the .pxd files only; the annotations of the .py sources are
+                # for readers and type checkers, and must not change behaviour when compiled.
+                "annotation_typing": False,
             },
             include_path=[str(GENERATED)],
             build_dir=str(HERE / "build" / "cython-c"),

@@ -21,7 +21,8 @@ from __future__ import annotations
 import inspect
 import re
 import weakref
-from typing import Any, NamedTuple
+from collections import namedtuple
+from typing import Any
 
 try:
     import cython
@@ -76,16 +77,9 @@ _RESULT = "result"
 _ANSWER = "answer"
 
 
-class ArgSpec(NamedTuple):
-    """What context mapping knows of a callable: positional parameter names, the ``*`` and
-    ``**`` parameter names (or None), the defaults of the last positional parameters, and the
-    keyword-only names."""
-
-    args: list
-    varargs: str | None
-    keywords: str | None
-    defaults: tuple | None
-    kwonlyargs: list = []
+#: What context mapping knows of a callable: positional parameter names, the ``*`` and ``**``
+#: parameter names (or None), the defaults of the last positional parameters, keyword-only names.
+ArgSpec = namedtuple("ArgSpec", "args varargs keywords defaults kwonlyargs", defaults=((),))
 
 
 class Abstract:
@@ -233,11 +227,19 @@ class Access(Abstract):
         kind = self._call_kind
         f = self._value
         if kind == _CALL_MAPPED:
-            if cython.compiled:
+            if cython.compiled and type(context) is dict:
+                ctx = context
                 names = self._names
                 defaults = self._defaults
-                args = [context.get(names[i], defaults[i]) for i in range(len(names))]
-                return f(*args)
+                n = len(names)
+                if n == 1:
+                    return f(ctx.get(names[0], defaults[0]))
+                if n == 2:
+                    return f(ctx.get(names[0], defaults[0]), ctx.get(names[1], defaults[1]))
+                if n == 3:
+                    return f(ctx.get(names[0], defaults[0]), ctx.get(names[1], defaults[1]),
+                             ctx.get(names[2], defaults[2]))
+                return f(*[ctx.get(names[i], defaults[i]) for i in range(n)])
             return f(*map(context.get, self._names, self._defaults))
         if kind == _CALL_VALUE:
             return f
@@ -351,7 +353,7 @@ class Condition(Access):
             self._spec = "bool"
         else:
             self._kind = _K_COMPARE
-        if type(self).check is not Condition.check:
+        if _overrides_check(type(self)):
             self._kind = _K_CUSTOM
 
     @property
@@ -390,7 +392,8 @@ class Condition(Access):
             first = message[0]
             value = self._value
             if type(first) is str and not self._ignore_case:
-                if first.startswith(value):
+                text = first
+                if text.startswith(value):
                     return (self._length, value)
                 return _NO_CHECK
             try:
@@ -439,6 +442,16 @@ class Condition(Access):
                 return (self._length + pos, self._value)
             return _NO_CHECK
         raise TypeError(f"{type(self).__name__} overrides nothing it needs to check")
+
+
+def _overrides_check(cls: type) -> bool:
+    """Whether a subclass of Condition defines its own ``check`` (then the handler calls it)."""
+    for klass in cls.__mro__:
+        if klass is Condition:
+            return False
+        if "check" in klass.__dict__:
+            return True
+    return False
 
 
 def _function_rank(r: Any) -> tuple:
@@ -724,11 +737,12 @@ class Handler(Abstract):
                         best_pos = pos
                         best_match = m
             if type(first) is str:
-                if first:
-                    bucket = plan.strings.get(first[0])
+                text = first
+                if text:
+                    bucket = plan.strings.get(text[0])
                     if bucket is not None:
                         for value, pos in bucket:
-                            if first.startswith(value):
+                            if text.startswith(value):
                                 rank = len(value)
                                 if rank > best_rank or (rank == best_rank and pos < best_pos):
                                     best_rank = rank
