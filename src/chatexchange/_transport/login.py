@@ -59,6 +59,7 @@ async def login(http: HttpSession, email: str, password: str) -> None:
     Raises BadCredentialsError, CaptchaError, LoginRateLimitedError, NoAccountError or ServerError.
     Neither the email, the password nor the fkey appears in any message or log line.
     """
+    http.cookie_jar.clear()  # a fresh login: an old acct cookie must not count as success
     page_url = http.login("/users/login")
     page = await http.request("GET", page_url, params={"returnurl": "/"}, what="login page")
     _check_status(page, "login page")
