@@ -7,14 +7,12 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from chatexchange._transport import ServerConnection
-from chatexchange.devserver import DevServer, TEST_USERS
-
-Connect = Callable[..., "AsyncIterator[ServerConnection]"]
+from chatexchange.devserver import TEST_USERS, DevServer
 
 
 @pytest.fixture
 async def connect(devserver: DevServer) -> AsyncIterator[Callable[..., object]]:
-    """``await connect("alice", slug="se", **options)``: a logged-in connection, closed afterwards."""
+    """``await connect("alice", slug="se", **options)``: a logged-in connection (closed after)."""
     opened: list[ServerConnection] = []
 
     async def make(login: str | None = "alice", *, slug: str = "se", **options: object):
