@@ -32,8 +32,14 @@ _tostring = etree.tostring
 
 
 def cls(name: str) -> str:
-    """An XPath predicate matching elements whose class list contains ``name``."""
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+    """An XPath predicate matching elements whose class list contains ``name``.
+
+    The plain ``contains`` first is a cheap filter; the token test only runs on candidates.
+    """
+    return (
+        f"(contains(@class, '{name}') and "
+        f"contains(concat(' ', normalize-space(@class), ' '), ' {name} '))"
+    )
 
 
 def XPath(path: str) -> etree.XPath:

@@ -28,6 +28,7 @@ from .records import (
     Invitation,
     MessageDeleted,
     MessageEdited,
+    MessageEvent,
     MessageFlagged,
     MessageMovedIn,
     MessageMovedOut,
@@ -99,112 +100,144 @@ EVENT_TYPES: dict[int, type[Event]] = {
 }
 
 
+_PLAIN_CLASSES = frozenset(_PLAIN.values())
+
+
 class _BadField(Exception):
     """A field had a type no real server sends; the event becomes an UnknownEvent."""
 
 
-def _int(value: Any) -> int | None:
-    if value is None or value.__class__ is int:
-        return value
-    raise _BadField
+_NoneType = type(None)
+_new = object.__new__
 
 
-def _str(value: Any) -> str | None:
-    if value is None or value.__class__ is str:
-        return value
-    raise _BadField
+def _setter(cls: type, name: str) -> Any:
+    """The slot descriptor's setter: stores into a frozen instance without ``__setattr__``."""
+    return cls.__dict__[name].__set__
 
 
-def _count(value: Any) -> int:
-    if value is None:
-        return 0
-    if value.__class__ is int:
-        return value
-    raise _BadField
+# Records are built by storing each slot directly. A frozen dataclass's ``__init__`` goes through
+# ``object.__setattr__`` once per field, which made building an event five times slower than
+# decoding it; this is the same result (all fields set, nothing else) at a fraction of the cost.
+_S_EVENT_TYPE = _setter(Event, "event_type")
+_S_ID = _setter(Event, "id")
+_S_TIME_STAMP = _setter(Event, "time_stamp")
+_S_ROOM_ID = _setter(Event, "room_id")
+_S_ROOM_NAME = _setter(Event, "room_name")
+_S_USER_ID = _setter(Event, "user_id")
+_S_USER_NAME = _setter(Event, "user_name")
+_S_CONTENT = _setter(Event, "content")
+_S_TARGET_USER_ID = _setter(Event, "target_user_id")
+_S_RAW = _setter(Event, "raw")
+_S_MESSAGE_ID = _setter(MessageEvent, "message_id")
+_S_PARENT_ID = _setter(MessageEvent, "parent_id")
+_S_SHOW_PARENT = _setter(MessageEvent, "show_parent")
+_S_MESSAGE_EDITS = _setter(MessageEvent, "message_edits")
+_S_MESSAGE_STARS = _setter(MessageEvent, "message_stars")
+_S_MESSAGE_OWNER_STARS = _setter(MessageEvent, "message_owner_stars")
+_EXTRA: dict[type[Event], tuple[tuple[Any, str], ...]] = {
+    MessageStarred: (
+        (_setter(MessageStarred, "message_starred"), "message_starred"),
+        (_setter(MessageStarred, "message_owner_starred"), "message_owner_starred"),
+    ),
+    MessageFlagged: ((_setter(MessageFlagged, "message_flags"), "message_flags"),),
+    MessageMovedOut: ((_setter(MessageMovedOut, "moved"), "moved"),),
+    MessageMovedIn: ((_setter(MessageMovedIn, "moved"), "moved"),),
+}
+_COUNT_FIELDS = {"message_flags"}
 
-
-def _flag(value: Any) -> bool:
-    return value is True
+_last_stamp: tuple[Any, datetime | None] = (None, None)
 
 
 def _time(value: Any) -> datetime | None:
+    """Unix seconds -> aware UTC datetime; events of one burst share a second, so the last
+    conversion is reused."""
+    global _last_stamp
     if value is None:
         return None
+    last = _last_stamp
+    if value == last[0] and value.__class__ is last[0].__class__:
+        return last[1]
     if value.__class__ is int or value.__class__ is float:
         try:
-            return _fromtimestamp(value, UTC)
+            stamp = _fromtimestamp(value, UTC)
         except (OverflowError, OSError, ValueError):
             raise _BadField
+        _last_stamp = (value, stamp)
+        return stamp
     raise _BadField
 
 
-def _typed(raw: dict[str, Any], event_type: int) -> Event:
+def _typed(raw: dict[str, Any], cls: type[Event], event_type: int) -> Event:
     get = raw.get
-    cls = _MESSAGE.get(event_type)
-    if cls is not None:
-        return cls(
-            event_type=event_type,
-            id=_int(get("id")),
-            time_stamp=_time(get("time_stamp")),
-            room_id=_int(get("room_id")),
-            room_name=_str(get("room_name")),
-            user_id=_int(get("user_id")),
-            user_name=_str(get("user_name")),
-            content=_str(get("content")),
-            target_user_id=_int(get("target_user_id")),
-            raw=raw,
-            message_id=_int(get("message_id")),
-            parent_id=_int(get("parent_id")),
-            show_parent=_flag(get("show_parent")),
-            message_edits=_count(get("message_edits")),
-            message_stars=_count(get("message_stars")),
-            message_owner_stars=_count(get("message_owner_stars")),
-        )
-    cls = _PLAIN.get(event_type)
-    if cls is not None:
-        return cls(
-            event_type=event_type,
-            id=_int(get("id")),
-            time_stamp=_time(get("time_stamp")),
-            room_id=_int(get("room_id")),
-            room_name=_str(get("room_name")),
-            user_id=_int(get("user_id")),
-            user_name=_str(get("user_name")),
-            content=_str(get("content")),
-            target_user_id=_int(get("target_user_id")),
-            raw=raw,
-        )
-    common = {
-        "event_type": event_type,
-        "id": _int(get("id")),
-        "time_stamp": _time(get("time_stamp")),
-        "room_id": _int(get("room_id")),
-        "room_name": _str(get("room_name")),
-        "user_id": _int(get("user_id")),
-        "user_name": _str(get("user_name")),
-        "content": _str(get("content")),
-        "target_user_id": _int(get("target_user_id")),
-        "raw": raw,
-        "message_id": _int(get("message_id")),
-        "parent_id": _int(get("parent_id")),
-        "show_parent": _flag(get("show_parent")),
-        "message_edits": _count(get("message_edits")),
-        "message_stars": _count(get("message_stars")),
-        "message_owner_stars": _count(get("message_owner_stars")),
-    }
-    if event_type == 6:
-        return MessageStarred(
-            **common,
-            message_starred=_flag(get("message_starred")),
-            message_owner_starred=_flag(get("message_owner_starred")),
-        )
-    if event_type == 9:
-        return MessageFlagged(**common, message_flags=_count(get("message_flags")))
-    if event_type == 19:
-        return MessageMovedOut(**common, moved=_flag(get("moved")))
-    if event_type == 20:
-        return MessageMovedIn(**common, moved=_flag(get("moved")))
-    raise _BadField
+    id_ = get("id")
+    room_id = get("room_id")
+    room_name = get("room_name")
+    user_id = get("user_id")
+    user_name = get("user_name")
+    content = get("content")
+    target = get("target_user_id")
+    if not (
+        (id_ is None or id_.__class__ is int)
+        and (room_id is None or room_id.__class__ is int)
+        and (user_id is None or user_id.__class__ is int)
+        and (target is None or target.__class__ is int)
+        and (room_name is None or room_name.__class__ is str)
+        and (user_name is None or user_name.__class__ is str)
+        and (content is None or content.__class__ is str)
+    ):
+        raise _BadField
+    event = _new(cls)
+    _S_EVENT_TYPE(event, event_type)
+    _S_ID(event, id_)
+    _S_TIME_STAMP(event, _time(get("time_stamp")))
+    _S_ROOM_ID(event, room_id)
+    _S_ROOM_NAME(event, room_name)
+    _S_USER_ID(event, user_id)
+    _S_USER_NAME(event, user_name)
+    _S_CONTENT(event, content)
+    _S_TARGET_USER_ID(event, target)
+    _S_RAW(event, raw)
+    if cls in _PLAIN_CLASSES:
+        return event
+    message_id = get("message_id")
+    parent_id = get("parent_id")
+    edits = get("message_edits")
+    stars = get("message_stars")
+    owner_stars = get("message_owner_stars")
+    if edits is None:
+        edits = 0
+    if stars is None:
+        stars = 0
+    if owner_stars is None:
+        owner_stars = 0
+    if not (
+        (message_id is None or message_id.__class__ is int)
+        and (parent_id is None or parent_id.__class__ is int)
+        and edits.__class__ is int
+        and stars.__class__ is int
+        and owner_stars.__class__ is int
+    ):
+        raise _BadField
+    _S_MESSAGE_ID(event, message_id)
+    _S_PARENT_ID(event, parent_id)
+    _S_SHOW_PARENT(event, get("show_parent") is True)
+    _S_MESSAGE_EDITS(event, edits)
+    _S_MESSAGE_STARS(event, stars)
+    _S_MESSAGE_OWNER_STARS(event, owner_stars)
+    extra = _EXTRA.get(cls)
+    if extra is not None:
+        for setter, key in extra:
+            value = get(key)
+            if key in _COUNT_FIELDS:
+                if value is None:
+                    value = 0
+                elif value.__class__ is not int:
+                    raise _BadField
+            else:
+                value = value is True
+            setter(event, value)
+    return event
 
 
 def _lenient(value: Any, kind: type) -> Any:
@@ -236,11 +269,13 @@ def _unknown(raw: dict[str, Any]) -> UnknownEvent:
 def parse_event(raw: dict[str, Any]) -> Event:
     """One decoded event object -> its typed record (``UnknownEvent`` for anything unexpected)."""
     event_type = raw.get("event_type")
-    if event_type.__class__ is int and event_type in EVENT_TYPES:
-        try:
-            return _typed(raw, event_type)
-        except _BadField:
-            pass
+    if event_type.__class__ is int:
+        cls = EVENT_TYPES.get(event_type)
+        if cls is not None:
+            try:
+                return _typed(raw, cls, event_type)
+            except _BadField:
+                pass
     return _unknown(raw)
 
 
@@ -248,18 +283,21 @@ def parse_events(items: list[Any], url: str | None = None) -> list[Event]:
     """A JSON array of event objects -> records, in order."""
     if items.__class__ is not list:
         raise ParseError("event list is not a JSON array", url)
-    out = []
+    out: list[Event] = []
     append = out.append
+    types = EVENT_TYPES
     for raw in items:
         if raw.__class__ is not dict:
             raise ParseError("event entry is not a JSON object", url)
         event_type = raw.get("event_type")
-        if event_type.__class__ is int and event_type in EVENT_TYPES:
-            try:
-                append(_typed(raw, event_type))
-                continue
-            except _BadField:
-                pass
+        if event_type.__class__ is int:
+            cls = types.get(event_type)
+            if cls is not None:
+                try:
+                    append(_typed(raw, cls, event_type))
+                    continue
+                except _BadField:
+                    pass
         append(_unknown(raw))
     return out
 
@@ -294,6 +332,24 @@ def parse_events_response(body: bytes | str, url: str | None = None) -> EventsRe
     return EventsResponse(events, cursor, sync_time, ms if ms.__class__ is int else None)
 
 
+_S_FRAME_ROOM = _setter(RoomFrame, "room_id")
+_S_FRAME_T = _setter(RoomFrame, "t")
+_S_FRAME_D = _setter(RoomFrame, "d")
+_S_FRAME_EVENTS = _setter(RoomFrame, "events")
+_room_keys: dict[str, int] = {}
+
+
+def _room_key(key: str) -> int | None:
+    """``"r17"`` -> 17 (remembered: a client sees few rooms); ``None`` for other keys."""
+    tail = key[1:]
+    if key[:1] != "r" or not (tail.isascii() and tail.isdigit()):
+        return None
+    room_id = int(tail)
+    if len(_room_keys) < 4096:
+        _room_keys[key] = room_id
+    return room_id
+
+
 def parse_ws_frame(body: bytes | str, url: str | None = None) -> list[RoomFrame]:
     """A websocket frame (or ``/events`` answer) -> one ``RoomFrame`` per ``r<room>`` key, in order.
 
@@ -303,22 +359,22 @@ def parse_ws_frame(body: bytes | str, url: str | None = None) -> list[RoomFrame]
     data = _decode(body, url, "event frame")
     frames = []
     for key, value in data.items():
-        if not (key[:1] == "r" and key[1:].isascii() and key[1:].isdigit()):
-            continue
+        room_id = _room_keys.get(key)
+        if room_id is None:
+            room_id = _room_key(key)
+            if room_id is None:
+                continue
         if value.__class__ is not dict:
             raise ParseError(f"event frame entry {key!r} is not a JSON object", url)
+        items = value.get("e")
         t = value.get("t")
         d = value.get("d")
-        items = value.get("e")
-        events = [] if items is None else parse_events(items, url)
-        frames.append(
-            RoomFrame(
-                int(key[1:]),
-                t if t.__class__ is int else None,
-                d if d.__class__ is int else None,
-                events,
-            )
-        )
+        frame = _new(RoomFrame)
+        _S_FRAME_ROOM(frame, room_id)
+        _S_FRAME_T(frame, t if t.__class__ is int else None)
+        _S_FRAME_D(frame, d if d.__class__ is int else None)
+        _S_FRAME_EVENTS(frame, [] if items is None else parse_events(items, url))
+        frames.append(frame)
     return frames
 
 

@@ -31,23 +31,23 @@ from .records import HourSlice, TranscriptMessage, TranscriptPage
 
 __all__ = ["parse_clock_time", "parse_transcript"]
 
-_TRANSCRIPT = XPath("//div[@id='transcript']")
-_MONOLOGUES = XPath(".//div[" + cls("monologue") + "]")
+# One scan of the document finds the three landmarks; everything else is looked up below them
+# (each "//" over a whole transcript page costs as much as the rest of the work per page).
+_LANDMARKS = XPath("//div[@id='transcript' or @id='info' or @id='main']")
+_MONOLOGUES = XPath("./div[" + cls("monologue") + "]")
+_MONOLOGUES_DEEP = XPath(".//div[" + cls("monologue") + "]")
 _USER_LINK = XPath(".//div[" + cls("username") + "]//a[@href]")
 _USERNAME = XPath("string(.//div[" + cls("username") + "])")
 _AVATAR_ALT = XPath(".//div[" + cls("signature") + "]//img/@alt")
 _ITEMS = XPath("./div[" + cls("messages") + "]/div")
-_NAV = XPath("//div[@id='main']/a[" + cls("button") + "][@href]")
-_PAGER = XPath("(//div[" + cls("pager") + "])[1]/*")
-_CANONICAL = XPath("string(//link[@rel='canonical']/@href)")
-_ROOM_LINK = XPath(
-    "(//div[@id='info']//*[" + cls("room-name") + "]//a[@href]"
-    " | //*[" + cls("room-mini") + "]//*[" + cls("room-name") + "]//a[@href])[1]"
-)
+_NAV = XPath("./a[" + cls("button") + "][@href]")
+_PAGER = XPath("(./div[" + cls("pager") + "])[1]/*")
+_PAGER_DEEP = XPath("(//div[" + cls("pager") + "])[1]/*")
+_CANONICAL = XPath("string((/html/head/link[@rel='canonical'])[1]/@href)")
+_ROOM_LINK = XPath("(.//*[" + cls("room-name") + "]//a[@href])[1]")
+_ROOM_LINK_DEEP = XPath("(//*[" + cls("room-mini") + "]//*[" + cls("room-name") + "]//a[@href])[1]")
 _ROOM_INPUT = XPath("string((//input[@name='room'])[1]/@value)")
-_CURRENT_DAY = XPath(
-    "string((//div[@id='info']//div[" + cls("icon") + "][div[@class='calendar']])[1]/@title)"
-)
+_CURRENT_DAY = XPath("string((.//div[" + cls("icon") + "][div[@class='calendar']])[1]/@title)")
 _STARS = XPath(".//*[" + cls("stars") + "]")
 _ONEBOX = XPath(".//*[" + cls("onebox") + "]/@class")
 _INIT = re.compile(rb"initTranscript\(\s*\w+\s*,\s*(-?\d+)\s*,\s*\w+\s*,\s*\w+\s*,\s*(\d+)")
@@ -182,7 +182,7 @@ def _message(
         elif tag == "div":
             if content is None and has_class(child, "content"):
                 content = child
-        elif tag == "span" and has_class(child, "flash"):
+        elif tag == "span" and len(child) and has_class(child, "flash"):
             has_flash = True
     if message_id is None:
         raise ParseError("message without an id (no message-<id> or a[name])", url)
@@ -235,9 +235,9 @@ def _message(
     )
 
 
-def _nav(root: etree._Element) -> dict[str, date | None]:
+def _nav(main: etree._Element | None) -> dict[str, date | None]:
     found: dict[str, date | None] = {}
-    for a in _NAV(root):
+    for a in _NAV(main) if main is not None else ():
         rel = a.get("rel")
         text = "".join(a.itertext()).lower()
         if rel == "prev" or "previous" in text:
@@ -255,10 +255,13 @@ def _nav(root: etree._Element) -> dict[str, date | None]:
     return found
 
 
-def _hours(root: etree._Element) -> tuple[tuple[HourSlice, ...], tuple[int, int] | None]:
+def _hours(
+    root: etree._Element, main: etree._Element | None
+) -> tuple[tuple[HourSlice, ...], tuple[int, int] | None]:
     slices = []
     current = None
-    for el in _PAGER(root):
+    items = _PAGER(main) if main is not None else []
+    for el in items or _PAGER_DEEP(root):
         text = "".join(el.itertext())
         m = _HOURS_TEXT.search(text)
         if m is None:
@@ -276,8 +279,10 @@ def _hours(root: etree._Element) -> tuple[tuple[HourSlice, ...], tuple[int, int]
     return tuple(slices), current
 
 
-def _room(root: etree._Element, body: bytes | str, url: str | None) -> tuple[int, str | None]:
-    links = _ROOM_LINK(root)
+def _room(
+    root: etree._Element, info: etree._Element | None, body: bytes | str, url: str | None
+) -> tuple[int, str | None]:
+    links = (_ROOM_LINK(info) if info is not None else []) or _ROOM_LINK_DEEP(root)
     if links:
         m = _ROOM_PATH.search(links[0].get("href", ""))
         if m is not None:
@@ -293,11 +298,15 @@ def _room(root: etree._Element, body: bytes | str, url: str | None) -> tuple[int
     raise missing(root, url, "the room (sidebar room link, initTranscript or room input)")
 
 
-def _page_date(root: etree._Element, canonical: str, url: str | None) -> date:
+def _page_date(
+    root: etree._Element, info: etree._Element | None, canonical: str, url: str | None
+) -> date:
     title = page_title(root)
     m = re.search(r" - (\d{4}-\d{2}-\d{2})", title)
     day = iso_date(m[1]) if m else None
-    day = day or iso_date(_CURRENT_DAY(root)) or date_from_path(canonical) or date_from_path(url)
+    if day is None and info is not None:
+        day = iso_date(_CURRENT_DAY(info))
+    day = day or date_from_path(canonical) or date_from_path(url)
     if day is None:
         raise missing(root, url, "the page date (title, calendar, canonical link or URL)")
     return day
@@ -306,11 +315,14 @@ def _page_date(root: etree._Element, canonical: str, url: str | None) -> date:
 def parse_transcript(body: bytes | str, url: str | None = None) -> TranscriptPage:
     """A transcript page -> ``TranscriptPage``; ``ParseError`` when it is not one."""
     root = parse_html(body, url)
-    found = _TRANSCRIPT(root)
-    if not found:
+    landmarks = {el.get("id"): el for el in reversed(_LANDMARKS(root))}
+    transcript = landmarks.get("transcript")
+    if transcript is None:
         expect_page(root, url, "a transcript page")
         raise missing(root, url, "#transcript")
-    room_id, room_name = _room(root, body, url)
+    info = landmarks.get("info")
+    main = landmarks.get("main")
+    room_id, room_name = _room(root, info, body, url)
     title = page_title(root)
     if room_name is None:
         m = re.match(r"(.*) - \d{4}-\d{2}-\d{2}", title)
@@ -318,8 +330,8 @@ def parse_transcript(body: bytes | str, url: str | None = None) -> TranscriptPag
     if not room_name:
         raise missing(root, url, "the room name (sidebar room link or title)")
     canonical = _CANONICAL(root)
-    day = _page_date(root, canonical, url)
-    hours, current = _hours(root)
+    day = _page_date(root, info, canonical, url)
+    hours, current = _hours(root, main)
     span = None
     for candidate in (canonical, url or ""):
         m = _SLICE.search(candidate)
@@ -327,14 +339,14 @@ def parse_transcript(body: bytes | str, url: str | None = None) -> TranscriptPag
             span = (int(m[1]), int(m[2]))
             break
     span = span or current or (0, 24)
-    nav = _nav(root)
+    nav = _nav(main)
     raw = body.encode() if isinstance(body, str) else body
     init = _INIT.search(raw)
     viewer_id = int(init[1]) if init is not None else None
 
     found_messages = []
     shown: list[time | None] = []
-    for monologue in _MONOLOGUES(found[0]):
+    for monologue in _MONOLOGUES(transcript) or _MONOLOGUES_DEEP(transcript):
         owner_id, owner_name = _owner(monologue, url)
         mine = has_class(monologue, "mine")
         pending = None
