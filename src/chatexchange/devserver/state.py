@@ -519,8 +519,7 @@ class ChatServer:
         show_parent = False
         if parent is not None:
             parent_user = self.users.get(parent.user_id)
-            ping = "@" + (markdown.mention_key(parent_user.name) if parent_user else "unknown")
-            ping = "@" + parent_user.name.replace(" ", "") if parent_user else ping
+            ping = "@" + (parent_user.name.replace(" ", "") if parent_user else "unknown")
             html = markdown.escape(ping) + (" " + markdown.render(rest) if rest else "")
             show_parent = True
         else:
