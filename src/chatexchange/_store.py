@@ -26,6 +26,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -226,8 +227,29 @@ def _apply_seed(engine: Engine) -> None:
 # Upsert machinery
 
 
-def _incoming_excluded(stmt: Any) -> Callable[[str], Any]:
-    return lambda name: stmt.excluded[name]
+Merge = Callable[[Table, Callable[[str], Any]], dict[str, Any]]
+
+# Built statements, by (dialect, table, conflict keys, merge): building and cache-keying an
+# ON CONFLICT statement with its CASE expressions costs more than running it on a small page.
+_statements: dict[tuple[Any, ...], Any] = {}
+# SQLite fast path: SQL text, parameter order and bind processors of a compiled upsert.
+_compiled: dict[tuple[Any, ...], tuple[str, list[str], list[Any]]] = {}
+
+
+def _upsert_statement(dialect: str, table: Table, keys: tuple[str, ...], merge: Merge) -> Any:
+    cache_key = (dialect, table.name, keys, merge)
+    stmt = _statements.get(cache_key)
+    if stmt is None:
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        ins = dialect_insert(table)
+        stmt = ins.on_conflict_do_update(
+            index_elements=list(keys), set_=merge(table, lambda name: ins.excluded[name])
+        )
+        _statements[cache_key] = stmt
+    return stmt
 
 
 def _upsert(
@@ -235,25 +257,24 @@ def _upsert(
     table: Table,
     rows: Sequence[Mapping[str, Any]],
     keys: tuple[str, ...],
-    merge: Callable[[Table, Callable[[str], Any]], dict[str, Any]],
+    merge: Merge,
+    *,
+    raw: bool = False,
 ) -> None:
     """Insert ``rows``; where ``keys`` already exist, set what ``merge`` says.
 
     ``merge(table, incoming)`` builds the SET clause; ``incoming(name)`` is the new value of a
-    column (``excluded.name`` on SQLite/PostgreSQL, a bound parameter in the fallback).
+    column (``excluded.name`` on SQLite/PostgreSQL, a bound parameter in the fallback). All rows
+    have the same keys. ``raw=True`` (big batches) runs SQLite's ``executemany`` on the compiled
+    statement with the column types' own bind processors, skipping per-row statement work.
     """
     if not rows:
         return
     dialect = conn.dialect.name
     if dialect in ("sqlite", "postgresql"):
-        if dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        stmt = dialect_insert(table)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(keys), set_=merge(table, _incoming_excluded(stmt))
-        )
+        stmt = _upsert_statement(dialect, table, keys, merge)
+        if raw and dialect == "sqlite" and _upsert_raw(conn, stmt, table, keys, merge, rows):
+            return
         conn.execute(stmt, list(rows))
         return
     # Anything else: update by key, insert what was not there; row by row, but correct.
@@ -267,6 +288,47 @@ def _upsert(
         params.update({f"key_{k}": row[k] for k in keys})
         if conn.execute(upd, params).rowcount == 0:
             conn.execute(insert(table), dict(row))
+
+
+def _upsert_raw(
+    conn: Connection,
+    stmt: Any,
+    table: Table,
+    keys: tuple[str, ...],
+    merge: Merge,
+    rows: Sequence[Mapping[str, Any]],
+) -> bool:
+    columns = tuple(rows[0].keys())
+    cache_key = (conn.dialect.name, table.name, keys, merge, columns)
+    entry = _compiled.get(cache_key)
+    if entry is None:
+        compiled = stmt.compile(dialect=conn.dialect, column_keys=list(columns))
+        names = list(compiled.positiontup or ())
+        if not names or not set(names) <= set(columns):
+            return False  # a shape this path does not handle: let SQLAlchemy do it
+        procs = [compiled.binds[n].type.bind_processor(conn.dialect) for n in names]
+        entry = (compiled.string, names, procs)
+        _compiled[cache_key] = entry
+    sql, names, procs = entry
+    get = itemgetter(*names)
+    # Only typed columns need converting (datetimes, dates); their values repeat a lot (the same
+    # "now", minute-resolution times), so each distinct value is converted once.
+    typed = [(i, proc, {}) for i, proc in enumerate(procs) if proc is not None]
+    params = []
+    for row in rows:
+        values = list(get(row)) if len(names) > 1 else [get(row)]
+        for i, proc, seen in typed:
+            value = values[i]
+            if value is not None:
+                try:
+                    values[i] = seen[value]
+                except KeyError:
+                    values[i] = seen[value] = proc(value)
+                except TypeError:  # unhashable (JSON)
+                    values[i] = proc(value)
+        params.append(tuple(values))
+    conn.exec_driver_sql(sql, params)
+    return True
 
 
 def _max(existing: Any, incoming: Any) -> Any:
@@ -424,7 +486,7 @@ def _upsert_user_rows(
 ) -> dict[int, int]:
     if not rows:
         return {}
-    _upsert(conn, _users, rows, ("server_meta_id", "id"), _merge_user)
+    _upsert(conn, _users, rows, ("server_meta_id", "id"), _merge_user, raw=True)
     ids = [r["id"] for r in rows]
     result = conn.execute(
         select(_users.c.id, _users.c.meta_id).where(
@@ -633,7 +695,7 @@ def upsert_messages(
     now = now or utcnow()
 
     def work(conn: Connection) -> int:
-        return _store_messages(conn, server_meta_id, messages, room_names or {}, now)
+        return _store_messages(conn, server_meta_id, messages, room_names or {}, now)[0]
 
     return _transaction(target, work)
 
@@ -644,19 +706,20 @@ def _store_messages(
     messages: Sequence[Any],
     room_names: Mapping[int, str],
     now: dt.datetime,
-) -> int:
-    if not messages:
-        return 0
+    extra_rooms: Sequence[dict[str, Any]] = (),
+) -> tuple[int, dict[int, int]]:
+    """Store messages (owners and rooms first, as stubs); returns (count, {room id: meta_id})."""
     owners: dict[int, str | None] = {}
-    rooms: dict[int, str | None] = {}
+    rooms: dict[int, dict[str, Any]] = {r["id"]: r for r in extra_rooms}
     for m in messages:
         if m.owner_name is not None or m.owner_id not in owners:
             owners[m.owner_id] = m.owner_name
-        rooms[m.room_id] = room_names.get(m.room_id)
+        if m.room_id not in rooms:
+            rooms[m.room_id] = _room_row(server, (m.room_id, room_names.get(m.room_id)), now)
     user_ids = _upsert_user_rows(
         conn, server, [_user_row(server, pair, now) for pair in owners.items()]
     )
-    room_rows = [_room_row(server, pair, now) for pair in rooms.items()]
+    room_rows = list(rooms.values())
     latest: dict[int, dt.datetime] = {}
     for m in messages:
         if m.time is not None and (m.room_id not in latest or m.time > latest[m.room_id]):
@@ -691,8 +754,8 @@ def _store_messages(
         else:
             seen[m.id] = len(rows)
             rows.append(row)
-    _upsert(conn, _messages, rows, ("server_meta_id", "id"), _merge_message_transcript)
-    return len(rows)
+    _upsert(conn, _messages, rows, ("server_meta_id", "id"), _merge_message_transcript, raw=True)
+    return len(rows), room_ids
 
 
 # ---------------------------------------------------------------------------------------------
@@ -720,13 +783,15 @@ def upsert_transcript_page(
     now = fetched or utcnow()
 
     def work(conn: Connection) -> PageStored:
-        room_ids = _upsert_room_rows(
-            conn, server_meta_id, [_page_room_row(server_meta_id, page, now)]
+        count, room_ids = _store_messages(
+            conn,
+            server_meta_id,
+            page.messages,
+            {},
+            now,
+            [_page_room_row(server_meta_id, page, now)],
         )
         room_meta_id = room_ids[page.room_id]
-        count = _store_messages(
-            conn, server_meta_id, page.messages, {page.room_id: page.room_name}, now
-        )
         _store_fetch(conn, room_meta_id, page, now)
         return PageStored(room_meta_id=room_meta_id, messages=count, fetched=now)
 
