@@ -9,10 +9,10 @@ show them without another query.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, func, select
 
 from ..models import Message, Room, Server, TranscriptPageFetch, User
 
@@ -78,22 +78,43 @@ def message(conn: Connection, server_meta_id: int, message_id: int) -> Row | Non
     return None if row is None else dict(row)
 
 
-def _window(
-    since_time: datetime | None,
-    since_id: int | None,
-    until_time: datetime | None,
-    until_id: int | None,
-) -> list[Any]:
+def _id_window(since_id: int | None, until_id: int | None) -> list[Any]:
     clauses: list[Any] = []
-    if since_time is not None:
-        clauses.append(M.c.time >= since_time)
     if since_id is not None:
         clauses.append(M.c.id >= since_id)
-    if until_time is not None:
-        clauses.append(M.c.time < until_time)
     if until_id is not None:
         clauses.append(M.c.id < until_id)
     return clauses
+
+
+# Times are compared in Python, not in SQL: on SQLite a stored time may be text with or without
+# the ".000000" fraction, and text comparison then puts an instant before itself. SQL only narrows
+# the rows by a range widened by this margin; the exact bounds are applied to the aware datetimes.
+_SLACK = timedelta(seconds=1)
+
+
+def _in_time(rows: Iterable[Row], start: datetime | None, end: datetime | None) -> list[Row]:
+    kept = [
+        row
+        for row in rows
+        if (start is None or (row["time"] is not None and row["time"] >= start))
+        and (end is None or row["time"] is None or row["time"] < end)
+    ]
+    kept.sort(key=lambda row: (row["time"] is None, row["time"] or _NEVER, row["id"]))
+    return kept
+
+
+_NEVER = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def _latest(*times: datetime | None) -> datetime | None:
+    known = [t for t in times if t is not None]
+    return max(known) if known else None
+
+
+def _earliest(*times: datetime | None) -> datetime | None:
+    known = [t for t in times if t is not None]
+    return min(known) if known else None
 
 
 def room_messages(
@@ -107,14 +128,15 @@ def room_messages(
     until_id: int | None = None,
 ) -> list[Row]:
     """Messages of a room with ``start <= time < end`` inside the window, oldest first."""
-    clauses = [M.c.room_meta_id == room_meta_id]
-    if start is not None:
-        clauses.append(M.c.time >= start)
-    if end is not None:
-        clauses.append(M.c.time < end)
-    clauses += _window(since_time, since_id, until_time, until_id)
-    query = _MESSAGE_SELECT.where(and_(*clauses)).order_by(M.c.time, M.c.id)
-    return [dict(row) for row in conn.execute(query).mappings()]
+    low = _latest(start, since_time)
+    high = _earliest(end, until_time)
+    clauses = [M.c.room_meta_id == room_meta_id, *_id_window(since_id, until_id)]
+    if low is not None:
+        clauses.append(M.c.time >= low - _SLACK)
+    if high is not None:
+        clauses.append(M.c.time < high + _SLACK)
+    rows = conn.execute(_MESSAGE_SELECT.where(and_(*clauses))).mappings()
+    return _in_time((dict(row) for row in rows), low, high)
 
 
 def replies(
@@ -127,9 +149,9 @@ def replies(
     until_id: int | None = None,
 ) -> list[Row]:
     clauses = [M.c.server_meta_id == server_meta_id, M.c.parent_id == parent_id]
-    clauses += _window(since_time, since_id, until_time, until_id)
-    query = _MESSAGE_SELECT.where(and_(*clauses)).order_by(M.c.time, M.c.id)
-    return [dict(row) for row in conn.execute(query).mappings()]
+    clauses += _id_window(since_id, until_id)
+    rows = conn.execute(_MESSAGE_SELECT.where(and_(*clauses))).mappings()
+    return _in_time((dict(row) for row in rows), since_time, until_time)
 
 
 def user_messages(
@@ -139,17 +161,18 @@ def user_messages(
     since_id: int | None = None,
     until_time: datetime | None = None,
     until_id: int | None = None,
-    after: tuple[datetime, int] | None = None,
+    after_id: int | None = None,
     limit: int = 1000,
-) -> list[Row]:
-    """One batch of a user's messages, oldest first, strictly after the key ``(time, id)``."""
-    clauses = [M.c.owner_meta_id == user_meta_id]
-    clauses += _window(since_time, since_id, until_time, until_id)
-    if after is not None:
-        t, i = after
-        clauses.append(or_(M.c.time > t, and_(M.c.time == t, M.c.id > i)))
-    query = _MESSAGE_SELECT.where(and_(*clauses)).order_by(M.c.time, M.c.id).limit(limit)
-    return [dict(row) for row in conn.execute(query).mappings()]
+) -> tuple[list[Row], int | None]:
+    """One batch of a user's messages in id order after ``after_id``: ``(rows in the window, the
+    last id read)``; the last id is ``None`` when there are no more."""
+    clauses = [M.c.owner_meta_id == user_meta_id, *_id_window(since_id, until_id)]
+    if after_id is not None:
+        clauses.append(M.c.id > after_id)
+    query = _MESSAGE_SELECT.where(and_(*clauses)).order_by(M.c.id).limit(limit)
+    batch = [dict(row) for row in conn.execute(query).mappings()]
+    last = batch[-1]["id"] if len(batch) == limit else None
+    return _in_time(batch, since_time, until_time), last
 
 
 def user_room_ids(conn: Connection, user_meta_id: int) -> list[int]:

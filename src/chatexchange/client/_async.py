@@ -476,14 +476,13 @@ class AsyncClient:
             meta_id = row["meta_id"]
         after = None
         while True:
-            rows = await self._db.read(
-                _archive.user_messages, meta_id, *bounds.filter_args(), after=after, limit=500
+            rows, after = await self._db.read(
+                _archive.user_messages, meta_id, *bounds.filter_args(), after_id=after, limit=500
             )
             for row in rows:
                 yield self._obj(Message, server.slug, row)
-            if len(rows) < 500:
+            if after is None:
                 return
-            after = (rows[-1]["time"], rows[-1]["id"])
 
     def _user_new_messages(
         self, user: User, until: Any, rooms: list[int] | None

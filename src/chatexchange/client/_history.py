@@ -166,13 +166,16 @@ class History:
         client = self.client
         fresh = client.freshness.override(max_age)
         room_meta_id = await self._room_meta_id(room)
-        first = await self._first_day(room, room_meta_id)
+        prefetched: dict[date, tuple[int, int]] = {}
+        first = await self._first_day(room, room_meta_id, prefetched)
         day: date | None = first
         if bounds.first_day is not None and (day is None or bounds.first_day > day):
             day = bounds.first_day
         stats.first_day = day
         while day is not None and (bounds.last_day is None or day <= bounds.last_day):
             next_day, fetched_pages, count = await self._ensure_day(room, room_meta_id, day, fresh)
+            if not fetched_pages and day in prefetched:  # fetched just now to find the first day
+                fetched_pages, count = prefetched.pop(day)
             stats.days += 1
             stats.last_day = day
             if fetched_pages:
@@ -202,21 +205,23 @@ class History:
                 next_day = None
             day = next_day
 
-    async def _first_day(self, room: Room, room_meta_id: int) -> date | None:
-        """The room's first transcript day (remembered in the room row once a page told us)."""
+    async def _first_day(
+        self, room: Room, room_meta_id: int, prefetched: dict[date, tuple[int, int]] | None = None
+    ) -> date | None:
+        """The room's first transcript day (remembered in the room row once a page told us).
+
+        Finding it out means reading the latest day's page, which is stored like any other and
+        noted in ``prefetched`` (day -> pages, messages) so the walk reports it as fetched.
+        """
         client = self.client
         row = await client._db.read(_archive.room, room.server.meta_id, room.id)
         if row is not None and row.get("first_day") is not None:
             return row["first_day"]
         connection = await client._reader(room.server.slug)
         page = await connection.transcript(room.id)
-        await client._db.call(
-            _store.upsert_transcript_page,
-            client._engine,
-            room.server.meta_id,
-            page,
-            fetched=client.now(),
-        )
+        count = await self._store(room.server.meta_id, page)
+        if prefetched is not None and not page.hours:
+            prefetched[page.date] = (1, count)
         return page.first_day or page.date
 
     async def _ensure_day(

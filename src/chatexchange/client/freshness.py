@@ -9,7 +9,8 @@
 
 "The server says it does not exist / you may not see it" (``NotFoundError``, ``AccessDeniedError``)
 is an answer, not a failure: it is raised even when an old local row exists, because returning the
-row would hide a deletion. Ages are seconds; ``math.inf`` means "any age", ``0`` "must be fresh".
+row would hide a deletion. Ages are seconds and "within" is strict: ``0`` means "always ask",
+``math.inf`` "any age will do".
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ async def resolve(
     warnings and errors (it must never contain secrets).
     """
     age = age_seconds(updated, now) if local is not None else math.inf
-    if local is not None and age <= freshness.desired_max_age:
+    if local is not None and age < freshness.desired_max_age:
         return local
     try:
         return await fetch()
@@ -97,7 +98,7 @@ async def resolve(
     except errors.ChatExchangeError as error:
         if local is None:
             raise
-        if age <= freshness.required_max_age:
+        if age < freshness.required_max_age:
             log.warning(
                 "could not refresh %s (%s: %s); using the archived copy from %.0f s ago",
                 what,
