@@ -34,13 +34,14 @@ RESULTS: dict[str, float] = {}
 
 
 def _record(benchmark: Any, key: str, items: int) -> None:
-    """Keep the mean time of a finished benchmark (absent when benchmarks are disabled)."""
+    """Keep the median time of a finished benchmark (absent when benchmarks are disabled); the
+    median, because other work on a shared machine inflates the mean."""
     stats = getattr(benchmark, "stats", None)
     stats = getattr(stats, "stats", stats)
-    mean = getattr(stats, "mean", None)
-    if mean:
-        RESULTS[key] = mean
-        benchmark.extra_info["items_per_second"] = round(items / mean)
+    median = getattr(stats, "median", None)
+    if median:
+        RESULTS[key] = median
+        benchmark.extra_info["items_per_second"] = round(items / median)
 
 
 # --------------------------------------------------------------------------------------------------
