@@ -303,13 +303,13 @@ class Watcher:
                     headers={"Origin": http.origin},
                     autoping=True,
                 )
-            except _FATAL:
-                raise
             except (ChatExchangeError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+                # The room itself was checked by start(); here any refusal means "no socket for
+                # us" (anonymous visitors get none at all): polling decides whether it is fatal.
                 failures += 1
                 log.info("websocket for room %d not opened (%s), attempt %d", room,
                          type(exc).__name__, failures)
-                if failures >= self.fallback_after:
+                if failures >= self.fallback_after or isinstance(exc, AuthRequiredError):
                     log.warning("room %d: no websocket after %d attempts; polling instead",
                                 room, failures)
                     del self._tasks[("ws", room)]
