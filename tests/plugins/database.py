@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -31,9 +32,12 @@ def postgres_admin() -> Iterator[tuple[Any, str | None]]:
     """``(engine, None)`` for the test PostgreSQL server, or ``(None, why not)``."""
     url = os.environ.get(POSTGRES_ENV)
     if not url:
-        yield None, (
-            f"no PostgreSQL server: {POSTGRES_ENV} is not set "
-            "(.ci/run starts one; or `source .ci/postgres.sh && start_postgres`)"
+        yield (
+            None,
+            (
+                f"no PostgreSQL server: {POSTGRES_ENV} is not set "
+                "(.ci/run starts one; or `source .ci/postgres.sh && start_postgres`)"
+            ),
         )
         return
     sa_url = make_url(url)
@@ -61,6 +65,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
     admin, reason = request.getfixturevalue("postgres_admin")
     if admin is None:
         pytest.skip(reason)
+    with postgres_schema(admin) as url:
+        yield url
+
+
+@contextmanager
+def postgres_schema(admin: Any) -> Iterator[str]:
+    """A fresh schema on the admin engine's server, dropped on exit; yields a URL that uses it."""
     schema = f"t_{uuid.uuid4().hex[:16]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
