@@ -338,7 +338,7 @@ async def test_devserver_events_match_the_capture(
     await bob.post(f"/messages/{a['id']}/star")
     _, d = await alice.send(1, "to be deleted")
     await alice.post(f"/messages/{d['id']}/delete")
-    status, data = await alice.post(
+    _status, data = await alice.post(
         "/chats/1/events", {"since": 0, "mode": "Messages", "msgCount": 100}
     )
     assert set(data) == set(real)

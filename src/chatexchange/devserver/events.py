@@ -69,8 +69,16 @@ class Connection:
         self.silenced = False
 
     async def send_events(self, events: list[Event]) -> None:
-        frame = {f"r{self.room_id}": envelope(self.server, self.room_id, events, self.user_id)}
-        await self.ws.send_str(orjson.dumps(frame).decode())
+        # the frame is assembled from each event's cached JSON: one serialisation per event, not
+        # one per listener
+        parts = b",".join(e.json(self.user_id) for e in events)
+        frame = b'{"r%d":{"e":[%b],"t":%d,"d":%d}}' % (
+            self.room_id,
+            parts,
+            self.server.last_event_id,
+            len(events),
+        )
+        await self.ws.send_str(frame.decode())
 
     async def writer(self, heartbeat: float) -> None:
         key = f"r{self.room_id}"

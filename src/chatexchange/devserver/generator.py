@@ -53,8 +53,7 @@ class GeneratedRoom:
 
 
 def _sentence(rng: random.Random) -> str:
-    n = rng.randint(2, 14)
-    return " ".join(rng.choice(WORDS) for _ in range(n))
+    return " ".join(rng.choices(WORDS, k=2 + int(rng.random() * 13)))
 
 
 def _text(rng: random.Random, k: int) -> str:
@@ -70,6 +69,11 @@ def _text(rng: random.Random, k: int) -> str:
     if roll < 0.15:
         return f"https://i.stack.imgur.com/img{k}.png"
     return _sentence(rng)
+
+
+def _is_plain(text: str) -> bool:
+    """Generated words need no escaping or formatting: their HTML is the text itself."""
+    return "\n" not in text and text.replace(" ", "").isalnum()
 
 
 def generate_room(
@@ -132,7 +136,7 @@ def generate_room(
             speaker = rng.choice(people)
         text = _text(rng, k)
         parent_id = None
-        html = None
+        html = text if _is_plain(text) else None
         if recent and rng.random() < 0.12:
             parent_id, parent_user = recent[rng.randrange(len(recent))]
             text = f":{parent_id} {_sentence(rng)}"

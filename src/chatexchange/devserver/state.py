@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from . import markdown
 
 EDIT_WINDOW = 120.0
@@ -156,9 +158,18 @@ class Event:
     actor_id: int | None = None
     actor_fields: dict[str, Any] | None = None
     targets: frozenset[int] | None = None
+    _json: bytes | None = None
 
     def visible_to(self, viewer: int | None) -> bool:
         return self.targets is None or (viewer is not None and viewer in self.targets)
+
+    def json(self, viewer: int | None) -> bytes:
+        """The event as JSON for this viewer (the shared form is serialised once)."""
+        if self.actor_fields and viewer is not None and viewer == self.actor_id:
+            return orjson.dumps(self.render(viewer))
+        if self._json is None:
+            self._json = orjson.dumps(self.fields)
+        return self._json
 
     def render(self, viewer: int | None) -> dict[str, Any]:
         if self.actor_fields and viewer is not None and viewer == self.actor_id:
@@ -481,6 +492,8 @@ class ChatServer:
         return found
 
     def _resolve_mentions(self, room: Room, text: str, author: User) -> list[User]:
+        if "@" not in text:
+            return []
         pingable = self._pingable(room)
         hits: list[User] = []
         for name in markdown.mentions(text):
