@@ -204,3 +204,13 @@ async def test_polling_gives_up_after_failures(devserver, alice) -> None:
         devserver.fail(r"^/se/events$", status=502, times=None)
         with pytest.raises(errors.ConnectionLostError):
             await _collect(watcher, lambda got: False)
+
+
+async def test_closing_the_connection_ends_its_watchers(devserver, alice) -> None:
+    watcher = alice.watch(1, **FAST)
+    await watcher.start()
+    await _until_open(devserver)
+    await alice.close()
+    assert [event async for event in watcher] == []
+    with pytest.raises(errors.ConnectionLostError):
+        await alice.get_page("/rooms")

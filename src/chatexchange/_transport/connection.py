@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import weakref
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from types import TracebackType
@@ -50,7 +51,8 @@ class ServerConnection:
         )
         self.slug = slug
         self.endpoints = self.http.endpoints
-        self._session: _parser.ChatSession | None = None  # type: ignore[name-defined]
+        self._session: Any = None
+        self._watchers: weakref.WeakSet[Any] = weakref.WeakSet()
         self.actions = ActionQueue(
             self.http,
             self.fkey,
@@ -79,7 +81,9 @@ class ServerConnection:
         await self.close()
 
     async def close(self) -> None:
-        """Close the HTTP session (and with it any websocket a watcher still holds)."""
+        """Stop every watcher of this connection, then close the HTTP session."""
+        for watcher in list(self._watchers):
+            await watcher.aclose()
         await self.http.close()
 
     # ----------------------------------------------------------------------------------------------
@@ -320,7 +324,9 @@ class ServerConnection:
         """Live events of the rooms as an async iterator (see :class:`Watcher` for the options)."""
         from .watch import Watcher
 
-        return Watcher(self, room_ids, **options)
+        watcher = Watcher(self, room_ids, **options)
+        self._watchers.add(watcher)
+        return watcher
 
 
 def check_message(text: str, *, multiline: bool = False) -> str:

@@ -153,6 +153,7 @@ class HttpSession:
         self._unsafe_cookies = _is_ip(chat.host) or _is_ip(login.host)
         self._jar: aiohttp.CookieJar | None = None
         self._session: aiohttp.ClientSession | None = None
+        self.closed = False
 
     def __repr__(self) -> str:
         return f"<HttpSession {self.slug} {self.endpoints.chat}>"
@@ -167,6 +168,8 @@ class HttpSession:
     @property
     def session(self) -> aiohttp.ClientSession:
         """The aiohttp session (created lazily so that construction needs no running loop)."""
+        if self.closed:
+            raise ConnectionLostError(f"the connection to {self.slug!r} has been closed")
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 cookie_jar=self.cookie_jar,
@@ -177,6 +180,7 @@ class HttpSession:
         return self._session
 
     async def close(self) -> None:
+        self.closed = True
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None

@@ -284,7 +284,7 @@ class Watcher:
             await coro
         except asyncio.CancelledError:
             raise
-        except BaseException as exc:
+        except Exception as exc:
             self._fail(exc)
 
     async def _socket_loop(self, room: int, *, resume: bool) -> None:
