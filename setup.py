@@ -72,8 +72,8 @@ def _extensions():
             compiler_directives={
                 "language_level": "3",
                 "binding": True,
-                "boundscheck": False,
-                "wraparound": False,
+                # boundscheck/wraparound stay on: the sources are Python, where seq[-1] and
+                # IndexError are normal behaviour that must not turn into memory errors.
                 "cdivision": True,
                 "embedsignature": True,
                 # Types come from the .pxd files only; the annotations of the .py sources are

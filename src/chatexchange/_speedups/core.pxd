@@ -90,7 +90,8 @@ cdef class Handler(Abstract):
     cdef object __weakref__
 
     @cython.locals(plan=_Plan, best_pos=Py_ssize_t, pos=Py_ssize_t, condition=Condition,
-                   event=Event, text=unicode, bucket=tuple, value=unicode, answer=tuple)
+                   event=Event, text=unicode, bucket=tuple, value=unicode, answer=tuple,
+                   values=tuple, positions=tuple, i=Py_ssize_t)
     cpdef handle(self, message, context)
     cpdef update(self)
     cpdef update_tags(self)

@@ -532,7 +532,7 @@ class _Plan:
 
     ``generic``: (position, condition) in registration order, checked one by one;
     ``regex``: (position, bound match or search) of regex conditions;
-    ``strings``: first character -> ((value, position), ...) of plain prefix-string conditions;
+    ``strings``: first character -> (values, positions) of plain prefix-string conditions;
     ``indexed``: (position, condition) of those same string conditions, for a non-string first item.
     """
 
@@ -557,7 +557,8 @@ class _Plan:
         self.generic = tuple(generic)
         self.regex = tuple(regex)
         self.indexed = tuple(indexed)
-        self.strings = {char: tuple(entries) for char, entries in strings.items()}
+        self.strings = {char: (tuple(e[0] for e in entries), tuple(e[1] for e in entries))
+                        for char, entries in strings.items()}
         self.textual = bool(regex) or bool(indexed)
 
 
@@ -741,14 +742,30 @@ class Handler(Abstract):
                 if text:
                     bucket = plan.strings.get(text[0])
                     if bucket is not None:
-                        for value, pos in bucket:
-                            if text.startswith(value):
-                                rank = len(value)
-                                if rank > best_rank or (rank == best_rank and pos < best_pos):
-                                    best_rank = rank
-                                    best_pos = pos
-                                    best_result = value
-                                    best_match = None
+                        values = bucket[0]
+                        positions = bucket[1]
+                        if cython.compiled:
+                            for i in range(len(values)):
+                                value = values[i]
+                                if text.startswith(value):
+                                    rank = len(value)
+                                    pos = positions[i]
+                                    if rank > best_rank or (rank == best_rank and pos < best_pos):
+                                        best_rank = rank
+                                        best_pos = pos
+                                        best_result = value
+                                        best_match = None
+                        else:
+                            for value in values:
+                                if text.startswith(value):
+                                    rank = len(value)
+                                    # Equal values rank equally: the first one is the one to keep.
+                                    pos = positions[values.index(value)]
+                                    if rank > best_rank or (rank == best_rank and pos < best_pos):
+                                        best_rank = rank
+                                        best_pos = pos
+                                        best_result = value
+                                        best_match = None
             else:
                 for pos, condition in plan.indexed:
                     rank, result = condition.check(message, context)
@@ -764,6 +781,9 @@ class Handler(Abstract):
             context[_RANK] = best_rank
             context[_CONDITION] = best_result
             context[_EVENT] = event._value
+            if type(event) is Event and event.pre_event is None and event.post_event is None:
+                # What run() does without pre/post events, without its intermediate pair.
+                return (event.call(message, context), best_rank, event._value)
             answer = event.run(message, context)
             return (answer[0], best_rank, answer[1])
         if self._unknown_event is not None:
