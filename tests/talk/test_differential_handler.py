@@ -1,0 +1,143 @@
+"""The compiled Handler must give exactly what the pure one gives: random handlers (mixed condition
+kinds, tags, ties, re-registrations) fed random messages and tag states, results and final contexts
+compared step by step."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from .conftest import load_implementation
+
+ALPHABET = "abA"
+TAGS = ("x", "y", "z")
+PATTERNS = ("a+", "b*", "ab", "A|b", "")
+
+words = st.text(ALPHABET, max_size=4)
+tagsets = st.frozensets(st.sampled_from(TAGS), max_size=3)
+
+conditions = st.one_of(
+    st.tuples(st.just("string"), words, st.booleans(), st.booleans()),
+    st.tuples(st.just("regex"), st.sampled_from(PATTERNS), st.booleans()),
+    st.tuples(st.just("function"), st.integers(-1, 4), words),
+    st.tuples(st.just("mapped"), st.integers(-1, 4)),
+    st.tuples(st.just("float"), st.sampled_from([0.0, 1.5, 2.0, -0.5])),
+    st.tuples(st.just("number"), st.integers(0, 2)),
+    st.tuples(st.just("bool"), st.booleans()),
+    st.tuples(st.just("list"), st.lists(words, min_size=1, max_size=3)),
+    st.tuples(st.just("true")),
+)
+registrations = st.tuples(conditions, st.integers(0, 5), tagsets)
+messages = st.one_of(
+    st.lists(words, max_size=2),
+    st.lists(st.one_of(st.integers(0, 2), st.none(), st.booleans()), min_size=1, max_size=1),
+)
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("handle"), messages, st.sampled_from([None, "rank"])),
+        st.tuples(st.just("tags"), tagsets),
+        st.tuples(st.just("register"), registrations),
+        st.tuples(st.just("off"), st.integers(0, 20)),
+        st.tuples(st.just("unknown"), st.booleans()),
+    ),
+    max_size=25,
+)
+
+
+def make_condition(talk, spec, tags, calls):
+    kind = spec[0]
+    if kind == "string":
+        _, word, ignore_case, search = spec
+        return talk.Condition(word, *tags, ignore_case=ignore_case, search=search)
+    if kind == "regex":
+        _, pattern, search = spec
+        return talk.Condition(re.compile(pattern), *tags, search=search)
+    if kind == "function":
+        _, rank, word = spec
+
+        def function(*message):
+            calls.append(("function", rank, word))
+            if message and isinstance(message[0], str) and message[0].startswith(word):
+                return (rank, word)
+            return None
+
+        return talk.Condition(function, *tags)
+    if kind == "mapped":
+        rank = spec[1]
+
+        def mapped(depth=0, rank_bonus=None):
+            calls.append(("mapped", depth))
+            return rank + depth if rank >= 0 else False
+
+        return talk.Condition(mapped, *tags)
+    if kind == "float":
+        value = spec[1]
+        return talk.Condition(lambda: (value, "float"), *tags)
+    if kind == "number":
+        return talk.Condition(spec[1], *tags)
+    if kind == "bool":
+        return talk.Condition(spec[1], *tags)
+    if kind == "list":
+        return talk.Condition(list(spec[1]), *tags)
+    return talk.TRUE_CONDITION
+
+
+def plain(value):
+    """Functions differ between the two runs; compare them as a marker."""
+    return "<function>" if callable(value) else value
+
+
+def run(talk, initial, ops):
+    calls: list = []
+    h = talk.Handler()
+    log: list = []
+
+    def register(registration):
+        spec, event_id, tags = registration
+        event = talk.Event(lambda rank, condition, event_id=event_id: (event_id, rank, condition))
+        h.on_access(make_condition(talk, spec, tags, calls), event)
+
+    for registration in initial:
+        register(registration)
+    for op in ops:
+        if op[0] == "handle":
+            _, message, answer = op
+            context = {"depth": 1}
+            try:
+                if answer:
+                    r = h(*message, answer=answer, depth=1)
+                    log.append(("call", tuple(plain(v) for v in r)))
+                else:
+                    r = h.handle(list(message), context)
+                    sender_is_handler = context.pop("sender") is h
+                    event = context.pop("event", None)
+                    log.append(("handle", r[0], plain(r[1]), len(r), sender_is_handler,
+                                callable(event), sorted(context.items(), key=repr)))
+            except TypeError as exc:
+                log.append(("TypeError", str(exc)))
+        elif op[0] == "tags":
+            h.tags = op[1]
+            h.update_events()
+            log.append(("active", len(h.active_events)))
+        elif op[0] == "register":
+            register(op[1])
+            log.append(("events", len(h.events), len(h.active_events)))
+        elif op[0] == "off":
+            if h.events:
+                condition, event = h.events[op[1] % len(h.events)]
+                h.off(condition, event)
+            log.append(("events", len(h.events)))
+        elif op[0] == "unknown":
+            h.unknown_event = (lambda: "unknown") if op[1] else None
+    log.append(("calls", calls))
+    return log
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(initial=st.lists(registrations, max_size=12), ops=operations)
+def test_pure_and_compiled_handlers_agree(initial, ops):
+    pure = load_implementation("pure")
+    compiled = load_implementation("compiled")
+    assert run(compiled, initial, ops) == run(pure, initial, ops)
