@@ -1,0 +1,205 @@
+"""``chatexchange.Bot``: the talk engine on live rooms, and replay over the archive.
+
+A bot is a ``talk.Handler``: rules are ``on(condition, event, *tags)`` (or the decorators
+``@bot.on(condition)`` / ``@bot.rule(condition, *tags)``), ranked and chosen by the engine. Every
+new message of the watched rooms is handled as ``(text, message=..., room=..., user=..., server=...,
+event=..., client=...)``; a string the event returns is posted as a reply, None posts nothing.
+See ``docs/bots.md``.
+
+``Bot`` is built on the engine ``chatexchange.talk`` selected; ``Bot.using("pure")`` and
+``Bot.using("compiled")`` give the same class on one implementation explicitly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from collections.abc import Iterator
+from typing import Any
+
+from .._time import EPOCH, SUNSET
+from ._command import load_bot, replay_command
+from ._core import MODERATOR, OWNER, PRIVILEGED, BotMixin, answer_text
+from ._engine import core_module
+from ._graph import GraphEvent
+from ._replay import Replayed, ReplayMessage, ReplayRoom, ReplayUser
+
+__all__ = [
+    "MODERATOR",
+    "OWNER",
+    "PRIVILEGED",
+    "Bot",
+    "GraphEvent",
+    "ReplayMessage",
+    "ReplayRoom",
+    "ReplayUser",
+    "Replayed",
+    "answer_text",
+    "bot_class",
+    "load_bot",
+    "replay_command",
+]
+
+
+class _BotAPI(BotMixin):
+    """Running and replaying (the part of a bot that is not dispatch)."""
+
+    def __init__(self, client: Any = None, **options: Any) -> None:
+        super().__init__(**options)
+        self.client = client
+        self.stats: collections.Counter[str] = collections.Counter()
+        self._run: Any = None
+
+    @classmethod
+    def using(cls, kind: str) -> type:
+        """This bot class on the ``"pure"`` or ``"compiled"`` engine (ImportError if not built)."""
+        return bot_class(kind, cls)
+
+    # -- live ------------------------------------------------------------------------------------
+
+    async def run(self, *rooms: Any, post: bool = True) -> None:
+        """Answer every new message of ``rooms`` until cancelled or :meth:`stop` is called.
+
+        ``rooms``: client ``Room`` objects (``await client.se.room(1)``), or ``"se/r/1"`` forms /
+        ``(slug, id)`` pairs with ``Bot(client=...)``. ``post=False`` only logs the answers.
+        """
+        from ._live import LiveRun
+
+        targets = [await self._room(room) for room in rooms]
+        self._run = run = LiveRun(self, targets, post=post)
+        try:
+            await run.run()
+        finally:
+            self._run = None
+
+    async def _room(self, room: Any) -> Any:
+        room = getattr(room, "async_object", room)
+        if hasattr(room, "client") and hasattr(room, "server"):
+            return room
+        client = getattr(self.client, "async_client", self.client)
+        if client is None:
+            raise TypeError(f"{room!r} is not a client Room; pass client= to the Bot")
+        if isinstance(room, str):
+            from ._replay import parse_room_text
+
+            ref = parse_room_text(room)
+            if not isinstance(ref, tuple):
+                raise ValueError(f"{room!r} does not name a room by server and id")
+            slug, room_id = ref
+        else:
+            slug, room_id = room
+        return await client.server(slug).room(room_id)
+
+    async def wait_running(self, timeout: float = 30.0) -> None:
+        """Wait until :meth:`run` listens to every room (for tests and demos)."""
+
+        async def ready() -> None:
+            while self._run is None:
+                await asyncio.sleep(0.01)
+            await self._run.running.wait()
+
+        await asyncio.wait_for(ready(), timeout)
+
+    def stop(self) -> None:
+        """End :meth:`run` (from the bot's loop; use ``loop.call_soon_threadsafe`` elsewhere)."""
+        if self._run is not None:
+            self._run.stopping.set()
+
+    def run_blocking(self, *rooms: Any, post: bool = True) -> None:
+        """:meth:`run` for code without an event loop; returns on Ctrl-C (KeyboardInterrupt).
+
+        With rooms of a ``BlockingClient`` the bot runs on that client's loop thread; otherwise it
+        runs on a new event loop (uvloop where available).
+        """
+        loop_thread = next(
+            (getattr(r, "_loop_thread", None) for r in rooms if hasattr(r, "_loop_thread")), None
+        )
+        if loop_thread is None and self.client is not None:
+            loop_thread = getattr(self.client, "_loop_thread", None)
+        if loop_thread is not None:
+            future = asyncio.run_coroutine_threadsafe(self.run(*rooms, post=post), loop_thread.loop)
+            try:
+                future.result()
+            except KeyboardInterrupt:
+                future.cancel()
+                try:
+                    future.result(timeout=30)
+                except BaseException:  # cancelled: that is the clean end
+                    pass
+            return
+        from ..client._loop import new_event_loop
+
+        with asyncio.Runner(loop_factory=new_event_loop) as runner:
+            try:
+                runner.run(self.run(*rooms, post=post))
+            except KeyboardInterrupt:
+                return
+
+    # -- replay ----------------------------------------------------------------------------------
+
+    def replay(
+        self,
+        room: Any,
+        since: Any = EPOCH,
+        until: Any = SUNSET,
+        *,
+        database: Any = None,
+        include_deleted: bool = False,
+    ) -> Iterator[Replayed]:
+        """Archived messages of ``room`` in ``[since, until)`` with the answer this bot would have
+        given (``Replayed(message, answer)``); no network, nothing posted. ``room`` is a client
+        Room (its client's archive is read) or, with ``database=`` (URL or Engine), ``"se/r/1"``,
+        ``("se", 1)``, ``"r/<slug>"``."""
+        from ._replay import replay
+
+        return replay(
+            self, room, since, until, database=database, include_deleted=include_deleted
+        )
+
+
+_classes: dict[tuple[str, type], type] = {}
+_generated: set[type] = set()
+
+
+def bot_class(kind: str = "default", base: type = _BotAPI) -> type:
+    """The bot class ``base`` (``Bot`` or a subclass of it) on engine ``kind``."""
+    core = core_module(kind)
+    mixins = tuple(c for c in base.__mro__ if c is not object and not _is_handler(c))
+    top = mixins[0]
+    if top in _generated:
+        top = _BotAPI
+    key = (core.__name__, top)
+    cls = _classes.get(key)
+    if cls is None:
+        namespace = {"ENGINE": "compiled" if "_speedups" in core.__name__ else "pure"}
+        namespace["__module__"] = top.__module__
+        namespace["__qualname__"] = top.__qualname__
+        if top is _BotAPI:
+            bases: tuple[type, ...] = (_BotAPI, core.Handler)
+        else:
+            # A user's subclass: its own body again, over the chosen engine's Bot.
+            own = {k: v for k, v in vars(top).items() if k not in ("__dict__", "__weakref__")}
+            namespace = {**own, **namespace}
+            parent = next(c for c in top.__bases__ if issubclass(c, _BotAPI))
+            bases = (bot_class(kind, parent),)
+        name = "Bot" if top is _BotAPI else top.__name__
+        if top is _BotAPI:
+            namespace["__qualname__"] = "Bot"
+            namespace["__module__"] = __name__
+        cls = type(name, bases, namespace)
+        _classes[key] = cls
+        if top is _BotAPI:
+            _generated.add(cls)
+    return cls
+
+
+def _is_handler(cls: type) -> bool:
+    return cls.__name__ in ("Handler", "Abstract") and cls.__module__.endswith(".core")
+
+
+#: The bot class on the engine ``chatexchange.talk`` selected.
+Bot = bot_class("default")
+Bot.__doc__ = """A chat bot: a ``talk.Handler`` whose rules answer the messages of live rooms.
+
+``Bot(client=None, *, edits="ignore", tags=(), memory_size=10000, name=None)``; see
+``docs/bots.md``."""

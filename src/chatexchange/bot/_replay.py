@@ -1,0 +1,329 @@
+"""Replay: a bot's rules over archived messages, without network and without posting.
+
+Rows are read with SQLAlchemy Core (no ORM objects): one select of the room's messages in id
+order, the few columns a rule can see, times left as stored and parsed only when a rule reads
+``message.time``; the room's authors are read once. Each message becomes a small slotted object,
+so the cost per message is the engine's, not the database layer's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import inspect
+import re
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any, NamedTuple
+
+from sqlalchemy import Engine, String, select, type_coerce
+
+from .. import errors
+from .._time import EPOCH, SUNSET, UTC
+from ..models import Message, Room, Server, User, meta_id_from_slug
+from ._core import _Memory, answer_text
+
+__all__ = [
+    "ReplayMessage",
+    "ReplayRoom",
+    "ReplayUser",
+    "Replayed",
+    "parse_room_text",
+    "replay",
+    "resolve_room",
+]
+
+M = Message.__table__
+U = User.__table__
+R = Room.__table__
+S = Server.__table__
+
+
+class ReplayUser:
+    """An archived user as a rule sees it in a replay."""
+
+    __slots__ = ("id", "is_moderator", "meta_id", "name", "reputation", "server_slug")
+
+    def __init__(
+        self,
+        server_slug: str,
+        meta_id: int | None,
+        id: int | None,
+        name: str | None,
+        is_moderator: bool | None = None,
+        reputation: int | None = None,
+    ) -> None:
+        self.server_slug = server_slug
+        self.meta_id = meta_id
+        self.id = id
+        self.name = name
+        self.is_moderator = bool(is_moderator)
+        self.reputation = reputation
+
+    def __repr__(self) -> str:
+        return f"<ReplayUser {self.server_slug}/u/{self.id} {self.name!r}>"
+
+
+class ReplayRoom:
+    """An archived room: ``tags`` and ``owner_ids`` feed the bot's tag rules."""
+
+    __slots__ = ("id", "meta_id", "name", "owner_ids", "server_slug", "tags")
+
+    def __init__(
+        self,
+        server_slug: str,
+        meta_id: int,
+        id: int,
+        name: str | None,
+        tags: Any = None,
+        owner_ids: Any = None,
+    ) -> None:
+        self.server_slug = server_slug
+        self.meta_id = meta_id
+        self.id = id
+        self.name = name
+        self.tags = tuple(tags or ())
+        self.owner_ids = frozenset(owner_ids or ())
+
+    def __repr__(self) -> str:
+        return f"<ReplayRoom {self.server_slug}/r/{self.id} {self.name!r}>"
+
+
+def _as_time(value: Any) -> dt.datetime | None:
+    if value is None or (isinstance(value, dt.datetime) and value.tzinfo is not None):
+        return value
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class ReplayMessage:
+    """An archived message: ``id``, ``text`` (= ``content_text``), ``content_html``,
+    ``parent_id``, ``time``, ``owner`` (also ``user``), ``room``, ``name`` (the owner's)."""
+
+    __slots__ = ("_time", "content_html", "content_text", "id", "owner", "parent_id", "room")
+
+    def __init__(
+        self,
+        id: int,
+        content_text: str | None,
+        content_html: str | None,
+        parent_id: int | None,
+        time: Any,
+        owner: ReplayUser,
+        room: ReplayRoom,
+    ) -> None:
+        self.id = id
+        self.content_text = content_text
+        self.content_html = content_html
+        self.parent_id = parent_id
+        self._time = time
+        self.owner = owner
+        self.room = room
+
+    @property
+    def text(self) -> str | None:
+        return self.content_text
+
+    @property
+    def name(self) -> str | None:
+        return self.owner.name
+
+    @property
+    def owner_id(self) -> int | None:
+        return self.owner.id
+
+    @property
+    def room_id(self) -> int:
+        return self.room.id
+
+    @property
+    def time(self) -> dt.datetime | None:
+        return _as_time(self._time)
+
+    def __repr__(self) -> str:
+        text = self.content_text or ""
+        if len(text) > 40:
+            text = text[:39] + "…"
+        return f"<ReplayMessage {self.room.server_slug}/m/{self.id} by {self.name!r}: {text!r}>"
+
+
+class Replayed(NamedTuple):
+    """One archived message and what the bot would have answered (None: nothing)."""
+
+    message: ReplayMessage
+    answer: str | None
+
+
+def _engine(database: Any) -> Engine:
+    if isinstance(database, Engine):
+        return database
+    from .. import _store
+
+    return _store.open_engine(database)
+
+
+def resolve_room(engine: Engine, room: Any) -> ReplayRoom:
+    """The archived room named by ``room``: a client ``Room``, ``"se/r/1"``, ``"r/<slug>"``,
+    ``("se", 1)``, or a CLI ``RoomRef`` (server + room_id, server + message_id, or meta_slug)."""
+    slug: str | None = None
+    room_id: int | None = None
+    message_id: int | None = None
+    meta_id: int | None = None
+    values = getattr(room, "_values", None)
+    if isinstance(values, dict) and "id" in values:  # a client Room (or a blocking proxy's target)
+        slug, room_id = values.get("server_slug"), values["id"]
+    elif hasattr(room, "async_object"):
+        return resolve_room(engine, room.async_object)
+    elif isinstance(room, tuple) and len(room) == 2:
+        slug, room_id = room
+    elif isinstance(room, str):
+        return resolve_room(engine, parse_room_text(room))
+    elif hasattr(room, "meta_slug") and hasattr(room, "room_id"):  # RoomRef
+        if room.meta_slug is not None:
+            meta_id = meta_id_from_slug(room.meta_slug)
+        slug, room_id, message_id = room.server, room.room_id, room.message_id
+    else:
+        raise TypeError(f"cannot tell which room {room!r} is")
+    columns = (S.c.slug, R.c.meta_id, R.c.id, R.c.name, R.c.tags, R.c.owner_ids)
+    query = select(*columns).select_from(R.join(S, S.c.meta_id == R.c.server_meta_id))
+    if meta_id is not None:
+        query = query.where(R.c.meta_id == meta_id)
+    elif message_id is not None:
+        owner = select(M.c.room_meta_id).join(S, S.c.meta_id == M.c.server_meta_id)
+        owner = owner.where(S.c.slug == slug, M.c.id == message_id).scalar_subquery()
+        query = query.where(R.c.meta_id == owner)
+    else:
+        query = query.where(S.c.slug == slug, R.c.id == int(room_id))  # type: ignore[arg-type]
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    if row is None:
+        raise errors.NotFoundError(f"room {room} is not in the archive")
+    return ReplayRoom(*row)
+
+
+_ROOM_TEXT = re.compile(
+    r"^(?P<slug>[a-z]+)/r(?:ooms?)?/(?P<id>\d+)/?$|^r/(?P<meta>[A-Za-z0-9]+)/?$"
+)
+
+
+def parse_room_text(text: str) -> Any:
+    """``"se/r/1"`` -> ``("se", 1)``; ``"r/B6"`` -> an object naming the archived room by slug."""
+    m = _ROOM_TEXT.match(text.strip())
+    if m is None:
+        raise ValueError(f"{text!r} names no room: expected e.g. se/r/1 or r/<slug>")
+    if m["meta"]:
+        return SimpleNamespace(meta_slug=m["meta"], server=None, room_id=None, message_id=None)
+    return (m["slug"], int(m["id"]))
+
+
+def _bounds(query: Any, since: Any, until: Any) -> Any:
+    for bound, is_since in ((since, True), (until, False)):
+        if isinstance(bound, bool) or not isinstance(bound, (int, dt.datetime)):
+            raise TypeError("since/until must be a datetime or a message id")
+        if isinstance(bound, dt.datetime):
+            if bound.tzinfo is None:
+                raise ValueError("since/until must be aware datetimes")
+            if is_since and bound > EPOCH:
+                query = query.where(M.c.time >= bound)
+            elif not is_since and bound < SUNSET:
+                query = query.where(M.c.time < bound)
+        else:
+            query = query.where(M.c.id >= bound if is_since else M.c.id < bound)
+    return query
+
+
+def replay(
+    bot: Any,
+    room: Any,
+    since: Any = EPOCH,
+    until: Any = SUNSET,
+    *,
+    database: Any = None,
+    include_deleted: bool = False,
+    batch: int = 10_000,
+) -> Iterator[Replayed]:
+    """Every archived message of ``room`` in ``[since, until)``, oldest first, with the answer.
+
+    ``database``: an SQLAlchemy Engine or URL; by default the archive of ``room``'s client.
+    Nothing is posted and nothing touches the network: the context's ``client`` and ``event``
+    are None. An async event is awaited on a private event loop.
+    """
+    if database is None:
+        client = getattr(getattr(room, "async_object", room), "client", None)
+        if client is None or not hasattr(client, "sql_engine"):
+            raise TypeError("replay needs database= unless the room comes from a client")
+        database = client.sql_engine
+    engine = _engine(database)
+    target = resolve_room(engine, room)
+    slug = target.server_slug
+    authors = select(M.c.owner_meta_id).where(M.c.room_meta_id == target.meta_id).distinct()
+    user_query = select(U.c.meta_id, U.c.id, U.c.name, U.c.is_moderator, U.c.reputation).where(
+        U.c.meta_id.in_(authors)
+    )
+    query = select(
+        M.c.id,
+        M.c.content_text,
+        M.c.content_html,
+        M.c.parent_id,
+        type_coerce(M.c.time, String),  # parsed only if a rule reads it
+        M.c.owner_meta_id,
+    ).where(M.c.room_meta_id == target.meta_id)
+    if not include_deleted:
+        query = query.where(M.c.deleted.is_(False))
+    query = _bounds(query, since, until).order_by(M.c.id)
+
+    handle = bot.handle
+    use_tags = bot._use_tags
+    tags_for = bot.tags_for
+    memory = _Memory(100_000)
+    nobody = ReplayUser(slug, None, None, None)
+    loop: asyncio.AbstractEventLoop | None = None
+    with engine.connect() as conn:
+        # Equal tag sets share one object, so the engine switches plans only on a real change.
+        interned: dict[frozenset, frozenset] = {}
+        users: dict[Any, tuple[ReplayUser, frozenset, dict]] = {}
+        for meta_id, uid, name, moderator, reputation in conn.execute(user_query):
+            user = ReplayUser(slug, meta_id, uid, name, moderator, reputation)
+            tags = interned.setdefault(tags_for(target, user), tags_for(target, user))
+            users[meta_id] = (user, tags, memory.of((target.id, uid)))
+        tags = interned.setdefault(tags_for(target, nobody), tags_for(target, nobody))
+        none_entry = (nobody, tags, memory.of((target.id, None)))
+        result = conn.execution_options(yield_per=batch).execute(query)
+        try:
+            for mid, text, html, parent, time, owner_meta_id in result:
+                user, tags, mem = users.get(owner_meta_id, none_entry)
+                message = ReplayMessage(mid, text, html, parent, time, user, target)
+                use_tags(tags)
+                answer = handle(
+                    (text or "",),
+                    {
+                        "message": message,
+                        "room": target,
+                        "user": user,
+                        "server": slug,
+                        "event": None,
+                        "chat_event": None,
+                        "client": None,
+                        "memory": mem,
+                        "bot": bot,
+                    },
+                )
+                value = answer[0]
+                if len(answer) == 3 and answer[1] < 0:
+                    value = None
+                elif value is not None and value.__class__ is not str:
+                    if inspect.isawaitable(value):
+                        if loop is None:
+                            loop = asyncio.new_event_loop()
+                        value = loop.run_until_complete(_wait(value))
+                    value = answer_text(value)
+                yield Replayed(message, value or None)
+        finally:
+            result.close()
+            if loop is not None:
+                loop.close()
+
+
+async def _wait(awaitable: Any) -> Any:
+    return await awaitable
