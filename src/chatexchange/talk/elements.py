@@ -1,0 +1,980 @@
+"""Graph elements: notions, relations and graphs (semantics file §7-§10).
+
+Every element is a Handler that answers the process's question ('next', 'visit', 'error', ...) with
+a reply: another element, a tuple of them, or a command for the process. The module also keeps the
+machinery that lets a ParsingProcess hand built-in elements the remaining text as an offset into
+the source (``TextCursor``) instead of a fresh slice at every token.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .core import TRUE_CONDITION, Abstract, Access, Condition, Event, Handler
+from .utils import is_list, is_number, is_string, tupled
+
+__all__ = [
+    "BACKWARD",
+    "FORWARD",
+    "ActionNotion",
+    "ActionRelation",
+    "ComplexNotion",
+    "Element",
+    "Graph",
+    "LoopRelation",
+    "NextRelation",
+    "Notion",
+    "ParsingRelation",
+    "Relation",
+    "SelectiveNotion",
+    "TextCursor",
+]
+
+#: Questions that move a process forward and backward (Process.FORWARD / Process.BACKWARD).
+FORWARD = frozenset({"next"})
+BACKWARD = frozenset({"previous", "error", "break", "continue"})
+
+_INFINITY = float("inf")
+_TEXT = "text"
+_STATE = "state"
+_ITERATION = "i"
+# Regex constructs whose meaning depends on what precedes the match start: a pattern using one of
+# them is matched against a real slice, never at an offset of the whole source.
+_START_SENSITIVE = re.compile(r"\^|\\[AbB]|\(\?<[=!]")
+
+
+class TextCursor:
+    """The remaining text of a parse as (source, pos): what a ParsingProcess passes as 'text' to
+    built-in elements, which match at the offset instead of slicing. Anything else that could read
+    the text gets the real slice (``str(cursor)``)."""
+
+    __slots__ = ("pos", "source")
+
+    def __init__(self, source: str, pos: int):
+        self.source = source
+        self.pos = pos
+
+    def __str__(self) -> str:
+        return self.source[self.pos :]
+
+    def __len__(self) -> int:
+        return len(self.source) - self.pos
+
+    def __repr__(self) -> str:
+        return f"TextCursor({self.source[self.pos : self.pos + 20]!r}..., pos={self.pos})"
+
+
+def _access_reads_text(access) -> bool:
+    """Whether calling ``access`` with a context could look at its 'text' key."""
+    if access is None:
+        return False
+    mode = access.mode
+    if mode == "value":
+        return False
+    if mode != "function":
+        return True
+    spec = access.spec
+    if spec.keywords:
+        return True
+    if spec.varargs:
+        return False  # f(*message): the context is dropped
+    return _TEXT in spec.args or _TEXT in spec.kwonlyargs
+
+
+def _event_reads_text(event) -> bool:
+    if event is None:
+        return False
+    if event.pre_event is not None or event.post_event is not None:
+        return True
+    return _access_reads_text(event)
+
+
+def _materialize(context: dict) -> None:
+    text = context.get(_TEXT)
+    if type(text) is TextCursor:
+        context[_TEXT] = text.source[text.pos :]
+
+
+class Element(Handler):
+    """A Handler that belongs to a graph (its owner) and answers the process's questions."""
+
+    SET_PREFIX = "set"
+    SEP = "_"
+    OWNER = "owner"
+    NAME = "name"
+    OLD_VALUE = "old-value"
+    NEW_VALUE = "new-value"
+
+    def __init__(self, owner=None):
+        Handler.__init__(self)
+        self._builtin_count = 0
+        self._owner = None
+        self.owner = owner
+
+    # -- property-change protocol -------------------------------------------------------------
+    @staticmethod
+    def add_prefix(name, prefix):
+        """'owner' -> 'set_owner'; a name that already starts with the prefix is kept."""
+        if name.startswith(prefix):
+            return name
+        return prefix + Element.SEP + name
+
+    def change_property(self, name, value):
+        """Set ``name`` to ``value``, telling the old value (before) and the new one (after)."""
+        old = getattr(self, name)
+        if old == value:
+            return None
+        message = Element.add_prefix(name, Element.SET_PREFIX)
+        context = {Element.NEW_VALUE: value, Element.OLD_VALUE: old, "sender": self}
+        if old and isinstance(old, Abstract):
+            old(message, **context)
+        self._store_property(name, value)
+        if value and isinstance(value, Abstract):
+            value(message, **context)
+        return True
+
+    def _store_property(self, name, value):
+        if name == Element.OWNER:
+            self._owner = value
+        else:
+            setattr(self, "_" + name, value)
+
+    @property
+    def owner(self):
+        return self._owner
+
+    @owner.setter
+    def owner(self, value):
+        self.change_property(Element.OWNER, value)
+
+    # -- directions -----------------------------------------------------------------------------
+    @staticmethod
+    def is_forward(message):
+        if not message:
+            return message
+        try:
+            return message[0] in FORWARD
+        except TypeError:
+            return False
+
+    @staticmethod
+    def is_backward(message):
+        if not message:
+            return message
+        try:
+            return message[0] in BACKWARD
+        except TypeError:
+            return False
+
+    def can_go_forward(self, *message, **context):
+        return self.is_forward(message)
+
+    def can_go_backward(self, *message, **context):
+        return self.is_backward(message)
+
+    def on_forward(self, event):
+        self.on(self.can_go_forward, event)
+
+    def off_forward(self):
+        self.off_condition(self.can_go_forward)
+
+    def on_backward(self, event):
+        self.on(self.can_go_backward, event)
+
+    def off_backward(self):
+        self.off_condition(self.can_go_backward)
+
+    def on_visit(self, event):
+        self.on("visit", event)
+
+    def off_visit(self):
+        self.off_condition("visit")
+
+    # -- the text-cursor contract -------------------------------------------------------------
+    def _sealed(self):
+        """Mark the events registered so far as this class's own; later ones are the user's."""
+        self._builtin_count = len(self.events)
+
+    def reads_text(self) -> bool:
+        """Whether answering could look at the context's 'text' (then a TextCursor is turned into
+        the real remaining text first). Built-in elements with their own events say no."""
+        return len(self.events) != self._builtin_count or self.unknown_event is not None
+
+    def handle(self, message, context):
+        text = context.get(_TEXT)
+        if type(text) is TextCursor and self.reads_text():
+            context[_TEXT] = text.source[text.pos :]
+        return Handler.handle(self, message, context)
+
+
+class Notion(Element):
+    """A named leaf of the graph; a plain notion answers nothing (the process passes it over)."""
+
+    def __init__(self, name, owner=None):
+        self._name = None
+        Element.__init__(self, owner)
+        self.name = name
+        self._sealed()
+
+    def _store_property(self, name, value):
+        if name == Element.NAME:
+            self._name = value
+        else:
+            Element._store_property(self, name, value)
+
+    @property
+    def name(self):
+        return self._name
+
+    @name.setter
+    def name(self, value):
+        self.change_property(Element.NAME, value)
+
+    def __str__(self):
+        return f'"{self._name}"'
+
+    def __repr__(self):
+        if self._owner:
+            return f'<{type(self).__name__}("{self._name}", {self._owner})>'
+        return f'<{type(self).__name__}("{self._name}")>'
+
+
+class ActionNotion(Notion):
+    """A notion that runs an action (a value or a context-mapped function) when passed."""
+
+    def __init__(self, name, action, owner=None):
+        Notion.__init__(self, name, owner)
+        self.on_forward(action)
+        self._sealed()
+
+    @property
+    def action(self):
+        events = self.get_events(self.can_go_forward)
+        return events[0] if events else None
+
+    @action.setter
+    def action(self, value):
+        self.off_forward()
+        self.on_forward(value)
+
+    def reads_text(self) -> bool:
+        if len(self.events) != self._builtin_count or self.unknown_event is not None:
+            return True
+        return _event_reads_text(self.action)
+
+
+class ComplexNotion(Notion):
+    """A notion made of all the notions its relations lead to."""
+
+    def __init__(self, name, owner=None):
+        self._relations = []
+        Notion.__init__(self, name, owner)
+        self.on("set_subject", self.do_relation)
+        self.on_forward(self.do_forward)
+        self.on_visit(self.do_visit)
+        self._sealed()
+
+    @property
+    def relations(self):
+        return self._relations
+
+    def do_relation(self, **context):
+        relation = context["sender"]
+        if context[Element.OLD_VALUE] is self and relation in self._relations:
+            self._relations.remove(relation)
+            return True
+        if context[Element.NEW_VALUE] is self and relation not in self._relations:
+            self._relations.append(relation)
+            return True
+        return None
+
+    def do_forward(self):
+        relations = self._relations
+        if not relations:
+            return None
+        if len(relations) == 1:
+            return relations[0]
+        return tuple(relations)
+
+    def do_visit(self):
+        return tuple(self._relations)
+
+    def remove_all(self):
+        for relation in list(self._relations):
+            relation.subject = None
+
+
+def _usable_rank(rank) -> bool:
+    # Ranks are numbers; anything else (the unknown-event answer of a failing optional relation,
+    # a string from a user condition) never wins a selection (semantics §16, AC-58).
+    return (type(rank) is int or type(rank) is float) and rank >= 0
+
+
+class SelectiveNotion(ComplexNotion):
+    """A switch: follows the best-ranked relation, trying equally ranked ones with lookahead."""
+
+    CASES = "cases"
+
+    def __init__(self, name, owner=None):
+        self._default = None
+        ComplexNotion.__init__(self, name, owner)
+        self.on(self.can_retry, self.do_retry)
+        self.on(self.can_finish, self.do_finish)
+        self._sealed()
+
+    @property
+    def default(self):
+        return self._default
+
+    @default.setter
+    def default(self, value):
+        if value is self._default:
+            return
+        if value is not None and value.subject is not self:
+            return
+        self._default = value
+
+    def do_relation(self, **context):
+        result = ComplexNotion.do_relation(self, **context)
+        if self._default is not None and self._default not in self._relations:
+            self._default = None
+        return result
+
+    def can_go_forward(self, *message, **context):
+        return bool(self.is_forward(message)) and not context.get(_STATE)
+
+    def do_forward(self, *message, **context):
+        relations = self._relations
+        if len(relations) < 2:
+            return relations[0] if relations else None
+        best = self.get_best_cases(message, context)
+        if not best:
+            return "error"
+        if len(best) == 1:
+            return best[0]
+        return tupled(
+            "push_context", {"set_state": {SelectiveNotion.CASES: best[1:]}}, best[0], self
+        )
+
+    def get_best_cases(self, message, context):
+        """Ask every case (but the default) with answer='rank'; the replies of the best rank."""
+        context["answer"] = "rank"
+        text = context.get(_TEXT)
+        cursor = type(text) is TextCursor
+        best = []
+        top = -1
+        default = self._default
+        for relation in self._relations:
+            if relation is default:
+                continue
+            if cursor and not _takes_cursor(relation):
+                context[_TEXT] = text = text.source[text.pos :]
+                cursor = False
+            reply, rank = relation(*message, **context)
+            if reply == "error" or not _usable_rank(rank):
+                continue
+            if rank > top:
+                top = rank
+                best = [reply]
+            elif rank == top:
+                best.append(reply)
+        if not best and default is not None:
+            best = [default]
+        return best
+
+    def can_retry(self, *message, **context):
+        return bool(context.get(_STATE)) and bool(message) and message[0] == "error"
+
+    def do_retry(self, **context):
+        cases = context[_STATE][SelectiveNotion.CASES]
+        if cases:
+            case = cases.pop(0)
+            return tupled(
+                "pop_context",
+                {"set_state": {SelectiveNotion.CASES: cases}},
+                "push_context",
+                "next",
+                case,
+                self,
+            )
+        return self.do_finish()
+
+    def can_finish(self, *message, **context):
+        return bool(context.get(_STATE)) and bool(self.is_forward(message))
+
+    def do_finish(self):
+        return ["forget_context", "clear_state"]
+
+    def reads_text(self) -> bool:
+        return len(self.events) != self._builtin_count or self.unknown_event is not None
+
+
+class Relation(Element):
+    """A link from a subject to an object; a plain relation answers nothing."""
+
+    SUBJECT = "subject"
+    OBJECT = "object"
+
+    def __init__(self, subj, obj, owner=None):
+        self._subject = None
+        self._object = None
+        Element.__init__(self, owner)
+        self.subject = subj
+        self.object = obj
+        self._sealed()
+
+    def _store_property(self, name, value):
+        if name == Relation.SUBJECT:
+            self._subject = value
+        elif name == Relation.OBJECT:
+            self._object = value
+        else:
+            Element._store_property(self, name, value)
+
+    @property
+    def subject(self):
+        return self._subject
+
+    @subject.setter
+    def subject(self, value):
+        self.change_property(Relation.SUBJECT, value)
+
+    @property
+    def object(self):
+        return self._object
+
+    @object.setter
+    def object(self, value):
+        self.change_property(Relation.OBJECT, value)
+
+    def __str__(self):
+        return f"<{self._subject} - {self._object}>"
+
+    def __repr__(self):
+        return self.__str__()
+
+
+class NextRelation(Relation):
+    """Leads the process to its object when its condition (checked against the message) holds."""
+
+    def __init__(self, subj, obj, condition=None, owner=None, **options):
+        self.options = options
+        self.condition_access = TRUE_CONDITION
+        Relation.__init__(self, subj, obj, owner)
+        if condition:
+            self.set_condition(condition)
+        self.on(self.can_pass, self.do_next)
+        self.on_visit(self.do_visit)
+        self._sealed()
+
+    def set_condition(self, value):
+        self.condition_access = Condition(value, **self.options)
+
+    @property
+    def condition(self):
+        return self.condition_access.value
+
+    @condition.setter
+    def condition(self, value):
+        self.set_condition(value)
+
+    def can_pass(self, *message, **context):
+        if not self.is_forward(message):
+            return None
+        return self.condition_access.check(message, context)
+
+    def do_next(self):
+        return self._object
+
+    def do_visit(self):
+        obj = self._object
+        return obj if isinstance(obj, Element) else None
+
+    def reads_text(self) -> bool:
+        if len(self.events) != self._builtin_count or self.unknown_event is not None:
+            return True
+        condition = self.condition_access
+        return condition is not TRUE_CONDITION and _access_reads_text(condition)
+
+
+class ActionRelation(Relation):
+    """Runs an action when passed; replies (result, object), or whichever of them is not None."""
+
+    def __init__(self, subj, obj, action, owner=None):
+        self.action_access = Access(action)
+        Relation.__init__(self, subj, obj, owner)
+        self.on_forward(self.do_act)
+        self._sealed()
+
+    @property
+    def action(self):
+        return self.action_access.value
+
+    @action.setter
+    def action(self, value):
+        self.action_access = Access(value)
+
+    def do_act(self, *message, **context):
+        result = self.action_access(*message, **context)
+        obj = self._object
+        if result is not None and obj is not None:
+            return result, obj
+        return result if result is not None else obj
+
+    def reads_text(self) -> bool:
+        if len(self.events) != self._builtin_count or self.unknown_event is not None:
+            return True
+        return _access_reads_text(self.action_access)
+
+
+# Offset matchers of ParsingRelation conditions, built once per Condition:
+# (kind, value, extra) with kinds below; None when the condition needs the real text.
+_M_TRUE, _M_STR, _M_STR_I, _M_FIND, _M_RE, _M_RE_SEARCH, _M_LIST, _M_NONE = range(8)
+
+
+def _offset_matcher(value, options):
+    """How to check a Condition(value, **options) against text at an offset, or None."""
+    search = bool(options.get("search"))
+    if is_list(value):
+        inner = []
+        for item in value:
+            matcher = _offset_matcher(item, options)
+            if matcher is None:
+                return None
+            inner.append(matcher)
+        return (_M_LIST, tuple(inner), None)
+    if is_string(value):
+        if options.get("ignore_case"):
+            return None if search else (_M_STR_I, value.upper(), len(value))
+        return (_M_FIND if search else _M_STR, value, len(value))
+    if isinstance(value, re.Pattern):
+        if not isinstance(value.pattern, str) or _START_SENSITIVE.search(value.pattern):
+            return None
+        return (_M_RE_SEARCH if search else _M_RE, value, None)
+    if value is None or is_number(value) or type(value) is bool or type(value) is dict:
+        return (_M_NONE, None, None)  # compared with ==/is to a string: never equal
+    return None
+
+
+def _match_at(matcher, source, pos):
+    kind, value, extra = matcher
+    if kind == _M_STR:
+        if source.startswith(value, pos):
+            return extra, value
+        return -1, None
+    if kind == _M_RE:
+        found = value.match(source, pos)
+        if found is None:
+            return -1, None
+        return found.end() - found.start(), found.group(0)
+    if kind == _M_STR_I:
+        if source[pos : pos + extra].upper() == value:
+            return extra, value
+        return -1, None
+    if kind == _M_LIST:
+        best_rank, best_result = -1, None
+        for inner in value:
+            rank, result = _match_at(inner, source, pos)
+            if rank > best_rank:
+                best_rank, best_result = rank, result
+        return best_rank, best_result
+    if kind == _M_FIND:
+        found_at = source.find(value, pos)
+        if found_at < 0:
+            return -1, None
+        return extra + found_at - pos, value
+    if kind == _M_RE_SEARCH:
+        found = value.search(source, pos)
+        if found is None:
+            return -1, None
+        return found.end() - pos, found.group(0)
+    return -1, None
+
+
+class ParsingRelation(NextRelation):
+    """A NextRelation whose condition is checked against the text being parsed; on success it
+    asks the process to consume the matched length ('proceed')."""
+
+    def __init__(self, subj, obj, condition=None, owner=None, **options):
+        self.optional = options.get("optional", False)
+        self.check_only = options.get("check_only", False)
+        self._matcher = None
+        self._matcher_for = None
+        NextRelation.__init__(self, subj, obj, condition, owner, **options)
+        self.unknown_event = Event(self.on_error)
+        self._unknown = self.unknown_event
+        self._sealed()
+
+    def _matcher_of(self, condition):
+        if condition is not self._matcher_for:
+            self._matcher_for = condition
+            if condition is TRUE_CONDITION:
+                self._matcher = (_M_TRUE, None, None)
+            elif isinstance(condition, Condition) and getattr(condition, "mode", None) == "value":
+                self._matcher = _offset_matcher(self._raw_condition, self.options)
+            else:
+                self._matcher = None
+        return self._matcher
+
+    def set_condition(self, value):
+        self._raw_condition = value
+        NextRelation.set_condition(self, value)
+
+    def can_pass(self, *message, **context):
+        if not self.is_forward(message):
+            return None
+        text = context.get(_TEXT)
+        condition = self.condition_access
+        if type(text) is TextCursor:
+            matcher = self._matcher_of(condition)
+            if matcher is not None:
+                if matcher[0] == _M_TRUE:
+                    return 0, True
+                return _match_at(matcher, text.source, text.pos)
+            text = context[_TEXT] = text.source[text.pos :]
+        return condition.check(tupled(text, message), context)
+
+    def do_next(self, rank=None):
+        if rank and not self.check_only:
+            return {"proceed": rank}, self._object
+        return self._object
+
+    def on_error(self, *message):
+        if self.is_forward(message) and not self.optional:
+            return "error"
+        return None
+
+    def reads_text(self) -> bool:
+        # The condition gets the real text whenever it is not matched at an offset.
+        return len(self.events) != self._builtin_count or self.unknown_event is not self._unknown
+
+
+class LoopRelation(NextRelation):
+    """Repeats its object: a count, a range, a wildcard, True (until break) or a function."""
+
+    ITERATION = _ITERATION
+    WILDCARDS = frozenset({"*", "?", "+"})
+    INFINITY = _INFINITY
+
+    def __init__(self, subj, obj, condition=None, owner=None):
+        self._raw_condition = condition
+        NextRelation.__init__(self, subj, obj, condition, owner)
+        self.on(self.can_start, self.do_start, "value")
+        self.on(self.can_loop, self.do_loop, "value")
+        self.on(self.can_error, self.do_error, "value")
+        self.on(self.can_iterate, self.do_custom_loop, "function")
+        self.on(self.can_error, self.do_custom_error, "function")
+        self.on(self.can_break, self.do_break)
+        self.on(self.can_continue, self.do_continue)
+        self.update_events()
+        self._sealed()
+
+    def set_condition(self, value):
+        self._raw_condition = value
+        NextRelation.set_condition(self, value)
+        if self.is_general():
+            self.tags = {"value"}
+            self.update_events()
+        elif self.is_custom():
+            self.tags = {"function"}
+            self.update_events()
+
+    @property
+    def condition(self):
+        if self.condition_access is TRUE_CONDITION:
+            return self._raw_condition
+        return self.condition_access.value
+
+    @condition.setter
+    def condition(self, value):
+        self.set_condition(value)
+
+    # -- kinds --------------------------------------------------------------------------------
+    def is_numeric(self):
+        value = self.condition
+        if is_number(value):
+            return True
+        if is_list(value) and len(value) == 2 and all(v is None or is_number(v) for v in value):
+            return True
+        return None
+
+    def is_wildcard(self):
+        value = self.condition
+        return is_string(value) and value in LoopRelation.WILDCARDS
+
+    def is_infinite(self):
+        return self.condition is True
+
+    def is_custom(self):
+        return (
+            self.condition_access is not TRUE_CONDITION and self.condition_access.mode == "function"
+        )
+
+    def is_flexible(self):
+        return bool((self.is_numeric() and is_list(self.condition)) or self.is_wildcard())
+
+    def is_general(self):
+        return bool(self.is_numeric() or self.is_wildcard() or self.is_infinite())
+
+    @staticmethod
+    def is_looping(context):
+        state = context.get(_STATE)
+        try:
+            return bool(state) and _ITERATION in state
+        except TypeError:
+            return False
+
+    def get_bounds(self):
+        value = self.condition
+        if is_number(value):
+            return 1, value
+        if self.is_numeric():
+            low, high = value
+            return (low or 0), (high or _INFINITY)
+        if value == "*" and self.is_wildcard():
+            return 0, _INFINITY
+        if value == "+" and self.is_wildcard():
+            return 1, _INFINITY
+        if value == "?" and self.is_wildcard():
+            return 0, 1
+        if value is True:
+            return _INFINITY, _INFINITY
+        return 0, _INFINITY
+
+    # -- conditions -----------------------------------------------------------------------------
+    def can_pass(self, *message, **context):
+        if self.condition_access is not TRUE_CONDITION:
+            return None
+        return NextRelation.can_pass(self, *message, **context)
+
+    def can_start(self, *message, **context):
+        return bool(self.is_forward(message)) and not self.is_looping(context)
+
+    def can_iterate(self, *message):
+        return bool(self.is_forward(message))
+
+    def can_loop(self, *message, **context):
+        return bool(self.is_forward(message)) and self.is_looping(context)
+
+    def can_error(self, *message, **context):
+        return bool(message) and message[0] == "error" and self.is_looping(context)
+
+    def can_break(self, *message, **context):
+        return bool(message) and message[0] == "break" and self.is_looping(context)
+
+    def can_continue(self, *message, **context):
+        return bool(message) and message[0] == "continue" and self.is_looping(context)
+
+    # -- replies --------------------------------------------------------------------------------
+    def _iteration(self, i):
+        reply = [{"set_state": {_ITERATION: i}}]
+        if self.is_flexible():
+            reply.append("push_context")
+        reply.append(self._object)
+        reply.append(self)
+        return reply
+
+    def do_start(self):
+        return self._iteration(1)
+
+    def do_loop(self, **context):
+        i = context[_STATE][_ITERATION]
+        flexible = self.is_flexible()
+        if i < self.get_bounds()[1]:
+            reply = self._iteration(i + 1)
+            return ["forget_context", *reply] if flexible else reply
+        return ["forget_context", "clear_state"] if flexible else ["clear_state"]
+
+    def do_error(self, **context):
+        i = context[_STATE][_ITERATION]
+        if self.is_flexible():
+            low, high = self.get_bounds()
+            if low < i <= high:
+                return ["next", "pop_context", "clear_state"]
+            return ["forget_context", "clear_state"]
+        return ["clear_state"]
+
+    def do_custom_loop(self, *message, **context):
+        i = self.condition_access(*message, **context)
+        if i:
+            return [{"set_state": {_ITERATION: i}}, self._object, self]
+        return ["clear_state"] if self.is_looping(context) else False
+
+    def do_custom_error(self):
+        return ("clear_state",)
+
+    def do_break(self):
+        if self.is_flexible():
+            return ["next", "forget_context", "clear_state"]
+        return ["next", "clear_state"]
+
+    def do_continue(self, *message, **context):
+        if self.is_custom():
+            reply = self.do_custom_loop(*message, **context)
+        else:
+            reply = self.do_loop(**context)
+        if not is_list(reply):
+            reply = [reply] if reply else []
+        return ["next", *reply]
+
+    def reads_text(self) -> bool:
+        if len(self.events) != self._builtin_count or self.unknown_event is not None:
+            return True
+        return self.is_custom() and _access_reads_text(self.condition_access)
+
+
+class Graph(Element):
+    """Notions, sub-graphs and relations with a root notion; asked 'next', it answers the root."""
+
+    def __init__(self, root=None, owner=None):
+        self._notions = []
+        self._relations = []
+        self._root = None
+        Element.__init__(self, owner)
+        self.on("set_owner", self.do_element)
+        self.on_forward(self.do_forward)
+        self.on_visit(self.do_forward)
+        self._sealed()
+        if is_string(root):
+            root = ComplexNotion(root, self)
+        if root:
+            self.root = root
+
+    def _store_property(self, name, value):
+        if name == "root":
+            self._root = value
+        else:
+            Element._store_property(self, name, value)
+
+    def do_element(self, **context):
+        element = context["sender"]
+        if isinstance(element, (Notion, Graph)):
+            collection = self._notions
+        elif isinstance(element, Relation):
+            collection = self._relations
+        else:
+            return False
+        if context[Element.OLD_VALUE] is self and element in collection:
+            collection.remove(element)
+            if element is self._root:
+                self._root = None
+        if context[Element.NEW_VALUE] is self and element not in collection:
+            collection.append(element)
+        return True
+
+    def do_forward(self):
+        return self._root
+
+    @property
+    def root(self):
+        return self._root
+
+    @root.setter
+    def root(self, value):
+        if value is self._root:
+            raise ValueError(f"Invalid root {value!r}: it is the root already")
+        if not isinstance(value, Notion):
+            raise ValueError(f"Invalid root {value!r}: not a notion")
+        if value.owner is not self:
+            raise ValueError(f"Invalid root {value!r}: not in this graph")
+        self.change_property("root", value)
+
+    @property
+    def name(self):
+        return self._root.name if self._root is not None else None
+
+    @name.setter
+    def name(self, value):
+        self._root.name = value
+
+    def __str__(self):
+        return '{"%s"}' % (self._root.name if self._root is not None else "")
+
+    def __repr__(self):
+        if self._owner:
+            return "{" + f"{type(self).__name__}({self}, {self._owner})" + "}"
+        return "{" + f"{type(self).__name__}({self})" + "}"
+
+    # -- search ---------------------------------------------------------------------------------
+    @staticmethod
+    def search_elements(collection, comparator, criteria):
+        """Every element of the highest rank (0 or more) that ``comparator`` gives."""
+        best = []
+        top = -1
+        for element in collection:
+            rank = comparator(element, criteria)
+            if rank is None or rank < 0:
+                continue
+            if rank > top:
+                top = rank
+                best = [element]
+            elif rank == top:
+                best.append(element)
+        return best
+
+    @staticmethod
+    def _notion_rank(notion, criteria):
+        if callable(criteria):
+            return criteria(notion)
+        name = notion.name
+        if isinstance(criteria, re.Pattern):
+            if not isinstance(name, str):
+                return -1
+            found = criteria.match(name)
+            return found.end() - found.start() if found else -1
+        if is_string(criteria):
+            return len(criteria) if criteria == name else -1
+        return -1
+
+    @staticmethod
+    def _relation_rank(relation, criteria):
+        if callable(criteria):
+            return criteria(relation)
+        if isinstance(criteria, dict):
+            rank = -1
+            if Relation.SUBJECT in criteria and criteria[Relation.SUBJECT] == relation.subject:
+                rank += 1
+            if Relation.OBJECT in criteria and criteria[Relation.OBJECT] == relation.object:
+                rank += 1
+            return rank
+        return -1
+
+    def notions(self, criteria=None):
+        if not criteria:
+            return tuple(self._notions)
+        return Graph.search_elements(self._notions, Graph._notion_rank, criteria)
+
+    def notion(self, criteria):
+        found = self.notions(criteria)
+        return found[0] if found else None
+
+    def relations(self, criteria=None):
+        if not criteria:
+            return tuple(self._relations)
+        return Graph.search_elements(self._relations, Graph._relation_rank, criteria)
+
+    def relation(self, criteria=None):
+        found = self.relations(criteria)
+        return found[0] if found else None
+
+
+# Built-in element classes: their instances take a TextCursor as 'text' (each materializes it
+# itself when it or a user's event could read it); anything else gets the real slice.
+_CURSOR_TYPES = frozenset(
+    {
+        Notion,
+        ActionNotion,
+        ComplexNotion,
+        SelectiveNotion,
+        Relation,
+        NextRelation,
+        ActionRelation,
+        ParsingRelation,
+        LoopRelation,
+        Graph,
+    }
+)
+
+
+def _takes_cursor(element) -> bool:
+    return type(element) in _CURSOR_TYPES

@@ -1,0 +1,946 @@
+"""Processes: walking a graph by asking elements and executing their replies (semantics file §12).
+
+A process keeps a stack of frames (the current element and its pending items), asks the current
+element the query ('next', 'visit', 'error', ...) and splices the reply in front of the pending
+items. Command items ('stop', 'push_context', {'proceed': 3}, ...) are handled by the process's own
+condition-event pairs.
+
+Speed without changing behaviour: the built-in pairs are still registered (so ``events`` and the
+generic Handler selection work as before), but while they are untouched a process selects among
+them with a direct dispatch on the item's type instead of re-filtering tags and ranking every pair
+at every step; pairs a user adds are still ranked after them, exactly as the generic algorithm
+would. Context changes are recorded as plain undo records, and a ParsingProcess consumes text by
+moving an offset; the remaining text is sliced only when something that could read it needs it.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from .core import Abstract, Access, Handler
+from .elements import _CURSOR_TYPES, BACKWARD, FORWARD, TextCursor
+from .utils import is_list, is_number
+
+__all__ = [
+    "ParsingProcess",
+    "Process",
+    "SharedProcess",
+    "StackingProcess",
+    "StatefulProcess",
+    "VisitorProcess",
+]
+
+_NO_HANDLE = (False, -1, None)
+
+# Built-in commands (fast-path dispatch ids)
+_C_FINISH = 1  # 'stop' / 'ok' and True / False
+_C_QUERY = 2
+_C_PUSH = 3
+_C_POP = 4
+_C_CLEAR = 5
+_C_ADD = 6
+_C_UPDATE = 7
+_C_DELETE = 8
+_C_PUSH_CONTEXT = 9
+_C_POP_CONTEXT = 10
+_C_FORGET_CONTEXT = 11
+_C_SET_STATE = 12
+_C_CLEAR_STATE = 13
+_C_PROCEED = 14
+_C_TURN = 15
+
+# Requirements of string commands beyond the 'string' tag
+_R_NONE, _R_CURRENT, _R_TRACKING, _R_STATES = 0, 1, 2, 4
+
+# Undo record kinds
+_U_KEY = 0  # (kind, mapping, key, had, old)
+_U_TEXT = 1  # (kind, source, offset, None, None)
+
+_DIRECTIONS = ("next", "error", "break", "continue")
+_STOP_CRITERIA = ("ok", "stop", False)
+_GO_CRITERIA = (None, True)
+
+# Methods a subclass may override only if it wants the generic (tag-filtered) selection.
+_SELECTION_HOOKS = (
+    "update_tags",
+    "can_push_queue",
+    "can_pop_queue",
+    "can_clear_message",
+    "can_add_context",
+    "can_update_context",
+    "can_delete_context",
+    "can_set_state",
+    "can_proceed",
+)
+
+
+def _defining_class(cls, name):
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass
+    return None
+
+
+class Process(Handler):
+    """Walks a graph: asks the current element the query and executes the replies."""
+
+    NEW = "new"
+    OK = "ok"
+    STOP = "stop"
+    QUERY = "query"
+    NEXT = "next"
+    PREVIOUS = "previous"
+    CURRENT = "current"
+    MESSAGE = "message"
+    EMPTY_MESSAGE = "empty_message"
+    FORWARD = FORWARD
+    BACKWARD = BACKWARD
+    STOP_CRITERIA = _STOP_CRITERIA
+    GO_CRITERIA = _GO_CRITERIA
+
+    def __init__(self):
+        Handler.__init__(self)
+        self._context = {}
+        self._query = "next"
+        self._current = None
+        self._message = []
+        self._below_current = []
+        self._below_message = []
+        self._str_commands = {}
+        self._str_order = []
+        self._dict_commands = []
+        self._push_callables = True
+        self._builtin = []
+        self.on(("stop", "ok"), self.do_finish, "string")
+        self._string_command("stop", _C_FINISH, _R_NONE)
+        self._string_command("ok", _C_FINISH, _R_NONE)
+        self.on((True, False), self.do_finish, "bool")
+        self.on("query", self.do_query, "string", "current")
+        self._string_command("query", _C_QUERY, _R_CURRENT)
+        self.on(self.can_push_queue, self.do_queue_push, "other")
+        self.on(self.can_pop_queue, self.do_queue_pop, "empty_message")
+        self.on(self.can_clear_message, self.do_clear_message, "message")
+        self._seal()
+
+    # -- registration of the built-in pairs --------------------------------------------------------
+    def _string_command(self, name, command, requires):
+        entry = (name, command, requires, len(name))
+        self._str_commands[name] = entry
+        self._str_order.append(entry)
+
+    def _seal(self):
+        self._builtin = list(self.events)
+        values = {}
+        for pair in self._builtin:
+            value = pair[1].value
+            command = _EVENT_COMMANDS.get(getattr(value, "__name__", None))
+            if command is not None and command not in values:
+                values[command] = value
+        self._command_events = values
+
+    def _can_fast(self):
+        """The direct dispatch is exact while the built-in pairs are untouched and no selection
+        hook is overridden; user pairs registered after them are ranked as usual."""
+        if self.unknown_event is not None:
+            return False
+        events = self.events
+        builtin = self._builtin
+        if len(events) < len(builtin):
+            return False
+        for i, pair in enumerate(builtin):
+            if events[i] is not pair:
+                return False
+            event = pair[1]
+            if event.pre_event is not None or event.post_event is not None:
+                return False
+        cls = type(self)
+        fast = _FAST_TYPES.get(cls)
+        if fast is None:
+            fast = all(
+                _defining_class(cls, name) in _OWN_CLASSES
+                for name in _SELECTION_HOOKS
+                if _defining_class(cls, name) is not None
+            )
+            _FAST_TYPES[cls] = fast
+        return fast
+
+    # -- read-only views ------------------------------------------------------------------------
+    @property
+    def context(self):
+        return self._context
+
+    @context.setter
+    def context(self, value):
+        self._context = value
+
+    @property
+    def current(self):
+        return self._current
+
+    @property
+    def message(self):
+        return list(self._message)
+
+    @property
+    def query(self):
+        return self._query
+
+    @property
+    def depth(self):
+        """How many frames are on the stack (1 for a fresh process)."""
+        return len(self._below_current) + 1
+
+    # -- frames -----------------------------------------------------------------------------------
+    def _push_frame(self, current, message):
+        self._below_current.append(self._current)
+        self._below_message.append(self._message)
+        self._current = current
+        self._message = message
+
+    def _pop_frame(self):
+        self._current = self._below_current.pop()
+        self._message = self._below_message.pop()
+
+    def to_queue(self, message, current=None):
+        """Run ``message`` next: in the top frame when it has nothing pending, else in a new one."""
+        if not self._message:
+            self._message = list(message)
+            if current is not None:
+                self._current = current
+        else:
+            self._push_frame(current if current is not None else self._current, list(message))
+
+    def set_message(self, reply, insert=False):
+        """Put a reply's items (a list or tuple is spread one level) before the pending ones."""
+        if insert:
+            if is_list(reply):
+                self._message[0:0] = reply
+            else:
+                self._message.insert(0, reply)
+        else:
+            self._message = list(reply) if is_list(reply) else [reply]
+
+    def skip(self):
+        """Drop the next pending item (popping finished frames first)."""
+        while not self._message and self._below_current:
+            self._pop_frame()
+        if self._message:
+            del self._message[0]
+
+    # -- calling ---------------------------------------------------------------------------------
+    def handle(self, message, context):
+        if message and message[0] == Process.NEW:
+            self.on_new(list(message[1:]), context)
+        else:
+            self.on_resume(list(message), context)
+        return self.run()
+
+    def on_new(self, message, context):
+        self._below_current = []
+        self._below_message = []
+        self._current = None
+        self._message = message
+        self._context = context
+
+    def on_resume(self, message, context):
+        if message:
+            self.to_queue(message)
+        self._context.update(context)
+
+    def run(self):
+        """The main loop: handle the head of the top frame until a stop or nothing is left."""
+        result = _NO_HANDLE
+        if self._can_fast():
+            extra = self.events[len(self._builtin) :]
+            while self._message or self._below_current:
+                result = self._fast_step(extra)
+                head = result[0]
+                if head in _STOP_CRITERIA:
+                    break
+                if head in _GO_CRITERIA:
+                    continue
+                self.set_message(head, True)
+        else:
+            while self._message or self._below_current:
+                self.sync()
+                self.update()
+                result = Handler.handle(self, self._message, self._context)
+                head = result[0]
+                if head in _STOP_CRITERIA:
+                    break
+                if head in _GO_CRITERIA:
+                    continue
+                self.set_message(head, True)
+        self.sync()
+        return result
+
+    def sync(self):
+        """Bring the context up to date (the remaining text of a ParsingProcess)."""
+
+    # -- the direct dispatch ---------------------------------------------------------------------
+    def _flags(self):
+        return _R_CURRENT if self._current else 0
+
+    def _select(self):
+        """(command, rank, condition result) of the built-in pair the generic selection would pick
+        for the head of the top frame, or (0, -1, None)."""
+        message = self._message
+        if not message:
+            return _C_POP, 0, True
+        item = message[0]
+        if isinstance(item, str):
+            entry = self._str_commands.get(item)
+            if entry is not None and not (entry[2] & ~self._flags()):
+                return entry[1], entry[3], entry[0]
+            best = None
+            top = -1
+            flags = -1
+            for entry in self._str_order:
+                if entry[3] > top and item.startswith(entry[0]):
+                    if flags < 0:
+                        flags = self._flags()
+                    if not (entry[2] & ~flags):
+                        best = entry
+                        top = entry[3]
+            if best is not None:
+                return best[1], top, best[0]
+            if not item:
+                return _C_CLEAR, 0, True
+            return 0, -1, None
+        if item is True or item is False:
+            return _C_FINISH, 0, item
+        if isinstance(item, dict):
+            if not item:
+                return _C_CLEAR, 0, True
+            for command in self._dict_commands:
+                if self._dict_ready(command, item):
+                    return command, 0, True
+            return 0, -1, None
+        if self._push_callables:
+            if callable(item):
+                return _C_PUSH, 0, True
+        elif isinstance(item, Abstract):
+            return _C_PUSH, 0, True
+        if not item:
+            return _C_CLEAR, 0, True
+        return 0, -1, None
+
+    def _dict_ready(self, command, item):
+        return False
+
+    def _fast_step(self, extra):
+        context = self._context
+        if "sender" not in context:
+            context["sender"] = self
+        command, rank, condition = self._select()
+        if extra:
+            self.sync()
+            tags = self.update_tags()
+            message = self._message
+            for pair in extra:
+                if pair[0].tags <= tags:
+                    extra_rank, extra_result = pair[0].check(message, context)
+                    if extra_rank > rank:
+                        rank = extra_rank
+                        condition = extra_result
+                        command = pair
+        if rank < 0:
+            return _NO_HANDLE
+        if type(command) is tuple:
+            event = command[1]
+            context["rank"] = rank
+            context["condition"] = condition
+            context["event"] = event.value
+            value, source = event.run(self._message, context)
+            return value, rank, source
+        event = self._command_events[command]
+        context["rank"] = rank
+        context["condition"] = condition
+        context["event"] = event
+        return self._execute(command), rank, event
+
+    def _execute(self, command):
+        # One flat dispatch, the most frequent commands first.
+        if command == _C_QUERY:
+            return self.do_query()
+        if command == _C_PUSH:
+            return self.do_queue_push()
+        if command == _C_POP:
+            return self.do_queue_pop()
+        if command == _C_PROCEED:
+            return self.do_proceed()
+        if command == _C_CLEAR:
+            return self.do_clear_message()
+        if command == _C_SET_STATE:
+            return self.do_set_state()
+        if command == _C_PUSH_CONTEXT:
+            return self.do_push_context()
+        if command == _C_FORGET_CONTEXT:
+            return self.do_forget_context()
+        if command == _C_CLEAR_STATE:
+            return self.do_clear_state()
+        if command == _C_TURN:
+            return self.do_turn()
+        if command == _C_FINISH:
+            return self.do_finish()
+        if command == _C_ADD:
+            return self.do_add_context()
+        if command == _C_UPDATE:
+            return self.do_update_context()
+        if command == _C_DELETE:
+            return self.do_delete_context()
+        if command == _C_POP_CONTEXT:
+            return self.do_pop_context()
+        raise ValueError(f"unknown command {command}")
+
+    # -- built-in conditions and events ------------------------------------------------------------
+    def update_tags(self):
+        tags = set()
+        message = self._message
+        if message:
+            tags.add(Process.MESSAGE)
+            item = message[0]
+            if isinstance(item, str):
+                tags.add("string")
+            elif type(item) is bool:
+                tags.add("bool")
+            elif isinstance(item, dict):
+                tags.add("dict")
+            else:
+                tags.add("other")
+        else:
+            tags.add(Process.EMPTY_MESSAGE)
+        if self._current:
+            tags.add(Process.CURRENT)
+        return tags
+
+    def do_finish(self):
+        """Pop 'stop' / 'ok' / True / False and return it (a prefixed 'okay' counts as 'ok')."""
+        item = self._message.pop(0)
+        if isinstance(item, str):
+            return Process.STOP if item.startswith(Process.STOP) else Process.OK
+        return item
+
+    def can_push_queue(self):
+        item = self._message[0]
+        return isinstance(item, Abstract) or callable(item)
+
+    def do_queue_push(self):
+        item = self._message.pop(0)
+        if self._message:
+            self._push_frame(item, [Process.QUERY])
+        else:
+            self._current = item
+            self._message.append(Process.QUERY)
+        return None
+
+    def can_pop_queue(self):
+        return bool(self._below_current)
+
+    def do_queue_pop(self):
+        self._pop_frame()
+        return None
+
+    def can_clear_message(self):
+        return not self._message[0]
+
+    def do_clear_message(self):
+        del self._message[0]
+        return None
+
+    def do_query(self):
+        """Ask the current element the query; every falsy reply means 'go on'."""
+        del self._message[0]
+        reply = self.ask(self._current)
+        return reply or True
+
+    def ask(self, element):
+        """Call ``element(query, **context)`` (context-mapped for a plain callable)."""
+        if isinstance(element, Abstract):
+            return element(self._query, **self._context)
+        return Access.get_access(element, True)(self._query, **self._context)
+
+
+class SharedProcess(Process):
+    """Adds the context commands: {'add_context': {...}}, {'update_context': {...}},
+    {'delete_context': key or [keys]}."""
+
+    ADD_CONTEXT = "add_context"
+    UPDATE_CONTEXT = "update_context"
+    DELETE_CONTEXT = "delete_context"
+
+    def __init__(self):
+        Process.__init__(self)
+        self.on(self.can_add_context, self.do_add_context, "dict")
+        self.on(self.can_update_context, self.do_update_context, "dict")
+        self.on(self.can_delete_context, self.do_delete_context, "dict")
+        self._dict_commands.extend((_C_ADD, _C_UPDATE, _C_DELETE))
+        self._seal()
+
+    def _dict_ready(self, command, item):
+        if command == _C_ADD:
+            return isinstance(item.get(SharedProcess.ADD_CONTEXT), dict)
+        if command == _C_UPDATE:
+            return isinstance(item.get(SharedProcess.UPDATE_CONTEXT), dict)
+        if command == _C_DELETE:
+            return SharedProcess.DELETE_CONTEXT in item
+        return False
+
+    def can_add_context(self):
+        return isinstance(self._message[0].get(SharedProcess.ADD_CONTEXT), dict)
+
+    def can_update_context(self):
+        return isinstance(self._message[0].get(SharedProcess.UPDATE_CONTEXT), dict)
+
+    def can_delete_context(self):
+        return SharedProcess.DELETE_CONTEXT in self._message[0]
+
+    def do_add_context(self):
+        for key, value in self._message[0].pop(SharedProcess.ADD_CONTEXT).items():
+            self.context_add(key, value)
+
+    def do_update_context(self):
+        for key, value in self._message[0].pop(SharedProcess.UPDATE_CONTEXT).items():
+            self.context_set(key, value)
+
+    def do_delete_context(self):
+        keys = self._message[0].pop(SharedProcess.DELETE_CONTEXT)
+        for key in keys if is_list(keys) else (keys,):
+            if key in self._context:
+                self.context_delete(key)
+
+    def context_add(self, key, value):
+        """Add ``key`` unless the context has it already."""
+        if key not in self._context:
+            self.context_set(key, value)
+
+    def context_set(self, key, value):
+        self._context[key] = value
+
+    def context_delete(self, key):
+        del self._context[key]
+
+
+class StackingProcess(SharedProcess):
+    """Adds undo groups: 'push_context' starts one, 'pop_context' rolls it back, 'forget_context'
+    keeps its changes. Context changes (and element states) are recorded in the top group."""
+
+    PUSH_CONTEXT = "push_context"
+    POP_CONTEXT = "pop_context"
+    FORGET_CONTEXT = "forget_context"
+    TRACKING = "tracking"
+
+    def __init__(self):
+        self._undo = []
+        SharedProcess.__init__(self)
+        self.on(StackingProcess.PUSH_CONTEXT, self.do_push_context, "string")
+        self.on(StackingProcess.POP_CONTEXT, self.do_pop_context, "tracking", "string")
+        self.on(StackingProcess.FORGET_CONTEXT, self.do_forget_context, "tracking", "string")
+        self._string_command(StackingProcess.PUSH_CONTEXT, _C_PUSH_CONTEXT, _R_NONE)
+        self._string_command(StackingProcess.POP_CONTEXT, _C_POP_CONTEXT, _R_TRACKING)
+        self._string_command(StackingProcess.FORGET_CONTEXT, _C_FORGET_CONTEXT, _R_TRACKING)
+        self._seal()
+
+    @property
+    def undo_depth(self):
+        """How many undo groups are open."""
+        return len(self._undo)
+
+    def on_new(self, message, context):
+        SharedProcess.on_new(self, message, context)
+        self._undo = []
+
+    def _flags(self):
+        flags = _R_CURRENT if self._current else 0
+        if self._undo:
+            flags |= _R_TRACKING
+        return flags
+
+    def update_tags(self):
+        tags = SharedProcess.update_tags(self)
+        if self._undo:
+            tags.add(StackingProcess.TRACKING)
+        return tags
+
+    def _record(self, mapping, key):
+        if self._undo:
+            if key in mapping:
+                self._undo[-1].append((_U_KEY, mapping, key, True, mapping[key]))
+            else:
+                self._undo[-1].append((_U_KEY, mapping, key, False, None))
+
+    def _undo_record(self, record):
+        _kind, mapping, key, had, old = record
+        if had:
+            mapping[key] = old
+        else:
+            mapping.pop(key, None)
+
+    def context_set(self, key, value):
+        self._record(self._context, key)
+        self._context[key] = value
+
+    def context_delete(self, key):
+        self._record(self._context, key)
+        del self._context[key]
+
+    def do_push_context(self):
+        del self._message[0]
+        self._undo.append([])
+
+    def do_pop_context(self):
+        del self._message[0]
+        group = self._undo.pop()
+        for record in reversed(group):
+            self._undo_record(record)
+
+    def do_forget_context(self):
+        del self._message[0]
+        self._undo.pop()
+
+
+class StatefulProcess(StackingProcess):
+    """Adds private element states: {'set_state': value} and 'clear_state'; an element sees its own
+    state as context['state'] while it is asked."""
+
+    STATE = "state"
+    SET_STATE = "set_state"
+    CLEAR_STATE = "clear_state"
+    HAS_STATES = "has_states"
+
+    def __init__(self):
+        self._states = {}
+        StackingProcess.__init__(self)
+        self.on(self.can_set_state, self.do_set_state, "current", "dict")
+        self.on(StatefulProcess.CLEAR_STATE, self.do_clear_state, "current", "has_states", "string")
+        self._dict_commands.append(_C_SET_STATE)
+        self._string_command(StatefulProcess.CLEAR_STATE, _C_CLEAR_STATE, _R_CURRENT | _R_STATES)
+        self._seal()
+
+    @property
+    def states(self):
+        """Element -> state, read-only."""
+        return MappingProxyType(self._states)
+
+    def on_new(self, message, context):
+        StackingProcess.on_new(self, message, context)
+        self._states = {}
+
+    def _flags(self):
+        flags = _R_CURRENT if self._current else 0
+        if self._undo:
+            flags |= _R_TRACKING
+        if self._states:
+            flags |= _R_STATES
+        return flags
+
+    def update_tags(self):
+        tags = StackingProcess.update_tags(self)
+        if self._states:
+            tags.add(StatefulProcess.HAS_STATES)
+        return tags
+
+    def _dict_ready(self, command, item):
+        if command == _C_SET_STATE:
+            return bool(self._current) and StatefulProcess.SET_STATE in item
+        return StackingProcess._dict_ready(self, command, item)
+
+    def can_set_state(self):
+        return StatefulProcess.SET_STATE in self._message[0]
+
+    def do_set_state(self):
+        value = self._message[0].pop(StatefulProcess.SET_STATE)
+        self._record(self._states, self._current)
+        self._states[self._current] = value
+
+    def do_clear_state(self):
+        del self._message[0]
+        if self._current in self._states:
+            self._record(self._states, self._current)
+            del self._states[self._current]
+
+    def do_query(self):
+        del self._message[0]
+        context = self._context
+        current = self._current
+        state = self._states.get(current)
+        context[StatefulProcess.STATE] = {} if state is None else state
+        try:
+            reply = self.ask(current)
+        finally:
+            context.pop(StatefulProcess.STATE, None)
+        return reply or True
+
+
+class ParsingProcess(StatefulProcess):
+    """Adds parsing: {'proceed': n} consumes n characters of context['text'], and 'next', 'error',
+    'break', 'continue' turn the query (backward ones drop the rest of the top frame)."""
+
+    PROCEED = "proceed"
+    ERROR = "error"
+    BREAK = "break"
+    CONTINUE = "continue"
+    PARSED_LENGTH = "parsed_length"
+    TEXT = "text"
+    LAST_PARSED = "last_parsed"
+
+    def __init__(self):
+        # Offset mode (a str text): context['text'] is a cache of source[offset:], refreshed by
+        # sync() when ``_synced`` lags behind ``_offset``.
+        self._source = None
+        self._offset = 0
+        self._synced = 0
+        self._text_obj = None
+        self._cursor = None
+        StatefulProcess.__init__(self)
+        self.on(self.can_proceed, self.do_proceed, "dict")
+        self.on(_DIRECTIONS, self.do_turn, "string")
+        self._dict_commands.append(_C_PROCEED)
+        for direction in _DIRECTIONS:
+            self._string_command(direction, _C_TURN, _R_NONE)
+        self._seal()
+
+    # -- text by offset ------------------------------------------------------------------------
+    def _adopt_text(self):
+        text = self._context.get(ParsingProcess.TEXT)
+        if isinstance(text, str):
+            self._source = text
+        else:
+            self._source = None
+        self._offset = 0
+        self._synced = 0
+        self._text_obj = text
+        self._cursor = None
+
+    def _check_text(self):
+        if self._context.get(ParsingProcess.TEXT) is not self._text_obj:
+            self.sync_offset_lost()
+
+    def sync_offset_lost(self):
+        """The context's 'text' was replaced from outside: parse that text from its start."""
+        self._adopt_text()
+
+    def sync(self):
+        if self._source is not None and self._synced != self._offset:
+            text = self._source[self._offset :]
+            self._context[ParsingProcess.TEXT] = text
+            self._text_obj = text
+            self._synced = self._offset
+
+    @property
+    def context(self):
+        self.sync()
+        return self._context
+
+    @context.setter
+    def context(self, value):
+        self._context = value
+        self._adopt_text()
+
+    @property
+    def text(self):
+        if self._source is not None and self._context.get(ParsingProcess.TEXT) is self._text_obj:
+            return self._source[self._offset :]
+        return self._context.get(ParsingProcess.TEXT, "")
+
+    @property
+    def parsed_length(self):
+        return self._context.get(ParsingProcess.PARSED_LENGTH, 0)
+
+    @property
+    def last_parsed(self):
+        return self._context.get(ParsingProcess.LAST_PARSED, "")
+
+    def is_parsed(self):
+        """The walk went forward to the end and consumed all the text."""
+        if self._query != Process.NEXT:
+            return False
+        if self._source is not None and self._context.get(ParsingProcess.TEXT) is self._text_obj:
+            return self._offset >= len(self._source)
+        return not self._context.get(ParsingProcess.TEXT, "")
+
+    # -- calling ---------------------------------------------------------------------------------
+    def on_new(self, message, context):
+        StatefulProcess.on_new(self, message, context)
+        self._query = Process.NEXT
+        self._adopt_text()
+        self.context_set(ParsingProcess.PARSED_LENGTH, 0)
+        self.context_set(ParsingProcess.LAST_PARSED, "")
+
+    def on_resume(self, message, context):
+        self.sync()
+        StatefulProcess.on_resume(self, message, context)
+        if ParsingProcess.TEXT in context:
+            self._adopt_text()
+
+    def handle(self, message, context):
+        result = StatefulProcess.handle(self, message, context)
+        head = result[0]
+        if not (self.is_parsed() or head == Process.STOP):
+            head = False
+        return head, self.parsed_length, (result[2] if len(result) > 2 else None)
+
+    def run(self):
+        self._check_text()
+        return StatefulProcess.run(self)
+
+    # -- context changes of 'text' keep the offset in step ---------------------------------------
+    def _record_text(self):
+        if self._undo:
+            self._undo[-1].append((_U_TEXT, self._source, self._offset, None, None))
+
+    def _undo_record(self, record):
+        if record[0] == _U_TEXT:
+            self._source = record[1]
+            self._offset = record[2]
+            self._synced = -1
+            self._text_obj = self._context.get(ParsingProcess.TEXT)
+            self._cursor = None
+        else:
+            StatefulProcess._undo_record(self, record)
+
+    def context_set(self, key, value):
+        if key == ParsingProcess.TEXT:
+            self.sync()
+            self._record_text()
+            StatefulProcess.context_set(self, key, value)
+            self._adopt_text()
+        else:
+            StatefulProcess.context_set(self, key, value)
+
+    def context_delete(self, key):
+        if key == ParsingProcess.TEXT:
+            self.sync()
+            self._record_text()
+            StatefulProcess.context_delete(self, key)
+            self._adopt_text()
+        else:
+            StatefulProcess.context_delete(self, key)
+
+    # -- commands ----------------------------------------------------------------------------------
+    def _dict_ready(self, command, item):
+        if command == _C_PROCEED:
+            return self._proceed_ready(item)
+        return StatefulProcess._dict_ready(self, command, item)
+
+    def _proceed_ready(self, item):
+        size = item.get(ParsingProcess.PROCEED)
+        if not is_number(size) or size < 0:
+            return False
+        self._check_text()
+        if self._source is not None:
+            return len(self._source) - self._offset >= size
+        try:
+            return len(self._context.get(ParsingProcess.TEXT)) >= size
+        except TypeError:
+            return False
+
+    def can_proceed(self):
+        return self._proceed_ready(self._message[0])
+
+    def do_proceed(self):
+        size = self._message[0].pop(ParsingProcess.PROCEED)
+        context = self._context
+        if self._source is not None:
+            start = self._offset
+            self._record_text()
+            self._offset = start + size
+            self.context_set(ParsingProcess.LAST_PARSED, self._source[start : start + size])
+        else:
+            text = context[ParsingProcess.TEXT]
+            self.context_set(ParsingProcess.LAST_PARSED, text[:size])
+            StatefulProcess.context_set(self, ParsingProcess.TEXT, text[size:])
+        self.context_set(
+            ParsingProcess.PARSED_LENGTH, context.get(ParsingProcess.PARSED_LENGTH, 0) + size
+        )
+
+    def do_turn(self):
+        item = self._message.pop(0)
+        for direction in _DIRECTIONS:
+            if item.startswith(direction):
+                self._query = direction
+                break
+        if self._query in BACKWARD:
+            del self._message[:]
+
+    def ask(self, element):
+        if self._source is not None and self._synced != self._offset:
+            if type(element) in _CURSOR_TYPES:
+                cursor = self._cursor
+                if (
+                    cursor is None
+                    or cursor.pos != self._offset
+                    or cursor.source is not self._source
+                ):
+                    cursor = self._cursor = TextCursor(self._source, self._offset)
+                context = dict(self._context)
+                context[ParsingProcess.TEXT] = cursor
+                return element(self._query, **context)
+            self.sync()
+        return StatefulProcess.ask(self, element)
+
+
+class VisitorProcess(Process):
+    """Visits every element of a graph once, depth-first in reply order."""
+
+    VISIT = "visit"
+
+    def __init__(self):
+        Process.__init__(self)
+        self._query = VisitorProcess.VISIT
+        self._visited = []
+        self._visited_ids = set()
+        self._push_callables = False
+        self.visit_event = None
+
+    @property
+    def visited(self):
+        return list(self._visited)
+
+    def on_new(self, message, context):
+        Process.on_new(self, message, context)
+        self._query = VisitorProcess.VISIT
+        self._visited = []
+        self._visited_ids = set()
+
+    def can_push_queue(self):
+        return isinstance(self._message[0], Abstract)
+
+    def do_query(self):
+        current = self._current
+        if id(current) not in self._visited_ids:
+            accept = True
+            if self.visit_event is not None:
+                accept = self.visit_event.run(self._message, self._context)[0]
+            if accept:
+                self._visited_ids.add(id(current))
+                self._visited.append(current)
+                return Process.do_query(self)
+        del self._message[0]
+        return True
+
+
+_FAST_TYPES: dict = {}
+
+# The classes whose selection hooks the direct dispatch reproduces.
+_OWN_CLASSES = frozenset(
+    {Process, SharedProcess, StackingProcess, StatefulProcess, ParsingProcess, VisitorProcess}
+)
+
+_EVENT_COMMANDS = {
+    "do_finish": _C_FINISH,
+    "do_query": _C_QUERY,
+    "do_queue_push": _C_PUSH,
+    "do_queue_pop": _C_POP,
+    "do_clear_message": _C_CLEAR,
+    "do_add_context": _C_ADD,
+    "do_update_context": _C_UPDATE,
+    "do_delete_context": _C_DELETE,
+    "do_push_context": _C_PUSH_CONTEXT,
+    "do_pop_context": _C_POP_CONTEXT,
+    "do_forget_context": _C_FORGET_CONTEXT,
+    "do_set_state": _C_SET_STATE,
+    "do_clear_state": _C_CLEAR_STATE,
+    "do_proceed": _C_PROCEED,
+    "do_turn": _C_TURN,
+}
