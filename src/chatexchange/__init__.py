@@ -21,8 +21,12 @@ _LAZY = {
     "AsyncClient": ("chatexchange.client", "AsyncClient"),
     "BlockingClient": ("chatexchange.client", "BlockingClient"),
     "Bot": ("chatexchange.bot", "Bot"),
+    # the classic package's top-level names (chatexchange.classic)
+    "Client": ("chatexchange.classic.client", "Client"),
+    "Browser": ("chatexchange.classic.browser", "Browser"),
 }
-_SUBMODULES = {"client", "models", "talk", "errors", "aio", "bot", "devserver"}
+_CLASSIC = {"events", "rooms", "messages", "users", "browser", "classic"}
+_SUBMODULES = {"client", "models", "talk", "errors", "aio", "bot", "devserver"} | _CLASSIC
 
 __all__ = ["EPOCH", "SUNSET", "AsyncClient", "BlockingClient", "Bot", "__version__"] + sorted(
     _SUBMODULES
