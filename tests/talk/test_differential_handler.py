@@ -113,8 +113,17 @@ def run(talk, initial, ops):
                     r = h.handle(list(message), context)
                     sender_is_handler = context.pop("sender") is h
                     event = context.pop("event", None)
-                    log.append(("handle", r[0], plain(r[1]), len(r), sender_is_handler,
-                                callable(event), sorted(context.items(), key=repr)))
+                    log.append(
+                        (
+                            "handle",
+                            r[0],
+                            plain(r[1]),
+                            len(r),
+                            sender_is_handler,
+                            callable(event),
+                            sorted(context.items(), key=repr),
+                        )
+                    )
             except TypeError as exc:
                 log.append(("TypeError", str(exc)))
         elif op[0] == "tags":
@@ -141,3 +150,41 @@ def test_pure_and_compiled_handlers_agree(initial, ops):
     pure = load_implementation("pure")
     compiled = load_implementation("compiled")
     assert run(compiled, initial, ops) == run(pure, initial, ops)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    strings=st.lists(st.tuples(st.text("ab", min_size=1, max_size=5), st.integers(0, 3)),
+                     max_size=40),
+    others=st.lists(registrations, max_size=4),
+    texts=st.lists(st.text("abc", max_size=6), min_size=1, max_size=8),
+)
+def test_many_prefix_strings_agree(strings, others, texts):
+    """Big groups of strings sharing a first character (looked up by length tables) against the
+    same conditions in the pure engine; and both against a plain scan in registration order."""
+    pure = load_implementation("pure")
+    compiled = load_implementation("compiled")
+    results = []
+    for talk in (pure, compiled):
+        h = talk.Handler()
+        for word, event_id in strings:
+            h.on(word, (word, event_id))
+        calls: list = []
+        for spec, event_id, _tags in others:
+            h.on_access(make_condition(talk, spec, (), calls), talk.Event(("other", event_id)))
+        outcome = []
+        for text in texts:
+            try:
+                r = h.handle([text], {})
+                outcome.append((r[0], r[1]))
+            except TypeError as exc:
+                outcome.append(("TypeError", str(exc)))
+        results.append(outcome)
+    assert results[0] == results[1]
+    if not others:
+        for text, (result, rank) in zip(texts, results[0], strict=True):
+            best = None
+            for word, event_id in strings:  # the original's scan: strictly better only
+                if text.startswith(word) and (best is None or len(word) > best[1]):
+                    best = ((word, event_id), len(word))
+            assert (result, rank) == (best if best else (False, -1))

@@ -68,6 +68,7 @@ _K_BOOLEAN = 8
 _NO_CHECK = (-1, None)
 _NO_HANDLE = (False, -1, None)
 _MAX_PLANS = 256  # tag states remembered per handler before the cache starts over
+_SCAN_LIMIT = 8  # string conditions sharing a first character scanned one by one
 
 _SENDER = "sender"
 _RANK = "rank"
@@ -532,7 +533,9 @@ class _Plan:
 
     ``generic``: (position, condition) in registration order, checked one by one;
     ``regex``: (position, bound match or search) of regex conditions;
-    ``strings``: first character -> (values, positions) of plain prefix-string conditions;
+    ``strings``: first character -> (values, positions, tables) of plain prefix-string conditions;
+    a bucket bigger than ``_SCAN_LIMIT`` also has ``tables``: ((length, {value: (first position,
+    value)}), ...) longest first, so the longest matching prefix is a few dict lookups, not a scan;
     ``indexed``: (position, condition) of those same string conditions, for a non-string first item.
     """
 
@@ -557,9 +560,22 @@ class _Plan:
         self.generic = tuple(generic)
         self.regex = tuple(regex)
         self.indexed = tuple(indexed)
-        self.strings = {char: (tuple(e[0] for e in entries), tuple(e[1] for e in entries))
-                        for char, entries in strings.items()}
+        self.strings = {char: _bucket(entries) for char, entries in strings.items()}
         self.textual = bool(regex) or bool(indexed)
+
+
+def _bucket(entries: list) -> tuple:
+    """(values, positions, tables or None) of the string conditions sharing a first character."""
+    values = tuple(entry[0] for entry in entries)
+    positions = tuple(entry[1] for entry in entries)
+    if len(entries) <= _SCAN_LIMIT:
+        return (values, positions, None)
+    by_length: dict = {}
+    for value, pos in entries:
+        # Equal values rank equally, so only the first registered can win.
+        by_length.setdefault(len(value), {}).setdefault(value, (pos, value))
+    tables = tuple(sorted(by_length.items(), reverse=True))
+    return (values, positions, tables)
 
 
 class Handler(Abstract):
@@ -742,9 +758,25 @@ class Handler(Abstract):
                 if text:
                     bucket = plan.strings.get(text[0])
                     if bucket is not None:
-                        values = bucket[0]
-                        positions = bucket[1]
-                        if cython.compiled:
+                        tables = bucket[2]
+                        if tables is not None:
+                            size = len(text)
+                            for length, table in tables:
+                                if length <= size:
+                                    hit = table.get(text[:length])
+                                    if hit is not None:
+                                        rank = length
+                                        pos = hit[0]
+                                        if rank > best_rank or (rank == best_rank
+                                                                and pos < best_pos):
+                                            best_rank = rank
+                                            best_pos = pos
+                                            best_result = hit[1]
+                                            best_match = None
+                                        break
+                        elif cython.compiled:
+                            values = bucket[0]
+                            positions = bucket[1]
                             for i in range(len(values)):
                                 value = values[i]
                                 if text.startswith(value):
@@ -756,11 +788,12 @@ class Handler(Abstract):
                                         best_result = value
                                         best_match = None
                         else:
+                            values = bucket[0]
                             for value in values:
                                 if text.startswith(value):
                                     rank = len(value)
                                     # Equal values rank equally: the first one is the one to keep.
-                                    pos = positions[values.index(value)]
+                                    pos = bucket[1][values.index(value)]
                                     if rank > best_rank or (rank == best_rank and pos < best_pos):
                                         best_rank = rank
                                         best_pos = pos
