@@ -241,7 +241,6 @@ class LiveRun:
                     pass
             answer = await message.reply(text)
             self.answers.add((slug, message.id), answer)
-            self.handled.add((slug, answer.id))
             bot.stats["answered"] += 1
         except errors.ChatExchangeError as error:
             bot.stats["errors"] += 1

@@ -217,20 +217,32 @@ def parse_room_text(text: str) -> Any:
     return (m["slug"], int(m["id"]))
 
 
-def _bounds(query: Any, since: Any, until: Any) -> Any:
+_SLACK = dt.timedelta(seconds=1)
+
+
+def _bounds(query: Any, since: Any, until: Any) -> tuple[Any, Any, Any]:
+    """The query with ``since``/``until`` applied, and the exact time bounds to check in Python.
+
+    SQLite compares stored times as text, whose form need not match the bound's, so time bounds
+    are widened by a second in SQL and applied exactly to each row's parsed time.
+    """
+    exact: list[Any] = [None, None]
     for bound, is_since in ((since, True), (until, False)):
         if isinstance(bound, bool) or not isinstance(bound, (int, dt.datetime)):
             raise TypeError("since/until must be a datetime or a message id")
         if isinstance(bound, dt.datetime):
             if bound.tzinfo is None:
                 raise ValueError("since/until must be aware datetimes")
+            bound = bound.astimezone(UTC)
             if is_since and bound > EPOCH:
-                query = query.where(M.c.time >= bound)
+                query = query.where(M.c.time >= bound - _SLACK)
+                exact[0] = bound
             elif not is_since and bound < SUNSET:
-                query = query.where(M.c.time < bound)
+                query = query.where(M.c.time < bound + _SLACK)
+                exact[1] = bound
         else:
             query = query.where(M.c.id >= bound if is_since else M.c.id < bound)
-    return query
+    return query, exact[0], exact[1]
 
 
 def replay(
@@ -271,7 +283,9 @@ def replay(
     ).where(M.c.room_meta_id == target.meta_id)
     if not include_deleted:
         query = query.where(M.c.deleted.is_(False))
-    query = _bounds(query, since, until).order_by(M.c.id)
+    query, since_time, until_time = _bounds(query, since, until)
+    query = query.order_by(M.c.id)
+    timed = since_time is not None or until_time is not None
 
     handle = bot.handle
     use_tags = bot._use_tags
@@ -292,6 +306,12 @@ def replay(
         result = conn.execution_options(yield_per=batch).execute(query)
         try:
             for mid, text, html, parent, time, owner_meta_id in result:
+                if timed:
+                    when = _as_time(time)
+                    if when is None or (since_time is not None and when < since_time):
+                        continue
+                    if until_time is not None and when >= until_time:
+                        continue
                 user, tags, mem = users.get(owner_meta_id, none_entry)
                 message = ReplayMessage(mid, text, html, parent, time, user, target)
                 use_tags(tags)
