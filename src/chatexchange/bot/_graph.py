@@ -23,6 +23,16 @@ def is_graph(value: Any) -> bool:
     return isinstance(value, _element_types())
 
 
+def _process_class(root: Any) -> Any:
+    """The ParsingProcess of the implementation ``root`` belongs to (pure or compiled)."""
+    from .. import talk
+
+    kind = "compiled" if type(root).__module__.startswith("chatexchange._speedups") else "pure"
+    if not isinstance(root, talk.implementation(kind).Element):  # a user's subclass
+        kind = "compiled" if talk.COMPILED else "pure"
+    return talk.implementation(kind).ParsingProcess
+
+
 class GraphEvent:
     """Walks ``root`` with a ParsingProcess over the text that follows the matched condition.
 
@@ -40,12 +50,10 @@ class GraphEvent:
         whole_text: bool = False,
         process_factory: Any = None,
     ) -> None:
-        from .. import talk
-
         self.root = root
         self.error = error
         self.whole_text = whole_text
-        self._factory = process_factory or talk.ParsingProcess
+        self._factory = process_factory or _process_class(root)
         self._process: Any = None
 
     def __repr__(self) -> str:
