@@ -19,6 +19,19 @@ from .exits import EXIT_OK, EXIT_PIPE, report
 __all__ = ["main"]
 
 
+class _AwaitedWriteFailures(logging.Filter):
+    """Drop the client's "write failed" warnings: the CLI awaits every write, so the same failure
+    reaches ``report()`` and is printed once, as the command's one error line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.name == "chatexchange.client"
+            and record.levelno == logging.WARNING
+            and isinstance(record.msg, str)
+            and record.msg.startswith("%s failed:")
+        )
+
+
 def _setup_logging(verbose: bool, quiet: bool) -> None:
     """Library warnings as ``chatexchange: warning: ...`` lines; everything with ``--verbose``."""
     logger = logging.getLogger("chatexchange")
@@ -31,6 +44,7 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
     else:
         handler.setFormatter(logging.Formatter("chatexchange: %(levelname)s: %(message)s"))
         logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+        handler.addFilter(_AwaitedWriteFailures())
     logger.addHandler(handler)
     logger.propagate = False
 

@@ -82,7 +82,8 @@ exit codes:
   0 ok, 1 other error, 2 bad arguments or message too long,
   3 login failed or credentials missing, 4 room or message not found, 5 refused by the server,
   6 throttled beyond retries, 7 server or network error, 8 unreadable page,
-  9 database cannot be opened or written, 70 internal error, 130 interrupted (Ctrl-C)
+  9 database cannot be opened or written, 70 internal error, 130 interrupted (Ctrl-C),
+  143 terminated (SIGTERM)
 """
 
 
@@ -221,7 +222,8 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         description="Run the local chat server: se, so and mse under one origin, with login, "
         "pages, events and the websocket. Point any command at it with --server-url.",
         epilog="example:\n  chatexchange devserver --port 8080 --messages 20000\n"
-        "  chatexchange --server-url http://127.0.0.1:8080 se/r/1 --all",
+        "  chatexchange --server-url http://127.0.0.1:8080 sqlite://./dev.db se/r/100 --all\n"
+        "test accounts: alice@example.com / alice-password, bob@example.com / bob-password",
         formatter_class=fmt,
         parents=[common],
     )
@@ -232,8 +234,22 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         "--messages",
         type=_positive_int,
         metavar="N",
+        default=0,
+        help="generate a realistic room (se/r/100) with N messages over many days",
+    )
+    devserver.add_argument(
+        "--generator-seed", type=int, default=1, metavar="N", help="seed of the generated history"
+    )
+    devserver.add_argument(
+        "--no-test-data",
+        action="store_true",
+        help="start without the built-in test users (alice, bob, mod, carol) and rooms",
+    )
+    devserver.add_argument(
+        "--throttle",
+        metavar="COUNT/SECONDS",
         default=None,
-        help="generate a realistic room with N messages over many days",
+        help="at most COUNT messages per SECONDS per user, 409 beyond (e.g. 2/5)",
     )
 
     replay = _Parser(

@@ -15,13 +15,22 @@ from typing import TextIO
 
 from .. import errors
 
-__all__ = ["EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_PIPE", "EXIT_USAGE", "report"]
+__all__ = [
+    "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_PIPE",
+    "EXIT_TERMINATED",
+    "EXIT_USAGE",
+    "report",
+]
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug of ours, not the user's
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 EXIT_PIPE = 141  # 128 + SIGPIPE: the reader of our output went away
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 _PREFIX = {
     errors.BadCredentialsError: "login failed: wrong email or password",
@@ -30,7 +39,8 @@ _PREFIX = {
     errors.LoginRateLimitedError: "login failed: too many logins (HTTP 429); wait a while",
     errors.NoAccountError: "login failed: this account has no profile on that chat server's site",
     errors.LoginError: "login failed",
-    errors.AuthRequiredError: "an account is needed: set ChatExchangeU and ChatExchangeP",
+    errors.AuthRequiredError: "an account is needed: set ChatExchangeU and ChatExchangeP "
+    "(email and password)",
     errors.NotFoundError: "not found",
     errors.AccessDeniedError: "refused",
     errors.RefusedError: "refused by the server",
@@ -44,26 +54,32 @@ _PREFIX = {
 }
 
 
+#: Errors whose own text is written for Python callers; the prefix says it better on a shell.
+_TERSE = (errors.AuthRequiredError,)
+
+
 def describe(exc: BaseException) -> str:
     """One line for an error, with its kind first and the detail after."""
     detail = " ".join(str(exc).split())
     if isinstance(exc, errors.ChatExchangeError):
         prefix = next((text for cls, text in _PREFIX.items() if isinstance(exc, cls)), "error")
-        if not detail or detail.lower() in prefix.lower():
+        if not detail or detail.lower() in prefix.lower() or isinstance(exc, _TERSE):
             return prefix
         return f"{prefix}: {detail}"
     return detail or type(exc).__name__
 
 
 def exit_code(exc: BaseException) -> int:
+    code = getattr(exc, "exit_code", None)
+    if isinstance(code, int):
+        return code
     if isinstance(exc, errors.ChatExchangeError):
-        return int(getattr(exc, "exit_code", 1))
+        return 1
     if isinstance(exc, argparse.ArgumentError):
         return EXIT_USAGE
     if isinstance(exc, KeyboardInterrupt):
         return EXIT_INTERRUPTED
-    code = getattr(exc, "exit_code", None)
-    return code if isinstance(code, int) else EXIT_INTERNAL
+    return EXIT_INTERNAL
 
 
 def report(
@@ -78,7 +94,7 @@ def report(
     stream = stream if stream is not None else sys.stderr
     code = exit_code(exc)
     if isinstance(exc, KeyboardInterrupt):
-        line = "interrupted"
+        line = getattr(exc, "cli_line", "interrupted")
     elif isinstance(exc, argparse.ArgumentError):
         line = f"error: {exc.message}"
     elif code == EXIT_INTERNAL:

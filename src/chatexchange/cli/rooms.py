@@ -161,6 +161,11 @@ def parse_room(text: str, server_url: str | None = None) -> RoomRef:
     return _from_path(info.slug, url.path or "/", original)
 
 
+def redact(text: str) -> str:
+    """``text`` with the password of a ``user:password@host`` URL masked, for messages."""
+    return re.sub(r"(://[^/:@]*:)[^@/]*@", r"\1***@", text)
+
+
 def looks_like_database(text: str) -> bool:
     """True for a SQLAlchemy-style URL (``sqlite://./data``, ``postgresql://...``) or an SQLite file
     name.
@@ -199,5 +204,5 @@ def database_url(text: str) -> str:
     try:
         make_url(text)
     except (ArgumentError, ValueError) as exc:
-        raise DatabaseFormError(f"{text!r} is not a database URL: {exc}") from None
+        raise DatabaseFormError(f"{redact(text)!r} is not a database URL: {exc}") from None
     return text

@@ -1,0 +1,367 @@
+"""The main form (import, watch, send) and the ``devserver`` and ``replay`` subcommands.
+
+Each command runs one ``AsyncClient`` on one event loop (uvloop where available). The client commits
+every transcript page in its own transaction, so an interruption keeps everything stored so far and
+the next run resumes: pages stored within ``--max-age`` are not fetched again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+
+from .. import errors
+from .._servers import DEVSERVER_ENV
+from .._time import EPOCH, utcnow
+from .args import MainArgs
+from .exits import EXIT_OK
+from .output import message_json, message_line, write_json
+from .progress import Progress, format_count, format_duration, format_rate
+from .rooms import RoomRef, redact
+
+__all__ = ["ImportReport", "import_room", "resolve_room", "run_async", "run_main"]
+
+T = TypeVar("T")
+
+
+def run_async(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run ``main()`` on a fresh loop (uvloop where the platform has it) until it ends.
+
+    Ctrl-C: ``asyncio.Runner`` turns SIGINT into a cancellation of the main task, so ``finally``
+    blocks (closing the client, ending a progress line) run before ``KeyboardInterrupt`` reaches
+    ``main()``. SIGTERM (``kill``) gets the same orderly stop and ends as :class:`Terminated`.
+    """
+    try:
+        import uvloop
+
+        factory: Callable[[], asyncio.AbstractEventLoop] | None = uvloop.new_event_loop
+    except ImportError:  # pragma: no cover - Windows, PyPy
+        factory = None
+    with asyncio.Runner(loop_factory=factory) as runner:
+        return runner.run(_until_signalled(main))
+
+
+async def _until_signalled(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    terminated: list[bool] = []
+
+    def on_term() -> None:
+        terminated.append(True)
+        if task is not None:
+            task.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGTERM, on_term)
+    except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
+        pass
+    try:
+        return await main()
+    except asyncio.CancelledError:
+        if terminated:
+            raise Terminated() from None
+        raise
+    finally:
+        try:
+            loop.remove_signal_handler(signal.SIGTERM)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, with a note of what was kept (``main()`` appends it to the one-line report)."""
+
+    exit_code = 130
+    cli_line = "interrupted"
+
+    def __init__(self, note: str | None = None) -> None:
+        super().__init__()
+        self.cli_note = note
+
+
+class Terminated(Interrupted):
+    """SIGTERM: stopped in order, like Ctrl-C, with its own exit code (128 + 15)."""
+
+    exit_code = 143
+    cli_line = "terminated"
+
+
+# -- rooms ------------------------------------------------
+
+
+def _room_by_meta_slug(engine: Any, meta_slug: str) -> tuple[str, int] | None:
+    from sqlalchemy import select
+
+    from ..models import Room, Server, meta_id_from_slug
+
+    try:
+        meta_id = meta_id_from_slug(meta_slug)
+    except ValueError as exc:
+        raise errors.NotFoundError(f"r/{meta_slug}: {exc}") from None
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(Server.slug, Room.id)
+            .join(Server, Server.meta_id == Room.server_meta_id)
+            .where(Room.meta_id == meta_id)
+        ).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def resolve_room(client: Any, ref: RoomRef, *, database: str | None) -> Any:
+    """The client ``Room`` a reference names (fetching its info page as the freshness rule says)."""
+    if ref.meta_slug is not None:
+        found = await asyncio.to_thread(_room_by_meta_slug, client.sql_engine, ref.meta_slug)
+        if found is None:
+            where = "the temporary database" if database is None else "this archive"
+            hint = "" if database is not None else "; give the DATABASE that holds it"
+            raise errors.NotFoundError(f"no room r/{ref.meta_slug} in {where}{hint}")
+        slug, room_id = found
+        return await client.server(slug).room(room_id)
+    server = client.server(ref.server)
+    if ref.message_id is not None:
+        message = await server.message(ref.message_id)
+        return await server.room(message.room_id)
+    return await server.room(ref.room_id)
+
+
+def room_label(room: Any) -> str:
+    """``se/r/1 (r/B) 'Sandbox'``: the room's chat name, its archive slug and its name."""
+    slug = getattr(room, "meta_slug", None)
+    local = f" (r/{slug})" if slug else ""
+    return f"{room.server_slug}/r/{room.id}{local} {room.name!r}"
+
+
+# -- import ------------------------------------------------
+
+
+class ImportReport:
+    """The figures of one import, for the summary line, ``--json`` and the demo."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.stats: Any = None
+
+    @property
+    def messages(self) -> int:
+        """Messages stored by this run (days that were up to date add none)."""
+        return self.progress.items
+
+    @property
+    def seconds(self) -> float:
+        return self.progress.elapsed
+
+    @property
+    def rate(self) -> float:
+        return self.messages / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def days(self) -> int:
+        return self.stats.days if self.stats is not None else 0
+
+    @property
+    def days_skipped(self) -> int:
+        return self.stats.days_skipped if self.stats is not None else 0
+
+    @property
+    def pages_fetched(self) -> int:
+        return self.stats.pages_fetched if self.stats is not None else 0
+
+    def summary(self, room: Any) -> str:
+        fetched_days = self.days - self.days_skipped
+        return (
+            f"{room_label(room)}: {format_count(self.messages)} messages "
+            f"stored from {format_count(self.pages_fetched)} pages; "
+            f"{format_count(self.days)} days ({format_count(fetched_days)} fetched, "
+            f"{format_count(self.days_skipped)} up to date) in {format_duration(self.seconds)} "
+            f"({format_rate(self.rate)} messages/s)"
+        )
+
+    def as_json(self, room: Any) -> dict[str, Any]:
+        stats = self.stats
+        return {
+            "type": "import",
+            "server": room.server_slug,
+            "room_id": room.id,
+            "room_name": room.name,
+            "messages_stored": self.messages,
+            "pages_fetched": self.pages_fetched,
+            "days": self.days,
+            "days_skipped": self.days_skipped,
+            "first_day": stats.first_day if stats is not None else None,
+            "last_day": stats.last_day if stats is not None else None,
+            "seconds": round(self.seconds, 3),
+            "messages_per_second": round(self.rate, 1),
+        }
+
+
+def _progress_callback(progress: Progress, last_day: date) -> Callable[[Any], None]:
+    """Feed the client's per-day reports into the display.
+
+    The walk follows "next day" links, so the number of days left is not known, but the calendar
+    is: progress is measured in calendar days from the room's first day to ``last_day``, which
+    makes the ETA honest even when many days are empty.
+    """
+    first: list[date] = []
+
+    def on_day(report: Any) -> None:
+        day: date = report.day
+        if not first:
+            first.append(day)
+        span = max((last_day - first[0]).days + 1, 1)
+        done = min(max((day - first[0]).days + 1, 1), span)
+        progress.update(done=done, total=span)
+        progress.items = report.total_messages_stored
+
+    return on_day
+
+
+async def import_room(
+    room: Any,
+    *,
+    full: bool,
+    max_age: float | None,
+    progress: Progress,
+) -> ImportReport:
+    """Archive the room's history (all of it, or the last day) and report the figures."""
+    report = ImportReport(progress)
+    now = utcnow()
+    since: datetime = EPOCH if full else now - timedelta(days=1)
+    with progress:
+        report.stats = await room.import_history(
+            since=since, max_age=max_age, progress=_progress_callback(progress, now.date())
+        )
+        progress.items = report.stats.messages_stored
+        if progress.total:
+            progress.done = progress.total
+    return report
+
+
+# -- the main form ------------------------------------------------
+
+
+class _State:
+    """What a command has done so far, for the note after Ctrl-C."""
+
+    def __init__(self, database: str | None) -> None:
+        self.database = database
+        self.progress: Progress | None = None
+        self.watched = 0
+
+    def note(self) -> str:
+        if self.database is None:
+            return "nothing was kept (no DATABASE was given)"
+        stored = self.watched + (self.progress.items if self.progress is not None else 0)
+        where = redact(self.database)
+        if stored:
+            return f"{format_count(stored)} messages stored so far are kept in {where}"
+        return f"what was stored so far is kept in {where}"
+
+
+def _client(args: MainArgs) -> Any:
+    from ..client import AsyncClient
+
+    if args.server_url:
+        # Every layer (transport, classic API, bots loaded by this process) reads the variable.
+        os.environ[DEVSERVER_ENV] = args.server_url
+    return AsyncClient(args.database, server_url=args.server_url)
+
+
+async def _main(args: MainArgs, state: _State) -> int:
+    out = sys.stdout
+    err = sys.stderr
+    client = _client(args)
+    try:
+        room = await resolve_room(client, args.room, database=args.database)
+        wants_import = args.all or (args.send is None and not args.watch)
+        if wants_import:
+            label = f"import {room.server_slug}/r/{room.id}"
+            state.progress = Progress(label, stream=err, enabled=not args.quiet, unit="days")
+            report = await import_room(
+                room, full=args.all, max_age=args.max_age, progress=state.progress
+            )
+            if args.json:
+                write_json(report.as_json(room), out)
+            elif not args.quiet:
+                out.write(report.summary(room) + "\n")
+                out.flush()
+        if args.send is not None:
+            message = await room.send(args.send)
+            if args.json:
+                write_json(message_json(message, "sent"), out)
+            elif not args.quiet:
+                out.write(f"sent #{message.id} to {room_label(room)}\n")
+                out.flush()
+        if args.watch:
+            if not args.quiet and not args.json:
+                err.write(f"watching {room_label(room)}; Ctrl-C to stop\n")
+                err.flush()
+            async for message in room.new_messages():
+                state.watched += 1
+                if args.json:
+                    write_json(message_json(message), out)
+                else:
+                    out.write(message_line(message) + "\n")
+                    out.flush()
+        return EXIT_OK
+    finally:
+        await client.close()
+
+
+def run_main(args: MainArgs) -> int:
+    state = _State(args.database)
+    try:
+        return run_async(lambda: _main(args, state))
+    except Terminated as exc:
+        exc.cli_note = state.note()
+        raise
+    except KeyboardInterrupt:
+        raise Interrupted(state.note()) from None
+
+
+# -- devserver and replay ------------------------------------------------
+
+
+def run_devserver(ns: argparse.Namespace) -> int:
+    """``chatexchange devserver``: the devserver's own command line, with the same options."""
+    from .. import devserver
+
+    argv = ["--host", ns.host, "--port", str(ns.port)]
+    if ns.seed is not None:
+        argv += ["--seed", ns.seed]
+    if ns.messages:
+        argv += ["--messages", str(ns.messages), "--generator-seed", str(ns.generator_seed)]
+    if ns.no_test_data:
+        argv.append("--no-test-data")
+    if ns.throttle is not None:
+        argv += ["--throttle", ns.throttle]
+    code = devserver.main(argv, prog="chatexchange devserver")
+    return int(code or 0)
+
+
+def replay_available() -> bool:
+    """True when the bot layer provides the ``replay`` subcommand's implementation."""
+    try:
+        from .. import bot
+    except ImportError:
+        return False
+    return callable(getattr(bot, "replay_command", None))
+
+
+def run_replay(ns: argparse.Namespace) -> int:
+    """``chatexchange replay``: implemented by the bot layer
+    (``chatexchange.bot.replay_command``)."""
+    from .. import bot
+
+    command: Callable[[argparse.Namespace], int | Awaitable[int]] = bot.replay_command
+    if ns.server_url:
+        os.environ[DEVSERVER_ENV] = ns.server_url
+    result = command(ns)
+    if asyncio.iscoroutine(result):
+        result = run_async(lambda: result)
+    return int(result or 0)
