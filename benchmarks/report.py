@@ -7,7 +7,8 @@ original graph-talk figures.
 Each benchmark is matched to its workload by ``group`` (or ``extra_info['workload']``) and to its
 implementation by ``extra_info['impl']`` (or a ``pure``/``compiled`` test id). Optional
 ``extra_info`` keys: ``original_us`` (the original's time per call, in µs), ``units`` (work items
-per call, default 1) and ``unit`` (their name, e.g. ``token``) for the throughput column.
+per round, default 1: times are shown per unit) and ``unit`` (their name, e.g. ``token``) for the
+throughput column.
 """
 
 from __future__ import annotations
@@ -65,22 +66,24 @@ def _fmt_rate(units: float, seconds: float | None, unit: str) -> str:
 
 
 def table(rows: dict) -> list[str]:
-    header = ("workload", "pure", "compiled", "compiled/pure", "compiled rate", "original",
-              "pure vs orig", "compiled vs orig")
+    header = ("workload (time per unit)", "pure", "compiled", "compiled/pure", "compiled rate",
+              "original", "pure vs orig", "compiled vs orig")
     lines = [header]
     for workload in sorted(rows):
         pair = rows[workload]
-        pure = pair.get("pure", {}).get("stats", {}).get("median")
-        compiled = pair.get("compiled", {}).get("stats", {}).get("median")
         info = (pair.get("compiled") or pair.get("pure"))["extra_info"] if pair else {}
         units = float(info.get("units", 1))
+        pure = pair.get("pure", {}).get("stats", {}).get("median")
+        compiled = pair.get("compiled", {}).get("stats", {}).get("median")
+        pure = pure / units if pure else None
+        compiled = compiled / units if compiled else None
         unit = info.get("unit", "call")
         original = info.get("original_us")
         original_s = original / 1e6 if original else None
         lines.append((
             workload, _fmt_time(pure), _fmt_time(compiled),
             _fmt_ratio(pure / compiled if pure and compiled else None),
-            _fmt_rate(units, compiled or pure, unit),
+            _fmt_rate(1.0, compiled or pure, unit),
             _fmt_time(original_s),
             _fmt_ratio(original_s / pure if original_s and pure else None),
             _fmt_ratio(original_s / compiled if original_s and compiled else None),
