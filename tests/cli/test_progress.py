@@ -103,3 +103,12 @@ def test_an_error_leaves_the_cursor_on_a_fresh_line(tty: bool) -> None:
         p.update(advance=1, items=1)
         raise RuntimeError
     assert out.getvalue().endswith("\n")
+
+
+def test_figures_freeze_when_the_task_ends() -> None:
+    out, clock = io.StringIO(), Clock()
+    with Progress("x", stream=out, tty=False, clock=clock) as p:
+        clock.now += 2
+        p.update(items=10)
+    clock.now += 100
+    assert p.elapsed == 2 and p.rate == 5

@@ -83,6 +83,7 @@ class Progress:
         self.done = 0
         self.items = 0
         self.started = clock()
+        self.stopped: float | None = None
         self._last_draw: float | None = None
         self._drawn = False
         self.finished = False
@@ -90,7 +91,14 @@ class Progress:
     # figures -------------------------------------------------------------------------------------
     @property
     def elapsed(self) -> float:
-        return max(self.clock() - self.started, 0.0)
+        """Seconds from the start to now, or to :meth:`stop` once the task has ended."""
+        end = self.stopped if self.stopped is not None else self.clock()
+        return max(end - self.started, 0.0)
+
+    def stop(self) -> None:
+        """Freeze the clock: the figures stay those of the finished task."""
+        if self.stopped is None:
+            self.stopped = self.clock()
 
     @property
     def rate(self) -> float:
@@ -134,6 +142,7 @@ class Progress:
         """Draw the final state (ending the bar's line) and, if given, one summary line."""
         if self.finished:
             return
+        self.stop()
         self.finished = True
         if not self.enabled:
             return
@@ -151,6 +160,7 @@ class Progress:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.stop()
         # On an error the bar's line is ended so the error message starts on its own line.
         if self.tty and self._drawn and not self.finished:
             self.finished = True
