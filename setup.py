@@ -81,6 +81,9 @@ def _extensions():
                 # Types come from the .pxd files only; the annotations of the .py sources are
                 # for readers and type checkers, and must not change behaviour when compiled.
                 "annotation_typing": False,
+                # Engine objects are not pickled; Cython's generated __reduce_cython__ breaks the
+                # import of extension subclasses across modules (KeyError: '__reduce_cython__').
+                "auto_pickle": False,
             },
             include_path=[str(GENERATED)],
             build_dir=str(HERE / "build" / "cython-c"),
