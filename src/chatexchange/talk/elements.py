@@ -8,6 +8,7 @@ the source (``TextCursor``) instead of a fresh slice at every token.
 
 from __future__ import annotations
 
+import inspect
 import re
 
 from .core import TRUE_CONDITION, Abstract, Access, Condition, Event, Handler
@@ -35,6 +36,7 @@ FORWARD = frozenset({"next"})
 BACKWARD = frozenset({"previous", "error", "break", "continue"})
 
 _INFINITY = float("inf")
+_NO_HANDLE = (False, -1, None)
 _TEXT = "text"
 _STATE = "state"
 _ITERATION = "i"
@@ -194,6 +196,42 @@ class Element(Handler):
     def _sealed(self):
         """Mark the events registered so far as this class's own; later ones are the user's."""
         self._builtin_count = len(self.events)
+        self._custom = False
+        self._seal_tags = self.tags
+        self._seal_unknown = self.unknown_event
+
+    # Registration through any of these after construction makes the element "custom": it then
+    # always takes the generic Handler selection.
+    def on_access(self, condition, event):
+        Handler.on_access(self, condition, event)
+        self._custom = True
+
+    def off(self, condition, event):
+        Handler.off(self, condition, event)
+        self._custom = True
+
+    def off_condition(self, condition):
+        Handler.off_condition(self, condition)
+        self._custom = True
+
+    def off_event(self, event):
+        Handler.off_event(self, event)
+        self._custom = True
+
+    def clear_events(self):
+        Handler.clear_events(self)
+        self._custom = True
+
+    def _untouched(self):
+        """True while this is exactly a built-in class with its own events, tags and unknown event:
+        then ``handle`` may answer by the class's direct dispatch (``_dispatch``), which gives what
+        the generic selection would."""
+        return (
+            not self._custom
+            and type(self) in _DIRECT_TYPES
+            and self._tags is self._seal_tags
+            and self._unknown_event is self._seal_unknown
+        )
 
     def reads_text(self) -> bool:
         """Whether answering could look at the context's 'text' (then a TextCursor is turned into
@@ -201,10 +239,30 @@ class Element(Handler):
         return len(self.events) != self._builtin_count or self.unknown_event is not None
 
     def handle(self, message, context):
+        if message and type(message[0]) is str and self._untouched():
+            if "sender" not in context:
+                context["sender"] = self
+            answer = self._dispatch(message, context)
+            if answer is not None:
+                return answer
         text = context.get(_TEXT)
         if type(text) is TextCursor and self.reads_text():
             context[_TEXT] = text.source[text.pos :]
         return Handler.handle(self, message, context)
+
+    def _dispatch(self, message, context):
+        """The direct dispatch of a built-in class for a string first item; None: use the generic
+        selection."""
+        return None
+
+    def _answer(self, index, message, context, rank, condition):
+        """Run the event of pair ``index`` as Handler.handle would."""
+        event = self.events[index][1]
+        context["rank"] = rank
+        context["condition"] = condition
+        context["event"] = event._value
+        answer = event.run(message, context)
+        return (answer[0], rank, answer[1])
 
 
 class Notion(Element):
@@ -230,6 +288,11 @@ class Notion(Element):
     def name(self, value):
         self.change_property(Element.NAME, value)
 
+    def _dispatch(self, message, context):
+        if type(self) is Notion:
+            return _NO_HANDLE
+        return None
+
     def __str__(self):
         return f'"{self._name}"'
 
@@ -254,8 +317,18 @@ class ActionNotion(Notion):
 
     @action.setter
     def action(self, value):
+        custom = self._custom
         self.off_forward()
         self.on_forward(value)
+        self._custom = custom
+
+    def _dispatch(self, message, context):
+        if message[0] == "next" and len(self.events) == 1:
+            text = context.get(_TEXT)
+            if type(text) is TextCursor and _event_reads_text(self.events[0][1]):
+                context[_TEXT] = text.source[text.pos :]
+            return self._answer(0, message, context, 0, True)
+        return None
 
     def reads_text(self) -> bool:
         if len(self.events) != self._builtin_count or self.unknown_event is not None:
@@ -298,6 +371,14 @@ class ComplexNotion(Notion):
 
     def do_visit(self):
         return tuple(self._relations)
+
+    def _dispatch(self, message, context):
+        first = message[0]
+        if first == "next":
+            return self._answer(1, message, context, 0, True)
+        if first.startswith("visit"):
+            return self._answer(2, message, context, 5, "visit")
+        return None
 
     def remove_all(self):
         for relation in list(self._relations):
@@ -359,7 +440,10 @@ class SelectiveNotion(ComplexNotion):
     def get_best_cases(self, message, context):
         """Ask every case (but the default) with answer='rank'; the replies of the best rank."""
         context["answer"] = "rank"
-        text = context.get(_TEXT)
+        # What each case's __call__ would get: a copy of the context without 'answer'.
+        base = dict(context)
+        del base["answer"]
+        text = base.get(_TEXT)
         cursor = type(text) is TextCursor
         best = []
         top = -1
@@ -367,10 +451,15 @@ class SelectiveNotion(ComplexNotion):
         for relation in self._relations:
             if relation is default:
                 continue
-            if cursor and not _takes_cursor(relation):
-                context[_TEXT] = text = text.source[text.pos :]
-                cursor = False
-            reply, rank = relation(*message, **context)
+            if type(relation) in _CURSOR_TYPES:
+                answer = relation.handle(message, dict(base))
+                reply = answer[0]
+                rank = answer[1]
+            else:
+                if cursor:
+                    context[_TEXT] = base[_TEXT] = text.source[text.pos :]
+                    cursor = False
+                reply, rank = relation(*message, **context)
             if reply == "error" or not _usable_rank(rank):
                 continue
             if rank > top:
@@ -404,6 +493,18 @@ class SelectiveNotion(ComplexNotion):
 
     def do_finish(self):
         return ["forget_context", "clear_state"]
+
+    def _dispatch(self, message, context):
+        first = message[0]
+        if first == "next":
+            return self._answer(4 if context.get(_STATE) else 1, message, context, 0, True)
+        if first == "error":
+            if context.get(_STATE):
+                return self._answer(3, message, context, 0, True)
+            return _NO_HANDLE
+        if first.startswith("visit"):
+            return self._answer(2, message, context, 5, "visit")
+        return None
 
     def reads_text(self) -> bool:
         return len(self.events) != self._builtin_count or self.unknown_event is not None
@@ -489,6 +590,22 @@ class NextRelation(Relation):
     def do_visit(self):
         obj = self._object
         return obj if isinstance(obj, Element) else None
+
+    def _dispatch(self, message, context):
+        first = message[0]
+        if first == "next":
+            condition = self.condition_access
+            if condition is not TRUE_CONDITION and condition.mode != "value":
+                text = context.get(_TEXT)
+                if type(text) is TextCursor and _access_reads_text(condition):
+                    context[_TEXT] = text.source[text.pos :]
+            rank, result = condition.check(message, context)
+            if rank >= 0:
+                return self._answer(0, message, context, rank, result)
+            return _NO_HANDLE
+        if first.startswith("visit"):
+            return self._answer(1, message, context, 5, "visit")
+        return None
 
     def reads_text(self) -> bool:
         if len(self.events) != self._builtin_count or self.unknown_event is not None:
@@ -600,6 +717,8 @@ class ParsingRelation(NextRelation):
         self.check_only = options.get("check_only", False)
         self._matcher = None
         self._matcher_for = None
+        self._own_condition = None
+        self._raw_condition = None
         NextRelation.__init__(self, subj, obj, condition, owner, **options)
         self.unknown_event = Event(self.on_error)
         self._unknown = self.unknown_event
@@ -610,7 +729,7 @@ class ParsingRelation(NextRelation):
             self._matcher_for = condition
             if condition is TRUE_CONDITION:
                 self._matcher = (_M_TRUE, None, None)
-            elif isinstance(condition, Condition) and getattr(condition, "mode", None) == "value":
+            elif condition is self._own_condition and condition.mode == "value":
                 self._matcher = _offset_matcher(self._raw_condition, self.options)
             else:
                 self._matcher = None
@@ -619,6 +738,7 @@ class ParsingRelation(NextRelation):
     def set_condition(self, value):
         self._raw_condition = value
         NextRelation.set_condition(self, value)
+        self._own_condition = self.condition_access
 
     def can_pass(self, *message, **context):
         if not self.is_forward(message):
@@ -638,6 +758,29 @@ class ParsingRelation(NextRelation):
         if rank and not self.check_only:
             return {"proceed": rank}, self._object
         return self._object
+
+    def _dispatch(self, message, context):
+        first = message[0]
+        if first == "next":
+            text = context.get(_TEXT)
+            condition = self.condition_access
+            matcher = None
+            if type(text) is TextCursor:
+                matcher = self._matcher_of(condition)
+                if matcher is None:
+                    text = context[_TEXT] = text.source[text.pos :]
+            if matcher is not None:
+                if matcher[0] == _M_TRUE:
+                    rank, result = 0, True
+                else:
+                    rank, result = _match_at(matcher, text.source, text.pos)
+            else:
+                rank, result = condition.check(tupled(text, message), context)
+            if rank >= 0:
+                return self._answer(0, message, context, rank, result)
+        elif first.startswith("visit"):
+            return self._answer(1, message, context, 5, "visit")
+        return self.unknown_event.run(message, context)
 
     def on_error(self, *message):
         if self.is_forward(message) and not self.optional:
@@ -795,10 +938,37 @@ class LoopRelation(NextRelation):
         return ["clear_state"]
 
     def do_custom_loop(self, *message, **context):
-        i = self.condition_access(*message, **context)
+        i = self.condition_access.call(message, context)
         if i:
             return [{"set_state": {_ITERATION: i}}, self._object, self]
         return ["clear_state"] if self.is_looping(context) else False
+
+    def _dispatch(self, message, context):
+        first = message[0]
+        tags = self._tags
+        if first == "next":
+            if self.condition_access is TRUE_CONDITION:
+                return self._answer(0, message, context, 0, True)
+            if "value" in tags:
+                return self._answer(3 if self.is_looping(context) else 2, message, context, 0, True)
+            if "function" in tags:
+                return self._answer(5, message, context, 0, True)
+            return _NO_HANDLE
+        if first.startswith("visit"):
+            return self._answer(1, message, context, 5, "visit")
+        if first in ("error", "break", "continue"):
+            if not self.is_looping(context):
+                return _NO_HANDLE
+            if first == "break":
+                return self._answer(7, message, context, 0, True)
+            if first == "continue":
+                return self._answer(8, message, context, 0, True)
+            if "value" in tags:
+                return self._answer(4, message, context, 0, True)
+            if "function" in tags:
+                return self._answer(6, message, context, 0, True)
+            return _NO_HANDLE
+        return None
 
     def do_custom_error(self):
         return ("clear_state",)
@@ -978,3 +1148,42 @@ _CURSOR_TYPES = frozenset(
 
 def _takes_cursor(element) -> bool:
     return type(element) in _CURSOR_TYPES
+
+
+# Classes whose direct dispatch reproduces the generic selection of their own events.
+_DIRECT_TYPES = frozenset(
+    {
+        Notion,
+        ActionNotion,
+        ComplexNotion,
+        SelectiveNotion,
+        NextRelation,
+        ParsingRelation,
+        LoopRelation,
+    }
+)
+
+
+def _presign(*classes):
+    """Store each event/condition method's signature on it: the Access of a bound method then
+    finds it at once instead of inspecting the method again for every new element (a compiled
+    method is not a Python function, so Access does not cache what it found)."""
+    for cls in classes:
+        for name, f in list(vars(cls).items()):
+            if name.startswith(("can_", "do_", "on_error")) and callable(f):
+                try:
+                    f.__signature__ = inspect.signature(f)
+                except (AttributeError, TypeError, ValueError):
+                    pass
+
+
+_presign(
+    Element,
+    ComplexNotion,
+    SelectiveNotion,
+    NextRelation,
+    ActionRelation,
+    ParsingRelation,
+    LoopRelation,
+    Graph,
+)

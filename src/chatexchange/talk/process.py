@@ -18,7 +18,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from .core import Abstract, Access, Handler
-from .elements import _CURSOR_TYPES, BACKWARD, FORWARD, TextCursor
+from .elements import _CURSOR_TYPES, BACKWARD, FORWARD, TextCursor, _presign
 from .utils import is_list, is_number
 
 __all__ = [
@@ -255,6 +255,8 @@ class Process(Handler):
             while self._message or self._below_current:
                 result = self._fast_step(extra)
                 head = result[0]
+                if head is None or head is True:
+                    continue
                 if head in _STOP_CRITERIA:
                     break
                 if head in _GO_CRITERIA:
@@ -456,6 +458,9 @@ class Process(Handler):
 
     def ask(self, element):
         """Call ``element(query, **context)`` (context-mapped for a plain callable)."""
+        if type(element) in _CURSOR_TYPES and "answer" not in self._context:
+            # What Handler.__call__ would do for a built-in element, without re-packing.
+            return element.handle((self._query,), dict(self._context))[0]
         if isinstance(element, Abstract):
             return element(self._query, **self._context)
         return Access.get_access(element, True)(self._query, **self._context)
@@ -875,7 +880,9 @@ class ParsingProcess(StatefulProcess):
                     cursor = self._cursor = TextCursor(self._source, self._offset)
                 context = dict(self._context)
                 context[ParsingProcess.TEXT] = cursor
-                return element(self._query, **context)
+                if "answer" in context:
+                    return element(self._query, **context)
+                return element.handle((self._query,), context)[0]
             self.sync()
         return StatefulProcess.ask(self, element)
 
@@ -944,3 +951,5 @@ _EVENT_COMMANDS = {
     "do_proceed": _C_PROCEED,
     "do_turn": _C_TURN,
 }
+
+_presign(Process, SharedProcess, StackingProcess, StatefulProcess, ParsingProcess, VisitorProcess)

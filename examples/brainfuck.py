@@ -1,0 +1,205 @@
+"""A Brainfuck interpreter on the talk engine (the graph-talk guide's "In Action" design).
+
+Two graphs. A *parser* graph (a loop over a selective notion of parsing relations) reads the program
+with a ParsingProcess; its actions build a *program* graph: a complex notion per block, with an
+action notion per run of commands and a LoopRelation (its condition: "the current cell is not zero")
+per ``[...]``. A StatefulProcess then walks the program graph, which runs the program.
+
+Run: ``python examples/brainfuck.py [program.bf]`` (default: the bundled hello.bf).
+Use: ``BFInterpreter()("new", {"text": program, "test": input})`` returns the output;
+``run(program)`` returns the raw output.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import sys
+from pathlib import Path
+
+HELLO = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "talk" / "hello.bf"
+_PRINTABLE = frozenset(string.printable)
+
+
+def _engine(talk):
+    if talk is None:
+        import chatexchange.talk as talk
+    return talk
+
+
+class Machine:
+    """The tape, the pointer, the input and the output of one run."""
+
+    def __init__(self, data="", raw=False):
+        self.mem = bytearray(30000)
+        self.i = 0
+        self.data = data if isinstance(data, str) else ""
+        self.pos = 0
+        self.raw = raw
+        self.out = []
+
+    def nonzero(self):
+        return self.mem[self.i] != 0
+
+    def write(self):
+        c = chr(self.mem[self.i])
+        self.out.append(c if self.raw or c in _PRINTABLE else f"({ord(c)})")
+
+    def read(self):
+        if self.pos < len(self.data):
+            self.mem[self.i] = ord(self.data[self.pos]) & 0xFF
+            self.pos += 1
+        else:
+            self.mem[self.i] = 0
+
+
+class BFError(Exception):
+    """A program that cannot be parsed (the message says why and where)."""
+
+
+class BFInterpreter:
+    """Parse a program into a graph, then walk it.
+
+    ``interpreter("new", {"text": program, "test": data})`` runs ``program`` with ``data`` as its
+    input (``True``: no input) and returns the output, or the parse error's message.
+    """
+
+    def __init__(self, talk=None):
+        self.talk = _engine(talk)
+        self.parser = self._parser_graph()
+
+    # -- parsing ------------------------------------------------------------------------------
+    def _parser_graph(self):
+        t = self.talk
+        b = t.GraphBuilder("program")
+        b.loop_rel("*").select("command")
+        command = b.current
+        cases = [
+            (re.compile(r"\++"), self._add),
+            (re.compile(r"-+"), self._sub),
+            (re.compile(r">+"), self._right),
+            (re.compile(r"<+"), self._left),
+            (".", self._output),
+            (",", self._input),
+            ("[", self._open),
+            ("]", self._close),
+            (re.compile(r"\s+"), None),
+        ]
+        for condition, action in cases:
+            b.set_current(command)
+            b.parse_rel(condition)
+            if action is not None:
+                b.act(action.__name__.strip("_"), action)
+        b.set_current(command)
+        b.parse_rel(re.compile(r"[\s\S]")).default().act("unknown", self._unknown)
+        return b.graph
+
+    def _emit(self, name, fn):
+        t = self.talk
+        t.NextRelation(self.blocks[-1], t.ActionNotion(name, fn))
+
+    def _add(self, last_parsed):
+        machine, n = self.machine, len(last_parsed)
+
+        def add():
+            machine.mem[machine.i] = (machine.mem[machine.i] + n) & 0xFF
+
+        self._emit("+", add)
+
+    def _sub(self, last_parsed):
+        machine, n = self.machine, len(last_parsed)
+
+        def sub():
+            machine.mem[machine.i] = (machine.mem[machine.i] - n) & 0xFF
+
+        self._emit("-", sub)
+
+    def _right(self, last_parsed):
+        machine, n = self.machine, len(last_parsed)
+
+        def right():
+            machine.i += n
+
+        self._emit(">", right)
+
+    def _left(self, last_parsed):
+        machine, n = self.machine, len(last_parsed)
+
+        def left():
+            machine.i -= n
+
+        self._emit("<", left)
+
+    def _output(self):
+        self._emit(".", self.machine.write)
+
+    def _input(self):
+        self._emit(",", self.machine.read)
+
+    def _open(self, parsed_length):
+        t = self.talk
+        body = t.ComplexNotion("loop")
+        t.LoopRelation(self.blocks[-1], body, self.machine.nonzero)
+        self.blocks.append(body)
+        self.starts.append(parsed_length)
+
+    def _close(self, parsed_length):
+        if len(self.blocks) == 1:
+            self.error = f"End loop without start at position {parsed_length}"
+            return "stop"
+        self.blocks.pop()
+        self.starts.pop()
+        return None
+
+    def _unknown(self, last_parsed, parsed_length):
+        self.error = f'Unknown char "{last_parsed}" at the position {parsed_length}'
+        return "stop"
+
+    def compile(self, program, machine):
+        """The program graph of ``program`` (its root), or BFError."""
+        t = self.talk
+        self.machine = machine
+        self.blocks = [t.ComplexNotion("main")]
+        self.starts = []
+        self.error = None
+        t.ParsingProcess()("new", self.parser, text=program)
+        if self.error is None and self.starts:
+            self.error = f"Start loop without end at the position {self.starts[0]}"
+        if self.error is not None:
+            raise BFError(self.error)
+        return self.blocks[0]
+
+    # -- running ------------------------------------------------------------------------------
+    def __call__(self, *message):
+        request = message[-1] if message else {}
+        data = request.get("test", "")
+        machine = Machine(data if isinstance(data, str) else "", raw=False)
+        try:
+            program = self.compile(request.get("text", ""), machine)
+        except BFError as exc:
+            return str(exc)
+        self.talk.StatefulProcess()("new", program)
+        return "".join(machine.out)
+
+
+def run(program, data="", talk=None):
+    """Run a program and return its raw output (every byte as a character)."""
+    interpreter = BFInterpreter(talk)
+    machine = Machine(data, raw=True)
+    interpreter.talk.StatefulProcess()("new", interpreter.compile(program, machine))
+    return "".join(machine.out)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    path = Path(argv[0]) if argv else HELLO
+    try:
+        sys.stdout.write(run(path.read_text()))
+    except BFError as exc:
+        print(f"brainfuck: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

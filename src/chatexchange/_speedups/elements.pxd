@@ -1,0 +1,94 @@
+# C declarations that compile src/chatexchange/talk/elements.py (Cython pure-Python mode) into
+# chatexchange._speedups.elements. The .py file is the only source; this file adds types.
+# Instances keep a __dict__, so user code can still set attributes on built-in elements, and Python
+# subclasses override any def/cpdef method.
+
+cimport cython
+from chatexchange._speedups.core cimport Abstract, Access, Condition, Event, Handler
+
+cdef tuple _NO_HANDLE
+cdef str _TEXT, _STATE, _ITERATION
+cdef object _INFINITY
+cdef frozenset _DIRECT_TYPES
+cdef int _M_TRUE, _M_STR, _M_STR_I, _M_FIND, _M_RE, _M_RE_SEARCH, _M_LIST, _M_NONE
+
+
+@cython.final
+cdef class TextCursor:
+    cdef public str source
+    cdef public Py_ssize_t pos
+
+
+cpdef bint _access_reads_text(access)
+cpdef bint _event_reads_text(event)
+
+@cython.locals(kind=int, extra=object, rank=object, best_rank=object)
+cpdef tuple _match_at(tuple matcher, str source, Py_ssize_t pos)
+
+
+cdef class Element(Handler):
+    cdef dict __dict__
+    cdef Py_ssize_t _builtin_count
+    cdef object _owner
+    cdef bint _custom
+    cdef object _seal_tags
+    cdef object _seal_unknown
+
+    cpdef handle(self, message, context)
+    cpdef bint reads_text(self)
+    cdef bint _untouched(self)
+    cdef _dispatch(self, message, context)
+    @cython.locals(event=Event, answer=tuple)
+    cdef tuple _answer(self, Py_ssize_t index, message, dict context, rank, condition)
+
+
+cdef class Notion(Element):
+    cdef object _name
+
+
+cdef class ActionNotion(Notion):
+    pass
+
+
+cdef class ComplexNotion(Notion):
+    cdef list _relations
+
+
+cdef class SelectiveNotion(ComplexNotion):
+    cdef object _default
+
+
+cdef class Relation(Element):
+    cdef object _subject
+    cdef object _object
+
+
+cdef class NextRelation(Relation):
+    cdef public dict options
+    cdef public Condition condition_access
+
+
+cdef class ActionRelation(Relation):
+    cdef public Access action_access
+
+
+cdef class ParsingRelation(NextRelation):
+    cdef public object optional
+    cdef public object check_only
+    cdef object _matcher
+    cdef object _matcher_for
+    cdef object _own_condition
+    cdef object _raw_condition
+    cdef object _unknown
+
+    cdef object _matcher_of(self, condition)
+
+
+cdef class LoopRelation(NextRelation):
+    cdef object _raw_condition
+
+
+cdef class Graph(Element):
+    cdef list _notions
+    cdef list _relations
+    cdef object _root

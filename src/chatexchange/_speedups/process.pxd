@@ -1,0 +1,97 @@
+# C declarations that compile src/chatexchange/talk/process.py (Cython pure-Python mode) into
+# chatexchange._speedups.process: the walk (frames, reply splicing, the direct command dispatch,
+# undo records, element states, text by offset) runs as C code; commands stay cpdef, so Python
+# subclasses can still override them.
+
+cimport cython
+from chatexchange._speedups.core cimport Abstract, Access, Event, Handler
+from chatexchange._speedups.elements cimport TextCursor
+
+cdef tuple _NO_HANDLE
+cdef int _C_FINISH, _C_QUERY, _C_PUSH, _C_POP, _C_CLEAR, _C_ADD, _C_UPDATE, _C_DELETE
+cdef int _C_PUSH_CONTEXT, _C_POP_CONTEXT, _C_FORGET_CONTEXT, _C_SET_STATE, _C_CLEAR_STATE
+cdef int _C_PROCEED, _C_TURN
+cdef int _R_NONE, _R_CURRENT, _R_TRACKING, _R_STATES
+cdef int _U_KEY, _U_TEXT
+cdef tuple _DIRECTIONS, _STOP_CRITERIA, _GO_CRITERIA, _SELECTION_HOOKS
+cdef dict _FAST_TYPES, _EVENT_COMMANDS
+
+
+cdef class Process(Handler):
+    cdef dict __dict__
+    cdef dict _context
+    cdef object _query
+    cdef object _current
+    cdef list _message
+    cdef list _below_current
+    cdef list _below_message
+    cdef dict _str_commands
+    cdef list _str_order
+    cdef list _dict_commands
+    cdef bint _push_callables
+    cdef list _builtin
+    cdef dict _command_events
+
+    cdef _string_command(self, name, int command, int requires)
+    cdef _seal(self)
+    @cython.locals(events=list, builtin=list, i=Py_ssize_t, event=Event)
+    cdef bint _can_fast(self)
+    cdef _push_frame(self, current, list message)
+    cdef _pop_frame(self)
+    cpdef handle(self, message, context)
+    @cython.locals(head=object, extra=list)
+    cpdef run(self)
+    cpdef sync(self)
+    cdef int _flags(self)
+    @cython.locals(message=list, entry=tuple, best=tuple, top=Py_ssize_t, flags=int, command=int)
+    cdef tuple _select(self)
+    cdef bint _dict_ready(self, int command, dict item)
+    @cython.locals(context=dict)
+    cdef tuple _fast_step(self, list extra)
+    cdef _execute(self, int command)
+    cpdef do_finish(self)
+    cpdef can_push_queue(self)
+    cpdef do_queue_push(self)
+    cpdef can_pop_queue(self)
+    cpdef do_queue_pop(self)
+    cpdef can_clear_message(self)
+    cpdef do_clear_message(self)
+    cpdef do_query(self)
+    cpdef ask(self, element)
+
+
+cdef class SharedProcess(Process):
+    cpdef context_add(self, key, value)
+    cpdef context_set(self, key, value)
+    cpdef context_delete(self, key)
+
+
+cdef class StackingProcess(SharedProcess):
+    cdef list _undo
+
+    cdef _record(self, dict mapping, key)
+    cdef _undo_record(self, tuple record)
+
+
+cdef class StatefulProcess(StackingProcess):
+    cdef dict _states
+
+
+cdef class ParsingProcess(StatefulProcess):
+    cdef object _source
+    cdef Py_ssize_t _offset
+    cdef Py_ssize_t _synced
+    cdef object _text_obj
+    cdef TextCursor _cursor
+
+    cdef _adopt_text(self)
+    cdef _check_text(self)
+    cdef _record_text(self)
+    @cython.locals(size=object)
+    cdef bint _proceed_ready(self, dict item)
+
+
+cdef class VisitorProcess(Process):
+    cdef list _visited
+    cdef set _visited_ids
+    cdef public object visit_event
