@@ -228,10 +228,10 @@ class Access(Abstract):
         kind = self._call_kind
         f = self._value
         if kind == _CALL_MAPPED:
-            if cython.compiled and type(context) is dict:
+            names = self._names
+            defaults = self._defaults
+            if type(context) is dict:
                 ctx = context
-                names = self._names
-                defaults = self._defaults
                 n = len(names)
                 if n == 1:
                     return f(ctx.get(names[0], defaults[0]))
@@ -240,8 +240,9 @@ class Access(Abstract):
                 if n == 3:
                     return f(ctx.get(names[0], defaults[0]), ctx.get(names[1], defaults[1]),
                              ctx.get(names[2], defaults[2]))
-                return f(*[ctx.get(names[i], defaults[i]) for i in range(n)])
-            return f(*map(context.get, self._names, self._defaults))
+                if cython.compiled:
+                    return f(*[ctx.get(names[i], defaults[i]) for i in range(n)])
+            return f(*map(context.get, names, defaults))
         if kind == _CALL_VALUE:
             return f
         if kind == _CALL_ARGS:
@@ -386,7 +387,12 @@ class Condition(Access):
         """``(rank, result)`` for the message's first item; ``NO_CHECK`` when not satisfied."""
         kind = self._kind
         if kind == _K_FUNCTION:
-            return _function_rank(self.call(message, context))
+            r = self.call(message, context)
+            if r is True:
+                return (0, True)
+            if r is None or r is False:
+                return _NO_CHECK
+            return _function_rank(r)
         if kind == _K_STRING:
             if not message:
                 return _NO_CHECK
