@@ -225,7 +225,9 @@ def _replay(bot: Any, room: str, engine: Any) -> tuple[int, int]:
 
 
 def run_demo(ns: argparse.Namespace) -> int:
-    figures = run_async(lambda: demo(ns.messages, sys.stdout, sys.stderr, quiet=ns.quiet))
+    # With --json, stdout carries only the figures; the narrative goes to stderr.
+    out = sys.stderr if ns.json else sys.stdout
+    figures = run_async(lambda: demo(ns.messages, out, sys.stderr, quiet=ns.quiet))
     if ns.json:
         from .output import write_json
 
