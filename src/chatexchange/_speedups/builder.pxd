@@ -1,6 +1,5 @@
 # C declarations that compile src/chatexchange/talk/builder.py into chatexchange._speedups.builder.
 
 cdef class GraphBuilder:
-    cdef dict __dict__
     cdef public object graph
     cdef public object current

@@ -1,7 +1,7 @@
 # C declarations that compile src/chatexchange/talk/elements.py (Cython pure-Python mode) into
 # chatexchange._speedups.elements. The .py file is the only source; this file adds types.
-# Instances keep a __dict__, so user code can still set attributes on built-in elements, and Python
-# subclasses override any def/cpdef method.
+# Like the compiled Handler, instances of the built-in classes have no __dict__ (a cpdef call then
+# needs no override lookup); Python subclasses have one and can override any def/cpdef method.
 
 cimport cython
 from chatexchange._speedups.core cimport Abstract, Access, Condition, Event, Handler
@@ -27,7 +27,6 @@ cpdef tuple _match_at(tuple matcher, str source, Py_ssize_t pos)
 
 
 cdef class Element(Handler):
-    cdef dict __dict__
     cdef Py_ssize_t _builtin_count
     cdef object _owner
     cdef bint _custom
@@ -37,7 +36,7 @@ cdef class Element(Handler):
     cpdef handle(self, message, context)
     cpdef bint reads_text(self)
     cdef bint _untouched(self)
-    cdef _dispatch(self, message, context)
+    cdef _dispatch(self, message, dict context)
     @cython.locals(event=Event, answer=tuple)
     cdef tuple _answer(self, Py_ssize_t index, message, dict context, rank, condition)
 

@@ -5,7 +5,7 @@
 
 cimport cython
 from chatexchange._speedups.core cimport Abstract, Access, Event, Handler
-from chatexchange._speedups.elements cimport TextCursor
+from chatexchange._speedups.elements cimport Element, TextCursor
 
 cdef tuple _NO_HANDLE
 cdef int _C_FINISH, _C_QUERY, _C_PUSH, _C_POP, _C_CLEAR, _C_ADD, _C_UPDATE, _C_DELETE
@@ -18,7 +18,6 @@ cdef dict _FAST_TYPES, _EVENT_COMMANDS
 
 
 cdef class Process(Handler):
-    cdef dict __dict__
     cdef dict _context
     cdef object _query
     cdef object _current
@@ -57,6 +56,7 @@ cdef class Process(Handler):
     cpdef can_clear_message(self)
     cpdef do_clear_message(self)
     cpdef do_query(self)
+    @cython.locals(builtin=Element)
     cpdef ask(self, element)
 
 
@@ -89,6 +89,8 @@ cdef class ParsingProcess(StatefulProcess):
     cdef _record_text(self)
     @cython.locals(size=object)
     cdef bint _proceed_ready(self, dict item)
+    @cython.locals(builtin=Element, context=dict, cursor=TextCursor)
+    cpdef ask(self, element)
 
 
 cdef class VisitorProcess(Process):

@@ -40,9 +40,63 @@ _NO_HANDLE = (False, -1, None)
 _TEXT = "text"
 _STATE = "state"
 _ITERATION = "i"
-# Regex constructs whose meaning depends on what precedes the match start: a pattern using one of
-# them is matched against a real slice, never at an offset of the whole source.
-_START_SENSITIVE = re.compile(r"\^|\\[AbB]|\(\?<[=!]")
+try:  # the regex parser, to find what a pattern looks at before the match start
+    from re import _constants as _sre_constants
+    from re import _parser as _sre_parser
+except ImportError:  # Python 3.10
+    import sre_constants as _sre_constants
+    import sre_parse as _sre_parser
+
+_LOOKS_BEHIND = frozenset(
+    {
+        _sre_constants.AT_BEGINNING,
+        _sre_constants.AT_BEGINNING_LINE,
+        _sre_constants.AT_BEGINNING_STRING,
+        _sre_constants.AT_BOUNDARY,
+        _sre_constants.AT_NON_BOUNDARY,
+        _sre_constants.AT_LOC_BOUNDARY,
+        _sre_constants.AT_LOC_NON_BOUNDARY,
+        _sre_constants.AT_UNI_BOUNDARY,
+        _sre_constants.AT_UNI_NON_BOUNDARY,
+    }
+)
+
+
+def _looks_behind(parsed) -> bool:
+    """Whether a parsed regex has an anchor, a word boundary or a lookbehind: then matching at an
+    offset of the whole source could differ from matching the remaining text."""
+    for op, arg in parsed:
+        if op is _sre_constants.AT:
+            if arg in _LOOKS_BEHIND:
+                return True
+        elif op in (_sre_constants.ASSERT, _sre_constants.ASSERT_NOT):
+            if arg[0] < 0 or _looks_behind(arg[1]):
+                return True
+        elif op is _sre_constants.GROUPREF_EXISTS:
+            return True
+        elif op is _sre_constants.BRANCH:
+            if any(_looks_behind(branch) for branch in arg[1]):
+                return True
+        elif op is _sre_constants.SUBPATTERN:
+            if _looks_behind(arg[-1]):
+                return True
+        elif op in (_sre_constants.MAX_REPEAT, _sre_constants.MIN_REPEAT) or (
+            op is getattr(_sre_constants, "POSSESSIVE_REPEAT", None)
+        ):
+            if _looks_behind(arg[2]):
+                return True
+        elif op is getattr(_sre_constants, "ATOMIC_GROUP", None) and _looks_behind(arg):
+            return True
+    return False
+
+
+def _offset_safe(pattern) -> bool:
+    if not isinstance(pattern.pattern, str):
+        return False
+    try:
+        return not _looks_behind(_sre_parser.parse(pattern.pattern, pattern.flags))
+    except Exception:
+        return False
 
 
 class TextCursor:
@@ -239,7 +293,7 @@ class Element(Handler):
         return len(self.events) != self._builtin_count or self.unknown_event is not None
 
     def handle(self, message, context):
-        if message and type(message[0]) is str and self._untouched():
+        if type(context) is dict and message and type(message[0]) is str and self._untouched():
             if "sender" not in context:
                 context["sender"] = self
             answer = self._dispatch(message, context)
@@ -665,7 +719,7 @@ def _offset_matcher(value, options):
             return None if search else (_M_STR_I, value.upper(), len(value))
         return (_M_FIND if search else _M_STR, value, len(value))
     if isinstance(value, re.Pattern):
-        if not isinstance(value.pattern, str) or _START_SENSITIVE.search(value.pattern):
+        if not _offset_safe(value):
             return None
         return (_M_RE_SEARCH if search else _M_RE, value, None)
     if value is None or is_number(value) or type(value) is bool or type(value) is dict:

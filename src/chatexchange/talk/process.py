@@ -460,7 +460,8 @@ class Process(Handler):
         """Call ``element(query, **context)`` (context-mapped for a plain callable)."""
         if type(element) in _CURSOR_TYPES and "answer" not in self._context:
             # What Handler.__call__ would do for a built-in element, without re-packing.
-            return element.handle((self._query,), dict(self._context))[0]
+            builtin = element
+            return builtin.handle((self._query,), dict(self._context))[0]
         if isinstance(element, Abstract):
             return element(self._query, **self._context)
         return Access.get_access(element, True)(self._query, **self._context)
@@ -882,7 +883,8 @@ class ParsingProcess(StatefulProcess):
                 context[ParsingProcess.TEXT] = cursor
                 if "answer" in context:
                     return element(self._query, **context)
-                return element.handle((self._query,), context)[0]
+                builtin = element
+                return builtin.handle((self._query,), context)[0]
             self.sync()
         return StatefulProcess.ask(self, element)
 
