@@ -1,0 +1,212 @@
+"""Random graphs and texts through both engines (and through the pure engine with its direct
+dispatch switched off): identical results, final contexts, positions, states and undo depths."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import chatexchange.talk as ct
+from tests.talk.conftest import load_implementation
+
+
+# -- actions and conditions shared by every build (module-level, so all builds use the same) ------
+def count(**context):
+    if "acc" in context:
+        return {"update_context": {"acc": context["acc"] + 1}}
+    return {"add_context": {"acc": 1}}
+
+
+def mark(state):
+    return {"set_state": {"v": state.get("v", 0) + 1}}
+
+
+def starts_with_a(text):
+    return 1 if isinstance(text, str) and text.startswith("a") else -1
+
+
+def countdown(state):
+    return 3 if "i" not in state else state["i"] - 1
+
+
+def seen(last_parsed, parsed_length):
+    return {"update_context": {"seen": f"{last_parsed}@{parsed_length}"}}
+
+
+ACTIONS = {
+    "none": None,
+    "count": count,
+    "mark": mark,
+    "seen": seen,
+    "error": "error",
+    "break": "break",
+    "continue": "continue",
+    "stop": "stop",
+    "list": lambda: [None, {"add_context": {"k": 1}}],
+    "delete": {"delete_context": "acc"},
+}
+PARSE_CONDITIONS = {
+    "a": ("a", {}),
+    "b": ("b", {}),
+    "ab": ("ab", {}),
+    "a+": (re.compile("a+"), {}),
+    "[ab]": (re.compile("[ab]"), {}),
+    "b*": (re.compile("b*"), {}),
+    "list": (["a", "ba"], {}),
+    "search": (re.compile("b"), {"search": True}),
+    "ignorecase": ("A", {"ignore_case": True}),
+    "function": (starts_with_a, {}),
+    "anchored": (re.compile("^a"), {}),
+    "none": (None, {}),
+}
+CONSUMING = ["a", "b", "ab", "a+", "[ab]", "list"]
+LOOPS = [0, 1, 2, 3, (1, 2), (None, 2), (2, None), "*", "+", "?", True, countdown]
+
+names = st.integers(0, 10**6).map(lambda i: f"n{i}")
+actions = st.sampled_from(sorted(ACTIONS))
+
+
+def nodes(depth):
+    leaf = st.one_of(
+        st.tuples(st.just("action"), actions),
+        st.tuples(st.just("notion")),
+    )
+    if depth <= 0:
+        return leaf
+    child = nodes(depth - 1)
+    relation = st.one_of(
+        st.tuples(st.just("next"), child),
+        st.tuples(
+            st.just("parse"),
+            st.sampled_from(sorted(PARSE_CONDITIONS)),
+            child,
+            st.booleans(),
+            st.booleans(),
+        ),
+        st.tuples(
+            st.just("loop"), st.sampled_from(range(len(LOOPS))), st.sampled_from(CONSUMING), child
+        ),
+        st.tuples(st.just("act"), actions, child),
+    )
+    return st.one_of(
+        leaf,
+        st.tuples(st.just("complex"), st.lists(relation, min_size=1, max_size=3)),
+        st.tuples(st.just("select"), st.lists(relation, min_size=1, max_size=3), st.booleans()),
+    )
+
+
+def build(talk, spec, counter):
+    counter[0] += 1
+    name = f"{spec[0]}{counter[0]}"
+    kind = spec[0]
+    if kind == "action":
+        return talk.ActionNotion(name, ACTIONS[spec[1]])
+    if kind == "notion":
+        return talk.Notion(name)
+    notion = (talk.ComplexNotion if kind == "complex" else talk.SelectiveNotion)(name)
+    relations = [relation(talk, notion, r, counter) for r in spec[1]]
+    if kind == "select" and spec[2]:
+        notion.default = relations[-1]
+    return notion
+
+
+def relation(talk, subject, spec, counter):
+    kind = spec[0]
+    if kind == "next":
+        return talk.NextRelation(subject, build(talk, spec[1], counter))
+    if kind == "parse":
+        condition, options = PARSE_CONDITIONS[spec[1]]
+        return talk.ParsingRelation(
+            subject,
+            build(talk, spec[2], counter),
+            condition,
+            optional=spec[3],
+            check_only=spec[4],
+            **options,
+        )
+    if kind == "loop":
+        # The body consumes first, so every iteration makes progress and every loop ends.
+        body = talk.ComplexNotion(f"body{counter[0]}")
+        counter[0] += 1
+        condition, options = PARSE_CONDITIONS[spec[2]]
+        talk.ParsingRelation(body, build(talk, spec[3], counter), condition, **options)
+        return talk.LoopRelation(subject, body, LOOPS[spec[1]])
+    return talk.ActionRelation(subject, build(talk, spec[2], counter), ACTIONS[spec[1]])
+
+
+def norm(value, depth=0):
+    if depth > 6:
+        return "..."
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {k: norm(v, depth + 1) for k, v in value.items() if k not in ("sender",)}
+    if isinstance(value, (list, tuple)):
+        return [norm(v, depth + 1) for v in value]
+    name = getattr(value, "name", None)
+    if name is not None:
+        return (type(value).__name__, name)
+    if isinstance(value, ct.implementation("pure").Relation) or type(value).__name__.endswith(
+        "Relation"
+    ):
+        return (type(value).__name__, str(value))
+    return getattr(value, "__name__", type(value).__name__)
+
+
+def run(talk, spec, text, generic=False):
+    root = build(talk, spec, [0])
+    if generic:
+
+        class Generic(talk.ParsingProcess):
+            def update_tags(self):
+                return super().update_tags()
+
+        process = Generic()
+        stack = [root]
+        while stack:  # every element takes the generic Handler selection
+            element = stack.pop()
+            if element is None or not isinstance(element, talk.Element):
+                continue
+            element._custom = True
+            stack.extend(getattr(element, "relations", ()))
+            stack.append(getattr(element, "object", None))
+    else:
+        process = talk.ParsingProcess()
+    try:
+        result = process("new", root, text=text, answer="rank")
+    except Exception as exc:  # both engines must fail the same way
+        return ("raised", type(exc).__name__)
+    return (
+        norm(result),
+        process.query,
+        process.text,
+        process.last_parsed,
+        norm(process.context),
+        sorted(norm(e) for e in process.states),
+        process.undo_depth,
+        norm(process.current),
+        norm(process.message),
+    )
+
+
+texts = st.text(alphabet="ab A", max_size=8)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=nodes(3), text=texts)
+def test_fast_dispatch_matches_generic_selection(spec, text):
+    pure = ct.implementation("pure")
+    assert run(pure, spec, text) == run(pure, spec, text, generic=True)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=nodes(3), text=texts)
+def test_pure_and_compiled_agree(spec, text):
+    try:
+        compiled = load_implementation("compiled")
+    except pytest.skip.Exception:
+        raise
+    assert run(ct.implementation("pure"), spec, text) == run(compiled, spec, text)
