@@ -10,6 +10,7 @@ One source, so the compiled and pure engines cannot drift. Switches:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sys
@@ -51,6 +52,21 @@ def _stage_sources() -> list[tuple[str, str]]:
     return modules
 
 
+DIRECTIVES = {
+    "language_level": "3",
+    "binding": True,
+    # boundscheck/wraparound/cdivision stay at Python semantics: the sources are
+    # Python, where seq[-1], IndexError and -7 // 2 == -4 are normal behaviour.
+    "embedsignature": True,
+    # Types come from the .pxd files only; the annotations of the .py sources are
+    # for readers and type checkers, and must not change behaviour when compiled.
+    "annotation_typing": False,
+    # Engine objects are not pickled; Cython's generated __reduce_cython__ breaks the
+    # import of extension subclasses across modules (KeyError: '__reduce_cython__').
+    "auto_pickle": False,
+}
+
+
 def _extensions():
     if NO_EXTENSIONS:
         return []
@@ -68,32 +84,36 @@ def _extensions():
     # No debug info in shipped extensions (it triples their size); MSVC has no such flag.
     flags = [] if sys.platform == "win32" else ["-g0"]
     extensions = [Extension(name, [path], extra_compile_args=flags) for name, path in modules]
+    # Any change of any engine source, .pxd or directive regenerates every module: the .pxd files
+    # cimport each other (a field added to one class changes the others' C layout), and the staged
+    # copies keep their timestamps, so Cython's own dependency check cannot be trusted here.
+    import Cython
+
+    fingerprint = hashlib.sha256(repr((DIRECTIVES, Cython.__version__)).encode())
+    for _name, path in modules:
+        for source in (Path(path), Path(path).with_suffix(".pxd")):
+            fingerprint.update(source.name.encode() + b"\0" + source.read_bytes())
+    stamp = HERE / "build" / "cython-c" / "sources.sha256"
+    force = not stamp.exists() or stamp.read_text() != fingerprint.hexdigest()
     try:
-        return cythonize(
+        result = cythonize(
             extensions,
-            compiler_directives={
-                "language_level": "3",
-                "binding": True,
-                # boundscheck/wraparound stay on: the sources are Python, where seq[-1] and
-                # IndexError are normal behaviour that must not turn into memory errors.
-                "cdivision": True,
-                "embedsignature": True,
-                # Types come from the .pxd files only; the annotations of the .py sources are
-                # for readers and type checkers, and must not change behaviour when compiled.
-                "annotation_typing": False,
-                # Engine objects are not pickled; Cython's generated __reduce_cython__ breaks the
-                # import of extension subclasses across modules (KeyError: '__reduce_cython__').
-                "auto_pickle": False,
-            },
+            compiler_directives=DIRECTIVES,
             include_path=[str(GENERATED)],
             build_dir=str(HERE / "build" / "cython-c"),
             quiet=True,
+            force=force,
         )
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(fingerprint.hexdigest())
+        return result
     except Exception:
         if REQUIRE_EXTENSIONS:
             raise
         print("chatexchange3: Cython failed, building the pure-Python engine")
         return []
+
+
 
 
 class OptionalBuildExt(build_ext):
