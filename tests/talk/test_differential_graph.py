@@ -46,7 +46,7 @@ ACTIONS = {
     "continue": "continue",
     "stop": "stop",
     "list": lambda: [None, {"add_context": {"k": 1}}],
-    "delete": {"delete_context": "acc"},
+    "delete": lambda: {"delete_context": "acc"},  # a fresh dict: commands are consumed
 }
 PARSE_CONDITIONS = {
     "a": ("a", {}),

@@ -38,7 +38,7 @@ cdef class Process(Handler):
     cdef _push_frame(self, current, list message)
     cdef _pop_frame(self)
     cpdef handle(self, message, context)
-    @cython.locals(head=object, extra=list)
+    @cython.locals(head=object, extra=list, kind=object)
     cpdef run(self)
     cpdef sync(self)
     cdef int _flags(self)

@@ -257,6 +257,14 @@ class Process(Handler):
                 head = result[0]
                 if head is None or head is True:
                     continue
+                kind = type(head)
+                # Replies that cannot equal a stop or go value: spliced in at once.
+                if kind is tuple or kind is list:
+                    self._message[0:0] = head
+                    continue
+                if kind in _CURSOR_TYPES:
+                    self._message.insert(0, head)
+                    continue
                 if head in _STOP_CRITERIA:
                     break
                 if head in _GO_CRITERIA:
