@@ -463,3 +463,34 @@ def test_demo_finishes_with_exit_0(tmp_path: Path) -> None:
     assert figures["replayed"] > 0
     assert "4/4 live replies" in proc.stderr
     assert not list(tmp_path.iterdir())  # the temporary archive is gone
+
+
+def test_replay_runs_a_bot_over_the_archive(history: DevServerThread, tmp_path: Path) -> None:
+    (tmp_path / "tinybot.py").write_text(
+        "from chatexchange import Bot\n"
+        "bot = Bot(name='tiny')\n"
+        "@bot.on('bot')\n"
+        "def seen(message):\n"
+        "    return 'noted'\n"
+    )
+    imported = run(history, "sqlite://./data", f"se/r/{ROOM}", "--all", "-q", cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    proc = run(
+        history,
+        "replay",
+        "sqlite://./data",
+        f"se/r/{ROOM}",
+        "--bot",
+        "tinybot:bot",
+        "--json",
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    answers = [r for r in records if "answer" in r]
+    assert answers and all(r["answer"] == "noted" for r in answers)
+    assert records[-1]["summary"]["messages"] > len(answers)
+    missing = run(
+        history, "replay", "sqlite://./data", f"se/r/{ROOM}", "--bot", "nosuch:bot", cwd=tmp_path
+    )
+    assert_one_error_line(missing, 2, "no module")

@@ -69,7 +69,7 @@ examples:
       one JSON object per message, for piping
   chatexchange devserver --port 8080 --messages 5000
       run the local chat server; then add --server-url http://127.0.0.1:8080 to any command
-  chatexchange replay sqlite://./data se/r/1 --bot examples.alive:bot
+  chatexchange replay sqlite://./data se/r/1 --bot examples/command_bot.py:bot
       show what a bot would have answered to the archived messages
   chatexchange demo
       everything above, offline, in a few seconds
@@ -256,7 +256,8 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         prog=f"{PROG} replay",
         description="Run a bot over the archived messages of a room, without network and without "
         "posting, and print what it would have answered.",
-        epilog="example:\n  chatexchange replay sqlite://./data se/r/1 --bot examples.alive:bot",
+        epilog="example:\n"
+        "  chatexchange replay sqlite://./data se/r/1 --bot examples/command_bot.py:bot",
         formatter_class=fmt,
         parents=[common],
     )

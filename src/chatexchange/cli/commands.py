@@ -298,6 +298,9 @@ async def _main(args: MainArgs, state: _State) -> int:
                 out.write(f"sent #{message.id} to {room_label(room)}\n")
                 out.flush()
         if args.watch:
+            if client.authenticated:
+                # Logged in, the watch gets the websocket; anonymous readers are polled.
+                await client.login(room.server_slug)
             if not args.quiet and not args.json:
                 err.write(f"watching {room_label(room)}; Ctrl-C to stop\n")
                 err.flush()
