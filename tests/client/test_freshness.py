@@ -4,7 +4,8 @@
 2. an older one is fetched again;
 3. if that fetch fails and the row is within ``required_max_age``, the row is returned and a warning
    logged;
-4. otherwise the error is raised (``StaleDataError`` with an old row, the fetch's error without one).
+4. otherwise the error is raised (``StaleDataError`` with an old row, the fetch's error without
+   one).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A room's history read from the transcript: complete, in order, archived page by page, resumable."""
+"""A room's history from the transcript: complete, in order, archived page by page, resumable."""
 
 from __future__ import annotations
 

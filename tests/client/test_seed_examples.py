@@ -169,4 +169,3 @@ def test_blocking_example(devserver_thread, monkeypatch):
     ds_call(lambda ds: _check_transcript(ds, start_id, hello.id, replies))
     chat.close()
     assert chat.closed
-

@@ -244,9 +244,7 @@ class AsyncClient:
         return connection
 
     async def _reader(self, slug: str) -> ServerConnection:
-        """The connection for reads: logged in when we have credentials (to see what we may)."""
-        if self._credentials is not None:
-            return await self._ensure_login(slug)
+        """The connection for reads: anonymous until a write (or :meth:`login`) logged it in."""
         return self._connection(slug)
 
     def _write(self, coro: Coroutine[Any, Any, T], what: str) -> asyncio.Task[T]:

@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any
 
 from ._async import AsyncClient
+from ._live import Stream
 from ._loop import BridgedIterator, LoopThread
 from .objects import ClientObject
 
@@ -94,6 +95,8 @@ class _BlockingMethod:
 
 async def _invoke(method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     result = method(*args, **kwargs)
+    if isinstance(result, Stream):  # subscribe now: "from now on" means from this call
+        return await result.start()
     if inspect.isawaitable(result):
         result = await result
     return result

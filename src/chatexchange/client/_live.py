@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ._async import AsyncClient
     from .objects import Message, Room, User
 
-__all__ = ["Live", "RoomFeed", "Subscription"]
+__all__ = ["Live", "RoomFeed", "Stream", "Subscription"]
 
 log = logging.getLogger("chatexchange.client.live")
 
@@ -89,6 +89,51 @@ class Subscription:
         feeds, self.feeds = self.feeds, set()
         for feed in feeds:
             await feed.remove(self)
+
+
+class Stream:
+    """A live stream: an async iterator whose subscription can be started before iterating.
+
+    ``await stream.start()`` (or ``async with stream``) subscribes at once, so nothing posted after
+    that is missed even if the first ``__anext__`` comes later; otherwise the first ``__anext__``
+    subscribes. ``BlockingClient`` starts every stream before handing it out.
+    """
+
+    def __init__(self, subscribe: Any, body: Any) -> None:
+        self._subscribe = subscribe
+        self._body = body
+        self._subscription: Subscription | None = None
+        self._iterator: AsyncIterator[Any] | None = None
+        self._closed = False
+
+    async def start(self) -> Stream:
+        if self._iterator is None and not self._closed:
+            self._subscription = await self._subscribe()
+            self._iterator = self._body(self._subscription)
+        return self
+
+    def __aiter__(self) -> Stream:
+        return self
+
+    async def __anext__(self) -> Any:
+        await self.start()
+        if self._iterator is None:
+            raise StopAsyncIteration
+        return await self._iterator.__anext__()
+
+    async def aclose(self) -> None:
+        self._closed = True
+        iterator, self._iterator = self._iterator, None
+        if iterator is not None:
+            await iterator.aclose()  # type: ignore[attr-defined]
+        if self._subscription is not None:
+            await self._subscription.close()
+
+    async def __aenter__(self) -> Stream:
+        return await self.start()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
 
 class RoomFeed:
@@ -204,13 +249,11 @@ class Live:
     async def _new(
         self,
         slug: str,
-        room_ids: Iterable[int],
+        subscription: Subscription,
         bounds: Window,
         seen: set[int],
         keep: Any,
-        subscription: Subscription | None = None,
     ) -> AsyncIterator[Message]:
-        subscription = subscription or await self.subscribe(slug, room_ids)
         try:
             async for event, row in subscription.items(bounds):
                 if event.event_type not in _NEW or row is None:
@@ -226,27 +269,37 @@ class Live:
         finally:
             await subscription.close()
 
-    async def room_new_messages(self, room: Room, until: Any) -> AsyncIterator[Message]:
-        bounds = window_now(EPOCH, until)
-        async for message in self._new(room.server.slug, [room.id], bounds, set(), _any):
-            yield message
+    def _stream(self, slug: str, room_ids: Any, body: Any) -> Stream:
+        async def subscribe() -> Subscription:
+            ids = await room_ids() if callable(room_ids) else room_ids
+            return await self.subscribe(slug, ids)
 
-    async def room_all_messages(
-        self, room: Room, since: Any, until: Any, max_age: float | None
-    ) -> AsyncIterator[Message]:
+        return Stream(subscribe, body)
+
+    def room_new_messages(self, room: Room, until: Any) -> Stream:
         slug = room.server.slug
-        subscription = await self.subscribe(slug, [room.id])
-        seen: set[int] = set()
+        bounds = window_now(EPOCH, until)
+        return self._stream(slug, [room.id], lambda sub: self._new(slug, sub, bounds, set(), _any))
+
+    def room_all_messages(
+        self, room: Room, since: Any, until: Any, max_age: float | None
+    ) -> Stream:
+        slug = room.server.slug
         bounds = window_now(since, until)
-        try:
-            async for message in self.client._history.messages(room, since, until, max_age):
-                seen.add(message.id)
+
+        async def body(subscription: Subscription) -> AsyncIterator[Message]:
+            seen: set[int] = set()
+            try:
+                async for message in self.client._history.messages(room, since, until, max_age):
+                    seen.add(message.id)
+                    yield message
+            except BaseException:
+                await subscription.close()
+                raise
+            async for message in self._new(slug, subscription, bounds, seen, _any):
                 yield message
-        except BaseException:
-            await subscription.close()
-            raise
-        async for message in self._new(slug, [room.id], bounds, seen, _any, subscription):
-            yield message
+
+        return self._stream(slug, [room.id], body)
 
     async def known_replies(
         self, message: Message, since: Any, until: Any
@@ -260,36 +313,37 @@ class Live:
         for row in rows:
             yield self._message(server.slug, row)
 
-    async def new_replies(self, message: Message, until: Any) -> AsyncIterator[Message]:
+    def new_replies(self, message: Message, until: Any) -> Stream:
+        slug = message.server.slug
         bounds = window_now(EPOCH, until)
         parent = message.id
-        async for reply in self._new(
-            message.server.slug,
+        return self._stream(
+            slug,
             [message.room_id],
-            bounds,
-            set(),
-            lambda r: r["parent_id"] == parent,
-        ):
-            yield reply
+            lambda sub: self._new(slug, sub, bounds, set(), lambda r: r["parent_id"] == parent),
+        )
 
-    async def all_replies(self, message: Message, since: Any, until: Any) -> AsyncIterator[Message]:
+    def all_replies(self, message: Message, since: Any, until: Any) -> Stream:
         slug = message.server.slug
         bounds = window_now(since, until)
-        subscription = await self.subscribe(slug, [message.room_id])
-        seen: set[int] = set()
-        try:
-            await self._backfill(slug, message.room_id)
-            async for reply in self.known_replies(message, since, until):
-                seen.add(reply.id)
-                yield reply
-        except BaseException:
-            await subscription.close()
-            raise
         parent = message.id
-        async for reply in self._new(
-            slug, [message.room_id], bounds, seen, lambda r: r["parent_id"] == parent, subscription
-        ):
-            yield reply
+
+        async def body(subscription: Subscription) -> AsyncIterator[Message]:
+            seen: set[int] = set()
+            try:
+                await self._backfill(slug, message.room_id)
+                async for reply in self.known_replies(message, since, until):
+                    seen.add(reply.id)
+                    yield reply
+            except BaseException:
+                await subscription.close()
+                raise
+            async for reply in self._new(
+                slug, subscription, bounds, seen, lambda r: r["parent_id"] == parent
+            ):
+                yield reply
+
+        return self._stream(slug, [message.room_id], body)
 
     async def _backfill(self, slug: str, room_id: int) -> None:
         """Archive the room's latest messages (what happened just before we subscribed)."""
@@ -323,37 +377,38 @@ class Live:
             )
         return list(dict.fromkeys(found))
 
-    async def user_new_messages(
-        self, user: User, until: Any, rooms: list[int] | None
-    ) -> AsyncIterator[Message]:
-        room_ids = await self._user_rooms(user, rooms)
+    def user_new_messages(self, user: User, until: Any, rooms: list[int] | None) -> Stream:
+        slug = user.server.slug
         bounds = window_now(EPOCH, until)
         uid = user.id
-        async for message in self._new(
-            user.server.slug, room_ids, bounds, set(), lambda r: r["owner_id"] == uid
-        ):
-            yield message
+        return self._stream(
+            slug,
+            lambda: self._user_rooms(user, rooms),
+            lambda sub: self._new(slug, sub, bounds, set(), lambda r: r["owner_id"] == uid),
+        )
 
-    async def user_all_messages(
+    def user_all_messages(
         self, user: User, since: Any, until: Any, rooms: list[int] | None
-    ) -> AsyncIterator[Message]:
+    ) -> Stream:
         slug = user.server.slug
-        room_ids = await self._user_rooms(user, rooms)
-        subscription = await self.subscribe(slug, room_ids)
-        seen: set[int] = set()
-        try:
-            async for message in self.client._user_messages(user, since, until):
-                seen.add(message.id)
-                yield message
-        except BaseException:
-            await subscription.close()
-            raise
-        uid = user.id
         bounds = window_now(since, until)
-        async for message in self._new(
-            slug, room_ids, bounds, seen, lambda r: r["owner_id"] == uid, subscription
-        ):
-            yield message
+        uid = user.id
+
+        async def body(subscription: Subscription) -> AsyncIterator[Message]:
+            seen: set[int] = set()
+            try:
+                async for message in self.client._user_messages(user, since, until):
+                    seen.add(message.id)
+                    yield message
+            except BaseException:
+                await subscription.close()
+                raise
+            async for message in self._new(
+                slug, subscription, bounds, seen, lambda r: r["owner_id"] == uid
+            ):
+                yield message
+
+        return self._stream(slug, lambda: self._user_rooms(user, rooms), body)
 
 
 def _any(row: dict[str, Any]) -> bool:
