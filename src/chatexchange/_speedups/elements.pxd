@@ -46,15 +46,24 @@ cdef class Notion(Element):
 
 
 cdef class ActionNotion(Notion):
-    pass
+    @cython.locals(first=str)
+    cdef _dispatch(self, message, dict context)
 
 
 cdef class ComplexNotion(Notion):
     cdef list _relations
 
+    @cython.locals(first=str)
+    cdef _dispatch(self, message, dict context)
+
 
 cdef class SelectiveNotion(ComplexNotion):
     cdef object _default
+
+    @cython.locals(first=str)
+    cdef _dispatch(self, message, dict context)
+    @cython.locals(base=dict, best=list, builtin=Element, answer=tuple)
+    cpdef get_best_cases(self, message, dict context)
 
 
 cdef class Relation(Element):
@@ -65,6 +74,9 @@ cdef class Relation(Element):
 cdef class NextRelation(Relation):
     cdef public dict options
     cdef public Condition condition_access
+
+    @cython.locals(first=str, condition=Condition)
+    cdef _dispatch(self, message, dict context)
 
 
 cdef class ActionRelation(Relation):
@@ -81,10 +93,18 @@ cdef class ParsingRelation(NextRelation):
     cdef object _unknown
 
     cdef object _matcher_of(self, condition)
+    @cython.locals(first=str, condition=Condition, cursor=TextCursor)
+    cdef _dispatch(self, message, dict context)
 
 
 cdef class LoopRelation(NextRelation):
     cdef object _raw_condition
+    cdef object _kind_for
+    cdef tuple _kind_cache
+
+    cdef tuple _kind(self)
+    @cython.locals(first=str, tags=frozenset)
+    cdef _dispatch(self, message, dict context)
 
 
 cdef class Graph(Element):

@@ -506,7 +506,8 @@ class SelectiveNotion(ComplexNotion):
             if relation is default:
                 continue
             if type(relation) in _CURSOR_TYPES:
-                answer = relation.handle(message, dict(base))
+                builtin = relation
+                answer = builtin.handle(message, dict(base))
                 reply = answer[0]
                 rank = answer[1]
             else:
@@ -820,21 +821,22 @@ class ParsingRelation(NextRelation):
             condition = self.condition_access
             matcher = None
             if type(text) is TextCursor:
+                cursor = text
                 matcher = self._matcher_of(condition)
                 if matcher is None:
-                    text = context[_TEXT] = text.source[text.pos :]
+                    text = context[_TEXT] = cursor.source[cursor.pos :]
             if matcher is not None:
                 if matcher[0] == _M_TRUE:
                     rank, result = 0, True
                 else:
-                    rank, result = _match_at(matcher, text.source, text.pos)
+                    rank, result = _match_at(matcher, cursor.source, cursor.pos)
             else:
                 rank, result = condition.check(tupled(text, message), context)
             if rank >= 0:
                 return self._answer(0, message, context, rank, result)
         elif first.startswith("visit"):
             return self._answer(1, message, context, 5, "visit")
-        return self.unknown_event.run(message, context)
+        return self._unknown_event.run(message, context)
 
     def on_error(self, *message):
         if self.is_forward(message) and not self.optional:
@@ -855,6 +857,8 @@ class LoopRelation(NextRelation):
 
     def __init__(self, subj, obj, condition=None, owner=None):
         self._raw_condition = condition
+        self._kind_for = None
+        self._kind_cache = None
         NextRelation.__init__(self, subj, obj, condition, owner)
         self.on(self.can_start, self.do_start, "value")
         self.on(self.can_loop, self.do_loop, "value")
@@ -868,6 +872,7 @@ class LoopRelation(NextRelation):
 
     def set_condition(self, value):
         self._raw_condition = value
+        self._kind_for = None
         NextRelation.set_condition(self, value)
         if self.is_general():
             self.tags = {"value"}
@@ -963,9 +968,17 @@ class LoopRelation(NextRelation):
         return bool(message) and message[0] == "continue" and self.is_looping(context)
 
     # -- replies --------------------------------------------------------------------------------
+    def _kind(self):
+        """(flexible, upper, lower) of the current condition, computed once per condition."""
+        if self._kind_for is not self.condition_access:
+            low, high = self.get_bounds()
+            self._kind_cache = (self.is_flexible(), high, low)
+            self._kind_for = self.condition_access
+        return self._kind_cache
+
     def _iteration(self, i):
         reply = [{"set_state": {_ITERATION: i}}]
-        if self.is_flexible():
+        if self._kind()[0]:
             reply.append("push_context")
         reply.append(self._object)
         reply.append(self)
@@ -976,16 +989,16 @@ class LoopRelation(NextRelation):
 
     def do_loop(self, **context):
         i = context[_STATE][_ITERATION]
-        flexible = self.is_flexible()
-        if i < self.get_bounds()[1]:
+        flexible, high, _low = self._kind()
+        if i < high:
             reply = self._iteration(i + 1)
             return ["forget_context", *reply] if flexible else reply
         return ["forget_context", "clear_state"] if flexible else ["clear_state"]
 
     def do_error(self, **context):
         i = context[_STATE][_ITERATION]
-        if self.is_flexible():
-            low, high = self.get_bounds()
+        flexible, high, low = self._kind()
+        if flexible:
             if low < i <= high:
                 return ["next", "pop_context", "clear_state"]
             return ["forget_context", "clear_state"]
@@ -1028,7 +1041,7 @@ class LoopRelation(NextRelation):
         return ("clear_state",)
 
     def do_break(self):
-        if self.is_flexible():
+        if self._kind()[0]:
             return ["next", "forget_context", "clear_state"]
         return ["next", "clear_state"]
 
