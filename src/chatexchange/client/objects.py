@@ -193,6 +193,23 @@ class Room(ClientObject):
     def __repr__(self) -> str:
         return f"<Room {self._values.get('server_slug')}/r/{self.id} {self._values.get('name')!r}>"
 
+    async def message(
+        self,
+        message_id: int,
+        *,
+        desired_max_age: float | None = None,
+        required_max_age: float | None = None,
+    ) -> Message:
+        """A message of this room (as ``server.message``; ``NotFoundError`` if in another room)."""
+        message = await self.server.message(
+            message_id, desired_max_age=desired_max_age, required_max_age=required_max_age
+        )
+        if message.room_id != self.id:
+            from ..errors import NotFoundError
+
+            raise NotFoundError(f"message {message_id} is not in room {self.id}")
+        return message
+
     def send(self, content_markdown: str) -> asyncio.Task[Message]:
         """Post a message (needs credentials); the task's result is the new :class:`Message`."""
         return self._client._write(self._client._send(self, content_markdown), f"send to {self!r}")
