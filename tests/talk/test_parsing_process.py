@@ -252,3 +252,33 @@ def test_start_sensitive_regex_sees_a_real_slice(talk):
     p = talk.ParsingProcess()
     assert p("new", root, text="abc") is False  # lookbehind cannot see the consumed 'b'
     assert p.parsed_length == 2
+
+
+def test_prefixed_direction_turns_to_the_canonical_query(talk):
+    p = talk.ParsingProcess()
+    assert p("new", "nextstep", text="") is None
+    assert p.query == "next"
+
+
+def test_custom_loop_error_passes_by_when_not_looping(talk):
+    root = talk.ComplexNotion("root")
+    talk.ParsingRelation(root, None, "x")
+    talk.LoopRelation(root, talk.Notion("body"), lambda: 1)
+    p = talk.ParsingProcess()
+    assert p("new", root, text="y") is False
+    assert p.query == "error" and p.message == []
+
+
+def test_next_relation_condition_reading_text_gets_the_real_text(talk):
+    seen = []
+
+    def condition(text):
+        seen.append(text)
+        return True
+
+    root = talk.ComplexNotion("root")
+    talk.ParsingRelation(root, None, "ab")
+    talk.NextRelation(root, None, condition)
+    p = talk.ParsingProcess()
+    p("new", root, text="abc")
+    assert seen == ["c"]

@@ -357,3 +357,18 @@ def test_visitor_skips_action_relation_objects(talk):
     p = talk.VisitorProcess()
     assert p("new", cn) is True
     assert p.visited == [cn, ar, nr, sub, lr, looped, pr, parsed, fr]
+
+
+def test_skip_on_an_empty_process_does_nothing(talk):
+    p = talk.Process()
+    p.skip()
+    assert p.message == [] and p.depth == 1
+
+
+def test_builtin_instances_of_each_implementation(talk):
+    n = talk.Notion("n")
+    if talk.KIND == "compiled":
+        assert type(n).__module__ == "chatexchange._speedups.elements"
+        assert type(talk.ParsingProcess()).__module__ == "chatexchange._speedups.process"
+    else:
+        assert type(n).__module__ == "chatexchange.talk.elements"
