@@ -150,7 +150,7 @@ class Lexer:
                 b.act(name, action)
 
         case(re.compile(r"[ \t\r\f\v]+"))
-        case("\n", "newline", self.newline)
+        case(re.compile(r"[ \t\r\f\v]*\n[ \t\r\f\v\n]*"), "newlines", self.newlines)
         case(re.compile(r"[0-9]+"), "integer", self.integer)
         case(re.compile(r"[A-Za-z][A-Za-z0-9_]*"), "identifier", self.identifier)
         case(re.compile(r"<-|=>|<=|[-+*/~<=(){};:.,@]"), "operator", self.operator)
