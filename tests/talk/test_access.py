@@ -132,5 +132,11 @@ def test_repr(talk):
 def test_constants(talk):
     a = talk.Access
     assert (a.CALL, a.ABSTRACT, a.FUNCTION, a.VALUE, a.OTHER, a.CACHE_ATTR) == (
-        "call", "abstract", "function", "value", "other", "__access__")
+        "call",
+        "abstract",
+        "function",
+        "value",
+        "other",
+        "__access__",
+    )
     assert frozenset({"call", "function"}) == a.CACHEABLE

@@ -36,8 +36,15 @@ def test_compiled_modules_are_extensions():
     for name in chatexchange.talk.MODULES:
         module = importlib.import_module(f"chatexchange._speedups.{name}")
         assert module.__file__.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)), module
-    for name in ("Access", "Condition", "TrueCondition", "Event", "Handler",
-                 "DictChangeOperation", "DictChangeGroup"):
+    for name in (
+        "Access",
+        "Condition",
+        "TrueCondition",
+        "Event",
+        "Handler",
+        "DictChangeOperation",
+        "DictChangeGroup",
+    ):
         cls = getattr(compiled, name)
         assert cls.__module__.startswith("chatexchange._speedups."), cls
         assert not cls.__flags__ & HEAPTYPE, f"{cls} is not an extension type"

@@ -88,8 +88,15 @@ def test_compare_and_boolean(talk):
 def test_specs_tags_and_true_condition(talk):
     """AC-10."""
     c = talk.Condition
-    specs = [c(1).spec, c([1]).spec, c((1, 2)).spec, c("s").spec, c(re.compile(".")).spec,
-             c(object()).spec, c(True).spec]
+    specs = [
+        c(1).spec,
+        c([1]).spec,
+        c((1, 2)).spec,
+        c("s").spec,
+        c(re.compile(".")).spec,
+        c(object()).spec,
+        c(True).spec,
+    ]
     assert specs == ["number", "list", "list", "string", "regex", "other", "bool"]
     assert c(lambda: 1).mode == "function"
     assert c("x", "t1", "t2").tags == {"t1", "t2"}
@@ -152,5 +159,11 @@ def test_subclass_overriding_check(talk):
 def test_constants(talk):
     c = talk.Condition
     assert (c.NUMBER, c.LIST, c.DICT, c.STRING, c.REGEX, c.BOOLEAN) == (
-        "number", "list", "dict", "string", "regex", "bool")
+        "number",
+        "list",
+        "dict",
+        "string",
+        "regex",
+        "bool",
+    )
     assert c.NO_CHECK == (-1, None)

@@ -13,7 +13,8 @@ from .conftest import load_implementation
 
 ALPHABET = "abA"
 TAGS = ("x", "y", "z")
-PATTERNS = ("a+", "b*", "ab", "A|b", "")
+PATTERNS = ("a+", "b*", "ab", "A|b", "", "(?:a|bA)b", r"\bab", "[a-b]A", "(?i)a", "^b", "(a)?b",
+            "a{2,}", "[^a]", ".")
 
 words = st.text(ALPHABET, max_size=4)
 tagsets = st.frozensets(st.sampled_from(TAGS), max_size=3)

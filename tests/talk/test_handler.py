@@ -281,5 +281,31 @@ def test_non_number_rank_is_an_error(talk):
 def test_constants(talk):
     h = talk.Handler
     assert (h.ANSWER, h.SENDER, h.CONDITION, h.EVENT, h.RANK) == (
-        "answer", "sender", "condition", "event", "rank")
+        "answer",
+        "sender",
+        "condition",
+        "event",
+        "rank",
+    )
     assert h.NO_HANDLE == (False, -1, None)
+
+
+def test_regex_first_character_index_keeps_results(talk):
+    """Match-mode regexes that can only start with known characters are tried only for those;
+    every answer and error stays what a full scan gives."""
+    h = talk.Handler()
+    h.on(re.compile(r"go\b"), "go")
+    h.on(re.compile("(?i)GO+"), "ignore-case")
+    h.on(re.compile("[x-z]+"), "xyz")
+    h.on(re.compile("a|b"), "a-or-b")
+    h.on(re.compile(r"^\bq?r"), "anchored")
+    assert h("go") == "go"  # rank 2 twice: the first registered
+    assert h("GOO") == "ignore-case" and h("zzy") == "xyz" and h("b") == "a-or-b"
+    assert h("qr") == "anchored" and h("r") == "anchored"
+    assert h("w") is False and h("") is False
+    with pytest.raises(TypeError):
+        h(5)
+    h2 = talk.Handler()
+    h2.on(re.compile(b"a"), "bytes")
+    with pytest.raises(TypeError):
+        h2("a")

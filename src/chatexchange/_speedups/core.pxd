@@ -26,7 +26,7 @@ cdef int _CALL_MAPPED, _CALL_MAPPED_KW
 cdef int _K_CUSTOM, _K_FUNCTION, _K_COMPARE, _K_LIST, _K_STRING, _K_STRING_SEARCH
 cdef int _K_REGEX, _K_REGEX_SEARCH, _K_BOOLEAN
 cdef tuple _NO_CHECK, _NO_HANDLE
-cdef Py_ssize_t _MAX_PLANS, _SCAN_LIMIT
+cdef Py_ssize_t _MAX_PLANS, _SCAN_LIMIT, _FIRST_CHARS_LIMIT
 cdef str _SENDER, _RANK, _CONDITION, _EVENT, _RESULT, _ANSWER
 
 
@@ -78,8 +78,8 @@ cdef tuple _bucket(list entries)
 
 @cython.final
 cdef class _Plan:
-    cdef readonly tuple pairs, generic, regex, indexed
-    cdef readonly dict strings
+    cdef readonly tuple pairs, generic, regex, regex_indexed, indexed
+    cdef readonly dict strings, regex_index
     cdef readonly bint textual
 
 
@@ -95,7 +95,7 @@ cdef class Handler(Abstract):
     @cython.locals(plan=_Plan, best_pos=Py_ssize_t, pos=Py_ssize_t, condition=Condition,
                    event=Event, text=unicode, bucket=tuple, value=unicode, answer=tuple,
                    values=tuple, positions=tuple, i=Py_ssize_t, tables=tuple, table=dict,
-                   length=Py_ssize_t, size=Py_ssize_t)
+                   length=Py_ssize_t, size=Py_ssize_t, regexes=tuple)
     cpdef handle(self, message, context)
     cpdef update(self)
     cpdef update_tags(self)

@@ -43,6 +43,15 @@ __all__ = [
 ]
 
 _Pattern = re.Pattern
+try:  # the parser re itself compiles with (a private module: without it, no regex index)
+    from re import _constants as _sre_constants
+    from re import _parser as _sre_parser
+except ImportError:  # Python 3.10
+    try:
+        import sre_constants as _sre_constants
+        import sre_parse as _sre_parser
+    except ImportError:
+        _sre_parser = _sre_constants = None
 
 # How an Access calls its value (decided once, at construction).
 _CALL_VALUE = 0  # not callable: the value itself
@@ -246,6 +255,14 @@ class Access(Abstract):
         if kind == _CALL_VALUE:
             return f
         if kind == _CALL_ARGS:
+            if cython.compiled and type(message) is list:
+                # A direct call with the items; f(*message) would copy the list into a tuple
+                # first, and a *args function builds its own tuple anyway.
+                n = len(message)
+                if n == 1:
+                    return f(message[0])
+                if n == 2:
+                    return f(message[0], message[1])
             return f(*message)
         if kind == _CALL_NONE:
             return f()
@@ -534,11 +551,73 @@ class Event(Access):
         return (result, self._value)
 
 
+_FIRST_CHARS_LIMIT = 128  # character classes larger than this are not indexed
+
+
+def _first_chars(pattern: Any) -> frozenset | None:
+    """The characters a match of a ``str`` regex (match mode) can start with, when that is a
+    small known set; None when it is not (then the regex is always tried)."""
+    if _sre_parser is None or not isinstance(pattern.pattern, str):
+        return None
+    if pattern.flags & re.IGNORECASE:
+        return None
+    try:
+        items = list(_sre_parser.parse(pattern.pattern, pattern.flags & ~re.UNICODE))
+    except Exception:
+        return None
+    return _sequence_first(items)
+
+
+def _sequence_first(items: list) -> frozenset | None:
+    c = _sre_constants
+    for op, av in items:
+        if op is c.AT:
+            continue  # zero-width at the start: the next item decides
+        return _item_first(op, av)
+    return None  # only zero-width items: the empty string can match
+
+
+def _item_first(op: Any, av: Any) -> frozenset | None:
+    c = _sre_constants
+    if op is c.LITERAL:
+        return frozenset((chr(av),))
+    if op is c.IN:
+        chars: set = set()
+        for kind, value in av:
+            if kind is c.LITERAL:
+                chars.add(chr(value))
+            elif kind is c.RANGE and value[1] - value[0] < _FIRST_CHARS_LIMIT:
+                chars.update(chr(code) for code in range(value[0], value[1] + 1))
+            else:
+                return None
+        return frozenset(chars) if len(chars) <= _FIRST_CHARS_LIMIT else None
+    if op is c.SUBPATTERN:
+        if av[1] & re.IGNORECASE:
+            return None
+        return _sequence_first(list(av[3]))
+    if op is c.MAX_REPEAT or op is c.MIN_REPEAT:
+        if av[0] < 1:
+            return None
+        return _sequence_first(list(av[2]))
+    if op is c.BRANCH:
+        chars = set()
+        for alternative in av[1]:
+            first = _sequence_first(list(alternative))
+            if first is None:
+                return None
+            chars |= first
+        return frozenset(chars)
+    return None
+
+
 class _Plan:
     """The active pairs of a handler for one tag state, grouped for the scan.
 
     ``generic``: (position, condition) in registration order, checked one by one;
-    ``regex``: (position, bound match or search) of regex conditions;
+    ``regex``: (position, bound match or search) of regex conditions that are always tried;
+    ``regex_index``: first character -> ((position, bound match), ...) of match-mode regexes that
+    can only start with a few known characters; ``regex_indexed``: all of those, for a first item
+    that is not a ``str`` (re raises TypeError for it, as it always did);
     ``strings``: first character -> (values, positions, tables) of plain prefix-string conditions;
     a bucket bigger than ``_SCAN_LIMIT`` also has ``tables``: ((length, {value: (first position,
     value)}), ...) longest first, so the longest matching prefix is a few dict lookups, not a scan;
@@ -549,13 +628,23 @@ class _Plan:
         self.pairs = pairs
         generic = []
         regex = []
+        regex_indexed = []
+        regex_index: dict = {}
         indexed = []
         strings: dict = {}
         for pos, pair in enumerate(pairs):
             condition = pair[0]
             kind = condition._kind if isinstance(condition, Condition) else _K_CUSTOM
             value = condition._value if kind != _K_CUSTOM else None
-            if kind in (_K_REGEX, _K_REGEX_SEARCH):
+            if kind == _K_REGEX:
+                first = _first_chars(value)
+                if first is None:
+                    regex.append((pos, condition._matcher))
+                else:
+                    regex_indexed.append((pos, condition._matcher))
+                    for char in first:
+                        regex_index.setdefault(char, []).append((pos, condition._matcher))
+            elif kind == _K_REGEX_SEARCH:
                 regex.append((pos, condition._matcher))
             elif (kind == _K_STRING and not condition._ignore_case and type(value) is str
                   and value):
@@ -565,9 +654,11 @@ class _Plan:
                 generic.append((pos, condition))
         self.generic = tuple(generic)
         self.regex = tuple(regex)
+        self.regex_indexed = tuple(regex_indexed)
+        self.regex_index = {char: tuple(entries) for char, entries in regex_index.items()}
         self.indexed = tuple(indexed)
         self.strings = {char: _bucket(entries) for char, entries in strings.items()}
-        self.textual = bool(regex) or bool(indexed)
+        self.textual = bool(regex) or bool(indexed) or bool(regex_indexed)
 
 
 def _bucket(entries: list) -> tuple:
@@ -762,6 +853,16 @@ class Handler(Abstract):
             if type(first) is str:
                 text = first
                 if text:
+                    regexes = plan.regex_index.get(text[0])
+                    if regexes is not None:
+                        for pos, matcher in regexes:
+                            m = matcher(text)
+                            if m is not None:
+                                rank = m.end()
+                                if rank > best_rank or (rank == best_rank and pos < best_pos):
+                                    best_rank = rank
+                                    best_pos = pos
+                                    best_match = m
                     bucket = plan.strings.get(text[0])
                     if bucket is not None:
                         tables = bucket[2]
@@ -806,6 +907,14 @@ class Handler(Abstract):
                                         best_result = value
                                         best_match = None
             else:
+                for pos, matcher in plan.regex_indexed:
+                    m = matcher(first)
+                    if m is not None:
+                        rank = m.end()
+                        if rank > best_rank or (rank == best_rank and pos < best_pos):
+                            best_rank = rank
+                            best_pos = pos
+                            best_match = m
                 for pos, condition in plan.indexed:
                     rank, result = condition.check(message, context)
                     if rank > best_rank or (rank == best_rank and pos < best_pos):
