@@ -252,24 +252,32 @@ class Process(Handler):
         result = _NO_HANDLE
         if self._can_fast():
             extra = self.events[len(self._builtin) :]
+            fuse = not extra
+            stop = False
             while self._message or self._below_current:
                 result = self._fast_step(extra)
-                head = result[0]
-                if head is None or head is True:
-                    continue
-                kind = type(head)
-                # Replies that cannot equal a stop or go value: spliced in at once.
-                if kind is tuple or kind is list:
-                    self._message[0:0] = head
-                    continue
-                if kind in _CURSOR_TYPES:
-                    self._message.insert(0, head)
-                    continue
-                if head in _STOP_CRITERIA:
+                while True:
+                    head = result[0]
+                    if head is None or head is True:
+                        if fuse:
+                            fused = self._fused()
+                            if fused is not None:
+                                result = fused
+                                continue
+                        break
+                    kind = type(head)
+                    # Replies that cannot equal a stop or go value are spliced in at once.
+                    if kind is tuple or kind is list:
+                        self._message[0:0] = head
+                    elif kind in _CURSOR_TYPES:
+                        self._message.insert(0, head)
+                    elif head in _STOP_CRITERIA:
+                        stop = True
+                    elif head not in _GO_CRITERIA:
+                        self.set_message(head, True)
                     break
-                if head in _GO_CRITERIA:
-                    continue
-                self.set_message(head, True)
+                if stop:
+                    break
         else:
             while self._message or self._below_current:
                 self.sync()
@@ -368,6 +376,34 @@ class Process(Handler):
         context["condition"] = condition
         context["event"] = event
         return self._execute(command), rank, event
+
+    def _fused(self):
+        """The step that always follows a step that went on, done at once when no user pair can
+        compete: popping a finished frame, or asking the current element a pending query. The
+        context and the result are what the separate step would leave; None when there is none."""
+        message = self._message
+        context = self._context
+        if not message:
+            if not self._below_current:
+                return None
+            if "sender" not in context:
+                context["sender"] = self
+            self._pop_frame()
+            event = self._command_events[_C_POP]
+            context["rank"] = 0
+            context["condition"] = True
+            context["event"] = event
+            return (None, 0, event)
+        head = message[0]
+        if type(head) is str and head == "query" and self._current:
+            if "sender" not in context:
+                context["sender"] = self
+            event = self._command_events[_C_QUERY]
+            context["rank"] = 5
+            context["condition"] = "query"
+            context["event"] = event
+            return (self.do_query(), 5, event)
+        return None
 
     def _execute(self, command):
         # One flat dispatch, the most frequent commands first.
