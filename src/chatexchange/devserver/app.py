@@ -669,7 +669,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         return _text("Unknown or used websocket token", 404)
     if not request.headers.get("Origin"):
         return _text("Origin header required", 403)
-    ws = web.WebSocketResponse(autoping=True)
+    ws = web.WebSocketResponse(autoping=True, timeout=2.0)
     await ws.prepare(request)
     user_id = entry[2]
     conn = Connection(ws, server, room_id, user_id)
