@@ -2,8 +2,8 @@
 
 Two graphs. A *parser* graph (a loop over a selective notion of parsing relations) reads the program
 with a ParsingProcess; its actions build a *program* graph: a complex notion per block, with an
-action notion per run of commands and a LoopRelation (its condition: "the current cell is not zero")
-per ``[...]``. A StatefulProcess then walks the program graph, which runs the program.
+action relation per run of commands and a LoopRelation (its condition: "the current cell is not
+zero") per ``[...]``. A StatefulProcess then walks the program graph, which runs the program.
 
 Run: ``python examples/brainfuck.py [program.bf]`` (default: the bundled hello.bf).
 Use: ``BFInterpreter()("new", {"text": program, "test": input})`` returns the output;
@@ -95,8 +95,8 @@ class BFInterpreter:
         return b.graph
 
     def _emit(self, name, fn):
-        t = self.talk
-        t.NextRelation(self.blocks[-1], t.ActionNotion(name, fn))
+        # The command runs on the edge: an ActionRelation of the current block.
+        self.talk.ActionRelation(self.blocks[-1], None, fn)
 
     def _add(self, last_parsed):
         machine, n = self.machine, len(last_parsed)

@@ -82,6 +82,10 @@ cdef class NextRelation(Relation):
 cdef class ActionRelation(Relation):
     cdef public Access action_access
 
+    cdef _act(self, message, dict context)
+    @cython.locals(event=Event)
+    cdef _dispatch(self, message, dict context)
+
 
 cdef class ParsingRelation(NextRelation):
     cdef public object optional

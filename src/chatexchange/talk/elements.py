@@ -687,11 +687,29 @@ class ActionRelation(Relation):
         self.action_access = Access(value)
 
     def do_act(self, *message, **context):
-        result = self.action_access(*message, **context)
+        return self._act(message, context)
+
+    def _act(self, message, context):
+        result = self.action_access.call(message, context)
         obj = self._object
         if result is not None and obj is not None:
             return result, obj
         return result if result is not None else obj
+
+    def _dispatch(self, message, context):
+        if message[0] != "next":
+            return None
+        text = context.get(_TEXT)
+        if type(text) is TextCursor and _access_reads_text(self.action_access):
+            context[_TEXT] = text.source[text.pos :]
+        event = self.events[0][1]
+        if event.pre_event is not None or event.post_event is not None:
+            return self._answer(0, message, context, 0, True)
+        context["rank"] = 0
+        context["condition"] = True
+        context["event"] = event.value
+        # do_act(*message, **context) would get a copy of this context: so does the action.
+        return (self._act(message, dict(context)), 0, event.value)
 
     def reads_text(self) -> bool:
         if len(self.events) != self._builtin_count or self.unknown_event is not None:
@@ -1227,6 +1245,7 @@ _DIRECT_TYPES = frozenset(
         NextRelation,
         ParsingRelation,
         LoopRelation,
+        ActionRelation,
     }
 )
 
