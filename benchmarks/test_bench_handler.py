@@ -6,8 +6,9 @@ Each round makes 100 (or, above 100 active pairs, 10) handle calls; the report g
 message. The message always matches exactly one condition, in the middle of the registration
 order. String conditions are distinct generated words (varied first letters, as chat commands
 and keywords are); ``string-prefixed`` gives them one shared first character (large groups are
-looked up by prefix length). Figures from the original graph-talk (CPython 3.11, semantics file
-§17) are kept in ``extra_info`` for the report.
+looked up by prefix length); ``string-search`` uses ``search=True`` conditions, which no index
+serves: the plain scan of every active pair. Figures from the original graph-talk (CPython 3.11,
+semantics file §17) are kept in ``extra_info`` for the report.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pytest
 from .conftest import engine_module
 
 SIZES = (10, 100, 1000)
-KINDS = ("string", "string-prefixed", "regex", "function", "mapped")
+KINDS = ("string", "string-prefixed", "string-search", "regex", "function", "mapped")
 #: The original's µs per handle with 1000 active conditions (semantics file §17).
 ORIGINAL_US = {("string", 1000): 102.0, ("regex", 1000): 152.0, ("mapped", 1000): 895.0}
 TAGS = tuple(f"t{i}" for i in range(10))
@@ -65,13 +66,18 @@ def build(core, kind: str, n: int, tagged: bool):
     for i, word in enumerate(ws):
         k = kinds[i % 4] if kind == "mixed" else kind
         tags = (TAGS[i % 10],) if tagged else ()
-        handler.on(condition_for(k, word), i, *tags)
+        if k == "string-search":  # not indexed: the plain scan of every pair
+            handler.on_access(core.Condition(word, *tags, search=True), core.Event(i))
+        else:
+            handler.on(condition_for(k, word), i, *tags)
     if tagged:
         handler.tags = {TAGS[0]}
         handler.update_events()
     text = ws[target]
     if kind == "string-prefixed":
         text = "!" + text
+    elif kind == "string-search":
+        text = "please " + text
     return handler, [text], {"text": text, "user": "bob"}, target
 
 
