@@ -53,6 +53,23 @@ class Machine:
             self.mem[self.i] = 0
 
 
+class Step:
+    """A run of '+'/'-' (add) or '>'/'<' (move) of one program, as a bound method action."""
+
+    __slots__ = ("machine", "n")
+
+    def __init__(self, machine, n):
+        self.machine = machine
+        self.n = n
+
+    def add(self):
+        machine = self.machine
+        machine.mem[machine.i] = (machine.mem[machine.i] + self.n) & 0xFF
+
+    def move(self):
+        self.machine.i += self.n
+
+
 class BFError(Exception):
     """A program that cannot be parsed (the message says why and where)."""
 
@@ -94,47 +111,27 @@ class BFInterpreter:
         b.parse_rel(re.compile(r"[\s\S]")).default().act("unknown", self._unknown)
         return b.graph
 
-    def _emit(self, name, fn):
+    def _emit(self, action):
         # The command runs on the edge: an ActionRelation of the current block.
-        self.talk.ActionRelation(self.blocks[-1], None, fn)
+        self.talk.ActionRelation(self.blocks[-1], None, action)
 
     def _add(self, last_parsed):
-        machine, n = self.machine, len(last_parsed)
-
-        def add():
-            machine.mem[machine.i] = (machine.mem[machine.i] + n) & 0xFF
-
-        self._emit("+", add)
+        self._emit(Step(self.machine, len(last_parsed)).add)
 
     def _sub(self, last_parsed):
-        machine, n = self.machine, len(last_parsed)
-
-        def sub():
-            machine.mem[machine.i] = (machine.mem[machine.i] - n) & 0xFF
-
-        self._emit("-", sub)
+        self._emit(Step(self.machine, -len(last_parsed)).add)
 
     def _right(self, last_parsed):
-        machine, n = self.machine, len(last_parsed)
-
-        def right():
-            machine.i += n
-
-        self._emit(">", right)
+        self._emit(Step(self.machine, len(last_parsed)).move)
 
     def _left(self, last_parsed):
-        machine, n = self.machine, len(last_parsed)
-
-        def left():
-            machine.i -= n
-
-        self._emit("<", left)
+        self._emit(Step(self.machine, -len(last_parsed)).move)
 
     def _output(self):
-        self._emit(".", self.machine.write)
+        self._emit(self.machine.write)
 
     def _input(self):
-        self._emit(",", self.machine.read)
+        self._emit(self.machine.read)
 
     def _open(self, parsed_length):
         t = self.talk
