@@ -97,7 +97,7 @@ cdef class ParsingRelation(NextRelation):
     cdef object _unknown
 
     cdef object _matcher_of(self, condition)
-    @cython.locals(first=str, condition=Condition, cursor=TextCursor)
+    @cython.locals(first=str, condition=Condition, cursor=TextCursor, unknown=Event)
     cdef _dispatch(self, message, dict context)
 
 

@@ -854,7 +854,13 @@ class ParsingRelation(NextRelation):
                 return self._answer(0, message, context, rank, result)
         elif first.startswith("visit"):
             return self._answer(1, message, context, 5, "visit")
-        return self._unknown_event.run(message, context)
+        unknown = self._unknown_event
+        if unknown.pre_event is None and unknown.post_event is None:
+            # What on_error answers, without the call.
+            if first == "next" and not self.optional:
+                return ("error", unknown._value)
+            return (None, unknown._value)
+        return unknown.run(message, context)
 
     def on_error(self, *message):
         if self.is_forward(message) and not self.optional:
