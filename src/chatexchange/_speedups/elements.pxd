@@ -62,7 +62,8 @@ cdef class SelectiveNotion(ComplexNotion):
 
     @cython.locals(first=str)
     cdef _dispatch(self, message, dict context)
-    @cython.locals(base=dict, best=list, builtin=Element, answer=tuple)
+    @cython.locals(base=dict, best=list, builtin=Element, answer=tuple, scratch=dict,
+                   parsing=ParsingRelation)
     cpdef get_best_cases(self, message, dict context)
 
 
@@ -97,6 +98,8 @@ cdef class ParsingRelation(NextRelation):
     cdef object _unknown
 
     cdef object _matcher_of(self, condition)
+    @cython.locals(event=Event, unknown=Event)
+    cdef bint _plain(self)
     @cython.locals(first=str, condition=Condition, cursor=TextCursor, unknown=Event)
     cdef _dispatch(self, message, dict context)
 

@@ -502,10 +502,23 @@ class SelectiveNotion(ComplexNotion):
         best = []
         top = -1
         default = self._default
+        scratch = None
         for relation in self._relations:
             if relation is default:
                 continue
-            if type(relation) in _CURSOR_TYPES:
+            if type(relation) is ParsingRelation:
+                parsing = relation
+                if parsing._plain():
+                    # Runs no user code and reads nothing it did not write itself: the plain
+                    # cases can share one copy.
+                    if scratch is None:
+                        scratch = dict(base)
+                    answer = parsing.handle(message, scratch)
+                else:
+                    answer = parsing.handle(message, dict(base))
+                reply = answer[0]
+                rank = answer[1]
+            elif type(relation) in _CURSOR_TYPES:
                 builtin = relation
                 answer = builtin.handle(message, dict(base))
                 reply = answer[0]
@@ -797,6 +810,18 @@ class ParsingRelation(NextRelation):
         self._unknown = self.unknown_event
         self._sealed()
 
+    def _plain(self):
+        """Untouched, its condition matched without user code, no pre/post events."""
+        if not self._untouched():
+            return False
+        if self._matcher_of(self.condition_access) is None:
+            return False
+        event = self.events[0][1]
+        if event.pre_event is not None or event.post_event is not None:
+            return False
+        unknown = self._unknown_event
+        return unknown.pre_event is None and unknown.post_event is None
+
     def _matcher_of(self, condition):
         if condition is not self._matcher_for:
             self._matcher_for = condition
@@ -1011,16 +1036,16 @@ class LoopRelation(NextRelation):
     def do_start(self):
         return self._iteration(1)
 
-    def do_loop(self, **context):
-        i = context[_STATE][_ITERATION]
+    def do_loop(self, state):
+        i = state[_ITERATION]
         flexible, high, _low = self._kind()
         if i < high:
             reply = self._iteration(i + 1)
             return ["forget_context", *reply] if flexible else reply
         return ["forget_context", "clear_state"] if flexible else ["clear_state"]
 
-    def do_error(self, **context):
-        i = context[_STATE][_ITERATION]
+    def do_error(self, state):
+        i = state[_ITERATION]
         flexible, high, low = self._kind()
         if flexible:
             if low < i <= high:
@@ -1073,7 +1098,7 @@ class LoopRelation(NextRelation):
         if self.is_custom():
             reply = self.do_custom_loop(*message, **context)
         else:
-            reply = self.do_loop(**context)
+            reply = self.do_loop(context[_STATE])
         if not is_list(reply):
             reply = [reply] if reply else []
         return ["next", *reply]
