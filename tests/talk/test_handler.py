@@ -309,3 +309,13 @@ def test_regex_first_character_index_keeps_results(talk):
     h2.on(re.compile(b"a"), "bytes")
     with pytest.raises(TypeError):
         h2("a")
+
+
+def test_events_list_can_be_replaced(talk):
+    """``events`` is a plain attribute in both engines; after changing it directly,
+    ``update_events()`` makes the change active."""
+    h = talk.Handler()
+    h.on("a", 1)
+    h.events = [(talk.Condition("b"), talk.Event(2))]
+    h.update_events()
+    assert h("a") is False and h("b") == 2

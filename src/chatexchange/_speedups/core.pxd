@@ -3,7 +3,7 @@
 #
 # PUBLISHED for the other engine .pxd files (elements.pxd, process.pxd cimport these; keep stable):
 #   cdef class Handler(Abstract):
-#       cdef readonly list events             # (Condition, Event) pairs in registration order
+#       cdef public list events               # (Condition, Event) pairs in registration order
 #       cdef frozenset _tags                   # current tags (property `tags`)
 #       cdef Event _unknown_event              # property `unknown_event`
 #       cdef dict _plans                       # tag state -> _Plan
@@ -84,7 +84,7 @@ cdef class _Plan:
 
 
 cdef class Handler(Abstract):
-    cdef readonly list events
+    cdef public list events
     cdef frozenset _tags
     cdef Event _unknown_event
     cdef dict _plans
