@@ -60,6 +60,11 @@ PARSE_CONDITIONS = {
     "ignorecase": ("A", {"ignore_case": True}),
     "function": (starts_with_a, {}),
     "anchored": (re.compile("^a"), {}),
+    "branch": (re.compile("(a|b)b"), {}),
+    "negated": (re.compile("[^a]"), {}),
+    "optional-a": (re.compile("a?b"), {}),
+    "lookahead": (re.compile("(?=a)ab?"), {}),
+    "empty": ("", {}),
     "none": (None, {}),
 }
 CONSUMING = ["a", "b", "ab", "a+", "[ab]", "list"]

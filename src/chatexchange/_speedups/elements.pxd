@@ -63,7 +63,7 @@ cdef class SelectiveNotion(ComplexNotion):
     @cython.locals(first=str)
     cdef _dispatch(self, message, dict context)
     @cython.locals(base=dict, best=list, builtin=Element, answer=tuple, scratch=dict,
-                   parsing=ParsingRelation)
+                   parsing=ParsingRelation, pos=Py_ssize_t)
     cpdef get_best_cases(self, message, dict context)
 
 
@@ -96,6 +96,7 @@ cdef class ParsingRelation(NextRelation):
     cdef object _own_condition
     cdef object _raw_condition
     cdef object _unknown
+    cdef public object _first
 
     cdef object _matcher_of(self, condition)
     @cython.locals(event=Event, unknown=Event)

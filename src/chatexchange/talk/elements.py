@@ -90,6 +90,88 @@ def _looks_behind(parsed) -> bool:
     return False
 
 
+_ANY = None  # "any character" in first-character analysis
+
+
+def _first_of(parsed):
+    """(first characters, can be empty) of a parsed regex; the set is None when unknown."""
+    chars = set()
+    for op, arg in parsed:
+        first, empty = _first_of_item(op, arg)
+        if first is _ANY:
+            return _ANY, True
+        chars |= first
+        if not empty:
+            return chars, False
+    return chars, True
+
+
+def _first_of_item(op, arg):
+    c = _sre_constants
+    if op is c.LITERAL:
+        return {chr(arg)}, False
+    if op is c.IN:
+        chars = set()
+        for item_op, item_arg in arg:
+            if item_op is c.LITERAL:
+                chars.add(chr(item_arg))
+            elif item_op is c.RANGE and item_arg[1] - item_arg[0] < 512:
+                chars.update(chr(i) for i in range(item_arg[0], item_arg[1] + 1))
+            else:
+                return _ANY, True
+        return chars, False
+    if op is c.BRANCH:
+        chars = set()
+        empty = False
+        for branch in arg[1]:
+            first, branch_empty = _first_of(branch)
+            if first is _ANY:
+                return _ANY, True
+            chars |= first
+            empty = empty or branch_empty
+        return chars, empty
+    if op is c.SUBPATTERN:
+        return _first_of(arg[-1])
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT) or op is getattr(c, "POSSESSIVE_REPEAT", None):
+        first, empty = _first_of(arg[2])
+        return first, empty or arg[0] == 0
+    if op is getattr(c, "ATOMIC_GROUP", None):
+        return _first_of(arg)
+    if op in (c.ASSERT, c.ASSERT_NOT) and arg[0] >= 0:
+        return set(), True  # a lookahead consumes nothing
+    return _ANY, True
+
+
+def _first_chars(value, options):
+    """The characters a match of Condition(value, **options) at an offset must start with, or None
+    (unknown, or it can match the empty string)."""
+    if options.get("search") or options.get("ignore_case"):
+        return None
+    if is_list(value):
+        chars = set()
+        for item in value:
+            first = _first_chars(item, options)
+            if first is None:
+                return None
+            chars |= first
+        return frozenset(chars)
+    if is_string(value):
+        return frozenset(value[0]) if value else None
+    if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
+        if value.flags & re.IGNORECASE:
+            return None
+        try:
+            first, empty = _first_of(_sre_parser.parse(value.pattern, value.flags))
+        except Exception:
+            return None
+        if first is _ANY or empty:
+            return None
+        return frozenset(first)
+    if value is None or is_number(value) or type(value) is bool or type(value) is dict:
+        return frozenset()  # never equal to a string
+    return None
+
+
 def _offset_safe(pattern) -> bool:
     if not isinstance(pattern.pattern, str):
         return False
@@ -509,6 +591,11 @@ class SelectiveNotion(ComplexNotion):
             if type(relation) is ParsingRelation:
                 parsing = relation
                 if parsing._plain():
+                    first = parsing._first
+                    if cursor and first is not None:
+                        pos = text.pos
+                        if pos >= len(text.source) or text.source[pos] not in first:
+                            continue  # cannot match: it would fail, with no side effect
                     # Runs no user code and reads nothing it did not write itself: the plain
                     # cases can share one copy.
                     if scratch is None:
@@ -805,6 +892,7 @@ class ParsingRelation(NextRelation):
         self._matcher_for = None
         self._own_condition = None
         self._raw_condition = None
+        self._first = None
         NextRelation.__init__(self, subj, obj, condition, owner, **options)
         self.unknown_event = Event(self.on_error)
         self._unknown = self.unknown_event
@@ -825,10 +913,13 @@ class ParsingRelation(NextRelation):
     def _matcher_of(self, condition):
         if condition is not self._matcher_for:
             self._matcher_for = condition
+            self._first = None
             if condition is TRUE_CONDITION:
                 self._matcher = (_M_TRUE, None, None)
             elif condition is self._own_condition and condition.mode == "value":
                 self._matcher = _offset_matcher(self._raw_condition, self.options)
+                if self._matcher is not None:
+                    self._first = _first_chars(self._raw_condition, self.options)
             else:
                 self._matcher = None
         return self._matcher
