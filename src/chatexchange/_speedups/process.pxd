@@ -14,7 +14,7 @@ cdef int _C_PROCEED, _C_TURN
 cdef int _R_NONE, _R_CURRENT, _R_TRACKING, _R_STATES
 cdef int _U_KEY, _U_TEXT
 cdef tuple _DIRECTIONS, _STOP_CRITERIA, _GO_CRITERIA, _SELECTION_HOOKS
-cdef dict _FAST_TYPES, _EVENT_COMMANDS
+cdef dict _FAST_TYPES, _EVENT_COMMANDS, _DICT_KEYS
 
 
 cdef class Process(Handler):

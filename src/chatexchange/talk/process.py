@@ -330,6 +330,14 @@ class Process(Handler):
         if isinstance(item, dict):
             if not item:
                 return _C_CLEAR, 0, True
+            if len(item) == 1:
+                # Each dict command looks at its own key only: one key, one candidate.
+                for key in item:
+                    command = _DICT_KEYS.get(key, 0)
+                    if command and command in self._dict_commands:
+                        if self._dict_ready(command, item):
+                            return command, 0, True
+                return 0, -1, None
             for command in self._dict_commands:
                 if self._dict_ready(command, item):
                     return command, 0, True
@@ -395,6 +403,15 @@ class Process(Handler):
             context["event"] = event
             return (None, 0, event)
         head = message[0]
+        if head is None or (type(head) is dict and not head):
+            if "sender" not in context:
+                context["sender"] = self
+            del message[0]
+            event = self._command_events[_C_CLEAR]
+            context["rank"] = 0
+            context["condition"] = True
+            context["event"] = event
+            return (None, 0, event)
         if type(head) is str and head == "query" and self._current:
             if "sender" not in context:
                 context["sender"] = self
@@ -974,6 +991,13 @@ class VisitorProcess(Process):
 
 
 _FAST_TYPES: dict = {}
+_DICT_KEYS = {
+    "add_context": _C_ADD,
+    "update_context": _C_UPDATE,
+    "delete_context": _C_DELETE,
+    "set_state": _C_SET_STATE,
+    "proceed": _C_PROCEED,
+}
 
 # The classes whose selection hooks the direct dispatch reproduces.
 _OWN_CLASSES = frozenset(
