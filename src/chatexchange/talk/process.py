@@ -334,9 +334,12 @@ class Process(Handler):
                 # Each dict command looks at its own key only: one key, one candidate.
                 for key in item:
                     command = _DICT_KEYS.get(key, 0)
-                    if command and command in self._dict_commands:
-                        if self._dict_ready(command, item):
-                            return command, 0, True
+                    if (
+                        command
+                        and command in self._dict_commands
+                        and self._dict_ready(command, item)
+                    ):
+                        return command, 0, True
                 return 0, -1, None
             for command in self._dict_commands:
                 if self._dict_ready(command, item):
