@@ -21,6 +21,9 @@ cdef class TextCursor:
 
 cpdef bint _access_reads_text(access)
 cpdef bint _event_reads_text(event)
+cdef dict _reads_cache
+@cython.locals(found=tuple)
+cdef bint _reads_text_cached(access)
 
 @cython.locals(kind=int, extra=object, rank=object, best_rank=object)
 cpdef tuple _match_at(tuple matcher, str source, Py_ssize_t pos)
@@ -46,7 +49,7 @@ cdef class Notion(Element):
 
 
 cdef class ActionNotion(Notion):
-    @cython.locals(first=str)
+    @cython.locals(first=str, event=Event, cursor=TextCursor)
     cdef _dispatch(self, message, dict context)
 
 
@@ -63,7 +66,7 @@ cdef class SelectiveNotion(ComplexNotion):
     @cython.locals(first=str)
     cdef _dispatch(self, message, dict context)
     @cython.locals(base=dict, best=list, builtin=Element, answer=tuple, scratch=dict,
-                   parsing=ParsingRelation, pos=Py_ssize_t)
+                   parsing=ParsingRelation, pos=Py_ssize_t, at=TextCursor)
     cpdef get_best_cases(self, message, dict context)
 
 
@@ -84,7 +87,7 @@ cdef class ActionRelation(Relation):
     cdef public Access action_access
 
     cdef _act(self, message, dict context)
-    @cython.locals(event=Event)
+    @cython.locals(event=Event, cursor=TextCursor)
     cdef _dispatch(self, message, dict context)
 
 

@@ -219,6 +219,20 @@ def _access_reads_text(access) -> bool:
     return _TEXT in spec.args or _TEXT in spec.kwonlyargs
 
 
+_reads_cache: dict = {}
+
+
+def _reads_text_cached(access) -> bool:
+    """_access_reads_text, remembered per Access object (its value never changes)."""
+    key = id(access)
+    found = _reads_cache.get(key)
+    if found is None or found[0] is not access:
+        if len(_reads_cache) > 4096:
+            _reads_cache.clear()
+        found = _reads_cache[key] = (access, _access_reads_text(access))
+    return found[1]
+
+
 def _event_reads_text(event) -> bool:
     if event is None:
         return False
@@ -461,8 +475,15 @@ class ActionNotion(Notion):
     def _dispatch(self, message, context):
         if message[0] == "next" and len(self.events) == 1:
             text = context.get(_TEXT)
-            if type(text) is TextCursor and _event_reads_text(self.events[0][1]):
-                context[_TEXT] = text.source[text.pos :]
+            if type(text) is TextCursor:
+                event = self.events[0][1]
+                if (
+                    event.pre_event is not None
+                    or event.post_event is not None
+                    or _reads_text_cached(event)
+                ):
+                    cursor = text
+                    context[_TEXT] = cursor.source[cursor.pos :]
             return self._answer(0, message, context, 0, True)
         return None
 
@@ -593,8 +614,9 @@ class SelectiveNotion(ComplexNotion):
                 if parsing._plain():
                     first = parsing._first
                     if cursor and first is not None:
-                        pos = text.pos
-                        if pos >= len(text.source) or text.source[pos] not in first:
+                        at = text
+                        pos = at.pos
+                        if pos >= len(at.source) or at.source[pos] not in first:
                             continue  # cannot match: it would fail, with no side effect
                     # Runs no user code and reads nothing it did not write itself: the plain
                     # cases can share one copy.
@@ -800,8 +822,9 @@ class ActionRelation(Relation):
         if message[0] != "next":
             return None
         text = context.get(_TEXT)
-        if type(text) is TextCursor and _access_reads_text(self.action_access):
-            context[_TEXT] = text.source[text.pos :]
+        if type(text) is TextCursor and _reads_text_cached(self.action_access):
+            cursor = text
+            context[_TEXT] = cursor.source[cursor.pos :]
         event = self.events[0][1]
         if event.pre_event is not None or event.post_event is not None:
             return self._answer(0, message, context, 0, True)
