@@ -84,6 +84,9 @@ class BFInterpreter:
     def __init__(self, talk=None):
         self.talk = _engine(talk)
         self.parser = self._parser_graph()
+        # Processes are reusable: 'new' starts afresh.
+        self.parsing = self.talk.ParsingProcess()
+        self.running = self.talk.StatefulProcess()
 
     # -- parsing ------------------------------------------------------------------------------
     def _parser_graph(self):
@@ -159,7 +162,7 @@ class BFInterpreter:
         self.blocks = [t.ComplexNotion("main")]
         self.starts = []
         self.error = None
-        t.ParsingProcess()("new", self.parser, text=program)
+        self.parsing("new", self.parser, text=program)
         if self.error is None and self.starts:
             self.error = f"Start loop without end at the position {self.starts[0]}"
         if self.error is not None:
@@ -175,7 +178,7 @@ class BFInterpreter:
             program = self.compile(request.get("text", ""), machine)
         except BFError as exc:
             return str(exc)
-        self.talk.StatefulProcess()("new", program)
+        self.running("new", program)
         return "".join(machine.out)
 
 
@@ -183,7 +186,7 @@ def run(program, data="", talk=None):
     """Run a program and return its raw output (every byte as a character)."""
     interpreter = BFInterpreter(talk)
     machine = Machine(data, raw=True)
-    interpreter.talk.StatefulProcess()("new", interpreter.compile(program, machine))
+    interpreter.running("new", interpreter.compile(program, machine))
     return "".join(machine.out)
 
 

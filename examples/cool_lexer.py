@@ -53,6 +53,7 @@ class Lexer:
     def __init__(self, talk=None):
         self.talk = _engine(talk)
         self.graph = self._build()
+        self.process = self.talk.ParsingProcess()  # reusable: 'new' starts afresh
         self.tokens = []
         self.line = 1
 
@@ -201,7 +202,7 @@ class Lexer:
         """The token lines of ``text`` (chr(255) is appended as the end of the file)."""
         self.tokens = []
         self.line = 1
-        process = self.talk.ParsingProcess()
+        process = self.process
         process("new", self.graph, text=text + EOF)
         if not process.is_parsed():
             raise ValueError(f"the lexer stopped at line {self.line}: {process.text[:20]!r}")
