@@ -72,7 +72,7 @@ async def test_resume_since_event_id(devserver, alice, bob) -> None:
 
 async def test_dropped_socket_loses_nothing_and_repeats_nothing(devserver, alice, bob) -> None:
     sent: list[int] = []
-    async with alice.watch(1, **FAST) as watcher:
+    async with alice.watch(1, **{**FAST, "backoff_initial": 0.5}) as watcher:
         await _until_open(devserver)
         for i in range(5):
             sent.append((await bob.send(1, f"before drop {i}"))[0])
@@ -84,6 +84,8 @@ async def test_dropped_socket_loses_nothing_and_repeats_nothing(devserver, alice
             sent.append((await bob.send(1, f"after drop {i}"))[0])
         events = await _collect(watcher, lambda got: sent[-1] in _posted_ids(got))
         assert watcher.reconnects >= 1
+        # the reconnect waits >= 0.25 s: the messages posted meanwhile came from /chats/1/events
+        assert watcher.gap_filled >= 5
     ids = _posted_ids(events)
     assert Counter(ids) == Counter(sent)
     assert ids == sent

@@ -293,10 +293,9 @@ class ServerConnection:
 
     async def join(self, room_id: int, msg_count: int = 0) -> Any:
         """Enter a room (how clients join: ``/chats/<room>/events``); returns the EventsResponse."""
-        url = self.http.chat(f"/chats/{int(room_id)}/events")
         data = {"since": 0, "mode": "Messages", "msgCount": int(msg_count)}
         response = await self.actions.post(
-            url[len(self.endpoints.chat):], data, what=f"join room {room_id}"
+            f"/chats/{int(room_id)}/events", data, what=f"join room {room_id}"
         )
         return _parser.parse_events_response(response.body, response.url)
 

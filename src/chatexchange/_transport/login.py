@@ -25,12 +25,13 @@ from .session import HttpSession, Response
 log = logging.getLogger("chatexchange.transport")
 
 _CAPTCHA_MARKERS = ("human verification", "captcha")
-_NO_ACCOUNT_MARKERS = (
-    'id="logout-user"',
+#: The "create an account on this site" confirmation form (spec §2.2: TimCastelijns looks for it).
+_CONFIRM_FORM = 'id="logout-user"'
+#: Texts of a login page that says the account does not exist here (only read without ``acct``).
+_NO_ACCOUNT_TEXTS = (
     "no account on this site",
-    "create a new account",
+    "do not have an account on",
     "does not have an account",
-    "join this community",
 )
 
 
@@ -41,9 +42,11 @@ def _looks_like_captcha(response: Response) -> bool:
     return any(marker in head for marker in _CAPTCHA_MARKERS)
 
 
-def _looks_like_no_account(response: Response) -> bool:
+def _looks_like_no_account(response: Response, *, texts: bool) -> bool:
     body = response.body.decode("utf-8", "replace").lower()
-    return any(marker in body for marker in _NO_ACCOUNT_MARKERS)
+    if _CONFIRM_FORM in body:
+        return True
+    return texts and any(marker in body for marker in _NO_ACCOUNT_TEXTS)
 
 
 def _check_status(response: Response, what: str) -> None:
@@ -85,14 +88,14 @@ async def login(http: HttpSession, email: str, password: str) -> None:
             f"the login host asks for human verification; wait several minutes ({answer.url})"
         )
     if not http.has_account_cookie():
-        if _looks_like_no_account(answer):
+        if _looks_like_no_account(answer, texts=True):
             raise NoAccountError(f"no account on the site of server {http.slug!r} ({answer.url})")
         if answer.status >= 400 and answer.status not in (401, 403):
             raise ServerError(f"login: unexpected HTTP {answer.status} ({answer.url})")
         raise BadCredentialsError(
             f"login to {http.endpoints.login} failed: no 'acct' cookie; check email and password"
         )
-    if _looks_like_no_account(answer):
+    if _looks_like_no_account(answer, texts=False):
         raise NoAccountError(f"no account on the site of server {http.slug!r} ({answer.url})")
     log.info("logged in to %s", http.endpoints.login)
 

@@ -78,7 +78,8 @@ class Watcher:
     ``max_failures`` (failed attempts in a row before ConnectionLostError).
 
     Attributes for monitoring: ``reconnects`` (socket re-opens), ``modes`` (room -> "websocket" or
-    "polling"), ``delivered``, ``duplicates`` (events dropped as already delivered).
+    "polling"), ``delivered``, ``duplicates`` (events dropped as already delivered), ``gap_filled``
+    (events recovered from ``/chats/<room>/events`` after a reconnect).
     """
 
     def __init__(
@@ -117,6 +118,7 @@ class Watcher:
         self.reconnects = 0
         self.delivered = 0
         self.duplicates = 0
+        self.gap_filled = 0
         self.modes: dict[int, str] = {}
 
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
@@ -263,12 +265,14 @@ class Watcher:
         """Deliver what the room saw while we were not listening (``/chats/<room>/events``)."""
         try:
             response = await self.connection.room_events(
-                room, since=0, msg_count=self.gap_count, mode="Events"
+                room, since=self._cursor[room], msg_count=self.gap_count, mode="Events"
             )
         except ParseError as exc:
             log.warning("gap fill for room %d failed: %s", room, exc)
             return
+        before = self.delivered
         self._deliver(room, response.events, from_gap=True)
+        self.gap_filled += self.delivered - before
 
     # ----------------------------------------------------------------------------------------------
     # Websocket
