@@ -1,0 +1,37 @@
+"""ProcessDebugger: the log and reply_at (AC-35, AC-36), on both implementations."""
+
+from __future__ import annotations
+
+from chatexchange.talk.debug import ProcessDebugger
+
+
+def test_log(talk, capsys):
+    cn = talk.ComplexNotion("CN")
+    talk.NextRelation(cn, talk.Notion("N1"))
+    talk.NextRelation(cn, talk.Notion("N2"))
+    p = talk.Process()
+    ProcessDebugger(p, log=True)
+    assert p(cn) is True
+    assert capsys.readouterr().out.splitlines() == [
+        """"CN": 'next'? - '(<"CN" - "N1">, <"CN" - "N2">)'""",
+        """<"CN" - "N1">: 'next'? - '"N1"'""",
+        """"N1": 'next'? - 'True'""",
+        """<"CN" - "N2">: 'next'? - '"N2"'""",
+        """"N2": 'next'? - 'True'""",
+    ]
+
+
+def test_reply_at_and_detach(talk):
+    here = talk.ComplexNotion("here")
+    a = talk.ActionNotion("a", None)
+    talk.NextRelation(here, a)
+    p = talk.Process()
+    debugger = ProcessDebugger(p)
+    debugger.reply_at(a, "oh noes!")
+    assert p(here) is False
+    assert p.current is a and p.message == ["oh noes!", "query"]
+    debugger.reply_at(a, "stop")
+    assert p("new", here) == "stop"
+    assert p.current is a and p.message == ["query"]
+    debugger.detach()
+    assert p("new", here) is True
