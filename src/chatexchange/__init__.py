@@ -13,9 +13,13 @@ from ._time import EPOCH, SUNSET
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from . import client, errors, models, talk
-    from .bot import Bot
-    from .client import AsyncClient, BlockingClient
+    from . import client as client
+    from . import errors as errors
+    from . import models as models
+    from . import talk as talk
+    from .bot import Bot as Bot
+    from .client import AsyncClient as AsyncClient
+    from .client import BlockingClient as BlockingClient
 
 _LAZY = {
     "AsyncClient": ("chatexchange.client", "AsyncClient"),
@@ -28,9 +32,17 @@ _LAZY = {
 _CLASSIC = {"events", "rooms", "messages", "users", "browser", "classic"}
 _SUBMODULES = {"client", "models", "talk", "errors", "aio", "bot", "devserver"} | _CLASSIC
 
-__all__ = ["EPOCH", "SUNSET", "AsyncClient", "BlockingClient", "Bot", "__version__"] + sorted(
-    _SUBMODULES
-)
+__all__ = [
+    "EPOCH",
+    "SUNSET",
+    "AsyncClient",
+    "BlockingClient",
+    "Bot",
+    "Browser",
+    "Client",
+    "__version__",
+    *sorted(_SUBMODULES),
+]
 
 
 def __getattr__(name: str) -> Any:

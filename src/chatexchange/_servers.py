@@ -1,8 +1,9 @@
 """The three chat servers and where to reach them.
 
 The bottom of the import graph: transport, storage, client and tools all read it, so the hosts are
-written down once. ``CHATEXCHANGE_DEVSERVER`` (or an explicit ``server_url``) points every server at a
-local devserver, which serves each server under its slug: ``<url>/se``, ``<url>/so``, ``<url>/mse``.
+written down once. ``CHATEXCHANGE_DEVSERVER`` (or an explicit ``server_url``) points every server
+at a local devserver, which serves each server under its slug: ``<url>/se``, ``<url>/so``,
+``<url>/mse``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Every error the package raises on purpose.
 
-One hierarchy, so callers can catch ``ChatExchangeError`` and the CLI can map each kind to one line and
-an exit code. Messages never contain credentials, cookies or fkeys.
+One hierarchy, so callers can catch ``ChatExchangeError`` and the CLI can map each kind to one line
+and an exit code. Messages never contain credentials, cookies or fkeys.
 """
 
 from __future__ import annotations
@@ -100,7 +100,10 @@ class ConnectionLostError(ChatExchangeError):
 
 
 class ParseError(ChatExchangeError):
-    """A page or payload was not what was expected; ``url`` names it, the message says what is missing."""
+    """A page or payload was not what was expected.
+
+    ``url`` names the page; the message says what is missing.
+    """
 
     exit_code = 8
 

@@ -1,7 +1,7 @@
 """chatexchange.talk: the dispatch engine (after the graph-talk design).
 
-Conditions ranked by type-specific checks, Handlers choosing the best (condition, event) pair with tag
-filtering, and graphs of notions and relations walked by processes with lookahead.
+Conditions ranked by type-specific checks, Handlers choosing the best (condition, event) pair
+with tag filtering, and graphs of notions and relations walked by processes with lookahead.
 
 There are two implementations of one source: the pure-Python modules in this package (the reference,
 and the fallback on PyPy or without a compiler) and their Cython-compiled twins in
@@ -40,7 +40,8 @@ def implementation(kind: str) -> SimpleNamespace:
 
 
 def _select() -> SimpleNamespace:
-    if os.environ.get("CHATEXCHANGE_NO_EXTENSIONS", "").strip().lower() in {"1", "true", "yes", "on"}:
+    disabled = os.environ.get("CHATEXCHANGE_NO_EXTENSIONS", "").strip().lower()
+    if disabled in {"1", "true", "yes", "on"}:
         return implementation("pure")
     try:
         return implementation("compiled")
@@ -52,4 +53,4 @@ _selected = _select()
 #: True when the Cython-compiled engine is the one behind these names.
 COMPILED: bool = _selected.KIND == "compiled"
 globals().update((k, v) for k, v in vars(_selected).items() if k != "KIND")
-__all__ = sorted(k for k in vars(_selected) if k != "KIND") + ["COMPILED", "implementation"]
+__all__ = [*sorted(k for k in vars(_selected) if k != "KIND"), "COMPILED", "implementation"]
