@@ -33,6 +33,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Table,
+    Text,
     and_,
     bindparam,
     case,
@@ -42,6 +43,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy.engine import make_url
@@ -61,6 +63,7 @@ from .models import (
     Server,
     TranscriptPageFetch,
     User,
+    UTCDateTime,
     database_info,
     text_from_html,
 )
@@ -182,6 +185,7 @@ def open_engine(url: str | URL | None = None, *, echo: bool = False) -> Engine:
     try:
         Base.metadata.create_all(engine)
         _apply_seed(engine)
+        _upgrade(engine)
     except SQLAlchemyError as exc:
         engine.dispose()
         raise StorageError(
@@ -221,6 +225,35 @@ def _apply_seed(engine: Engine) -> None:
                     session.commit()  # releases the session's savepoint, not the transaction
         except IntegrityError:
             log.debug("seed rows were applied concurrently by another connection")
+
+
+def _upgrade(engine: Engine) -> None:
+    """Bring an archive written by an older version up to ``SCHEMA_VERSION``.
+
+    Version 2: on SQLite every time is text in one format, ``'YYYY-MM-DD HH:MM:SS.ffffff'``, so
+    comparisons and ORDER BY in SQL are exact. Version 1 stored times written by the batched
+    upserts without the fraction when it was zero (``'19:50:00'`` sorts before
+    ``'19:50:00.000000'``, the same instant written by any other path).
+    """
+    key = database_info.c.key
+    with engine.begin() as conn:
+        stored = conn.execute(select(database_info.c.value).where(key == "schema_version")).scalar()
+        if stored is None or int(stored) >= SCHEMA_VERSION:
+            return
+        if int(stored) < 2 and conn.dialect.name == "sqlite":
+            for table in Base.metadata.sorted_tables:
+                for column in table.columns:
+                    if isinstance(column.type, UTCDateTime):
+                        stored_text = type_coerce(column, Text())
+                        conn.execute(
+                            update(table)
+                            .where(func.typeof(column) == "text", func.length(stored_text) == 19)
+                            .values({column.name: stored_text + ".000000"})
+                        )
+        conn.execute(
+            update(database_info).where(key == "schema_version").values(value=str(SCHEMA_VERSION))
+        )
+        log.info("archive schema upgraded from version %s to %s", stored, SCHEMA_VERSION)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -306,7 +339,10 @@ def _upsert_raw(
         names = list(compiled.positiontup or ())
         if not names or not set(names) <= set(columns):
             return False  # a shape this path does not handle: let SQLAlchemy do it
-        procs = [compiled.binds[n].type.bind_processor(conn.dialect) for n in names]
+        # The dialect's own processors, as SQLAlchemy would use: the generic types' processors
+        # leave datetimes to the driver, and sqlite3's default adapter drops a zero fraction
+        # ('19:50:00' instead of the '19:50:00.000000' every other path stores).
+        procs = [_bind_processor(compiled.binds[n].type, conn.dialect) for n in names]
         entry = (compiled.string, names, procs)
         _compiled[cache_key] = entry
     sql, names, procs = entry
@@ -329,6 +365,10 @@ def _upsert_raw(
         params.append(tuple(values))
     conn.exec_driver_sql(sql, params)
     return True
+
+
+def _bind_processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    return type_.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _max(existing: Any, incoming: Any) -> Any:

@@ -119,8 +119,12 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     """A datetime column that is always timezone-aware UTC in Python.
 
     PostgreSQL stores ``timestamptz``; other databases store naive UTC (sortable, index-friendly)
-    and get ``tzinfo=UTC`` back on load. Naive datetimes are refused on the way in: they are a bug
-    in the caller, not something to guess about.
+    and get ``tzinfo=UTC`` back on load. On SQLite that is text, always
+    ``'YYYY-MM-DD HH:MM:SS.ffffff'`` (SQLAlchemy's SQLite format, the fraction included when it is
+    zero), so comparisons and ORDER BY in SQL are exact; whatever writes bypassing SQLAlchemy's
+    statement execution must use the dialect's bind processor (``chatexchange._store`` does).
+    Naive datetimes are refused on the way in: they are a bug in the caller, not something to
+    guess about.
     """
 
     impl = DateTime(timezone=True)
@@ -391,4 +395,5 @@ database_info = Table(
     Column("value", Text, nullable=False),
 )
 
-SCHEMA_VERSION = 1
+#: 2: canonical time text on SQLite (``chatexchange._store`` upgrades version 1 archives).
+SCHEMA_VERSION = 2
