@@ -139,8 +139,7 @@ class LiveRun:
             subscription = None
             try:
                 subscription = await live.subscribe(slug, room_ids)
-                if not first:
-                    await self._catch_up(slug, room_ids)
+                await self._catch_up(slug, room_ids, answer=not first)
                 first = False
                 self.running.set()
                 async for event, row in subscription.items(window_now(EPOCH, SUNSET)):
@@ -159,19 +158,27 @@ class LiveRun:
                 if subscription is not None:
                     await subscription.close()
 
-    async def _catch_up(self, slug: str, room_ids: list[int]) -> None:
-        """Handle what was posted while no feed was open (recent events of each room)."""
+    async def _catch_up(self, slug: str, room_ids: list[int], *, answer: bool) -> None:
+        """Handle what was posted while no feed was open (the recent events of each room).
+
+        At the first subscription (``answer=False``) only each room's newest message id is noted,
+        so a later catch-up never answers what was posted before the bot started.
+        """
         from ..client._live import _record
 
         client = self.client
         connection = await client._reader(slug)
         sid = client.server(slug).meta_id
         for room_id in room_ids:
-            response = await connection.room_events(room_id, msg_count=100)
-            floor = self.last_seen.get((slug, room_id), 0)
+            response = await connection.room_events(room_id, msg_count=100 if answer else 1)
+            key = (slug, room_id)
+            floor = self.last_seen.get(key, 0)
             for event in response.events:
                 mid = getattr(event, "message_id", None)
                 if event.event_type != 1 or mid is None or mid <= floor:
+                    continue
+                if not answer:
+                    self.last_seen[key] = max(self.last_seen.get(key, 0), mid)
                     continue
                 row = await client._db.write(_record, sid, event, client.now())
                 if row is not None:
