@@ -9,10 +9,10 @@ show them without another query.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from ..models import Message, Room, Server, TranscriptPageFetch, User
 
@@ -78,43 +78,28 @@ def message(conn: Connection, server_meta_id: int, message_id: int) -> Row | Non
     return None if row is None else dict(row)
 
 
-def _id_window(since_id: int | None, until_id: int | None) -> list[Any]:
+def _window(
+    since_time: datetime | None,
+    since_id: int | None,
+    until_time: datetime | None,
+    until_id: int | None,
+) -> list[Any]:
+    """``[since, until)`` in SQL. A message of unknown time is before any ``since`` time and
+    inside any ``until`` time."""
     clauses: list[Any] = []
+    if since_time is not None:
+        clauses.append(M.c.time >= since_time)
     if since_id is not None:
         clauses.append(M.c.id >= since_id)
+    if until_time is not None:
+        clauses.append(or_(M.c.time.is_(None), M.c.time < until_time))
     if until_id is not None:
         clauses.append(M.c.id < until_id)
     return clauses
 
 
-# Times are compared in Python, not in SQL: on SQLite a stored time may be text with or without
-# the ".000000" fraction, and text comparison then puts an instant before itself. SQL only narrows
-# the rows by a range widened by this margin; the exact bounds are applied to the aware datetimes.
-_SLACK = timedelta(seconds=1)
-
-
-def _in_time(rows: Iterable[Row], start: datetime | None, end: datetime | None) -> list[Row]:
-    kept = [
-        row
-        for row in rows
-        if (start is None or (row["time"] is not None and row["time"] >= start))
-        and (end is None or row["time"] is None or row["time"] < end)
-    ]
-    kept.sort(key=lambda row: (row["time"] is None, row["time"] or _NEVER, row["id"]))
-    return kept
-
-
-_NEVER = datetime.max.replace(tzinfo=timezone.utc)
-
-
-def _latest(*times: datetime | None) -> datetime | None:
-    known = [t for t in times if t is not None]
-    return max(known) if known else None
-
-
-def _earliest(*times: datetime | None) -> datetime | None:
-    known = [t for t in times if t is not None]
-    return min(known) if known else None
+# Oldest first; a message of unknown time last (SQLite and PostgreSQL differ by default).
+_BY_TIME = (M.c.time.asc().nulls_last(), M.c.id)
 
 
 def room_messages(
@@ -128,15 +113,14 @@ def room_messages(
     until_id: int | None = None,
 ) -> list[Row]:
     """Messages of a room with ``start <= time < end`` inside the window, oldest first."""
-    low = _latest(start, since_time)
-    high = _earliest(end, until_time)
-    clauses = [M.c.room_meta_id == room_meta_id, *_id_window(since_id, until_id)]
-    if low is not None:
-        clauses.append(M.c.time >= low - _SLACK)
-    if high is not None:
-        clauses.append(M.c.time < high + _SLACK)
-    rows = conn.execute(_MESSAGE_SELECT.where(and_(*clauses))).mappings()
-    return _in_time((dict(row) for row in rows), low, high)
+    clauses = [M.c.room_meta_id == room_meta_id]
+    if start is not None:
+        clauses.append(M.c.time >= start)
+    if end is not None:
+        clauses.append(M.c.time < end)
+    clauses += _window(since_time, since_id, until_time, until_id)
+    query = _MESSAGE_SELECT.where(and_(*clauses)).order_by(*_BY_TIME)
+    return [dict(row) for row in conn.execute(query).mappings()]
 
 
 def replies(
@@ -149,9 +133,9 @@ def replies(
     until_id: int | None = None,
 ) -> list[Row]:
     clauses = [M.c.server_meta_id == server_meta_id, M.c.parent_id == parent_id]
-    clauses += _id_window(since_id, until_id)
-    rows = conn.execute(_MESSAGE_SELECT.where(and_(*clauses))).mappings()
-    return _in_time((dict(row) for row in rows), since_time, until_time)
+    clauses += _window(since_time, since_id, until_time, until_id)
+    query = _MESSAGE_SELECT.where(and_(*clauses)).order_by(*_BY_TIME)
+    return [dict(row) for row in conn.execute(query).mappings()]
 
 
 def user_messages(
@@ -164,15 +148,17 @@ def user_messages(
     after_id: int | None = None,
     limit: int = 1000,
 ) -> tuple[list[Row], int | None]:
-    """One batch of a user's messages in id order after ``after_id``: ``(rows in the window, the
-    last id read)``; the last id is ``None`` when there are no more."""
-    clauses = [M.c.owner_meta_id == user_meta_id, *_id_window(since_id, until_id)]
+    """One batch of a user's messages in the window after ``after_id``, in id order (oldest
+    first: ids grow with time on a server, and a batch boundary cannot fall between equal
+    times): ``(rows, the last id)``; the last id is ``None`` when there are no more."""
+    clauses = [M.c.owner_meta_id == user_meta_id]
+    clauses += _window(since_time, since_id, until_time, until_id)
     if after_id is not None:
         clauses.append(M.c.id > after_id)
     query = _MESSAGE_SELECT.where(and_(*clauses)).order_by(M.c.id).limit(limit)
     batch = [dict(row) for row in conn.execute(query).mappings()]
     last = batch[-1]["id"] if len(batch) == limit else None
-    return _in_time(batch, since_time, until_time), last
+    return batch, last
 
 
 def user_room_ids(conn: Connection, user_meta_id: int) -> list[int]:
