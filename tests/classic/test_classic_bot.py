@@ -242,3 +242,18 @@ def test_long_message_is_dropped_unless_length_check_is_off(env, alice):
     room.send_message("short one")
     wait_for(lambda: any(m.source == "short one" for m in _room_messages(env)))
     assert len(_room_messages(env)) == before + 1
+
+
+def test_actions_answer_like_responses(env, alice):
+    """SmokeDetector sends through ``_do_action_despite_throttling(("send", room, text)).json()``
+    and reads the new message's id from it; edits and deletions answer too."""
+    sent = alice._do_action_despite_throttling(("send", 1, "sent directly")).json()
+    assert "id" in sent and sent["time"] > 0
+    stored = next(m for m in _room_messages(env) if m.id == sent["id"])
+    assert stored.source == "sent directly"
+    edited = alice._do_action_despite_throttling(("edit", sent["id"], "edited directly"))
+    assert edited.status_code == 200 and edited.json() == "ok"
+    assert alice._do_action_despite_throttling(("delete", sent["id"], "")).json() == "ok"
+    again = alice._do_action_despite_throttling(("delete", sent["id"], ""))
+    assert "deleted" in again.json()  # chat's answer, not an error: as the classic package
+    assert next(m for m in _room_messages(env) if m.id == sent["id"]).deleted

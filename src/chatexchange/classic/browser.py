@@ -18,7 +18,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from .. import _parser, errors
-from .._transport import ServerConnection
+from .._transport import Response, ServerConnection
 from ..client._loop import LoopThread
 
 __all__ = [
@@ -127,6 +127,13 @@ class Browser:
         return self.connection().endpoints.chat
 
     # -- requests --------------------------------------------------------------------------------
+
+    def _answer(self, path: str, value: Any) -> _Response:
+        """A response carrying chat's JSON answer ``value`` to the action at ``path``."""
+        import orjson
+
+        body = orjson.dumps(value)
+        return _Response(Response(self.chat_root + path, 200, body, "application/json"))
 
     def _url(self, url: str, with_chat_root: bool) -> str:
         return self.chat_root + "/" + url.lstrip("/") if with_chat_root else url
@@ -309,20 +316,23 @@ class Browser:
 
     # -- writes ----------------------------------------------------------------------------------
 
-    def send_message(self, room_id: int, text: str) -> dict[str, Any]:
-        """Post now; ``{"id": message id, "time": unix seconds}``. Texts over 500 characters go as
-        multi-line messages."""
+    def send_message(self, room_id: int, text: str) -> _Response:
+        """Post now; the response's ``json()`` is ``{"id": message id, "time": unix seconds}``.
+        Texts over 500 characters go as multi-line messages."""
         connection = self.connection()
         multiline = len(text) > 500 or "\n" in text
         message_id, when = self._run(connection.send(int(room_id), text, multiline=multiline))
-        return {"id": message_id, "time": int(when.timestamp())}
+        path = f"/chats/{int(room_id)}/messages/new"
+        return self._answer(path, {"id": message_id, "time": int(when.timestamp())})
 
-    def edit_message(self, message_id: int, text: str) -> None:
+    def edit_message(self, message_id: int, text: str) -> _Response:
         multiline = len(text) > 500 or "\n" in text
         self._run(self.connection().edit(int(message_id), text, multiline=multiline))
+        return self._answer(f"/messages/{int(message_id)}", "ok")
 
-    def delete_message(self, message_id: int) -> None:
+    def delete_message(self, message_id: int) -> _Response:
         self._run(self.connection().delete(int(message_id)))
+        return self._answer(f"/messages/{int(message_id)}/delete", "ok")
 
     def toggle_starring(self, message_id: int) -> None:
         self._run(self.connection().star(int(message_id)))

@@ -180,18 +180,20 @@ class Client:
                 self._request_queue.task_done()
 
     def _do_action_despite_throttling(self, action: tuple[Any, ...]) -> Any:
-        """Perform one queued action; the transport waits out throttling, duplicates are padded."""
+        """Perform one queued action now; chat's answer as a response (``.json()``: the new
+        message's ``{"id", "time"}``, or ``"ok"``, or why an edit or deletion had nothing to do).
+        The transport waits out throttling; a duplicate message is padded and sent again."""
         kind, target, text = action
         if kind == "send" and text == self._previous:
             text = " " + text  # chat drops an exact repeat of your previous message
         for _ in range(5):
             try:
                 if kind == "send":
-                    result = self._br.send_message(target, text)
+                    response = self._br.send_message(target, text)
                     self._previous = text
                     if self.on_message_sent is not None:
-                        self.on_message_sent(result["id"], target)
-                    return result
+                        self.on_message_sent(response.json()["id"], target)
+                    return response
                 if kind == "edit":
                     return self._br.edit_message(target, text)
                 if kind == "delete":
@@ -199,13 +201,11 @@ class Client:
                 raise ValueError(f"unknown chat action {kind!r}")
             except errors.DuplicateMessageError:
                 text += " "
-            except errors.EditWindowError as error:
-                self.logger.info("%s of message %s: %s", kind, target, error)
-                return None
             except errors.RefusedError as error:
-                if "deleted" in str(error).lower():  # deleting twice, editing a deleted message
+                # too late to edit or delete, deleting twice, editing a deleted message
+                if isinstance(error, errors.EditWindowError) or "deleted" in str(error).lower():
                     self.logger.info("%s of message %s: %s", kind, target, error)
-                    return None
+                    return self._br._answer(f"/messages/{int(target)}", str(error))
                 raise ChatActionError(f"{kind} failed: {error}") from error
         raise ChatActionError(f"{kind} failed: the server kept refusing a repeated message")
 
