@@ -6,7 +6,7 @@ unchanged bot at it (``CHATEXCHANGE_DEVSERVER=http://127.0.0.1:8080``). See ``do
 
 from __future__ import annotations
 
-from .__main__ import main
+from .cli import main
 from .seed import TEST_SEED, TEST_USERS
 from .server import DevServer, DevServerThread
 

@@ -1,81 +1,10 @@
-"""``python -m chatexchange.devserver --port N [--seed FILE] [--messages N]``."""
+"""``python -m chatexchange.devserver``: see :mod:`chatexchange.devserver.cli`."""
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import sys
-from collections.abc import Sequence
 
-
-def build_parser(prog: str = "python -m chatexchange.devserver") -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=prog, description="Run a local Stack Exchange chat server."
-    )
-    parser.add_argument(
-        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: loopback only)"
-    )
-    parser.add_argument("--port", type=int, default=8080, help="port (0 = any free port)")
-    parser.add_argument(
-        "--seed", help="JSON seed file (users, rooms, messages); see docs/devserver.md"
-    )
-    parser.add_argument(
-        "--no-test-data",
-        action="store_true",
-        help="start without the built-in test users and rooms",
-    )
-    parser.add_argument(
-        "--messages",
-        type=int,
-        default=0,
-        help="generate a room (se, id 100) with N messages of realistic history",
-    )
-    parser.add_argument(
-        "--generator-seed", type=int, default=1, help="seed of the generated history"
-    )
-    parser.add_argument(
-        "--throttle", metavar="COUNT/SECONDS", help="rate rule per user, e.g. 2/5 (409 beyond it)"
-    )
-    return parser
-
-
-async def serve(args: argparse.Namespace) -> None:
-    from .seed import TEST_SEED, load
-    from .server import DevServer
-
-    server = DevServer(args.host, args.port, None if args.no_test_data else TEST_SEED)
-    if args.seed:
-        from .seed import apply
-
-        apply(server.world.servers, load(args.seed))
-    if args.messages:
-        server.generate(
-            "se",
-            messages=args.messages,
-            seed=args.generator_seed,
-            room_id=100,
-            name="Generated History",
-        )
-    if args.throttle:
-        count, _, per = args.throttle.partition("/")
-        server.set_rate_rule(int(count), float(per or 1))
-    async with server:
-        print(
-            f"chatexchange devserver listening on {server.url} (servers: "
-            f"{server.url}/se {server.url}/so {server.url}/mse)",
-            flush=True,
-        )
-        await asyncio.Event().wait()
-
-
-def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
-    args = build_parser(prog or "python -m chatexchange.devserver").parse_args(argv)
-    try:
-        asyncio.run(serve(args))
-    except KeyboardInterrupt:
-        pass
-    return 0
-
+from .cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

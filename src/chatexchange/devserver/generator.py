@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from .markdown import escape, render
+from .markdown import reply_html
 from .state import ChatServer, Revision, Room, User
 
 WORDS = tuple(
@@ -109,6 +109,8 @@ def generate_room(
         people.append(user)
     room.owners.add(people[0].id)
     end = server.clock.now() if end is None else end
+    if messages <= 0:
+        return GeneratedRoom(room, people, 0, end, end)
     days = max(1, -(-messages // per_day))
     t = end - days * 86400.0
     first_time = None
@@ -140,11 +142,7 @@ def generate_room(
         if recent and rng.random() < 0.12:
             parent_id, parent_user = recent[rng.randrange(len(recent))]
             text = f":{parent_id} {_sentence(rng)}"
-            html = (
-                escape("@" + parent_user.name.replace(" ", ""))
-                + " "
-                + render(text.split(" ", 1)[1])
-            )
+            html = reply_html(parent_user.name, text.split(" ", 1)[1])
         msg = server.store_message(
             room.id,
             speaker.id,

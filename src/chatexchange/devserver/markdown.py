@@ -93,6 +93,8 @@ def render(text: str) -> str:
             )
             return f"<pre class='full'>{body}</pre>"
         return "<div class='full'>" + "<br>".join(escape(line) for line in lines) + "</div>"
+    if text.startswith("    "):
+        return f"<pre class='full'>{escape(text[4:])}</pre>"
     stripped = text.strip()
     image = _IMAGE_URL.match(stripped)
     if image:
@@ -101,9 +103,13 @@ def render(text: str) -> str:
             f'<div class="onebox ob-image"><a rel="{LINK_REL}" href="{src}">'
             f'<img src="{src}" class="user-image" alt="user image" /></a></div>'
         )
-    if stripped.startswith("    "):
-        return f"<pre class='full'>{escape(stripped[4:])}</pre>"
     return render_inline(text)
+
+
+def reply_html(parent_author: str, rest: str) -> str:
+    """Content of an explicit reply: the ``:id`` prefix becomes ``@ParentAuthorWithoutSpaces``."""
+    ping = escape("@" + parent_author.replace(" ", ""))
+    return ping + (" " + render(rest) if rest else "")
 
 
 def split_reply(text: str) -> tuple[int | None, str]:

@@ -125,7 +125,15 @@ def load(path: str | Path) -> dict[str, Any]:
 
 
 def apply(servers: dict[str, ChatServer], seed: dict[str, Any]) -> None:
-    """Add a seed's accounts, users, rooms and messages to the servers."""
+    """Add a seed's accounts, users, rooms and messages to the servers; a malformed seed raises
+    ``ValueError`` naming what is wrong."""
+    try:
+        _apply(servers, seed)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"malformed seed: {type(exc).__name__}: {exc}") from exc
+
+
+def _apply(servers: dict[str, ChatServer], seed: dict[str, Any]) -> None:
     for account in seed.get("accounts", []):
         for slug, uid in account.get("ids", {}).items():
             kw = {

@@ -505,6 +505,16 @@ class ChatServer:
                 hits.append(user)
         return hits
 
+    def _render(self, text: str) -> tuple[Message | None, str]:
+        """The parent an explicit ``:id`` reply points to (None if it is not one) and the
+        content HTML."""
+        parent_id, rest = markdown.split_reply(text)
+        parent = self.messages.get(parent_id) if parent_id is not None else None
+        if parent is None:
+            return None, markdown.render(text)
+        author = self.users.get(parent.user_id)
+        return parent, markdown.reply_html(author.name if author else "unknown", rest)
+
     def post(self, room_id: int, user: User, text: str) -> Message | None:
         """Post as ``user`` with every check and event of the real server; None = duplicate
         suppressed."""
@@ -527,17 +537,9 @@ class ChatServer:
             return None
         self.check_rate(user)
 
-        parent_id, rest = markdown.split_reply(text)
-        parent = self.messages.get(parent_id) if parent_id is not None else None
-        show_parent = False
-        if parent is not None:
-            parent_user = self.users.get(parent.user_id)
-            ping = "@" + (parent_user.name.replace(" ", "") if parent_user else "unknown")
-            html = markdown.escape(ping) + (" " + markdown.render(rest) if rest else "")
-            show_parent = True
-        else:
-            parent_id = None
-            html = markdown.render(text)
+        parent, html = self._render(text)
+        parent_id = parent.id if parent is not None else None
+        show_parent = parent is not None
         mentioned = self._resolve_mentions(room, text, user)
         if parent is None and mentioned and text.startswith("@"):
             # a leading @ping is an implicit reply to the pinged user's latest message in the room
@@ -595,14 +597,9 @@ class ChatServer:
         if "\n" not in text and len(text) > MAX_SINGLE_LINE:
             raise Refusal(400, "The message is too long")
         self.check_rate(user)
-        parent_id, rest = markdown.split_reply(text)
-        if parent_id is not None and parent_id in self.messages:
-            parent_user = self.users.get(self.messages[parent_id].user_id)
-            ping = "@" + (parent_user.name.replace(" ", "") if parent_user else "unknown")
-            html = markdown.escape(ping) + (" " + markdown.render(rest) if rest else "")
-            msg.parent_id, msg.show_parent = parent_id, True
-        else:
-            html = markdown.render(text)
+        parent, html = self._render(text)
+        if parent is not None:
+            msg.parent_id, msg.show_parent = parent.id, True
         now = self.clock.now()
         msg.source, msg.html = text, html
         msg.edits += 1
