@@ -12,6 +12,8 @@ Merge rules, so that re-importing changes nothing but ``meta_updated`` and riche
 
 * a message's content and markdown survive its deletion; ``meta_deleted`` is when we first saw it
   deleted;
+* the markdown we know (of a message we sent) survives the arrival of its first HTML and is
+  dropped only when a known HTML changes;
 * ``edits`` only grows (a transcript says "edited", 1; a live event says how often);
 * a transcript's minute-resolution ``time`` never replaces a known time; a posted event's exact
   time does;
@@ -681,7 +683,14 @@ def _merge_message(exact_time: bool) -> Callable[[Table, Callable[[str], Any]], 
     def merge(table: Table, new: Callable[[str], Any]) -> dict[str, Any]:
         c = table.c
         keep_content = and_(new("deleted"), c.content_html.is_not(None))
-        same_content = or_(keep_content, c.content_html == new("content_html"))
+        # The markdown we know (we sent or edited the message) describes the HTML until a known
+        # HTML changes; the first HTML to arrive is the rendering of that markdown.
+        html_changed = and_(
+            ~keep_content,
+            c.content_html.is_not(None),
+            new("content_html").is_not(None),
+            c.content_html != new("content_html"),
+        )
         return {
             "room_meta_id": new("room_meta_id"),
             "owner_meta_id": func.coalesce(new("owner_meta_id"), c.owner_meta_id),
@@ -694,7 +703,7 @@ def _merge_message(exact_time: bool) -> Callable[[Table, Callable[[str], Any]], 
                 else_=new("content_text"),
             ),
             "content_markdown": func.coalesce(
-                new("content_markdown"), case((same_content, c.content_markdown), else_=None)
+                new("content_markdown"), case((html_changed, None), else_=c.content_markdown)
             ),
             "parent_id": func.coalesce(new("parent_id"), c.parent_id),
             "time": (

@@ -400,3 +400,58 @@ def test_live_events(db_engine) -> None:
     )
     with Session(db_engine) as s:
         assert s.scalars(select(User.meta_updated).where(User.id == 60)).one() == EPOCH
+
+
+def _sent(engine, sid: int, message_id: int, markdown: str) -> None:
+    """What the client records right after sending: the markdown, no HTML yet."""
+    room_meta_id = _store.upsert_room(engine, sid, (1, "Sandbox"))
+    with Session(engine) as s:
+        s.add(
+            Message(
+                server_meta_id=sid,
+                room_meta_id=room_meta_id,
+                id=message_id,
+                time=T0,
+                content_markdown=markdown,
+                meta_updated=EPOCH,
+            )
+        )
+        s.commit()
+
+
+def _markdown(engine, message_id: int) -> str | None:
+    return _messages(engine)[message_id]["content_markdown"]
+
+
+def test_markdown_of_a_sent_message_survives_its_first_html(db_engine) -> None:
+    sid = _store.server_meta_id(db_engine, "se")
+    # the live event of our own message lands after we recorded its markdown
+    _sent(db_engine, sid, 80, "hello **there**")
+    posted = _ev(MessagePosted, 1, message_id=80, content="hello <b>there</b>", time_stamp=T0)
+    _store.record_event(db_engine, sid, posted)
+    row = _messages(db_engine)[80]
+    assert (row["content_html"], row["content_text"]) == ("hello <b>there</b>", "hello there")
+    assert row["content_markdown"] == "hello **there**"
+    # the same HTML again (a transcript page, the executemany path; a star event): kept
+    same = message(80, owner_id=50, content_html="hello <b>there</b>", content_text="hello there")
+    _store.upsert_transcript_page(db_engine, sid, page([same]))
+    starred = _ev(MessageStarred, 6, message_id=80, content="hello <b>there</b>", message_stars=1)
+    _store.record_event(db_engine, sid, starred)
+    assert _markdown(db_engine, 80) == "hello **there**"
+    # an event that carries no content changes nothing about it
+    _store.record_event(db_engine, sid, _ev(MessageStarred, 6, message_id=80, content=None))
+    assert _messages(db_engine)[80]["content_html"] == "hello <b>there</b>"
+    assert _markdown(db_engine, 80) == "hello **there**"
+    # an edit made elsewhere: the known HTML changes, the markdown no longer describes it
+    edited = _ev(MessageEdited, 2, message_id=80, content="bye", message_edits=1)
+    _store.record_event(db_engine, sid, edited)
+    assert _markdown(db_engine, 80) is None
+
+    # first HTML from a transcript page (the executemany path) keeps it too
+    _sent(db_engine, sid, 81, "*first*")
+    first = message(81, owner_id=50, content_html="<i>first</i>", content_text="first")
+    _store.upsert_transcript_page(db_engine, sid, page([first]))
+    assert _markdown(db_engine, 81) == "*first*"
+    changed = message(81, owner_id=50, content_html="<i>second</i>", content_text="second")
+    _store.upsert_transcript_page(db_engine, sid, page([changed]))
+    assert _markdown(db_engine, 81) is None
