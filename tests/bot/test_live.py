@@ -127,17 +127,26 @@ async def test_room_tags_become_bot_tags(devserver):
         await until(lambda: answers_to(devserver, tagged.id), "the tagged answer")
 
 
-async def test_edits_update_the_answer(devserver):
-    bot = alive_bot(edits="update")
+@pytest.mark.parametrize("edits", ["ignore", "answer", "update"])
+async def test_edits_as_configured(devserver, edits):
+    bot = alive_bot(edits=edits)
     async with Running(bot, devserver):
         asked = devserver.post("se", 1, BOB, "!!/echo one")
         answer = (await until(lambda: answers_to(devserver, asked.id), "the answer"))[0]
         server = devserver.server("se")
         server.edit(asked.id, server.users[BOB], "!!/echo two")
-        await until(
-            lambda: server.message(answer.id).source.endswith("two"), "the edited answer"
-        )
-        assert len(answers_to(devserver, asked.id)) == 1
+        if edits == "answer":
+            await until(lambda: len(answers_to(devserver, asked.id)) == 2, "a second answer")
+        elif edits == "update":
+            await until(
+                lambda: server.message(answer.id).source.endswith("two"), "the edited answer"
+            )
+        else:  # an edit is handled, if at all, before a later message
+            last = devserver.post("se", 1, BOB, "!!/echo last")
+            await until(lambda: answers_to(devserver, last.id), "the last answer")
+        answers = [m.source.split(" ", 1)[1] for m in answers_to(devserver, asked.id)]
+        expected = {"ignore": ["one"], "answer": ["one", "two"], "update": ["two"]}[edits]
+        assert answers == expected
 
 
 async def test_dropped_socket_loses_nothing_and_answers_once(devserver):

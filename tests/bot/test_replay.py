@@ -86,6 +86,22 @@ def test_since_and_until(archive):
         list(bot.replay("se/r/1", "yesterday", database=url))
 
 
+def test_replay_reads_with_core_only(archive, monkeypatch):
+    """Rows, not ORM objects: replay works with ORM sessions made impossible."""
+    from sqlalchemy.orm import Session
+
+    engine = _store.open_engine(archive[0])
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("replay opened an ORM session")
+
+    monkeypatch.setattr(Session, "__init__", refuse)
+    try:
+        assert len(list(add_rules(Bot()).replay("se/r/1", database=engine))) == N
+    finally:
+        engine.dispose()
+
+
 def test_unknown_room(archive):
     from chatexchange import errors
 

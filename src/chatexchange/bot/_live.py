@@ -241,7 +241,7 @@ class LiveRun:
             previous = self.answers.get((slug, message.id)) if edited else None
             if previous is not None and bot.edits == "update":
                 try:
-                    await previous.edit(text)
+                    await previous.edit(f":{message.id} {text}")  # still a reply
                     bot.stats["answered"] += 1
                     return
                 except errors.RefusedError:  # too late to edit: answer anew
