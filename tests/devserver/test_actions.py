@@ -161,3 +161,23 @@ async def test_reply_sets_parent_and_renders_ping(
     msg = devserver.server("se").messages[reply["id"]]
     assert msg.parent_id == parent["id"] and msg.show_parent
     assert msg.html == "@Alice answer"
+
+
+async def test_markdown_as_the_server_renders_it(devserver: DevServer, alice: Browser) -> None:
+    rel = 'rel="nofollow noopener noreferrer"'
+    cases = {
+        "**b** *i* __b2__ _i2_ `x<y`": "<b>b</b> <i>i</i> <b>b2</b> <i>i2</i> <code>x&lt;y</code>",
+        "see [docs](https://example.com/a) or https://example.org/b.": (
+            f'see <a href="https://example.com/a" {rel}>docs</a> or '
+            f'<a href="https://example.org/b" {rel}>https://example.org/b</a>.'
+        ),
+        "it's @Bob": "it&#39;s @Bob",
+        "line **one**\nline <two>": "<div class='full'>line **one**<br>line &lt;two&gt;</div>",
+        "    def f():\n        return 1": "<pre class='full'>def f():\n    return 1</pre>",
+        "    fixed **font**": "<pre class='full'>fixed **font**</pre>",
+    }
+    for text, html in cases.items():
+        status, data = await alice.send(1, text)
+        assert status == 200, text
+        assert await alice.get(f"/message/{data['id']}") == (200, html), text
+        assert await alice.get(f"/message/{data['id']}", params={"plain": "true"}) == (200, text)

@@ -257,3 +257,71 @@ async def test_viewer_dependent_events_on_the_websocket(
     assert [e["event_type"] for e in bob_events if e.get("message_id") == reply["id"]] == [1]
     await ws_alice.close()
     await ws_bob.close()
+
+
+async def test_suspension_29_only_to_the_user_and_writes_refused(
+    devserver: DevServer, alice: Browser, bob: Browser
+) -> None:
+    import orjson
+
+    from .conftest import next_events
+
+    server = devserver.server("se")
+    ws_bob = await bob.websocket(1, last=_cursor(devserver))
+    await ws_bob.receive(5)
+    t = _cursor(devserver)
+    server.suspend(server.users[2], server.users[3], 60)
+    e29 = _of(await next_events(ws_bob, 1), 29)[0]
+    assert e29["user_id"] == 3 and e29["target_user_id"] == 2 and "room_id" not in e29
+    code, _, payload = e29["content"].partition(" ")
+    assert code == "4" and "new" in orjson.loads(payload)
+    assert not _of(await _log(alice, t), 29)
+    assert await bob.send(1, "am I muted?") == (
+        403,
+        "This account is temporarily suspended from chat",
+    )
+    devserver.advance_clock(61)
+    assert (await bob.send(1, "back again"))[0] == 200
+    server.suspend(server.users[2], server.users[3], 600)
+    server.suspend(server.users[2], server.users[3], None)
+    lifted = _of(await _log(bob, t), 29)[-1]
+    assert lifted["content"].startswith("5 ") and "old" in orjson.loads(lifted["content"][2:])
+    assert (await bob.send(1, "free"))[0] == 200
+    await ws_bob.close()
+
+
+async def test_star_6_viewer_fields_on_the_websocket(
+    devserver: DevServer, alice: Browser, bob: Browser
+) -> None:
+    from .conftest import next_events
+
+    _, sent = await alice.send(1, "star me live")
+    t = _cursor(devserver)
+    ws_alice = await alice.websocket(1, last=t)
+    ws_bob = await bob.websocket(1, last=t)
+    await bob.post(f"/messages/{sent['id']}/star")
+    as_bob = _of(await next_events(ws_bob, 1), 6)[0]
+    as_alice = _of(await next_events(ws_alice, 1), 6)[0]
+    assert as_bob["user_id"] == 2 and as_bob["message_starred"] is True
+    assert "user_id" not in as_alice and "message_starred" not in as_alice
+    assert as_alice["id"] == as_bob["id"] and as_alice["message_stars"] == 1
+    await ws_alice.close()
+    await ws_bob.close()
+
+
+async def test_one_event_id_counter_across_rooms(devserver: DevServer, bob: Browser) -> None:
+    devserver.add_room("se", 7, "Other")
+    t = _cursor(devserver)
+    await bob.send(1, "in one")
+    await bob.send(7, "in seven")
+    await bob.send(1, "one again")
+    ids = [e.id for e in devserver.server("se").events if e.id > t]
+    assert ids == list(range(t + 1, t + 1 + len(ids)))
+    _, polled = await bob.post("/events", {"r1": t, "r7": t})
+    posted = sorted(
+        (e["id"], e["room_id"])
+        for r in ("r1", "r7")
+        for e in polled[r]["e"]
+        if e["event_type"] == 1
+    )
+    assert [room for _, room in posted] == [1, 7, 1]

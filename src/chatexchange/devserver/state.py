@@ -74,6 +74,8 @@ class User:
     last_seen: float | None = None
     last_post: float | None = None
     email_hash: str = ""
+    #: a chat suspension lasts until then (unix seconds); writes are refused before it
+    suspended_until: float = 0.0
 
     @property
     def slug(self) -> str:
@@ -416,10 +418,13 @@ class ChatServer:
         return user.is_moderator or user.id in room.owners or room.acl.get(user.id) == "owner"
 
     def check_rate(self, user: User) -> None:
-        """Apply the rate rules to one write; raise the 409 answer when a rule is exceeded."""
+        """Admit one write: refuse a suspended user (403), apply the rate rules (409 when a rule
+        is exceeded)."""
+        now = self.clock.now()
+        if user.suspended_until > now:
+            raise Refusal(403, "This account is temporarily suspended from chat")
         if not self.rate_rules:
             return
-        now = self.clock.now()
         log = self._write_log.setdefault(user.id, deque(maxlen=1000))
         wait = 0.0
         for rule in self.rate_rules:
@@ -880,3 +885,30 @@ class ChatServer:
         user.name = name
         for room in rooms:
             self.emit(34, room, {"user_id": -2, "user_name": "Feeds", "target_user_id": user.id})
+
+    def suspend(self, user: User, actor: User, seconds: float | None) -> None:
+        """A moderator suspends ``user`` from chat for ``seconds`` (None lifts the suspension):
+        type 29, only to that user, with ``content`` "4 <json>" (added, ``new``) or "5 <json>"
+        (removed, ``old``); the JSON inside is ours, the real one is not documented."""
+        if not actor.is_moderator:
+            raise Refusal(403, "Only moderators can suspend users")
+        now = self.clock.now()
+        if seconds is None:
+            code, key, end = 5, "old", user.suspended_until
+            user.suspended_until = 0.0
+        else:
+            code, key, end = 4, "new", now + seconds
+            user.suspended_until = end
+        content = f"{code} " + orjson.dumps({key: {"end": int(end)}}).decode()
+        self.emit(
+            29,
+            None,
+            {
+                "content": content,
+                "user_id": actor.id,
+                "user_name": actor.name,
+                "target_user_id": user.id,
+            },
+            key_room=0,
+            targets=[user.id],
+        )
