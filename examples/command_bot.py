@@ -43,9 +43,9 @@ def echo(message, condition):
 
 
 @bot.rule("!!/say", "privileged")
-def say(message, condition, room):
+def say(message, condition, room, client):
     text = message.text[len(condition) :].strip()
-    if text:
+    if text and client is not None:  # no client in a replay: nothing is posted
         room.send(text)  # a message of its own, not a reply
     return None
 

@@ -102,6 +102,23 @@ def test_replay_reads_with_core_only(archive, monkeypatch):
         engine.dispose()
 
 
+def test_a_failing_rule_is_logged_and_the_replay_goes_on(archive, caplog):
+    url, ids = archive
+    bot = Bot()
+    bot.on("ping", "pong")
+
+    def broken(room):
+        return room.send("a replay room cannot post")  # AttributeError
+
+    bot.on("!!/alive", broken)
+    results = list(bot.replay("se/r/1", database=url))
+    assert [r.message.id for r in results] == ids
+    failed = [r for r in results if r.message.text == "!!/alive"]
+    assert failed and all(r.answer is None for r in failed)
+    assert any(r.answer and r.answer.startswith("pong") for r in results)
+    assert "AttributeError" in caplog.text
+
+
 def test_unknown_room(archive):
     from chatexchange import errors
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import inspect
+import logging
 import re
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -32,6 +33,8 @@ __all__ = [
     "replay",
     "resolve_room",
 ]
+
+log = logging.getLogger("chatexchange.bot")
 
 M = Message.__table__
 U = User.__table__
@@ -315,29 +318,31 @@ def replay(
                 user, tags, mem = users.get(owner_meta_id, none_entry)
                 message = ReplayMessage(mid, text, html, parent, time, user, target)
                 use_tags(tags)
-                answer = handle(
-                    (text or "",),
-                    {
-                        "message": message,
-                        "room": target,
-                        "user": user,
-                        "server": slug,
-                        "event": None,
-                        "chat_event": None,
-                        "client": None,
-                        "memory": mem,
-                        "bot": bot,
-                    },
-                )
-                value = answer[0]
-                if len(answer) == 3 and answer[1] < 0:
+                context = {
+                    "message": message,
+                    "room": target,
+                    "user": user,
+                    "server": slug,
+                    "event": None,
+                    "chat_event": None,
+                    "client": None,
+                    "memory": mem,
+                    "bot": bot,
+                }
+                try:
+                    answer = handle((text or "",), context)
+                    value = answer[0]
+                    if len(answer) == 3 and answer[1] < 0:
+                        value = None
+                    elif value is not None and value.__class__ is not str:
+                        if inspect.isawaitable(value):
+                            if loop is None:
+                                loop = asyncio.new_event_loop()
+                            value = loop.run_until_complete(_wait(value))
+                        value = answer_text(value)
+                except Exception:  # as live: a failing rule is logged, the bot goes on
+                    log.exception("%s failed on %r", bot.name, message)
                     value = None
-                elif value is not None and value.__class__ is not str:
-                    if inspect.isawaitable(value):
-                        if loop is None:
-                            loop = asyncio.new_event_loop()
-                        value = loop.run_until_complete(_wait(value))
-                    value = answer_text(value)
                 yield Replayed(message, value or None)
         finally:
             result.close()
