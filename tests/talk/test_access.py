@@ -140,3 +140,37 @@ def test_constants(talk):
         "__access__",
     )
     assert frozenset({"call", "function"}) == a.CACHEABLE
+
+
+def test_signatures_are_inspected_once_per_function(talk, monkeypatch):
+    """Regression: the call strategy of a function is cached per function object, for plain and
+    compiled functions alike, and bound methods share their function's entry; building elements
+    (whose compiled ``can_*``/``do_*`` methods are events) must not inspect them again each time."""
+    import inspect
+
+    calls = []
+    real = inspect.signature
+
+    def counting(obj, *args, **kwargs):
+        calls.append(obj)
+        return real(obj, *args, **kwargs)
+
+    class Step:
+        def act(self, a, b=2):
+            return (a, b)
+
+    def build(i):
+        assert talk.Access(Step().act).call([], {"a": i}) == (i, 2)
+        root = talk.ComplexNotion(f"n{i}")
+        talk.ParsingRelation(root, talk.ActionNotion(f"a{i}", Step().act), "x")
+        talk.NextRelation(root, talk.SelectiveNotion(f"s{i}"), None)
+        talk.LoopRelation(root, talk.Notion(f"l{i}"), "*")
+        talk.ActionRelation(root, talk.Notion(f"r{i}"), Step().act)
+        talk.ParsingProcess()
+        talk.StatefulProcess()
+
+    build(-1)  # the first Access of each function inspects it
+    monkeypatch.setattr(inspect, "signature", counting)
+    for i in range(20):
+        build(i)
+    assert calls == []

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import types
 import weakref
 from collections import namedtuple
 from typing import Any
@@ -105,6 +106,10 @@ class Abstract:
 # Call strategies of plain functions, keyed weakly by the function: (kind, names, defaults,
 # kw names, kw defaults, ArgSpec). Bound methods share the entry of their function.
 _signatures: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_FunctionType = types.FunctionType
+_MethodType = types.MethodType
+#: Type names of Cython's function objects (compiled functions and methods, with binding=True).
+_CYFUNCTION_TYPES = frozenset({"cython_function_or_method", "fused_cython_function"})
 
 
 def _strategy_of(sig: inspect.Signature) -> tuple:
@@ -165,17 +170,29 @@ def _unbound(strategy: tuple) -> tuple:
 _UNKNOWN_SIGNATURE = (_CALL_BOTH, (), (), (), (), ArgSpec([], "args", "kwargs", None, []))
 
 
+def _function_like(f: Any) -> bool:
+    """A plain Python function or a Cython-compiled one (a cyfunction): compared by identity, so
+    its call strategy can be cached per function object."""
+    return isinstance(f, _FunctionType) or type(f).__name__ in _CYFUNCTION_TYPES
+
+
 def _strategy(f: Any) -> tuple:
-    """The call strategy of a callable, computed once per function."""
+    """The call strategy of a callable, computed once per function: plain and compiled functions
+    and the bound methods of either (which share the entry of their function) are inspected once;
+    other callables (callable objects, classes, builtins) on each new Access."""
     target = f
     bound = False
-    if inspect.ismethod(f) and inspect.isfunction(f.__func__):
+    if type(f) is _MethodType:
         target = f.__func__
         bound = True
-    if inspect.isfunction(target):
+    if _function_like(target):
         strategy = _signatures.get(target)
         if strategy is None:
-            strategy = _signatures[target] = _strategy_of(inspect.signature(target))
+            strategy = _strategy_of(inspect.signature(target))
+            try:
+                _signatures[target] = strategy
+            except TypeError:  # not weakly referenceable: computed again next time
+                pass
         return _unbound(strategy) if bound else strategy
     try:
         return _strategy_of(inspect.signature(f))

@@ -8,7 +8,6 @@ the source (``TextCursor``) instead of a fresh slice at every token.
 
 from __future__ import annotations
 
-import inspect
 import re
 
 from .core import TRUE_CONDITION, Abstract, Access, Condition, Event, Handler
@@ -1392,29 +1391,4 @@ _DIRECT_TYPES = frozenset(
         LoopRelation,
         ActionRelation,
     }
-)
-
-
-def _presign(*classes):
-    """Store each event/condition method's signature on it: the Access of a bound method then
-    finds it at once instead of inspecting the method again for every new element (a compiled
-    method is not a Python function, so Access does not cache what it found)."""
-    for cls in classes:
-        for name, f in list(vars(cls).items()):
-            if name.startswith(("can_", "do_", "on_error")) and callable(f):
-                try:
-                    f.__signature__ = inspect.signature(f)
-                except (AttributeError, TypeError, ValueError):
-                    pass
-
-
-_presign(
-    Element,
-    ComplexNotion,
-    SelectiveNotion,
-    NextRelation,
-    ActionRelation,
-    ParsingRelation,
-    LoopRelation,
-    Graph,
 )

@@ -18,7 +18,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from .core import Abstract, Access, Handler
-from .elements import _CURSOR_TYPES, BACKWARD, FORWARD, TextCursor, _presign
+from .elements import _CURSOR_TYPES, BACKWARD, FORWARD, TextCursor
 from .utils import is_list, is_number
 
 __all__ = [
@@ -1025,4 +1025,3 @@ _EVENT_COMMANDS = {
     "do_turn": _C_TURN,
 }
 
-_presign(Process, SharedProcess, StackingProcess, StatefulProcess, ParsingProcess, VisitorProcess)
