@@ -30,11 +30,14 @@ async def test_single_line_limit_is_500(alice: Browser) -> None:
     assert status == 200 and data["id"]
 
 
-async def test_frozen_and_unknown_rooms_answer_404(alice: Browser) -> None:
+async def test_frozen_and_unknown_rooms_answer_404(devserver: DevServer, alice: Browser) -> None:
     status, text = await alice.send(2, "hello?")
     assert status == 404 and "frozen" in text
     status, _ = await alice.send(999, "hello?")
     assert status == 404
+    devserver.freeze("se", 1)
+    status, text = await alice.send(1, "hello?")
+    assert status == 404 and "frozen" in text
 
 
 async def test_gallery_room_needs_access(

@@ -122,3 +122,13 @@ async def test_signup_confirm_creates_the_account(devserver: DevServer) -> None:
         assert (await b.login_raw(carol["email"], carol["password"])).status == 302
     finally:
         await b.close()
+
+
+async def test_secrets_stay_out_of_reprs(devserver: DevServer, browser: Browser) -> None:
+    await browser.login("alice")
+    token = next(c.value for c in browser.session.cookie_jar if c.key == "acct")
+    session = devserver.server("se").sessions[token]
+    login_fkey = await browser.login_fkey()
+    shown = repr(session) + repr(devserver.world) + repr(devserver.user("se", 1))
+    for secret in (token, session.fkey, login_fkey, "alice-password"):
+        assert secret not in shown

@@ -44,14 +44,14 @@ class World:
     transcripts: TranscriptIndex = field(default_factory=TranscriptIndex)
     failures: list[Failure] = field(default_factory=list)
     #: login-page fkeys handed out → when
-    login_fkeys: dict[str, float] = field(default_factory=dict)
+    login_fkeys: dict[str, float] = field(default_factory=dict, repr=False)
     #: email → times of recent login attempts (captcha rule)
     login_attempts: dict[str, deque[float]] = field(default_factory=dict)
     captcha_until: dict[str, float] = field(default_factory=dict)
     #: all recent login POSTs (HTTP 429 rule)
     login_posts: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))
     #: websocket tokens → (slug, room id, user id or None)
-    ws_tokens: dict[str, tuple[str, int, int | None]] = field(default_factory=dict)
+    ws_tokens: dict[str, tuple[str, int, int | None]] = field(default_factory=dict, repr=False)
     captcha_after: int = 5
     captcha_window: float = 60.0
     captcha_lock: float = 300.0

@@ -183,9 +183,9 @@ class Event:
 
 @dataclass(slots=True)
 class Session:
-    token: str
+    token: str = field(repr=False)  # the acct cookie and the fkey stay out of reprs
     user_id: int
-    fkey: str
+    fkey: str = field(repr=False)
     created: float
 
 
