@@ -72,25 +72,62 @@ async def test_resume_since_event_id(devserver, alice, bob) -> None:
 
 async def test_dropped_socket_loses_nothing_and_repeats_nothing(devserver, alice, bob) -> None:
     sent: list[int] = []
-    async with alice.watch(1, **{**FAST, "backoff_initial": 0.5}) as watcher:
+    async with alice.watch(1, fallback_after=1000, **FAST) as watcher:
         await _until_open(devserver)
         for i in range(5):
             sent.append((await bob.send(1, f"before drop {i}"))[0])
+        # alice cannot reconnect until the next five are posted, so they must come from the gap
+        # fill (/chats/1/events) and must not come a second time from the socket's replay
+        devserver.fail(r"^/se/chats/1/events$", status=502, times=None)
         await devserver.drop_websockets()
-        for i in range(5):  # posted while alice has no socket
+        for i in range(5):
             sent.append((await bob.send(1, f"during drop {i}"))[0])
+        devserver.clear_failures()
         await _until_open(devserver)
         for i in range(5):
             sent.append((await bob.send(1, f"after drop {i}"))[0])
         events = await _collect(watcher, lambda got: sent[-1] in _posted_ids(got))
         assert watcher.reconnects >= 1
-        # the reconnect waits >= 0.25 s: the messages posted meanwhile came from /chats/1/events
         assert watcher.gap_filled >= 5
     ids = _posted_ids(events)
     assert Counter(ids) == Counter(sent)
     assert ids == sent
     event_ids = [e.id for e in events]
     assert len(event_ids) == len(set(event_ids))
+
+
+async def test_drops_while_other_users_post(devserver, connect, alice, bob) -> None:
+    """Two users keep posting while alice's socket is dropped three times."""
+    mod = await connect("mod")
+    sent: list[int] = []
+    stop = asyncio.Event()
+
+    async def post(conn, who: str) -> None:
+        i = 0
+        while not stop.is_set():
+            sent.append((await conn.send(1, f"{who} says {i}"))[0])
+            i += 1
+
+    async def posted_more(than: int) -> None:
+        while len(sent) < than:
+            await asyncio.sleep(0.005)
+
+    async with alice.watch(1, **FAST) as watcher:
+        await _until_open(devserver)
+        posting = asyncio.gather(post(bob, "bob"), post(mod, "mod"))
+        for _ in range(3):
+            await _until_open(devserver)
+            await posted_more(len(sent) + 4)  # the drop falls between posts, never before them
+            await devserver.drop_websockets()
+        await posted_more(len(sent) + 4)
+        stop.set()
+        await posting
+        events = await _collect(watcher, lambda got: set(sent) <= set(_posted_ids(got)))
+        assert watcher.reconnects >= 3
+    ids = _posted_ids(events)
+    assert len(ids) == len(set(ids)) == len(sent)
+    assert ids == sorted(sent)
+    assert len({e.id for e in events}) == len(events)
 
 
 async def test_repeated_drops(devserver, alice, bob) -> None:
@@ -134,7 +171,7 @@ async def test_back_to_websocket_after_polling(devserver, alice, bob) -> None:
     sent: list[int] = []
     async with alice.watch(1, fallback_after=2, websocket_retry=0.3, **FAST) as watcher:
         await watcher.start()
-        for i in range(40):
+        for i in range(400):  # until the socket is back (typically ~15 rounds)
             sent.append((await bob.send(1, f"across the switch {i}"))[0])
             await asyncio.sleep(0.02)
             if watcher.modes == {1: "websocket"} and devserver.websocket_count:
@@ -216,3 +253,21 @@ async def test_closing_the_connection_ends_its_watchers(devserver, alice) -> Non
     assert [event async for event in watcher] == []
     with pytest.raises(errors.ConnectionLostError):
         await alice.get_page("/rooms")
+
+
+async def test_gap_longer_than_one_gap_answer(devserver, alice, bob) -> None:
+    """More was missed than one ``/chats/<room>/events`` answer holds: nothing may be lost."""
+    sent: list[int] = []
+    async with alice.watch(1, gap_count=3, fallback_after=1000, **FAST) as watcher:
+        await _until_open(devserver)
+        sent.append((await bob.send(1, "before the drop"))[0])
+        await _collect(watcher, lambda got: sent[0] in _posted_ids(got))
+        # no gap answer until all six are posted: the first one then holds only the last three
+        devserver.fail(r"^/se/chats/1/events$", status=502, times=None)
+        await devserver.drop_websockets()
+        for i in range(6):
+            sent.append((await bob.send(1, f"missed {i}"))[0])
+        devserver.clear_failures()
+        events = await _collect(watcher, lambda got: sent[-1] in _posted_ids(got))
+        assert watcher.reconnects >= 1
+    assert _posted_ids(events) == sent[1:]

@@ -262,16 +262,29 @@ class Watcher:
         return base * (0.5 + random.random() / 2)
 
     async def _fill_gap(self, room: int) -> None:
-        """Deliver what the room saw while we were not listening (``/chats/<room>/events``)."""
+        """Deliver what the room saw while we were not listening (``/chats/<room>/events``).
+
+        Only an answer that provably covers the whole gap is delivered: one with fewer events than
+        asked for, or one reaching back to the cursor. A full answer that starts after the cursor
+        holds only the newest part of the gap; delivering it would move the cursor (and so ``l=``)
+        past the older part. It is dropped, and the socket's replay after ``l`` brings everything.
+        """
+        cursor = self._cursor[room]
         try:
             response = await self.connection.room_events(
-                room, since=self._cursor[room], msg_count=self.gap_count, mode="Events"
+                room, since=cursor, msg_count=self.gap_count, mode="Events"
             )
         except ParseError as exc:
             log.warning("gap fill for room %d failed: %s", room, exc)
             return
+        events = response.events
+        ids = [event.id for event in events if event.id is not None]
+        if len(events) >= self.gap_count and not (ids and min(ids) <= cursor):
+            log.info("room %d: the gap is longer than %d events; left to the socket's replay",
+                     room, self.gap_count)
+            return
         before = self.delivered
-        self._deliver(room, response.events, from_gap=True)
+        self._deliver(room, events, from_gap=True)
         self.gap_filled += self.delivered - before
 
     # ----------------------------------------------------------------------------------------------
