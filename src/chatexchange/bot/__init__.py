@@ -52,8 +52,13 @@ class _BotAPI(BotMixin):
 
     @classmethod
     def using(cls, kind: str) -> type:
-        """This bot class on the ``"pure"`` or ``"compiled"`` engine (ImportError if not built)."""
-        return bot_class(kind, cls)
+        """``Bot`` on the ``"pure"`` or ``"compiled"`` engine (ImportError if not built). A
+        subclass that wants one engine derives from it: ``class MyBot(Bot.using("pure"))``."""
+        if cls not in _classes.values():
+            raise TypeError(
+                f"{cls.__name__} is a subclass: derive it from Bot.using({kind!r}) instead"
+            )
+        return bot_class(kind)
 
     # -- live ------------------------------------------------------------------------------------
 
@@ -157,44 +162,21 @@ class _BotAPI(BotMixin):
         )
 
 
-_classes: dict[tuple[str, type], type] = {}
-_generated: set[type] = set()
+_classes: dict[str, type] = {}
 
 
-def bot_class(kind: str = "default", base: type = _BotAPI) -> type:
-    """The bot class ``base`` (``Bot`` or a subclass of it) on engine ``kind``."""
+def bot_class(kind: str = "default") -> type:
+    """The ``Bot`` class on engine ``kind`` (one class per engine)."""
     core = core_module(kind)
-    mixins = tuple(c for c in base.__mro__ if c is not object and not _is_handler(c))
-    top = mixins[0]
-    if top in _generated:
-        top = _BotAPI
-    key = (core.__name__, top)
-    cls = _classes.get(key)
+    cls = _classes.get(core.__name__)
     if cls is None:
-        namespace = {"ENGINE": "compiled" if "_speedups" in core.__name__ else "pure"}
-        namespace["__module__"] = top.__module__
-        namespace["__qualname__"] = top.__qualname__
-        if top is _BotAPI:
-            bases: tuple[type, ...] = (_BotAPI, core.Handler)
-        else:
-            # A user's subclass: its own body again, over the chosen engine's Bot.
-            own = {k: v for k, v in vars(top).items() if k not in ("__dict__", "__weakref__")}
-            namespace = {**own, **namespace}
-            parent = next(c for c in top.__bases__ if issubclass(c, _BotAPI))
-            bases = (bot_class(kind, parent),)
-        name = "Bot" if top is _BotAPI else top.__name__
-        if top is _BotAPI:
-            namespace["__qualname__"] = "Bot"
-            namespace["__module__"] = __name__
-        cls = type(name, bases, namespace)
-        _classes[key] = cls
-        if top is _BotAPI:
-            _generated.add(cls)
+        namespace = {
+            "ENGINE": "compiled" if "_speedups" in core.__name__ else "pure",
+            "__module__": __name__,
+            "__qualname__": "Bot",
+        }
+        cls = _classes[core.__name__] = type("Bot", (_BotAPI, core.Handler), namespace)
     return cls
-
-
-def _is_handler(cls: type) -> bool:
-    return cls.__name__ in ("Handler", "Abstract") and cls.__module__.endswith(".core")
 
 
 #: The bot class on the engine ``chatexchange.talk`` selected.
