@@ -16,14 +16,10 @@ import asyncio
 import re
 import sys
 
-from chatexchange import AsyncClient, Bot
-from chatexchange import talk as _talk
+from chatexchange import AsyncClient, Bot, talk
 from chatexchange.bot import GraphEvent
 
-# A conversation walks its graph once per message, far from the hot path, so the graph is built
-# from the pure engine's classes (the bot's rules still run on the default engine). Note: the
-# compiled ParsingProcess currently fails on this graph (TypeError in Process._fast_step).
-talk = _talk.implementation("pure")
+# The graph is built from the selected engine (compiled when built), like the bot's rules.
 
 SIZES = ("small", "medium", "large")
 TOPPINGS = ("cheese", "ham", "mushrooms", "pineapple")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import chatexchange.talk as ct
@@ -209,9 +209,76 @@ def test_fast_dispatch_matches_generic_selection(spec, text):
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=nodes(3), text=texts)
+# The conversation bot's shape: an optional parsing relation to an action notion, then a next
+# relation to another action notion (the compiled process once raised TypeError on it).
+@example(spec=("complex", [("parse", "a+", ("action", "seen"), True, False),
+                           ("next", ("action", "count"))]), text="aab")
+@example(spec=("complex", [("parse", "b", ("action", "seen"), True, False),
+                           ("next", ("action", "count"))]), text="a")
 def test_pure_and_compiled_agree(spec, text):
     try:
         compiled = load_implementation("compiled")
     except pytest.skip.Exception:
         raise
     assert run(ct.implementation("pure"), spec, text) == run(compiled, spec, text)
+
+
+# -- regression: the conversation bot's order graph --------------------------------------------
+SIZES = ("small", "medium", "large")
+TOPPINGS = ("cheese", "ham")
+
+
+def order_graph(talk, said):
+    """A complex notion with optional parsing relations to action notions and a next relation to
+    another action notion (examples/conversation_bot.py). The compiled ParsingProcess once failed
+    on it in the direct dispatch (``_command_events`` lookup of a user pair: TypeError)."""
+    graph = talk.Graph("order")
+    root = talk.ComplexNotion("order", graph)
+
+    def set_size(last_parsed, memory):
+        memory["size"] = last_parsed.strip().lower()
+
+    def set_topping(last_parsed, memory):
+        memory["topping"] = last_parsed.strip().lower()
+
+    def reply(memory):
+        said.append(dict(memory))
+
+    for action, words in (("size", SIZES), ("topping", TOPPINGS)):
+        talk.ParsingRelation(
+            root,
+            talk.ActionNotion(action, set_size if action == "size" else set_topping, graph),
+            re.compile(rf"\s*(?:{'|'.join(words)})\b", re.IGNORECASE),
+            graph,
+            optional=True,
+        )
+    talk.NextRelation(root, talk.ActionNotion("reply", reply, graph), None, graph)
+    return root
+
+
+@pytest.mark.parametrize(
+    "text, memory",
+    [
+        ("large", {"size": "large"}),
+        ("small ham", {"size": "small", "topping": "ham"}),
+        (" Medium cheese please", {"size": "medium", "topping": "cheese"}),
+        ("ham", {"topping": "ham"}),
+        ("", {}),
+        ("nothing", {}),
+    ],
+)
+def test_optional_parsing_to_actions_then_next_action(talk, text, memory):
+    said = []
+    root = order_graph(talk, said)
+    process = talk.ParsingProcess()
+    result = process("new", root, text=text, memory={}, answer="rank")
+    assert said == [memory]
+    pure_said = []
+    pure = ct.implementation("pure").ParsingProcess()
+    expected = pure("new", order_graph(ct.implementation("pure"), pure_said), text=text,
+                    memory={}, answer="rank")
+    assert (result, process.text, process.parsed_length) == (
+        expected, pure.text, pure.parsed_length)
+    # The same process walks the graph again for the next message ('new' starts afresh).
+    assert process("new", root, text=text, memory={}, answer="rank") == result
+    assert said == [memory, memory]
