@@ -66,13 +66,16 @@ async def test_anonymous_write_is_refused(browser: Browser) -> None:
     assert status == 403 and "logged in" in text
 
 
-async def test_throttle_rule_answers_409_with_seconds(devserver: DevServer, alice: Browser) -> None:
+async def test_throttle_rule_answers_409_with_seconds(
+    devserver: DevServer, alice: Browser, bob: Browser
+) -> None:
     devserver.set_rate_rule(2, 10)
     assert (await alice.send(1, "one"))[0] == 200
     assert (await alice.send(1, "two"))[0] == 200
     status, text = await alice.send(1, "three")
     assert status == 409
     assert text == "You can perform this action again in 10 seconds"
+    assert (await bob.send(1, "others are not slowed down"))[0] == 200
     devserver.advance_clock(9.5)
     status, text = await alice.send(1, "three")
     assert text == "You can perform this action again in 1 second"
@@ -184,3 +187,11 @@ async def test_markdown_as_the_server_renders_it(devserver: DevServer, alice: Br
         assert status == 200, text
         assert await alice.get(f"/message/{data['id']}") == (200, html), text
         assert await alice.get(f"/message/{data['id']}", params={"plain": "true"}) == (200, text)
+
+
+async def test_rate_rule_for_one_user(devserver: DevServer, alice: Browser, bob: Browser) -> None:
+    devserver.set_rate_rule(1, 30, slug="se", user_id=2)
+    assert (await bob.send(1, "one"))[0] == 200
+    assert await bob.send(1, "two") == (409, "You can perform this action again in 30 seconds")
+    for k in range(3):
+        assert (await alice.send(1, f"alice {k}"))[0] == 200
