@@ -112,8 +112,6 @@ def _text(text: str, status: int) -> web.Response:
 def _refusal(exc: Refusal) -> web.Response:
     if exc.json_text:
         return _json(exc.text, exc.status)
-    if exc.status == 404 and exc.text.startswith("The room does not exist"):
-        return _text(exc.text, 404)
     return _text(exc.text, exc.status)
 
 

@@ -128,12 +128,3 @@ def mentions(text: str) -> list[str]:
 def mention_key(name: str) -> str:
     """How a ping is compared with a user name: case-insensitive, spaces removed."""
     return re.sub(r"\s+", "", name).lower()
-
-
-def strip_html(html: str) -> str:
-    """Plain text of rendered content (for ``/messages/<room>/<id>`` and notices)."""
-    text = re.sub(r"<br\s*/?>", "\n", html)
-    text = re.sub(r"<[^>]+>", "", text)
-    for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "'")):
-        text = text.replace(entity, char)
-    return text.replace("&amp;", "&")

@@ -193,21 +193,6 @@ network login?</p>
     )
 
 
-def site_home(slug: str, viewer: User | None) -> str:
-    user = (
-        f'<a href="/users/{viewer.id}/{viewer.slug}" class="my-profile js-gps-track">'
-        f"{escape(viewer.name)}</a>"
-        if viewer
-        else '<a href="/users/login">Log in</a>'
-    )
-    inbox = (
-        '<a href="#" class="js-inbox-button" title="Recent inbox messages">inbox</a>'
-        if viewer
-        else ""
-    )
-    return _head(HOSTS[slug][1]) + f"<body><header>{user} {inbox}</header></body></html>"
-
-
 def error_page(title: str, text: str) -> str:
     return _head(title) + f'<body><div id="content"><h2>{escape(text)}</h2></div></body></html>'
 

@@ -266,10 +266,6 @@ class ChatServer:
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
-    def unsubscribe(self, listener: Listener) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-
     def emit(
         self,
         event_type: int,
@@ -310,7 +306,7 @@ class ChatServer:
         self.events.append(event)
         self._room_events.setdefault(key, []).append(event)
         self._room_event_ids.setdefault(key, []).append(event.id)
-        for listener in list(self._listeners):
+        for listener in self._listeners:
             listener(event)
         return event
 
