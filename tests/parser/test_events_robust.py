@@ -196,6 +196,35 @@ def test_unknown_types_are_kept(event_type: int, extra: dict[str, Any]) -> None:
     assert event.raw is raw
 
 
+# Spec §5: every type with a meaning of its own (23-28, 31-33 and 35 are "InternalEvent", unknown).
+SPEC_TYPES = {
+    1: "MessagePosted", 2: "MessageEdited", 3: "UserEntered", 4: "UserLeft",
+    5: "RoomNameChanged", 6: "MessageStarred", 7: "DebugMessage", 8: "UserMentioned",
+    9: "MessageFlagged", 10: "MessageDeleted", 11: "FileAdded", 12: "ModeratorFlag",
+    13: "UserSettingsChanged", 14: "GlobalNotification", 15: "AccessLevelChanged",
+    16: "UserNotification", 17: "Invitation", 18: "MessageReply", 19: "MessageMovedOut",
+    20: "MessageMovedIn", 21: "TimeBreak", 22: "FeedTicker", 29: "UserSuspended",
+    30: "UserMerged", 34: "UserNameOrAvatarChanged",
+}  # fmt: skip
+MESSAGE_TYPES = {1, 2, 6, 8, 9, 10, 12, 18, 19, 20}
+
+
+@pytest.mark.parametrize("event_type", sorted(SPEC_TYPES))
+def test_every_spec_type_has_a_record(event_type: int) -> None:
+    cls = EVENT_TYPES[event_type]
+    assert cls.__name__ == SPEC_TYPES[event_type]
+    assert issubclass(cls, MessageEvent) == (event_type in MESSAGE_TYPES)
+    raw = {"event_type": event_type, "id": 7, "time_stamp": T, "user_id": 3, "user_name": "U",
+           "content": "c", **ROOM}  # fmt: skip
+    if event_type in MESSAGE_TYPES:
+        raw["message_id"] = 11
+    event = parse_event(raw)
+    assert type(event) is cls
+    assert (event.event_type, event.id, event.user_id, event.content) == (event_type, 7, 3, "c")
+    assert getattr(event, "message_id", 11) == 11
+    assert set(EVENT_TYPES) == set(SPEC_TYPES)
+
+
 def test_internal_types_are_unknown_events() -> None:
     for event_type in (23, 28, 31, 33, 35, 99):
         event = parse_event({"event_type": event_type, "id": 1, "time_stamp": T})

@@ -122,6 +122,14 @@ def test_first_shown_time_earlier_than_slice_start() -> None:
         (transcript(monologue(1, "A", message(1, "x"))).replace('class="content"', 'class="body"'),
          r"message 1 has no \.content"),
         (transcript(monologue(1, "A", message(1, "x"), stamp="soon")), "unreadable timestamp"),
+        (transcript(monologue(1, "A", message(1, "x"))).replace('"monologue ', '"chat-log '),
+         r"monologues \(\.monologue\) around the messages not found"),
+        (transcript(monologue(1, "A", message(1, "x"))).replace('"messages"', '"items"'),
+         r"monologue of user 1 has no messages"),
+        (transcript(monologue(1, "A", message(1, "x"))).replace('"message"', '"post"'),
+         r"monologue of user 1 has no messages"),
+        (transcript(monologue(1, "A", message(1, "x"), stamp="1:05 PM"))
+         .replace('"timestamp"', '"time"'), "a time outside .timestamp"),
         (transcript("").replace("/rooms/7/room-seven", "/elsewhere"), "the room"),
         (transcript("", title="Room Seven"), "page date"),
     ],
@@ -258,6 +266,7 @@ def test_message_source() -> None:
 @pytest.mark.parametrize(
     ("parse", "what"),
     [
+        (parse_transcript, r"#transcript not found"),
         (parse_room_info, r"room card \(\.roomcard-xxl\) not found"),
         (parse_user_profile, r"user card \(\.usercard-xxl\) not found"),
         (parse_rooms_list, "room list"),

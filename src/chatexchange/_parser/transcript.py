@@ -49,9 +49,11 @@ _ROOM_LINK_DEEP = XPath("(//*[" + cls("room-mini") + "]//*[" + cls("room-name") 
 _ROOM_INPUT = XPath("string((//input[@name='room'])[1]/@value)")
 _CURRENT_DAY = XPath("string((.//div[" + cls("icon") + "][div[@class='calendar']])[1]/@title)")
 _STARS = XPath(".//*[" + cls("stars") + "]")
+_ANY_MESSAGE = XPath("(.//div[starts-with(@id, 'message-')])[1]")
 _ONEBOX = XPath(".//*[" + cls("onebox") + "]/@class")
 _INIT = re.compile(rb"initTranscript\(\s*\w+\s*,\s*(-?\d+)\s*,\s*\w+\s*,\s*\w+\s*,\s*(\d+)")
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})\s*([AaPp][Mm])?")
+_CLOCK_ONLY = re.compile(r"\d{1,2}:\d{2}\s*(?:[AaPp][Mm])?")
 _SLICE = re.compile(r"/(\d{1,2})-(\d{1,2})/?(?:[?#]|$)")
 _HOURS_TEXT = re.compile(r"(\d{1,2}):\d{2}\s*-\s*(\d{1,2}):\d{2}")
 _ID_IN_HREF = re.compile(r"(?:#|[?&]m=)(\d+)")
@@ -346,10 +348,14 @@ def parse_transcript(body: bytes | str, url: str | None = None) -> TranscriptPag
 
     found_messages = []
     shown: list[time | None] = []
-    for monologue in _MONOLOGUES(transcript) or _MONOLOGUES_DEEP(transcript):
+    monologues = _MONOLOGUES(transcript) or _MONOLOGUES_DEEP(transcript)
+    if not monologues and _ANY_MESSAGE(transcript):
+        raise missing(root, url, "the monologues (.monologue) around the messages")
+    for monologue in monologues:
         owner_id, owner_name = _owner(monologue, url)
         mine = has_class(monologue, "mine")
         pending = None
+        count = len(found_messages)
         for item in _ITEMS(monologue):
             names = (item.get("class") or "").split()
             if "timestamp" in names:
@@ -360,6 +366,12 @@ def parse_transcript(body: bytes | str, url: str | None = None) -> TranscriptPag
                 found_messages.append((item, owner_id, owner_name, mine))
                 shown.append(pending)
                 pending = None
+            elif _CLOCK_ONLY.fullmatch(text_of(item)):
+                raise ParseError(f"a time outside .timestamp ({text_of(item)!r})", url)
+        if len(found_messages) == count:
+            raise ParseError(
+                f"monologue of user {owner_id} has no messages (.messages > .message)", url
+            )
     times = _times(day, span[0], shown)
     messages = [
         _message(item, room_id, owner_id, owner_name, stamp, clock is not None, mine, url)
