@@ -271,3 +271,15 @@ async def test_gap_longer_than_one_gap_answer(devserver, alice, bob) -> None:
         events = await _collect(watcher, lambda got: sent[-1] in _posted_ids(got))
         assert watcher.reconnects >= 1
     assert _posted_ids(events) == sent[1:]
+
+
+async def test_malformed_frame_resyncs_the_room(devserver, alice, bob) -> None:
+    """A frame that cannot be read may have carried events: the room is re-read, not skipped."""
+    async with alice.watch(1, **FAST) as watcher:
+        await _until_open(devserver)
+        (socket,) = devserver.world.hub.all
+        await socket.ws.send_str('{"r1": {"e": [1, 2, 3], "t": 5}}')
+        message_id, _ = await bob.send(1, "after the bad frame")
+        events = await _collect(watcher, lambda got: message_id in _posted_ids(got))
+        assert watcher.reconnects >= 1
+    assert _posted_ids(events) == [message_id]

@@ -2,13 +2,13 @@
 
 Spec §4. Per room: read the event cursor ``time`` from ``/chats/<room>/events``, get a fresh socket
 URL from ``/ws-auth``, open it with the ``Origin`` header and ``l=<last event id seen>``. A closed
-socket, or no frame for longer than ``silence_timeout``, means reconnect (fresh ``/ws-auth``,
-exponential backoff with jitter). Before every reconnect the gap is filled from
-``/chats/<room>/events``, and the server also replays everything after ``l``; events are
-de-duplicated by event id (and messages by message id for the id-less entries of
-``mode=Messages``), so none is lost and none is delivered twice. When no socket can be had, the
-room moves to ``/events`` polling (all polled rooms in one request), and the socket is tried again
-after ``websocket_retry`` seconds.
+socket, no frame for longer than ``silence_timeout``, or a frame that cannot be read (it may have
+carried events) means reconnect (fresh ``/ws-auth``, exponential backoff with jitter). Before every
+reconnect the gap is filled from ``/chats/<room>/events`` when one answer covers it, and the server
+also replays everything after ``l``; events are de-duplicated by event id (and messages by message
+id for the id-less entries of ``mode=Messages``), so none is lost and none is delivered twice. When
+no socket can be had, the room moves to ``/events`` polling (all polled rooms in one request), and
+the socket is tried again after ``websocket_retry`` seconds.
 """
 
 from __future__ import annotations
@@ -369,8 +369,9 @@ class Watcher:
                 try:
                     frames = _parser.parse_ws_frame(msg.data)
                 except ParseError as exc:
-                    log.warning("room %d: malformed frame skipped: %s", room, exc)
-                    continue
+                    # it may have carried events: re-read the room (gap fill, replay after l=)
+                    log.warning("room %d: malformed frame (%s); reconnecting", room, exc)
+                    return got_frame
                 self._deliver_frames(frames)
                 continue
             if msg.type == aiohttp.WSMsgType.ERROR:
