@@ -2,8 +2,7 @@
 
 Each open socket watches one room for one viewer and has a queue; ``ChatServer.emit`` calls
 :meth:`Hub.dispatch` synchronously, which only appends to queues, and a writer task per socket
-batches
-whatever is queued into one ``{"r<room>": {"e": [...], "t": ..., "d": ...}}`` frame. Replay (``l=``)
+batches whatever is queued into one ``{"r<room>": {"e": [...], "t": ..., "d": ...}}`` frame. Replay (``l=``)
 and registration happen without an ``await`` in between, so no event is lost or sent twice.
 """
 
@@ -143,6 +142,7 @@ class Hub:
         """Close every open socket (clients must reconnect); returns how many were closed."""
         conns = list(self.all)
         for conn in conns:
+            self.remove(conn)
             conn.closed = True
             conn.queue.put_nowait(None)
             with contextlib.suppress(Exception):

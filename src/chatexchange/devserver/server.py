@@ -176,8 +176,8 @@ class DevServer:
         content_type: str = "text/plain",
     ) -> None:
         """Make requests whose path matches the regex answer ``status`` with ``body``, ``times``
-        times
-        (None: until ``clear_failures``). A 200 with a broken body simulates a malformed answer."""
+        times (None: until ``clear_failures``). A 200 with a broken body simulates a malformed
+        answer."""
         data = body.encode() if isinstance(body, str) else body
         self.world.failures.append(
             Failure(re.compile(path_pattern), status, data, content_type, times)
