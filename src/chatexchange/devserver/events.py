@@ -2,8 +2,9 @@
 
 Each open socket watches one room for one viewer and has a queue; ``ChatServer.emit`` calls
 :meth:`Hub.dispatch` synchronously, which only appends to queues, and a writer task per socket
-batches whatever is queued into one ``{"r<room>": {"e": [...], "t": ..., "d": ...}}`` frame. Replay (``l=``)
-and registration happen without an ``await`` in between, so no event is lost or sent twice.
+batches whatever is queued into one ``{"r<room>": {"e": [...], "t": ..., "d": ...}}`` frame.
+Replay (``l=``) and registration happen without an ``await`` in between, so no event is lost or
+sent twice.
 """
 
 from __future__ import annotations
