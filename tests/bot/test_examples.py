@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -117,3 +118,34 @@ def test_classic_bot_runs_unchanged(devserver_thread, tmp_path):
     texts = devserver_thread.call(lambda d: [m.source for m in d.server("se").room_messages(1)])
     assert "typed on stdin" in texts
     assert ">> (Bob Builder) !!/random" in out
+
+
+def test_command_bot_ends_cleanly_on_ctrl_c(devserver_thread):
+    env = dict(os.environ)
+    env.update(
+        CHATEXCHANGE_DEVSERVER=devserver_thread.url,
+        ChatExchangeU="alice@example.com",
+        ChatExchangeP="alice-password",
+    )
+    process = subprocess.Popen(
+        [sys.executable, str(EXAMPLES / "command_bot.py"), "se/r/1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        asked = [devserver_thread.post("se", 1, BOB, "!!/alive")]
+        while not devserver_thread.call(lambda d: any(answers_to(d, m.id) for m in asked)):
+            # the bot answers only what comes after its start: ask again until it runs
+            assert process.poll() is None, process.communicate()[1]
+            assert time.monotonic() < deadline, "the command bot did not answer"
+            time.sleep(0.25)
+            asked.append(devserver_thread.post("se", 1, BOB, f"!!/alive {len(asked)}"))
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0 and "Traceback" not in err, err

@@ -7,6 +7,7 @@ each kind the room produces. ``CHATEXCHANGE_DEVSERVER`` is the only difference f
 
 from __future__ import annotations
 
+import gc
 import queue
 import threading
 import time
@@ -67,9 +68,32 @@ def test_client_basics(alice):
         chatexchange.client.Client("stackexchange.com", email="x@example.com")
 
 
+def _classic_loop_threads():
+    name = "chatexchange-classic-stackexchange.com"  # the browser's loop thread
+    return [t for t in threading.enumerate() if t.name == name and t.is_alive()]
+
+
 def test_bad_login_is_a_login_error(env):
+    before = len(_classic_loop_threads())
     with pytest.raises(errors.LoginError):
         chatexchange.client.Client("stackexchange.com", "alice@example.com", "wrong")
+    assert len(_classic_loop_threads()) == before  # the failed client's browser was closed
+
+
+def test_anonymous_client_closes_its_thread(env):
+    before = len(_classic_loop_threads())
+    client = chatexchange.client.Client("stackexchange.com")
+    assert client.get_room(1).name == "Sandbox"  # reading starts the browser's loop thread
+    assert len(_classic_loop_threads()) == before + 1
+    client.close()
+    assert len(_classic_loop_threads()) == before
+    client.close()  # idempotent
+
+    dropped = chatexchange.client.Client("stackexchange.com")
+    assert dropped.get_room(1).name == "Sandbox"
+    del dropped
+    gc.collect()  # rooms and client refer to each other: only the cycle collector frees them
+    wait_for(lambda: len(_classic_loop_threads()) == before, what="the dropped client's thread")
 
 
 def test_classic_bot_end_to_end(env, alice):
@@ -257,3 +281,21 @@ def test_actions_answer_like_responses(env, alice):
     again = alice._do_action_despite_throttling(("delete", sent["id"], ""))
     assert "deleted" in again.json()  # chat's answer, not an error: as the classic package
     assert next(m for m in _room_messages(env) if m.id == sent["id"]).deleted
+
+
+def test_new_events_and_leave(env, alice):
+    env.call(lambda d: d.server("se").enter(d.room("se", 1), d.user("se", 2)))
+    room = alice.get_room(1)
+    entered = room.new_events(chatexchange.events.UserEntered)  # joins, then watches
+    assert 1 in env.call(lambda d: list(d.room("se", 1).present))
+    got: queue.Queue = queue.Queue()
+    thread = threading.Thread(target=lambda: got.put(next(iter(entered))), daemon=True)
+    thread.start()
+    env.post("se", 1, 2, "a message is no UserEntered")
+    env.call(lambda d: d.server("se").enter(d.room("se", 1), d.user("se", 3)))
+    event = got.get(timeout=10)
+    assert isinstance(event, chatexchange.events.UserEntered) and event.user.id == 3
+    watcher = alice._br.sockets["1"]
+    room.leave()  # stops the room's watchers and leaves
+    assert watcher.killed and "1" not in alice._br.sockets
+    assert 1 not in env.call(lambda d: list(d.room("se", 1).present))
