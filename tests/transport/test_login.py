@@ -112,17 +112,35 @@ async def test_logout(alice) -> None:
         await alice.send(1, "after logout")
 
 
-async def test_secrets_never_logged(devserver, connect, caplog, tmp_path) -> None:
-    caplog.set_level(logging.DEBUG, logger="chatexchange")
+async def test_secrets_never_logged(devserver, connect, bob, caplog, tmp_path) -> None:
+    caplog.set_level(logging.DEBUG)  # every logger: ours, aiohttp's, asyncio's
     conn = await connect(None)
     await conn.login(ALICE["email"], ALICE["password"])
     fkey = await conn.fkey()
-    await conn.send(1, "hello")
-    await conn.save_cookies(tmp_path / "c.json")
-    with pytest.raises(errors.BadCredentialsError):
-        await conn.login(ALICE["email"], "not-the-password")
     cookie_values = [m.value for m in conn.http.cookie_jar]
-    text = caplog.text + repr(conn) + repr(conn.http) + repr(await conn.current_user())
+    await conn.send(1, "hello")
+    path = tmp_path / "c.json"
+    await conn.save_cookies(path)
+    errors_seen: list[str] = []
+    async with ServerConnection("se", server_url=devserver.url) as again:
+        assert await again.load_cookies(path)
+        async with again.watch(1, backoff_initial=0.05, poll_interval=0.05) as watcher:
+            message_id, _ = await bob.send(1, "seen by the restarted bot")
+            async for event in watcher:
+                if getattr(event, "message_id", None) == message_id:
+                    break
+        devserver.fail(r"/messages/new$", status=409, times=None,
+                       body="You can perform this action again in 600 seconds")
+        with pytest.raises(errors.ThrottledError) as throttled:
+            await again.send(1, "refused")
+        errors_seen.append(str(throttled.value))
+        text = repr(again) + repr(again.http) + repr(watcher)
+    with pytest.raises(errors.BadCredentialsError) as info:
+        await conn.login(ALICE["email"], "not-the-password")
+    errors_seen.append(str(info.value))
+    text += caplog.text + repr(conn) + repr(conn.http) + repr(await conn.current_user())
+    text += " ".join(errors_seen)
     assert caplog.records  # something was logged
+    assert fkey and cookie_values
     for secret in [ALICE["password"], "not-the-password", fkey, *cookie_values]:
         assert secret not in text

@@ -22,6 +22,23 @@ def _response(status: int, body: bytes, headers: dict[str, str] | None = None) -
     return Response("http://127.0.0.1/se/x", status, body, "text/plain", headers or {})
 
 
+@pytest.mark.parametrize(
+    ("slug", "login", "origin"),
+    [
+        ("se", "https://meta.stackexchange.com/users/login", "https://chat.stackexchange.com"),
+        ("so", "https://stackoverflow.com/users/login", "https://chat.stackoverflow.com"),
+        ("mse", "https://meta.stackexchange.com/users/login",
+         "https://chat.meta.stackexchange.com"),
+    ],
+)  # fmt: skip
+def test_login_host_and_origin_per_server(slug: str, login: str, origin: str) -> None:
+    """Spec §1/§2.2: stackexchange.com logs in on meta; the socket's Origin is the chat host."""
+    http = ServerConnection(slug).http
+    assert http.login("/users/login") == login
+    assert http.origin == origin
+    assert http.chat("/ws-auth") == origin + "/ws-auth"
+
+
 def test_check_message_limits() -> None:
     assert check_message("hi") == "hi"
     assert check_message("x" * 500) == "x" * 500

@@ -23,6 +23,9 @@ __all__ = [
     "has_class",
     "inner_html",
     "int_or_none",
+    "iso_date",
+    "missing",
+    "page_title",
     "parse_html",
     "text_of",
 ]
@@ -142,27 +145,20 @@ _DATE_PATH = re.compile(r"/(\d{4})/(\d{1,2})/(\d{1,2})(?:/|$|\?|#)")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
-def date_from_path(href: str | None) -> date | None:
-    """``/transcript/11540/2017/3/30`` -> 2017-03-30 (dates in hrefs are not zero-padded)."""
-    if not href:
-        return None
-    m = _DATE_PATH.search(href)
+def _date(m: re.Match[str] | None) -> date | None:
     if m is None:
         return None
     try:
         return date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
         return None
+
+
+def date_from_path(href: str | None) -> date | None:
+    """``/transcript/11540/2017/3/30`` -> 2017-03-30 (dates in hrefs are not zero-padded)."""
+    return _date(_DATE_PATH.search(href)) if href else None
 
 
 def iso_date(text: str | None) -> date | None:
     """The first ``YYYY-MM-DD`` in ``text``."""
-    if not text:
-        return None
-    m = _ISO_DATE.search(text)
-    if m is None:
-        return None
-    try:
-        return date(int(m[1]), int(m[2]), int(m[3]))
-    except ValueError:
-        return None
+    return _date(_ISO_DATE.search(text)) if text else None
