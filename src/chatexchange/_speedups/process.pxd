@@ -8,6 +8,10 @@ from chatexchange._speedups.core cimport Abstract, Access, Event, Handler
 from chatexchange._speedups.elements cimport Element, TextCursor
 
 cdef tuple _NO_HANDLE
+cdef str _S_ADD_CONTEXT, _S_CLEAR_STATE, _S_CURRENT, _S_DELETE_CONTEXT, _S_EMPTY_MESSAGE
+cdef str _S_FORGET_CONTEXT, _S_HAS_STATES, _S_LAST_PARSED, _S_MESSAGE, _S_NEW, _S_NEXT, _S_OK
+cdef str _S_PARSED_LENGTH, _S_POP_CONTEXT, _S_PROCEED, _S_PUSH_CONTEXT, _S_QUERY, _S_SET_STATE
+cdef str _S_STATE, _S_STOP, _S_TEXT, _S_TRACKING, _S_UPDATE_CONTEXT, _S_VISIT
 cdef int _C_FINISH, _C_QUERY, _C_PUSH, _C_POP, _C_CLEAR, _C_ADD, _C_UPDATE, _C_DELETE
 cdef int _C_PUSH_CONTEXT, _C_POP_CONTEXT, _C_FORGET_CONTEXT, _C_SET_STATE, _C_CLEAR_STATE
 cdef int _C_PROCEED, _C_TURN

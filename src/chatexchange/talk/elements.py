@@ -39,6 +39,16 @@ _NO_HANDLE = (False, -1, None)
 _TEXT = "text"
 _STATE = "state"
 _ITERATION = "i"
+# Class constants as module names: a method reads them without an attribute lookup.
+_S_CASES = "cases"
+_S_NAME = "name"
+_S_NEW_VALUE = "new-value"
+_S_OBJECT = "object"
+_S_OLD_VALUE = "old-value"
+_S_OWNER = "owner"
+_S_SEP = "_"
+_S_SET_PREFIX = "set"
+_S_SUBJECT = "subject"
 try:  # the regex parser, to find what a pattern looks at before the match start
     from re import _constants as _sre_constants
     from re import _parser as _sre_parser
@@ -268,15 +278,15 @@ class Element(Handler):
         """'owner' -> 'set_owner'; a name that already starts with the prefix is kept."""
         if name.startswith(prefix):
             return name
-        return prefix + Element.SEP + name
+        return prefix + _S_SEP + name
 
     def change_property(self, name, value):
         """Set ``name`` to ``value``, telling the old value (before) and the new one (after)."""
         old = getattr(self, name)
         if old == value:
             return None
-        message = Element.add_prefix(name, Element.SET_PREFIX)
-        context = {Element.NEW_VALUE: value, Element.OLD_VALUE: old, "sender": self}
+        message = Element.add_prefix(name, _S_SET_PREFIX)
+        context = {_S_NEW_VALUE: value, _S_OLD_VALUE: old, "sender": self}
         if old and isinstance(old, Abstract):
             old(message, **context)
         self._store_property(name, value)
@@ -285,7 +295,7 @@ class Element(Handler):
         return True
 
     def _store_property(self, name, value):
-        if name == Element.OWNER:
+        if name == _S_OWNER:
             self._owner = value
         else:
             setattr(self, "_" + name, value)
@@ -296,7 +306,7 @@ class Element(Handler):
 
     @owner.setter
     def owner(self, value):
-        self.change_property(Element.OWNER, value)
+        self.change_property(_S_OWNER, value)
 
     # -- directions -----------------------------------------------------------------------------
     @staticmethod
@@ -424,7 +434,7 @@ class Notion(Element):
         self._sealed()
 
     def _store_property(self, name, value):
-        if name == Element.NAME:
+        if name == _S_NAME:
             self._name = value
         else:
             Element._store_property(self, name, value)
@@ -435,7 +445,7 @@ class Notion(Element):
 
     @name.setter
     def name(self, value):
-        self.change_property(Element.NAME, value)
+        self.change_property(_S_NAME, value)
 
     def _dispatch(self, message, context):
         if type(self) is Notion:
@@ -509,10 +519,10 @@ class ComplexNotion(Notion):
 
     def do_relation(self, **context):
         relation = context["sender"]
-        if context[Element.OLD_VALUE] is self and relation in self._relations:
+        if context[_S_OLD_VALUE] is self and relation in self._relations:
             self._relations.remove(relation)
             return True
-        if context[Element.NEW_VALUE] is self and relation not in self._relations:
+        if context[_S_NEW_VALUE] is self and relation not in self._relations:
             self._relations.append(relation)
             return True
         return None
@@ -590,7 +600,7 @@ class SelectiveNotion(ComplexNotion):
         if len(best) == 1:
             return best[0]
         return tupled(
-            "push_context", {"set_state": {SelectiveNotion.CASES: best[1:]}}, best[0], self
+            "push_context", {"set_state": {_S_CASES: best[1:]}}, best[0], self
         )
 
     def get_best_cases(self, message, context):
@@ -651,12 +661,12 @@ class SelectiveNotion(ComplexNotion):
         return bool(context.get(_STATE)) and bool(message) and message[0] == "error"
 
     def do_retry(self, **context):
-        cases = context[_STATE][SelectiveNotion.CASES]
+        cases = context[_STATE][_S_CASES]
         if cases:
             case = cases.pop(0)
             return tupled(
                 "pop_context",
-                {"set_state": {SelectiveNotion.CASES: cases}},
+                {"set_state": {_S_CASES: cases}},
                 "push_context",
                 "next",
                 case,
@@ -701,9 +711,9 @@ class Relation(Element):
         self._sealed()
 
     def _store_property(self, name, value):
-        if name == Relation.SUBJECT:
+        if name == _S_SUBJECT:
             self._subject = value
-        elif name == Relation.OBJECT:
+        elif name == _S_OBJECT:
             self._object = value
         else:
             Element._store_property(self, name, value)
@@ -714,7 +724,7 @@ class Relation(Element):
 
     @subject.setter
     def subject(self, value):
-        self.change_property(Relation.SUBJECT, value)
+        self.change_property(_S_SUBJECT, value)
 
     @property
     def object(self):
@@ -722,7 +732,7 @@ class Relation(Element):
 
     @object.setter
     def object(self, value):
-        self.change_property(Relation.OBJECT, value)
+        self.change_property(_S_OBJECT, value)
 
     def __str__(self):
         return f"<{self._subject} - {self._object}>"
@@ -1253,11 +1263,11 @@ class Graph(Element):
             collection = self._relations
         else:
             return False
-        if context[Element.OLD_VALUE] is self and element in collection:
+        if context[_S_OLD_VALUE] is self and element in collection:
             collection.remove(element)
             if element is self._root:
                 self._root = None
-        if context[Element.NEW_VALUE] is self and element not in collection:
+        if context[_S_NEW_VALUE] is self and element not in collection:
             collection.append(element)
         return True
 
@@ -1331,9 +1341,9 @@ class Graph(Element):
             return criteria(relation)
         if isinstance(criteria, dict):
             rank = -1
-            if Relation.SUBJECT in criteria and criteria[Relation.SUBJECT] == relation.subject:
+            if _S_SUBJECT in criteria and criteria[_S_SUBJECT] == relation.subject:
                 rank += 1
-            if Relation.OBJECT in criteria and criteria[Relation.OBJECT] == relation.object:
+            if _S_OBJECT in criteria and criteria[_S_OBJECT] == relation.object:
                 rank += 1
             return rank
         return -1

@@ -31,6 +31,31 @@ __all__ = [
 ]
 
 _NO_HANDLE = (False, -1, None)
+# Class constants as module names: a method reads them without an attribute lookup.
+_S_ADD_CONTEXT = "add_context"
+_S_CLEAR_STATE = "clear_state"
+_S_CURRENT = "current"
+_S_DELETE_CONTEXT = "delete_context"
+_S_EMPTY_MESSAGE = "empty_message"
+_S_FORGET_CONTEXT = "forget_context"
+_S_HAS_STATES = "has_states"
+_S_LAST_PARSED = "last_parsed"
+_S_MESSAGE = "message"
+_S_NEW = "new"
+_S_NEXT = "next"
+_S_OK = "ok"
+_S_PARSED_LENGTH = "parsed_length"
+_S_POP_CONTEXT = "pop_context"
+_S_PROCEED = "proceed"
+_S_PUSH_CONTEXT = "push_context"
+_S_QUERY = "query"
+_S_SET_STATE = "set_state"
+_S_STATE = "state"
+_S_STOP = "stop"
+_S_TEXT = "text"
+_S_TRACKING = "tracking"
+_S_UPDATE_CONTEXT = "update_context"
+_S_VISIT = "visit"
 
 # Built-in commands (fast-path dispatch ids)
 _C_FINISH = 1  # 'stop' / 'ok' and True / False
@@ -229,7 +254,7 @@ class Process(Handler):
 
     # -- calling ---------------------------------------------------------------------------------
     def handle(self, message, context):
-        if message and message[0] == Process.NEW:
+        if message and message[0] == _S_NEW:
             self.on_new(list(message[1:]), context)
         else:
             self.on_resume(list(message), context)
@@ -464,7 +489,7 @@ class Process(Handler):
         tags = set()
         message = self._message
         if message:
-            tags.add(Process.MESSAGE)
+            tags.add(_S_MESSAGE)
             item = message[0]
             if isinstance(item, str):
                 tags.add("string")
@@ -475,16 +500,16 @@ class Process(Handler):
             else:
                 tags.add("other")
         else:
-            tags.add(Process.EMPTY_MESSAGE)
+            tags.add(_S_EMPTY_MESSAGE)
         if self._current:
-            tags.add(Process.CURRENT)
+            tags.add(_S_CURRENT)
         return tags
 
     def do_finish(self):
         """Pop 'stop' / 'ok' / True / False and return it (a prefixed 'okay' counts as 'ok')."""
         item = self._message.pop(0)
         if isinstance(item, str):
-            return Process.STOP if item.startswith(Process.STOP) else Process.OK
+            return _S_STOP if item.startswith(_S_STOP) else _S_OK
         return item
 
     def can_push_queue(self):
@@ -494,10 +519,10 @@ class Process(Handler):
     def do_queue_push(self):
         item = self._message.pop(0)
         if self._message:
-            self._push_frame(item, [Process.QUERY])
+            self._push_frame(item, [_S_QUERY])
         else:
             self._current = item
-            self._message.append(Process.QUERY)
+            self._message.append(_S_QUERY)
         return None
 
     def can_pop_queue(self):
@@ -549,32 +574,32 @@ class SharedProcess(Process):
 
     def _dict_ready(self, command, item):
         if command == _C_ADD:
-            return isinstance(item.get(SharedProcess.ADD_CONTEXT), dict)
+            return isinstance(item.get(_S_ADD_CONTEXT), dict)
         if command == _C_UPDATE:
-            return isinstance(item.get(SharedProcess.UPDATE_CONTEXT), dict)
+            return isinstance(item.get(_S_UPDATE_CONTEXT), dict)
         if command == _C_DELETE:
-            return SharedProcess.DELETE_CONTEXT in item
+            return _S_DELETE_CONTEXT in item
         return False
 
     def can_add_context(self):
-        return isinstance(self._message[0].get(SharedProcess.ADD_CONTEXT), dict)
+        return isinstance(self._message[0].get(_S_ADD_CONTEXT), dict)
 
     def can_update_context(self):
-        return isinstance(self._message[0].get(SharedProcess.UPDATE_CONTEXT), dict)
+        return isinstance(self._message[0].get(_S_UPDATE_CONTEXT), dict)
 
     def can_delete_context(self):
-        return SharedProcess.DELETE_CONTEXT in self._message[0]
+        return _S_DELETE_CONTEXT in self._message[0]
 
     def do_add_context(self):
-        for key, value in self._message[0].pop(SharedProcess.ADD_CONTEXT).items():
+        for key, value in self._message[0].pop(_S_ADD_CONTEXT).items():
             self.context_add(key, value)
 
     def do_update_context(self):
-        for key, value in self._message[0].pop(SharedProcess.UPDATE_CONTEXT).items():
+        for key, value in self._message[0].pop(_S_UPDATE_CONTEXT).items():
             self.context_set(key, value)
 
     def do_delete_context(self):
-        keys = self._message[0].pop(SharedProcess.DELETE_CONTEXT)
+        keys = self._message[0].pop(_S_DELETE_CONTEXT)
         for key in keys if is_list(keys) else (keys,):
             if key in self._context:
                 self.context_delete(key)
@@ -603,12 +628,12 @@ class StackingProcess(SharedProcess):
     def __init__(self):
         self._undo = []
         SharedProcess.__init__(self)
-        self.on(StackingProcess.PUSH_CONTEXT, self.do_push_context, "string")
-        self.on(StackingProcess.POP_CONTEXT, self.do_pop_context, "tracking", "string")
-        self.on(StackingProcess.FORGET_CONTEXT, self.do_forget_context, "tracking", "string")
-        self._string_command(StackingProcess.PUSH_CONTEXT, _C_PUSH_CONTEXT, _R_NONE)
-        self._string_command(StackingProcess.POP_CONTEXT, _C_POP_CONTEXT, _R_TRACKING)
-        self._string_command(StackingProcess.FORGET_CONTEXT, _C_FORGET_CONTEXT, _R_TRACKING)
+        self.on(_S_PUSH_CONTEXT, self.do_push_context, "string")
+        self.on(_S_POP_CONTEXT, self.do_pop_context, "tracking", "string")
+        self.on(_S_FORGET_CONTEXT, self.do_forget_context, "tracking", "string")
+        self._string_command(_S_PUSH_CONTEXT, _C_PUSH_CONTEXT, _R_NONE)
+        self._string_command(_S_POP_CONTEXT, _C_POP_CONTEXT, _R_TRACKING)
+        self._string_command(_S_FORGET_CONTEXT, _C_FORGET_CONTEXT, _R_TRACKING)
         self._seal()
 
     @property
@@ -629,7 +654,7 @@ class StackingProcess(SharedProcess):
     def update_tags(self):
         tags = SharedProcess.update_tags(self)
         if self._undo:
-            tags.add(StackingProcess.TRACKING)
+            tags.add(_S_TRACKING)
         return tags
 
     def _record(self, mapping, key):
@@ -682,9 +707,9 @@ class StatefulProcess(StackingProcess):
         self._states = {}
         StackingProcess.__init__(self)
         self.on(self.can_set_state, self.do_set_state, "current", "dict")
-        self.on(StatefulProcess.CLEAR_STATE, self.do_clear_state, "current", "has_states", "string")
+        self.on(_S_CLEAR_STATE, self.do_clear_state, "current", "has_states", "string")
         self._dict_commands.append(_C_SET_STATE)
-        self._string_command(StatefulProcess.CLEAR_STATE, _C_CLEAR_STATE, _R_CURRENT | _R_STATES)
+        self._string_command(_S_CLEAR_STATE, _C_CLEAR_STATE, _R_CURRENT | _R_STATES)
         self._seal()
 
     @property
@@ -707,19 +732,19 @@ class StatefulProcess(StackingProcess):
     def update_tags(self):
         tags = StackingProcess.update_tags(self)
         if self._states:
-            tags.add(StatefulProcess.HAS_STATES)
+            tags.add(_S_HAS_STATES)
         return tags
 
     def _dict_ready(self, command, item):
         if command == _C_SET_STATE:
-            return bool(self._current) and StatefulProcess.SET_STATE in item
+            return bool(self._current) and _S_SET_STATE in item
         return StackingProcess._dict_ready(self, command, item)
 
     def can_set_state(self):
-        return StatefulProcess.SET_STATE in self._message[0]
+        return _S_SET_STATE in self._message[0]
 
     def do_set_state(self):
-        value = self._message[0].pop(StatefulProcess.SET_STATE)
+        value = self._message[0].pop(_S_SET_STATE)
         self._record(self._states, self._current)
         self._states[self._current] = value
 
@@ -734,11 +759,11 @@ class StatefulProcess(StackingProcess):
         context = self._context
         current = self._current
         state = self._states.get(current)
-        context[StatefulProcess.STATE] = {} if state is None else state
+        context[_S_STATE] = {} if state is None else state
         try:
             reply = self.ask(current)
         finally:
-            context.pop(StatefulProcess.STATE, None)
+            context.pop(_S_STATE, None)
         return reply or True
 
 
@@ -772,7 +797,7 @@ class ParsingProcess(StatefulProcess):
 
     # -- text by offset ------------------------------------------------------------------------
     def _adopt_text(self):
-        text = self._context.get(ParsingProcess.TEXT)
+        text = self._context.get(_S_TEXT)
         if isinstance(text, str):
             self._source = text
         else:
@@ -783,7 +808,7 @@ class ParsingProcess(StatefulProcess):
         self._cursor = None
 
     def _check_text(self):
-        if self._context.get(ParsingProcess.TEXT) is not self._text_obj:
+        if self._context.get(_S_TEXT) is not self._text_obj:
             self.sync_offset_lost()
 
     def sync_offset_lost(self):
@@ -793,7 +818,7 @@ class ParsingProcess(StatefulProcess):
     def sync(self):
         if self._source is not None and self._synced != self._offset:
             text = self._source[self._offset :]
-            self._context[ParsingProcess.TEXT] = text
+            self._context[_S_TEXT] = text
             self._text_obj = text
             self._synced = self._offset
 
@@ -809,44 +834,44 @@ class ParsingProcess(StatefulProcess):
 
     @property
     def text(self):
-        if self._source is not None and self._context.get(ParsingProcess.TEXT) is self._text_obj:
+        if self._source is not None and self._context.get(_S_TEXT) is self._text_obj:
             return self._source[self._offset :]
-        return self._context.get(ParsingProcess.TEXT, "")
+        return self._context.get(_S_TEXT, "")
 
     @property
     def parsed_length(self):
-        return self._context.get(ParsingProcess.PARSED_LENGTH, 0)
+        return self._context.get(_S_PARSED_LENGTH, 0)
 
     @property
     def last_parsed(self):
-        return self._context.get(ParsingProcess.LAST_PARSED, "")
+        return self._context.get(_S_LAST_PARSED, "")
 
     def is_parsed(self):
         """The walk went forward to the end and consumed all the text."""
-        if self._query != Process.NEXT:
+        if self._query != _S_NEXT:
             return False
-        if self._source is not None and self._context.get(ParsingProcess.TEXT) is self._text_obj:
+        if self._source is not None and self._context.get(_S_TEXT) is self._text_obj:
             return self._offset >= len(self._source)
-        return not self._context.get(ParsingProcess.TEXT, "")
+        return not self._context.get(_S_TEXT, "")
 
     # -- calling ---------------------------------------------------------------------------------
     def on_new(self, message, context):
         StatefulProcess.on_new(self, message, context)
-        self._query = Process.NEXT
+        self._query = _S_NEXT
         self._adopt_text()
-        self.context_set(ParsingProcess.PARSED_LENGTH, 0)
-        self.context_set(ParsingProcess.LAST_PARSED, "")
+        self.context_set(_S_PARSED_LENGTH, 0)
+        self.context_set(_S_LAST_PARSED, "")
 
     def on_resume(self, message, context):
         self.sync()
         StatefulProcess.on_resume(self, message, context)
-        if ParsingProcess.TEXT in context:
+        if _S_TEXT in context:
             self._adopt_text()
 
     def handle(self, message, context):
         result = StatefulProcess.handle(self, message, context)
         head = result[0]
-        if not (self.is_parsed() or head == Process.STOP):
+        if not (self.is_parsed() or head == _S_STOP):
             head = False
         return head, self.parsed_length, (result[2] if len(result) > 2 else None)
 
@@ -864,13 +889,13 @@ class ParsingProcess(StatefulProcess):
             self._source = record[1]
             self._offset = record[2]
             self._synced = -1
-            self._text_obj = self._context.get(ParsingProcess.TEXT)
+            self._text_obj = self._context.get(_S_TEXT)
             self._cursor = None
         else:
             StatefulProcess._undo_record(self, record)
 
     def context_set(self, key, value):
-        if key == ParsingProcess.TEXT:
+        if key == _S_TEXT:
             self.sync()
             self._record_text()
             StatefulProcess.context_set(self, key, value)
@@ -879,7 +904,7 @@ class ParsingProcess(StatefulProcess):
             StatefulProcess.context_set(self, key, value)
 
     def context_delete(self, key):
-        if key == ParsingProcess.TEXT:
+        if key == _S_TEXT:
             self.sync()
             self._record_text()
             StatefulProcess.context_delete(self, key)
@@ -894,14 +919,14 @@ class ParsingProcess(StatefulProcess):
         return StatefulProcess._dict_ready(self, command, item)
 
     def _proceed_ready(self, item):
-        size = item.get(ParsingProcess.PROCEED)
+        size = item.get(_S_PROCEED)
         if not is_number(size) or size < 0:
             return False
         self._check_text()
         if self._source is not None:
             return len(self._source) - self._offset >= size
         try:
-            return len(self._context.get(ParsingProcess.TEXT)) >= size
+            return len(self._context.get(_S_TEXT)) >= size
         except TypeError:
             return False
 
@@ -909,19 +934,19 @@ class ParsingProcess(StatefulProcess):
         return self._proceed_ready(self._message[0])
 
     def do_proceed(self):
-        size = self._message[0].pop(ParsingProcess.PROCEED)
+        size = self._message[0].pop(_S_PROCEED)
         context = self._context
         if self._source is not None:
             start = self._offset
             self._record_text()
             self._offset = start + size
-            self.context_set(ParsingProcess.LAST_PARSED, self._source[start : start + size])
+            self.context_set(_S_LAST_PARSED, self._source[start : start + size])
         else:
-            text = context[ParsingProcess.TEXT]
-            self.context_set(ParsingProcess.LAST_PARSED, text[:size])
-            StatefulProcess.context_set(self, ParsingProcess.TEXT, text[size:])
+            text = context[_S_TEXT]
+            self.context_set(_S_LAST_PARSED, text[:size])
+            StatefulProcess.context_set(self, _S_TEXT, text[size:])
         self.context_set(
-            ParsingProcess.PARSED_LENGTH, context.get(ParsingProcess.PARSED_LENGTH, 0) + size
+            _S_PARSED_LENGTH, context.get(_S_PARSED_LENGTH, 0) + size
         )
 
     def do_turn(self):
@@ -944,7 +969,7 @@ class ParsingProcess(StatefulProcess):
                 ):
                     cursor = self._cursor = TextCursor(self._source, self._offset)
                 context = dict(self._context)
-                context[ParsingProcess.TEXT] = cursor
+                context[_S_TEXT] = cursor
                 if "answer" in context:
                     return element(self._query, **context)
                 builtin = element
@@ -960,7 +985,7 @@ class VisitorProcess(Process):
 
     def __init__(self):
         Process.__init__(self)
-        self._query = VisitorProcess.VISIT
+        self._query = _S_VISIT
         self._visited = []
         self._visited_ids = set()
         self._push_callables = False
@@ -972,7 +997,7 @@ class VisitorProcess(Process):
 
     def on_new(self, message, context):
         Process.on_new(self, message, context)
-        self._query = VisitorProcess.VISIT
+        self._query = _S_VISIT
         self._visited = []
         self._visited_ids = set()
 
