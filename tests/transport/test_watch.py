@@ -31,12 +31,24 @@ def _posted_ids(events) -> list[int]:
     return [e.message_id for e in events if isinstance(e, MessagePosted)]
 
 
-async def _until_open(devserver, count: int = 1) -> None:
+async def _until_open(devserver, count: int = 1) -> set:
+    """Wait for ``count`` open sockets; returns them (for :func:`_drop`)."""
     for _ in range(400):
         if devserver.websocket_count >= count:
-            return
+            return set(devserver.world.hub.all)
         await asyncio.sleep(0.01)
     raise AssertionError("no websocket opened")
+
+
+async def _drop(devserver, sockets: set) -> None:
+    """Drop every socket, then wait until one that was not in ``sockets`` is open (a closed
+    socket leaves the server's count a moment later, so the count alone cannot tell)."""
+    await devserver.drop_websockets()
+    for _ in range(400):
+        if devserver.world.hub.all - sockets:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("no websocket reopened")
 
 
 async def test_live_events_over_websocket(devserver, alice, bob) -> None:
@@ -113,12 +125,12 @@ async def test_drops_while_other_users_post(devserver, connect, alice, bob) -> N
             await asyncio.sleep(0.005)
 
     async with alice.watch(1, **FAST) as watcher:
-        await _until_open(devserver)
+        sockets = await _until_open(devserver)
         posting = asyncio.gather(post(bob, "bob"), post(mod, "mod"))
         for _ in range(3):
-            await _until_open(devserver)
             await posted_more(len(sent) + 4)  # the drop falls between posts, never before them
-            await devserver.drop_websockets()
+            await _drop(devserver, sockets)
+            sockets = set(devserver.world.hub.all)
         await posted_more(len(sent) + 4)
         stop.set()
         await posting
@@ -133,11 +145,12 @@ async def test_drops_while_other_users_post(devserver, connect, alice, bob) -> N
 async def test_repeated_drops(devserver, alice, bob) -> None:
     sent: list[int] = []
     async with alice.watch(1, **FAST) as watcher:
+        sockets = await _until_open(devserver)
         for round_ in range(3):
-            await _until_open(devserver)
             for i in range(3):
                 sent.append((await bob.send(1, f"round {round_} message {i}"))[0])
-            await devserver.drop_websockets()
+            await _drop(devserver, sockets)
+            sockets = set(devserver.world.hub.all)
         events = await _collect(watcher, lambda got: sent[-1] in _posted_ids(got))
         assert watcher.reconnects >= 3
     assert _posted_ids(events) == sent
