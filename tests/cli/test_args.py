@@ -15,6 +15,12 @@ from chatexchange.cli.exits import report
 from chatexchange.cli.rooms import RoomRef
 
 
+@pytest.fixture(autouse=True)
+def _no_settings_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("CHATEXCHANGE_DATABASE", "CHATEXCHANGE_DEVSERVER"):
+        monkeypatch.delenv(name, raising=False)
+
+
 def test_the_seed_readme_examples_parse_as_written() -> None:
     form, ns = parse_args(["sqlite://./data", "se/r/1", "--all", "--max-age=3600"])
     assert form == "main"
@@ -54,6 +60,21 @@ def test_subcommands_are_picked_by_their_word() -> None:
     assert form == "demo" and ns.messages == 300
     form, ns = parse_args(["replay", "sqlite://./a", "se/r/1", "--bot", "m:o"])
     assert form == "replay" and ns.room_ref == RoomRef("se", 1) and ns.database == "sqlite:///./a"
+
+
+def test_the_database_may_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``chatexchange r/B6 -s "hello world"`` as the seed writes it: the archive is named once."""
+    monkeypatch.setenv("CHATEXCHANGE_DATABASE", "sqlite://./data")
+    _, ns = parse_args(["r/B6", "-s", "hello world"])
+    assert ns.main.database == "sqlite:///./data" and ns.main.room == RoomRef(meta_slug="B6")
+    _, ns = parse_args(["sqlite:///other.db", "se/r/1"])  # a DATABASE given wins
+    assert ns.main.database == "sqlite:///other.db"
+    monkeypatch.setenv("CHATEXCHANGE_DATABASE", "postgresql://u@h:port/db")
+    with pytest.raises(UsageError, match=r"CHATEXCHANGE_DATABASE: .*not a database URL"):
+        parse_args(["se/r/1"])
+    monkeypatch.delenv("CHATEXCHANGE_DATABASE")
+    _, ns = parse_args(["r/B6", "-s", "hello world"])
+    assert ns.main.database is None
 
 
 def test_server_url_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -109,6 +130,9 @@ def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
         "--verbose",
         "examples:",
         "exit codes:",
+        'chatexchange r/B6 -s "hello world"',
+        "CHATEXCHANGE_DATABASE",
+        "10 login needs a captcha",
     ):
         assert word in out
     assert main(["--version"]) == 0
@@ -121,7 +145,8 @@ def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
     ("exc", "code", "fragment"),
     [
         (errors.BadCredentialsError("nope"), 3, "wrong email or password"),
-        (errors.CaptchaError("human verification"), 3, "captcha"),
+        (errors.CaptchaError("human verification"), 10, "captcha"),
+        (errors.LoginRateLimitedError("HTTP 429"), 3, "too many logins"),
         (errors.NotFoundError("room 99 on se"), 4, "not found: room 99 on se"),
         (errors.ThrottledError("409 five times", retry_after=5), 6, "throttled"),
         (errors.StorageError("unable to open database file"), 9, "database error: unable"),

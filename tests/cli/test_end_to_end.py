@@ -7,12 +7,15 @@ against what the devserver holds.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import queue
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 from collections.abc import Iterator
@@ -23,6 +26,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, func, select
 
+from chatexchange.cli.args import DATABASE_ENV
 from chatexchange.devserver import DevServer, DevServerThread
 from chatexchange.models import Message, Room
 
@@ -35,15 +39,26 @@ def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("ChatExchangeU", "ChatExchangeP", "CHATEXCHANGE_DEVSERVER")
+        if k not in ("ChatExchangeU", "ChatExchangeP", "CHATEXCHANGE_DEVSERVER", DATABASE_ENV)
     }
     env["PYTHONUNBUFFERED"] = "1"
     env.update(extra or {})
     return env
 
 
+#: ``python -m chatexchange.cli`` with Ctrl-C handled as in a terminal's foreground job. A child
+#: inherits an ignored SIGINT when pytest itself runs as a background job of a script (``cmd &``),
+#: and SIGINT would then do nothing: the tests that press Ctrl-C would wait out their timeouts.
+CLI = [
+    sys.executable,
+    "-c",
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('chatexchange.cli', run_name='__main__', alter_sys=True)",
+]
+
+
 def _argv(server: DevServerThread, *args: str) -> list[str]:
-    return [sys.executable, "-m", "chatexchange.cli", "--server-url", server.url, *args]
+    return [*CLI, "--server-url", server.url, *args]
 
 
 def run(
@@ -225,6 +240,52 @@ def test_plain_output_has_a_summary_and_progress_stays_on_stderr(
     assert "2,000 messages stored" in summary and "messages/s" in summary
 
 
+def _read_all(fd: int, into: list[bytes]) -> None:
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: the last holder of the terminal's other end closed it
+            return
+        if not chunk:
+            return
+        into.append(chunk)
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_on_a_terminal_the_import_draws_a_bar_that_ends_at_100_percent(
+    history: DevServerThread, tmp_path: Path
+) -> None:
+    master, slave = os.openpty()
+    # The classic 80x24 terminal (a new pty reports 0x0).
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    seen: list[bytes] = []
+    reader = threading.Thread(target=_read_all, args=(master, seen), daemon=True)
+    reader.start()
+    try:
+        proc = subprocess.run(
+            _argv(history, "sqlite://./data", f"se/r/{ROOM}", "--all"),
+            cwd=tmp_path,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(slave)
+    reader.join(10)
+    os.close(master)
+    assert proc.returncode == 0
+    assert "2,000 messages stored" in proc.stdout  # the summary still goes to the pipe
+    terminal = b"".join(seen).decode()
+    assert terminal.startswith(f"\rimport se/r/{ROOM} [")
+    drawn = [line.removesuffix("\x1b[K") for line in terminal.strip().split("\r")]
+    assert all(len(line) < 80 for line in drawn), drawn
+    final = drawn[-1]
+    assert "100% 2,000 messages" in final and " in 0:" in final
+    assert "#" * 20 in final and "-]" not in final
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
 def test_an_interrupted_import_resumes_with_nothing_lost_or_duplicated(
     devserver_thread: DevServerThread, tmp_path: Path, lines: list[Lines], sig: signal.Signals
@@ -324,10 +385,9 @@ def test_send_with_and_without_a_database(
     assert not list(tmp_path.iterdir())  # no database given: nothing written here
 
     # The room by its slug in an archive: import it once, then name it r/<slug>.
-    imported = run(devserver_thread, "sqlite://./data", "se/r/1", "--json", cwd=tmp_path)
-    assert imported.returncode == 0, imported.stderr
-    summary = run(devserver_thread, "sqlite://./data", "se/r/1", cwd=tmp_path).stdout
-    slug = summary.split("(r/", 1)[1].split(")", 1)[0]
+    summary = run(devserver_thread, "sqlite://./data", "se/r/1", cwd=tmp_path)
+    assert summary.returncode == 0, summary.stderr
+    slug = summary.stdout.split("(r/", 1)[1].split(")", 1)[0]
     proc = run(
         devserver_thread,
         "sqlite://./data",
@@ -343,6 +403,22 @@ def test_send_with_and_without_a_database(
     assert sent["type"] == "sent" and sent["room_id"] == 1 and sent["server"] == "se"
     last = devserver_thread.call(lambda d: d.server("se").room_messages(1)[-1])
     assert (last.id, last.source) == (sent["id"], "hello by slug")
+
+    # The seed's ``chatexchange r/B6 -s "hello world"``, as written: the archive named once.
+    proc = run(
+        devserver_thread,
+        f"r/{slug}",
+        "-s",
+        "hello world",
+        cwd=tmp_path,
+        env={**ALICE, "CHATEXCHANGE_DATABASE": "sqlite://./data"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("sent #") and f"se/r/1 (r/{slug}) 'Sandbox'" in proc.stdout
+    last = devserver_thread.call(lambda d: d.server("se").room_messages(1)[-1])
+    assert (last.id, last.source) == (int(proc.stdout.split("#", 1)[1].split()[0]), "hello world")
+    proc = run(devserver_thread, f"r/{slug}", "-s", "hello world", cwd=tmp_path, env=ALICE)
+    assert_one_error_line(proc, 4, "set CHATEXCHANGE_DATABASE")
 
 
 # -- errors ---------------------------------------------------------------------------------------
@@ -368,7 +444,7 @@ def test_user_errors_are_one_line_with_distinct_codes(
         )
     for proc, (_args, _env, code, fragment) in zip(procs, cases, strict=True):
         assert_one_error_line(proc, code, fragment)
-    assert {case[2] for case in cases} == {2, 3, 4, 5, 9}
+    assert {case[2] for case in cases} == {2, 3, 4, 5, 9}  # captcha 10, throttled 6: below
 
 
 def test_captcha_and_throttling_end_with_their_own_codes(
@@ -381,7 +457,7 @@ def test_captcha_and_throttling_end_with_their_own_codes(
 
     devserver_thread.call(DevServer.configure, captcha_after=0)
     proc = run(devserver_thread, "se/r/1", "-s", "hi", cwd=tmp_path, env=ALICE)
-    assert_one_error_line(proc, 3, "captcha")
+    assert_one_error_line(proc, 10, "captcha")
 
 
 def test_server_failures_and_unreachable_servers(

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import io
 import math
+from datetime import date, timedelta
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
+from chatexchange.cli.commands import import_room
 from chatexchange.cli.progress import Progress, format_count, format_duration, format_rate
 
 
@@ -59,6 +63,17 @@ def test_bar_never_wider_than_the_terminal() -> None:
     assert len(line) < 40
 
 
+def test_an_80_column_terminal_gets_a_bar_and_a_shorter_text() -> None:
+    out, clock = io.StringIO(), Clock()
+    p = Progress("import se/r/100", stream=out, tty=True, clock=clock, total=81, width=80)
+    clock.now += 2
+    p.update(done=40, items=9_876)
+    line = out.getvalue().split("\r")[-1].removesuffix("\x1b[K")
+    assert len(line) < 80
+    assert line.startswith("import se/r/100 [" + "#" * 5)
+    assert line.endswith("]  49% 9,876 messages, 4,938/s, ETA 0:02")
+
+
 def test_plain_lines_are_rate_limited_and_short_tasks_print_only_the_summary() -> None:
     out, clock = io.StringIO(), Clock()
     p = Progress("import", stream=out, tty=False, clock=clock, interval=2.0)
@@ -74,13 +89,61 @@ def test_plain_lines_are_rate_limited_and_short_tasks_print_only_the_summary() -
     assert "\r" not in out.getvalue()
 
 
-def test_finish_without_summary_prints_the_final_figures() -> None:
+def test_finish_without_summary_ends_a_log_with_the_final_figures() -> None:
+    out, clock = io.StringIO(), Clock()
+    p = Progress("import", stream=out, tty=False, clock=clock, total=4, interval=2.0)
+    p.update(done=1, items=25)
+    clock.now += 2
+    p.update(done=2, items=25)
+    clock.now += 2
+    p.update(done=4, items=50)
+    clock.now += 1
+    p.update(items=0)  # within the interval: not drawn
+    p.finish()
+    assert out.getvalue().splitlines() == [
+        "import: 50 messages, 2/4 pages (50%), 25.0 messages/s, ETA 0:02",
+        "import: 100 messages, 4/4 pages (100%), 25.0 messages/s, ETA 0:00",
+        "import: 100 messages, 4/4 pages (100%), 20.0 messages/s, in 0:05",
+    ]
+
+
+def test_a_short_task_in_a_log_prints_nothing() -> None:
     out, clock = io.StringIO(), Clock()
     p = Progress("import", stream=out, tty=False, clock=clock, total=4)
-    clock.now += 4
+    clock.now += 1
     p.update(done=4, items=100)
     p.finish()
-    assert out.getvalue() == "import: 100 messages, 4/4 pages (100%), 25.0 messages/s, in 0:04\n"
+    assert out.getvalue() == ""
+
+
+class _Day:
+    def __init__(self, day: date, total: int) -> None:
+        self.day = day
+        self.total_messages_stored = total
+
+
+class _Room:
+    """What ``import_room`` needs of a client room: an import that reports each day."""
+
+    def __init__(self, days: list[date]) -> None:
+        self.days = days
+
+    async def import_history(self, *, since: object, max_age: object, progress: Any) -> Any:
+        for k, day in enumerate(self.days):
+            progress(_Day(day, 100 * (k + 1)))
+        return SimpleNamespace(messages_stored=100 * len(self.days))
+
+
+async def test_the_import_bar_ends_at_100_percent() -> None:
+    today = date.today()
+    days = [today - timedelta(days=n) for n in (9, 8, 7)]  # the last days are up to date
+    out, clock = io.StringIO(), Clock()
+    progress = Progress("import se/r/1", stream=out, tty=True, clock=clock, width=120, unit="days")
+    report = await import_room(_Room(days), full=True, max_age=None, progress=progress)
+    assert report.messages == 300
+    last = out.getvalue().split("\r")[-1]
+    assert "300 messages, 10/10 days (100%)" in last and " in 0:00" in last
+    assert last.endswith("\n")
 
 
 def test_disabled_progress_counts_but_prints_nothing() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,7 +28,17 @@ from .rooms import (
     parse_room,
 )
 
-__all__ = ["SUBCOMMANDS", "UsageError", "build_parsers", "parse_args", "parse_max_age"]
+__all__ = [
+    "DATABASE_ENV",
+    "SUBCOMMANDS",
+    "UsageError",
+    "build_parsers",
+    "parse_args",
+    "parse_max_age",
+]
+
+#: The DATABASE of the main form when none is given (so ``chatexchange r/B6 -s hi`` finds r/B6).
+DATABASE_ENV = "CHATEXCHANGE_DATABASE"
 
 PROG = "chatexchange"
 
@@ -40,17 +51,14 @@ MAIN_USAGE = (
     "       chatexchange --help | --version"
 )
 
-DESCRIPTION = (
-    """\
+DESCRIPTION = f"""\
 Archive, watch and talk to Stack Exchange chat rooms from the command line.
 
-The main form imports a room into a database (an archive) and optionally stays connected or sends a
-message. DATABASE is any SQLAlchemy URL (sqlite:///path, postgresql://...) or the short
-sqlite://./data (a file relative to the current directory); without it a temporary in-memory
-database is used. ROOM is one of: """
-    + ROOM_FORMS_HELP
-    + "."
-)
+The main form imports a room into a database (an archive) and optionally stays connected or
+sends a message. DATABASE is any SQLAlchemy URL (sqlite:///path, postgresql://...) or the short
+sqlite://./data (a file relative to the current directory); without it, ${DATABASE_ENV} if
+set, else a temporary in-memory database. ROOM is one of:
+{textwrap.fill(ROOM_FORMS_HELP + ".", 98, initial_indent="  ", subsequent_indent="  ")}"""
 
 EPILOG = f"""\
 examples:
@@ -62,11 +70,12 @@ examples:
       import what is missing, then stay connected and archive (and print) new messages
   chatexchange se/r/1 --send "hello world"
       send a message with the account in $ChatExchangeU / $ChatExchangeP, then disconnect
-      (a temporary in-memory database is used)
-  chatexchange sqlite://./data r/B6 -s "hello world"
-      the same, naming the room by its short slug in the archive
-  chatexchange sqlite://./data so/r/1 --json | jq .content_text
-      one JSON object per message, for piping
+      (without ${DATABASE_ENV}, a temporary in-memory database is used)
+  chatexchange r/B6 -s "hello world"
+      the same, naming the room by its slug in the archive that ${DATABASE_ENV} names
+      (or name the archive: chatexchange sqlite://./data r/B6 -s "hello world")
+  chatexchange so/r/1 --watch --json | jq -r .content_text
+      one JSON object per new message, for piping
   chatexchange devserver --port 8080 --messages 5000
       run the local chat server; then add --server-url http://127.0.0.1:8080 to any command
   chatexchange replay sqlite://./data se/r/1 --bot examples/command_bot.py:bot
@@ -76,14 +85,15 @@ examples:
 
 environment:
   ChatExchangeU, ChatExchangeP   email and password for sending (reading needs no account)
-  {DEVSERVER_ENV}          same as --server-url
+  {DATABASE_ENV}          the DATABASE when none is given
+  {DEVSERVER_ENV}         same as --server-url
 
 exit codes:
   0 ok, 1 other error, 2 bad arguments or message too long,
-  3 login failed or credentials missing, 4 room or message not found, 5 refused by the server,
-  6 throttled beyond retries, 7 server or network error, 8 unreadable page,
-  9 database cannot be opened or written, 70 internal error, 130 interrupted (Ctrl-C),
-  143 terminated (SIGTERM)
+  3 login failed (wrong email or password) or credentials missing, 4 room or message not found,
+  5 refused by the server, 6 throttled beyond retries, 7 server or network error,
+  8 unreadable page, 9 database cannot be opened or written, 10 login needs a captcha,
+  70 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)
 """
 
 
@@ -333,11 +343,11 @@ def _check_server_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def _database(text: str) -> str:
+def _database(text: str, where: str = "") -> str:
     try:
         return database_url(text)
     except DatabaseFormError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(f"{where}{exc}") from None
 
 
 def _room(text: str, server_url: str | None) -> RoomRef:
@@ -363,7 +373,8 @@ def _main_args(ns: argparse.Namespace) -> MainArgs:
         (room_text,) = positionals
         if looks_like_database(room_text):
             raise UsageError(f"{room_text!r} is a database; which ROOM? e.g. {room_text} se/r/1")
-        database = None
+        from_env = os.environ.get(DATABASE_ENV, "").strip()
+        database = _database(from_env, f"${DATABASE_ENV}: ") if from_env else None
     room = _room(room_text, ns.server_url)
     if ns.send is not None and not ns.send.strip():
         raise UsageError("--send needs a non-empty TEXT")

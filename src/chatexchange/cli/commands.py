@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from .. import errors
 from .._servers import DEVSERVER_ENV
 from .._time import EPOCH, utcnow
-from .args import MainArgs
+from .args import DATABASE_ENV, MainArgs
 from .exits import EXIT_OK
 from .output import message_json, message_line, write_json
 from .progress import Progress, format_count, format_duration, format_rate
@@ -119,7 +119,11 @@ async def resolve_room(client: Any, ref: RoomRef, *, database: str | None) -> An
         found = await asyncio.to_thread(_room_by_meta_slug, client.sql_engine, ref.meta_slug)
         if found is None:
             where = "the temporary database" if database is None else "this archive"
-            hint = "" if database is not None else "; give the DATABASE that holds it"
+            hint = (
+                ""
+                if database is not None
+                else f"; give the DATABASE that holds it, or set {DATABASE_ENV}"
+            )
             raise errors.NotFoundError(f"no room r/{ref.meta_slug} in {where}{hint}")
         slug, room_id = found
         return await client.server(slug).room(room_id)
@@ -239,6 +243,7 @@ async def import_room(
         progress.items = report.stats.messages_stored
         if progress.total:
             progress.done = progress.total
+        progress.finish()  # the bar ends at 100%, not at the last day drawn
     return report
 
 

@@ -16,6 +16,7 @@ from typing import TextIO
 from .. import errors
 
 __all__ = [
+    "EXIT_CAPTCHA",
     "EXIT_INTERNAL",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
@@ -27,6 +28,7 @@ __all__ = [
 
 EXIT_OK = 0
 EXIT_USAGE = 2
+EXIT_CAPTCHA = 10  # the password may be right: a person has to pass the check in a browser
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug of ours, not the user's
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 EXIT_PIPE = 141  # 128 + SIGPIPE: the reader of our output went away
@@ -69,7 +71,14 @@ def describe(exc: BaseException) -> str:
     return detail or type(exc).__name__
 
 
+#: Where the command line tells apart what the library groups (a captcha is not a wrong password).
+_CODES: tuple[tuple[type[BaseException], int], ...] = ((errors.CaptchaError, EXIT_CAPTCHA),)
+
+
 def exit_code(exc: BaseException) -> int:
+    for cls, code in _CODES:
+        if isinstance(exc, cls):
+            return code
     code = getattr(exc, "exit_code", None)
     if isinstance(code, int):
         return code

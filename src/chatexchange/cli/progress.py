@@ -8,7 +8,7 @@ rate limited so a fast import does not spend its time writing to the terminal.
 from __future__ import annotations
 
 import math
-import shutil
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -139,7 +139,11 @@ class Progress:
         self._draw()
 
     def finish(self, summary: str | None = None) -> None:
-        """Draw the final state (ending the bar's line) and, if given, one summary line."""
+        """Draw the final state (ending the bar's line) and, if given, one summary line.
+
+        In a plain log without a summary, the final line comes only after progress lines: a short
+        task that printed none stays silent (its caller prints the figures).
+        """
         if self.finished:
             return
         self.stop()
@@ -150,7 +154,7 @@ class Progress:
             if self._drawn or summary is None:
                 self._draw(final=True)
                 self.stream.write("\n")
-        elif summary is None:
+        elif summary is None and self._drawn:  # a log that showed progress shows its end
             self._draw(final=True)
         if summary is not None:
             self.stream.write(summary + "\n")
@@ -168,37 +172,66 @@ class Progress:
             self.stream.flush()
 
     # drawing -------------------------------------------------------------------------------------
-    def line(self, final: bool = False) -> str:
-        """The text of one status line, without the bar."""
+    def line(self, final: bool = False, *, compact: bool = False) -> str:
+        """The text of one status line, without the bar.
+
+        ``compact``: for a bar in a narrow terminal, which shows the units done itself.
+        """
         parts = [f"{format_count(self.items)} {self.items_name}"]
         if self.total:
             pct = min(100.0, 100.0 * self.done / self.total)
-            parts.append(
-                f"{format_count(self.done)}/{format_count(self.total)} {self.unit} ({pct:.0f}%)"
-            )
+            if compact:
+                parts[0] = f"{pct:3.0f}% {parts[0]}"
+            else:
+                parts.append(
+                    f"{format_count(self.done)}/{format_count(self.total)} {self.unit} ({pct:.0f}%)"
+                )
         elif self.done:
             parts.append(f"{format_count(self.done)} {self.unit}")
-        parts.append(f"{format_rate(self.rate)} {self.items_name}/s")
+        parts.append(
+            f"{format_rate(self.rate)}/s"
+            if compact
+            else f"{format_rate(self.rate)} {self.items_name}/s"
+        )
         if final:
             parts.append(f"in {format_duration(self.elapsed)}")
         elif self.total:
             parts.append(f"ETA {format_duration(self.eta)}")
         return ", ".join(parts)
 
+    def _columns(self) -> int:
+        """The width of the terminal the bar is drawn on (``$COLUMNS`` first, as shutil does)."""
+        if self._width:
+            return self._width
+        try:
+            columns = int(os.environ.get("COLUMNS", ""))
+        except ValueError:
+            columns = 0
+        if columns <= 0:
+            try:
+                columns = os.get_terminal_size(self.stream.fileno()).columns
+            except (AttributeError, OSError, ValueError):
+                columns = 0
+        return columns if columns > 0 else 80
+
     def _draw(self, final: bool = False) -> None:
-        text = self.line(final)
-        if self.tty:
-            width = self._width or shutil.get_terminal_size((80, 24)).columns
+        if not self.tty:
+            self.stream.write(f"{self.label}: {self.line(final)}\n")
+        else:
+            width = self._columns()
             prefix = f"{self.label} "
             bar = ""
-            room = width - len(prefix) - len(text) - 4
-            if self.total and room >= 10:
-                size = min(room, 40)
-                filled = int(size * min(self.done / self.total, 1.0))
-                bar = "[" + "#" * filled + "-" * (size - filled) + "] "
+            text = self.line(final)
+            if self.total:
+                # The bar needs room: in a narrow terminal the text gives up what the bar shows.
+                if width - len(prefix) - len(text) - 4 < 10:
+                    text = self.line(final, compact=True)
+                room = width - len(prefix) - len(text) - 4
+                if room >= 10:
+                    size = min(room, 40)
+                    filled = int(size * min(self.done / self.total, 1.0))
+                    bar = "[" + "#" * filled + "-" * (size - filled) + "] "
             out = (prefix + bar + text)[: max(width - 1, 1)]
             self.stream.write("\r" + out + "\x1b[K")
-        else:
-            self.stream.write(f"{self.label}: {text}\n")
         self._drawn = True
         self.stream.flush()
