@@ -112,8 +112,11 @@ async def test_logout(alice) -> None:
         await alice.send(1, "after logout")
 
 
-async def test_secrets_never_logged(devserver, connect, bob, caplog, tmp_path) -> None:
+async def test_secrets_never_logged(devserver, connect, bob, caplog, monkeypatch, tmp_path) -> None:
     caplog.set_level(logging.DEBUG)  # every logger: ours, aiohttp's, asyncio's
+    caplog.set_level(logging.DEBUG, logger="chatexchange")
+    # the CLI, run in-process by other tests, gives "chatexchange" its own handler, unpropagated
+    monkeypatch.setattr(logging.getLogger("chatexchange"), "propagate", True)
     conn = await connect(None)
     await conn.login(ALICE["email"], ALICE["password"])
     fkey = await conn.fkey()
