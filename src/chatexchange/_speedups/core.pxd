@@ -95,7 +95,7 @@ cdef class Handler(Abstract):
     @cython.locals(plan=_Plan, best_pos=Py_ssize_t, pos=Py_ssize_t, condition=Condition,
                    event=Event, text=unicode, bucket=tuple, value=unicode, answer=tuple,
                    values=tuple, positions=tuple, i=Py_ssize_t, tables=tuple, table=dict,
-                   length=Py_ssize_t, size=Py_ssize_t, regexes=tuple)
+                   length=Py_ssize_t, size=Py_ssize_t, regexes=tuple, head=unicode)
     cpdef handle(self, message, context)
     cpdef update(self)
     cpdef update_tags(self)

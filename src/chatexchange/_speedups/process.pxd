@@ -51,6 +51,8 @@ cdef class Process(Handler):
     cdef bint _dict_ready(self, int command, dict item)
     @cython.locals(context=dict)
     cdef tuple _fast_step(self, list extra)
+    @cython.locals(shared=SharedProcess, stacking=StackingProcess, stateful=StatefulProcess,
+                   parsing=ParsingProcess)
     cdef _execute(self, int command)
     @cython.locals(context=dict, message=list)
     cdef tuple _fused(self)
@@ -67,6 +69,9 @@ cdef class Process(Handler):
 
 
 cdef class SharedProcess(Process):
+    cpdef do_add_context(self)
+    cpdef do_update_context(self)
+    cpdef do_delete_context(self)
     cpdef context_add(self, key, value)
     cpdef context_set(self, key, value)
     cpdef context_delete(self, key)
@@ -77,10 +82,16 @@ cdef class StackingProcess(SharedProcess):
 
     cdef _record(self, dict mapping, key)
     cdef _undo_record(self, tuple record)
+    cpdef do_push_context(self)
+    cpdef do_pop_context(self)
+    cpdef do_forget_context(self)
 
 
 cdef class StatefulProcess(StackingProcess):
     cdef dict _states
+
+    cpdef do_set_state(self)
+    cpdef do_clear_state(self)
 
 
 cdef class ParsingProcess(StatefulProcess):
@@ -95,6 +106,8 @@ cdef class ParsingProcess(StatefulProcess):
     cdef _record_text(self)
     @cython.locals(size=object)
     cdef bint _proceed_ready(self, dict item)
+    cpdef do_proceed(self)
+    cpdef do_turn(self)
     @cython.locals(builtin=Element, context=dict, cursor=TextCursor)
     cpdef ask(self, element)
 

@@ -870,17 +870,20 @@ class Handler(Abstract):
             if type(first) is str:
                 text = first
                 if text:
-                    regexes = plan.regex_index.get(text[0])
-                    if regexes is not None:
-                        for pos, matcher in regexes:
-                            m = matcher(text)
-                            if m is not None:
-                                rank = m.end()
-                                if rank > best_rank or (rank == best_rank and pos < best_pos):
-                                    best_rank = rank
-                                    best_pos = pos
-                                    best_match = m
-                    bucket = plan.strings.get(text[0])
+                    head = text[0]
+                    if plan.regex_index:
+                        regexes = plan.regex_index.get(head)
+                        if regexes is not None:
+                            for pos, matcher in regexes:
+                                m = matcher(text)
+                                if m is not None:
+                                    rank = m.end()
+                                    if rank > best_rank or (rank == best_rank
+                                                            and pos < best_pos):
+                                        best_rank = rank
+                                        best_pos = pos
+                                        best_match = m
+                    bucket = plan.strings.get(head) if plan.strings else None
                     if bucket is not None:
                         tables = bucket[2]
                         if tables is not None:

@@ -451,7 +451,8 @@ class Process(Handler):
         return None
 
     def _execute(self, command):
-        # One flat dispatch, the most frequent commands first.
+        # One flat dispatch, the most frequent commands first. A subclass's command is called
+        # through a local of that class (only that class registers it): compiled, a C-level call.
         if command == _C_QUERY:
             return self.do_query()
         if command == _C_PUSH:
@@ -459,29 +460,39 @@ class Process(Handler):
         if command == _C_POP:
             return self.do_queue_pop()
         if command == _C_PROCEED:
-            return self.do_proceed()
+            parsing = self
+            return parsing.do_proceed()
         if command == _C_CLEAR:
             return self.do_clear_message()
         if command == _C_SET_STATE:
-            return self.do_set_state()
+            stateful = self
+            return stateful.do_set_state()
         if command == _C_PUSH_CONTEXT:
-            return self.do_push_context()
+            stacking = self
+            return stacking.do_push_context()
         if command == _C_FORGET_CONTEXT:
-            return self.do_forget_context()
+            stacking = self
+            return stacking.do_forget_context()
         if command == _C_CLEAR_STATE:
-            return self.do_clear_state()
+            stateful = self
+            return stateful.do_clear_state()
         if command == _C_TURN:
-            return self.do_turn()
+            parsing = self
+            return parsing.do_turn()
         if command == _C_FINISH:
             return self.do_finish()
         if command == _C_ADD:
-            return self.do_add_context()
+            shared = self
+            return shared.do_add_context()
         if command == _C_UPDATE:
-            return self.do_update_context()
+            shared = self
+            return shared.do_update_context()
         if command == _C_DELETE:
-            return self.do_delete_context()
+            shared = self
+            return shared.do_delete_context()
         if command == _C_POP_CONTEXT:
-            return self.do_pop_context()
+            stacking = self
+            return stacking.do_pop_context()
         raise ValueError(f"unknown command {command}")
 
     # -- built-in conditions and events ------------------------------------------------------------
