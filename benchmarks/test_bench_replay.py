@@ -7,7 +7,9 @@ file built once per session (about 20% of the messages are commands). ``extra_in
 messages per second (from the median) and, for the compiled engine, its ratio to the pure one.
 Target: compiled >= 100,000 messages/second.
 
-Run: ``.venv/bin/pytest benchmarks/test_bench_replay.py --benchmark-enable``.
+Run: ``.venv/bin/pytest benchmarks/test_bench_replay.py --benchmark-enable``. On a busy machine add
+``--benchmark-timer=time.process_time``: the replay is one thread reading SQLite from the page
+cache, so its CPU time is what the wall time would be on an idle core.
 """
 
 from __future__ import annotations
