@@ -245,12 +245,18 @@ def store_edit(
     conn: Connection, server_meta_id: int, message_id: int, markdown: str, now: datetime
 ) -> None:
     """After our edit: the new Markdown; the stored HTML is now outdated, so the row is stale."""
+    mark_stale(conn, server_meta_id, message_id, content_markdown=markdown)
+
+
+def mark_stale(conn: Connection, server_meta_id: int, message_id: int, **values: Any) -> None:
+    """After our own action on a message (edit, star, pin): the row no longer says what chat
+    says, so the next lookup fetches it whatever its max age."""
     from .._time import EPOCH
 
     conn.execute(
         M.update()
         .where(M.c.server_meta_id == server_meta_id, M.c.id == message_id)
-        .values(content_markdown=markdown, meta_updated=EPOCH)
+        .values(meta_updated=EPOCH, **values)
     )
 
 

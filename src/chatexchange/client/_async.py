@@ -380,6 +380,7 @@ class AsyncClient:
     ) -> AsyncIterator[Room]:
         connection = await (self._ensure_login(server.slug) if login else self._reader(server.slug))
         sid = server.meta_id
+        seen: set[int] = set()  # activity between two page reads shifts rooms onto the next page
         page_number = 1
         while max_pages is None or page_number <= max_pages:
             params = {"tab": tab, "sort": "active", "page": page_number, "nohide": "true"}
@@ -396,7 +397,8 @@ class AsyncClient:
             )
             for card in listing.rooms:
                 row = rows.get(card.room_id)
-                if row is not None:
+                if row is not None and card.room_id not in seen:
+                    seen.add(card.room_id)
                     yield self._obj(Room, server.slug, row)
             if listing.page_count is None or page_number >= listing.page_count:
                 return
@@ -454,10 +456,12 @@ class AsyncClient:
     async def _star(self, message: Message) -> None:
         connection = await self._ensure_login(message.server.slug)
         await connection.star(message.id)
+        await self._db.write(_archive.mark_stale, message.server.meta_id, message.id)
 
     async def _pin(self, message: Message) -> None:
         connection = await self._ensure_login(message.server.slug)
         await connection.pin(message.id)
+        await self._db.write(_archive.mark_stale, message.server.meta_id, message.id)
 
     # -- archive-only streams ----------------------------------------------------------------------
 

@@ -169,8 +169,11 @@ class User(ClientObject):
     def new_messages(
         self, until: Bound = SUNSET, *, rooms: list[int] | None = None
     ) -> AsyncIterator[Message]:
-        """Messages this user posts from now on in ``rooms`` (default: the rooms their profile lists
-        plus the rooms they posted in that we archived), until ``until``."""
+        """Messages this user posts from now on in ``rooms``, until ``until``.
+
+        Without ``rooms``: the rooms the archive holds messages of theirs in, plus the rooms this
+        client already watches; ``ValueError`` when that is none (chat cannot say where a user
+        will talk)."""
         return self._client._user_new_messages(self, until, rooms)
 
     def all_messages(
