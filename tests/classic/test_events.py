@@ -63,7 +63,9 @@ SPEC.update({n: (f"InternalEvent{n}", {**ROOM}) for n in (23, 24, 25, 26, 27, 28
 
 @pytest.fixture
 def client():
-    return chatexchange.client.Client("stackexchange.com")
+    client = chatexchange.client.Client("stackexchange.com")
+    yield client
+    client.close()
 
 
 def payload(type_id: int) -> dict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -61,6 +60,38 @@ def parse_last_seen(text: str) -> int:
     return int(amount[:-1]) * _SECONDS[amount[-1]]
 
 
+class _InstanceValues:
+    """``LazyFrom.values``: a mapping from objects to their known values, kept in each object.
+
+    The values live in the objects themselves, not in a table on the class: a class-level
+    ``WeakKeyDictionary`` leaks every object whose value refers back to it (a room's ``owners``
+    hold users, which hold the client, which holds the room), and with it the client forever.
+    """
+
+    __slots__ = ("_descriptor",)
+
+    def __init__(self, descriptor: LazyFrom) -> None:
+        self._descriptor = descriptor
+
+    def __contains__(self, obj: Any) -> bool:
+        return self._descriptor.key in vars(obj)
+
+    def get(self, obj: Any, default: Any = None) -> Any:
+        return vars(obj).get(self._descriptor.key, default)
+
+    def __getitem__(self, obj: Any) -> Any:
+        try:
+            return vars(obj)[self._descriptor.key]
+        except KeyError:
+            raise KeyError(obj) from None
+
+    def __setitem__(self, obj: Any, value: Any) -> None:
+        vars(obj)[self._descriptor.key] = value
+
+    def pop(self, obj: Any, *default: Any) -> Any:
+        return vars(obj).pop(self._descriptor.key, *default)
+
+
 class LazyFrom:
     """An attribute loaded on first read by calling the object's ``method_name`` (which sets it,
     usually together with its siblings from the same page). ``del obj.attr`` forgets the value so
@@ -68,10 +99,13 @@ class LazyFrom:
 
     def __init__(self, method_name: str) -> None:
         self.method_name = method_name
-        self.values: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+        self.name = f"lazy{id(self)}"
+        self.key = f"_lazy_{self.name}"
+        self.values = _InstanceValues(self)
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
+        self.key = f"_lazy_{name}"
 
     def __get__(self, obj: Any, cls: type | None = None) -> Any:
         if obj is None:
@@ -80,8 +114,7 @@ class LazyFrom:
             getattr(obj, self.method_name)()
             if obj not in self.values:
                 raise AttributeError(
-                    f"{type(obj).__name__}.{self.method_name}() did not set "
-                    f"{getattr(self, 'name', 'the attribute')}"
+                    f"{type(obj).__name__}.{self.method_name}() did not set {self.name}"
                 )
         return self.values[obj]
 

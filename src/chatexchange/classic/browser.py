@@ -109,8 +109,13 @@ class Browser:
             self._connection = self._run(make())
         return self._connection
 
+    @property
+    def running(self) -> bool:
+        """Whether the browser's loop thread is running (``close`` stops it)."""
+        return self._loop_thread is not None and self._loop_thread.alive
+
     def close(self) -> None:
-        """Stop the watchers, close the connection and the loop thread."""
+        """Stop the watchers, close the connection and the loop thread. Idempotent."""
         for watcher in [*self.sockets.values(), *self.polls.values()]:
             watcher.close()
         if self._loop_thread is not None and self._loop_thread.alive:

@@ -77,7 +77,11 @@ class Client:
             target=self._worker, name=f"ChatExchange: message_sender for chat.{host}", daemon=True
         )
         if email and password:
-            self.login(email, password)
+            try:
+                self.login(email, password)
+            except BaseException:
+                self._br.close()  # a failed login must not leave the browser's loop thread behind
+                raise
 
     def __repr__(self) -> str:
         return f"<classic Client {self.host} logged_in={self.logged_in}>"
@@ -153,12 +157,32 @@ class Client:
             self._thread.join(timeout=60)
         self._br.close()
 
+    def close(self) -> None:
+        """Log out if logged in, else stop the browser (its loop thread and connection).
+
+        Not in the classic package, whose clients never had a thread before logging in; ours
+        reads through one, so an anonymous client that read something should be closed.
+        Idempotent.
+        """
+        if self.logged_in:
+            self.logout()
+        else:
+            self._br.close()
+
     def set_websocket_recovery(self, on_ws_closed: Any) -> None:
         self._br.set_websocket_recovery(on_ws_closed)
 
     def __del__(self) -> None:
         if getattr(self, "logged_in", False):
             self._request_queue.put(SystemExit)
+            return
+        browser = getattr(self, "_br", None)
+        if browser is not None and browser.running:
+            # The collector may run on any thread, the browser's loop thread included, which
+            # cannot join itself: a short-lived helper thread closes the browser.
+            threading.Thread(
+                target=browser.close, name="chatexchange-classic-close", daemon=True
+            ).start()
 
     # -- the ordered write queue -----------------------------------------------------------------
 
