@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -103,15 +104,17 @@ _fetches: Table = TranscriptPageFetch.__table__  # type: ignore[assignment]
 _SQLITE_SHORT = re.compile(r"^(sqlite(?:\+\w+)?)://(?!/)(.+)$")
 
 
-def database_url(url: str | URL | None) -> URL:
+def database_url(url: str | os.PathLike[str] | URL | None) -> URL:
     """The SQLAlchemy URL for what a user gave.
 
     ``None``/``""`` is the in-memory default; ``sqlite://./data`` (the seed README's form, which
-    SQLAlchemy would read as a host name) is the relative file ``./data``; a string without a
-    scheme is an SQLite file path; ``postgresql://`` without a driver uses psycopg 3.
+    SQLAlchemy would read as a host name) is the relative file ``./data``; a ``Path`` or a string
+    without a scheme is an SQLite file path; ``postgresql://`` without a driver uses psycopg 3.
     """
     if url is None or (isinstance(url, str) and not url.strip()):
         return make_url(DEFAULT_URL)
+    if isinstance(url, os.PathLike):
+        return URL.create("sqlite", database=os.fspath(url))
     if isinstance(url, str):
         text = url.strip()
         short = _SQLITE_SHORT.match(text)
@@ -162,7 +165,7 @@ def _sqlite_memory_pragmas(dbapi_connection: Any, connection_record: Any) -> Non
         cursor.close()
 
 
-def open_engine(url: str | URL | None = None, *, echo: bool = False) -> Engine:
+def open_engine(url: str | os.PathLike[str] | URL | None = None, *, echo: bool = False) -> Engine:
     """An engine for the archive at ``url`` with tables and seed rows in place.
 
     The in-memory default is one database shared by every thread of the process (a

@@ -24,6 +24,7 @@ def _loop_threads():
 def test_blocking_client_shuts_down_cleanly(devserver_thread):
     before = len(_loop_threads())
     with BlockingClient(server_url=devserver_thread.url) as chat:
+        assert type(chat.loop).__module__.startswith("uvloop")  # where the platform has it
         room = chat.se.room(1)
         assert room.name == "Sandbox"
         stream = room.new_messages()
@@ -91,9 +92,10 @@ async def test_credentials_from_the_environment(devserver, monkeypatch):
         assert await client.se.me() is None
 
 
-async def test_credentials_never_appear_in_reprs_or_logs(devserver, caplog):
+async def test_credentials_never_appear_in_reprs_logs_or_the_archive(devserver, caplog, tmp_path):
     caplog.set_level(logging.DEBUG)
-    async with AsyncClient(server_url=devserver.url, auth=ALICE) as client:
+    archive = tmp_path / "archive.db"
+    async with AsyncClient(archive, server_url=devserver.url, auth=ALICE) as client:
         room = await client.se.room(1)
         message = await room.send("secret-free message")
         await message.edit("edited text")
@@ -106,9 +108,16 @@ async def test_credentials_never_appear_in_reprs_or_logs(devserver, caplog):
             await client.login()
         texts.append(str(info.value))
     texts += [record.getMessage() for record in caplog.records]
+    sessions = devserver.server("se").sessions.values()
+    secrets = [*ALICE, *(s.token for s in sessions), *(s.fkey for s in sessions)]
+    assert len(secrets) >= 4  # the password, the email, a session cookie and its fkey
     for text in texts:
-        assert ALICE[1] not in text
-        assert ALICE[0] not in text
+        for secret in secrets:
+            assert secret not in text
+    stored = b"".join(path.read_bytes() for path in tmp_path.glob("archive.db*"))
+    assert b"edited text" in stored  # the archive was written
+    for secret in secrets:
+        assert secret.encode() not in stored
 
 
 async def test_bad_credentials_are_a_login_error(devserver):

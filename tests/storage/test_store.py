@@ -114,6 +114,10 @@ def test_database_url(given: str | None, expected: str) -> None:
     assert _store.database_url(given) == make_url(expected)
 
 
+def test_a_path_is_an_sqlite_file(tmp_path: Path) -> None:
+    assert _store.database_url(tmp_path / "a b.db") == make_url(f"sqlite:///{tmp_path}/a b.db")
+
+
 def test_unopenable_sqlite_file(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="cannot open the database"):
         _store.open_engine(f"sqlite:///{tmp_path}/missing/dir/archive.db")

@@ -95,7 +95,7 @@ class AsyncClient:
 
     def __init__(
         self,
-        db_path: str | None = _store.DEFAULT_URL,
+        db_path: str | os.PathLike[str] | None = _store.DEFAULT_URL,
         auth: Any = None,
         *,
         server_url: str | None = None,
