@@ -12,6 +12,7 @@ import asyncio
 
 import pytest
 
+from benchmarks.test_bench_storage import write_summary
 from chatexchange.client import AsyncClient
 from chatexchange.devserver import DevServer
 
@@ -42,7 +43,24 @@ def _lookups(loop, room, ids, **ages):
     loop.run_until_complete(run())
 
 
-@pytest.mark.parametrize("source", ["archive", "devserver"])
+@pytest.fixture(scope="module", autouse=True)
+def _summary(request):
+    yield
+    fetched = RATES.get("devserver")
+    lines = [
+        f"  {source:9} {rate:>10,.0f}" + (f"  x{rate / fetched:.0f} vs a fetch" if fetched else "")
+        for source, rate in RATES.items()
+        if source != "devserver"
+    ]
+    if fetched:
+        lines.append(f"  {'devserver':9} {fetched:>10,.0f}")
+    write_summary(request, "room.message(id) lookups per second (best round):", lines)
+
+
+RATES: dict[str, float] = {}
+
+
+@pytest.mark.parametrize("source", ["devserver", "archive"])
 def test_message_lookup(benchmark, world, source):
     loop, room, ids = world
     ages = {} if source == "archive" else {"desired_max_age": 0}
@@ -51,3 +69,5 @@ def test_message_lookup(benchmark, world, source):
     benchmark.group = "client: room.message(id)"
     benchmark.extra_info.update(units=len(ids), unit="lookup", source=source)
     benchmark.pedantic(_lookups, args=(loop, room, ids), kwargs=ages, rounds=5, iterations=1)
+    RATES[source] = len(ids) / benchmark.stats.stats.min
+    benchmark.extra_info["lookups_per_second"] = round(RATES[source])

@@ -170,15 +170,27 @@ def _report(benchmark: Any, kind: str, backend: str, messages: int) -> None:
 @pytest.fixture(scope="module", autouse=True)
 def _summary(request: pytest.FixtureRequest) -> Any:
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is None or not RESULTS:
-        return
-    reporter.write_line("")
-    reporter.write_line("storage write rates (messages/second, best round):")
+    lines = []
     for (kind, backend), rate in sorted(RESULTS.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         base = RESULTS.get(("naive", backend))
         ratio = f"  x{rate / base:.1f} vs naive" if base and kind != "naive" else ""
-        reporter.write_line(f"  {backend:8} {kind:9} {rate:>10,.0f}{ratio}")
+        lines.append(f"  {backend:8} {kind:9} {rate:>10,.0f}{ratio}")
+    write_summary(request, "storage write rates (messages/second, best round):", lines)
+
+
+def write_summary(request: pytest.FixtureRequest, title: str, lines: list[str]) -> None:
+    """Print a module's summary on the terminal (outside output capturing, which would swallow
+    what a fixture's teardown writes)."""
+    plugins = request.config.pluginmanager
+    reporter = plugins.get_plugin("terminalreporter")
+    capture = plugins.get_plugin("capturemanager")
+    if reporter is None or capture is None or not lines:
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line("")
+        reporter.write_line(title)
+        for line in lines:
+            reporter.write_line(line)
 
 
 def test_naive_orm_baseline(benchmark: Any, bench_db: Any, pages: list[TranscriptPage]) -> None:

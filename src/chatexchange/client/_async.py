@@ -12,7 +12,7 @@ import asyncio
 import logging
 import math
 import os
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
@@ -276,83 +276,77 @@ class AsyncClient:
 
     # -- lookups ---------------------------------------------------------------------------------
 
-    async def _user(self, server: Server, user_id: int, fresh: Freshness) -> User:
-        sid = server.meta_id
-        row = await self._db.read(_archive.user, sid, user_id)
+    async def _lookup(
+        self,
+        what: str,
+        read: Callable[[], Awaitable[dict[str, Any] | None]],
+        fetch_and_store: Callable[[], Awaitable[Any]],
+        fresh: Freshness,
+    ) -> dict[str, Any]:
+        """The freshness rule around one archived row: ``read()`` it; when it is not fresh
+        enough, ``fetch_and_store()`` and read it again (``what`` names it in errors)."""
+        row = await read()
 
         async def fetch() -> dict[str, Any]:
-            connection = await self._reader(server.slug)
-            path = f"/users/{int(user_id)}"
-            profile = _parser.parse_user_profile(
-                await connection.get_page(path), self._chat_url(server.slug, path)
-            )
-            now = self.now()
-            await self._db.call(_store.upsert_users, self._engine, sid, [profile], now=now)
-            fetched = await self._db.read(_archive.user, sid, user_id)
+            await fetch_and_store()
+            fetched = await read()
             if fetched is None:
-                raise errors.NotFoundError(f"user {server.slug}/u/{user_id} not found")
+                raise errors.NotFoundError(f"{what} not found")
             return fetched
 
-        row = await resolve(
-            f"user {server.slug}/u/{user_id}",
-            row,
-            None if row is None else row["meta_updated"],
+        updated = None if row is None else row["meta_updated"]
+        return await resolve(what, row, updated, fetch, fresh, self.now())
+
+    async def _user(self, server: Server, user_id: int, fresh: Freshness) -> User:
+        sid, slug = server.meta_id, server.slug
+
+        async def fetch() -> None:
+            path = f"/users/{int(user_id)}"
+            page = await (await self._reader(slug)).get_page(path)
+            profile = _parser.parse_user_profile(page, self._chat_url(slug, path))
+            await self._db.call(_store.upsert_users, self._engine, sid, [profile], now=self.now())
+
+        row = await self._lookup(
+            f"user {slug}/u/{user_id}",
+            lambda: self._db.read(_archive.user, sid, user_id),
             fetch,
             fresh,
-            self.now(),
         )
-        return self._obj(User, server.slug, row)
+        return self._obj(User, slug, row)
 
     async def _room(self, server: Server, room_id: int, fresh: Freshness) -> Room:
-        sid = server.meta_id
-        row = await self._db.read(_archive.room, sid, room_id)
+        sid, slug = server.meta_id, server.slug
 
-        async def fetch() -> dict[str, Any]:
-            connection = await self._reader(server.slug)
+        async def fetch() -> None:
             path = f"/rooms/info/{int(room_id)}"
-            info = _parser.parse_room_info(
-                await connection.get_page(path), self._chat_url(server.slug, path)
-            )
+            page = await (await self._reader(slug)).get_page(path)
+            info = _parser.parse_room_info(page, self._chat_url(slug, path))
             await self._db.call(_store.upsert_room, self._engine, sid, info, now=self.now())
-            fetched = await self._db.read(_archive.room, sid, room_id)
-            if fetched is None:
-                raise errors.NotFoundError(f"room {server.slug}/r/{room_id} not found")
-            return fetched
 
-        row = await resolve(
-            f"room {server.slug}/r/{room_id}",
-            row,
-            None if row is None else row["meta_updated"],
+        row = await self._lookup(
+            f"room {slug}/r/{room_id}",
+            lambda: self._db.read(_archive.room, sid, room_id),
             fetch,
             fresh,
-            self.now(),
         )
-        return self._obj(Room, server.slug, row)
+        return self._obj(Room, slug, row)
 
     async def _message(self, server: Server, message_id: int, fresh: Freshness) -> Message:
-        sid = server.meta_id
-        row = await self._db.read(_archive.message, sid, message_id)
+        sid, slug = server.meta_id, server.slug
+        what = f"message {slug}/m/{message_id}"
 
-        async def fetch() -> dict[str, Any]:
-            connection = await self._reader(server.slug)
-            page = await connection.message_transcript(message_id)
+        async def fetch() -> None:
+            page = await (await self._reader(slug)).message_transcript(message_id)
             await self._db.call(
                 _store.upsert_transcript_page, self._engine, sid, page, fetched=self.now()
             )
-            fetched = await self._db.read(_archive.message, sid, message_id)
-            if fetched is None or not any(m.id == message_id for m in page.messages):
-                raise errors.NotFoundError(f"message {server.slug}/m/{message_id} not found")
-            return fetched
+            if not any(m.id == message_id for m in page.messages):
+                raise errors.NotFoundError(f"{what} not found")
 
-        row = await resolve(
-            f"message {server.slug}/m/{message_id}",
-            row,
-            None if row is None else row["meta_updated"],
-            fetch,
-            fresh,
-            self.now(),
+        row = await self._lookup(
+            what, lambda: self._db.read(_archive.message, sid, message_id), fetch, fresh
         )
-        return self._obj(Message, server.slug, row)
+        return self._obj(Message, slug, row)
 
     async def _me(self, server: Server) -> User | None:
         if self._credentials is None:
