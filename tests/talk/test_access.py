@@ -174,3 +174,16 @@ def test_signatures_are_inspected_once_per_function(talk, monkeypatch):
     for i in range(20):
         build(i)
     assert calls == []
+
+
+def test_strategy_cache_follows_function_identity(talk):
+    """Strategies are cached per live function object: a new function (which may reuse a
+    collected one's id) with another signature gets its own strategy."""
+    for i in range(100):
+        if i % 2:
+            f = eval("lambda a, b=2: (a, b)")  # a fresh function object each time
+            assert talk.Access(f).call(["x"], {"a": i}) == (i, 2)
+        else:
+            f = eval("lambda *m: m")
+            assert talk.Access(f).call(["x"], {"a": i}) == ("x",)
+        del f

@@ -103,9 +103,11 @@ class Abstract:
         raise NotImplementedError("Method not implemented")
 
 
-# Call strategies of plain functions, keyed weakly by the function: (kind, names, defaults,
-# kw names, kw defaults, ArgSpec). Bound methods share the entry of their function.
-_signatures: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Call strategies of plain and compiled functions: id(function) -> [weak reference, strategy,
+# strategy as a bound method (None until needed)], where a strategy is (kind, names, defaults,
+# kw names, kw defaults, ArgSpec). Bound methods share the entry of their function. Keyed by id
+# (checked against the reference) rather than a WeakKeyDictionary: a lookup is one dict get.
+_signatures: dict = {}
 _FunctionType = types.FunctionType
 _MethodType = types.MethodType
 #: Type names of Cython's function objects (compiled functions and methods, with binding=True).
@@ -176,6 +178,28 @@ def _function_like(f: Any) -> bool:
     return isinstance(f, _FunctionType) or type(f).__name__ in _CYFUNCTION_TYPES
 
 
+def _remember(target: Any) -> list:
+    """Inspect a function once and cache its strategy while the function lives."""
+    key = id(target)
+
+    def forget(ref: Any, key: int = key, cache: dict = _signatures) -> None:
+        if cache.get(key, (None,))[0] is ref:
+            del cache[key]
+
+    entry = [None, _strategy_of(inspect.signature(target)), None]
+    try:
+        entry[0] = weakref.ref(target, forget)
+    except TypeError:  # not weakly referenceable: not cached, inspected again next time
+        entry[0] = _no_reference
+        return entry
+    _signatures[key] = entry
+    return entry
+
+
+def _no_reference() -> None:
+    return None
+
+
 def _strategy(f: Any) -> tuple:
     """The call strategy of a callable, computed once per function: plain and compiled functions
     and the bound methods of either (which share the entry of their function) are inspected once;
@@ -186,14 +210,15 @@ def _strategy(f: Any) -> tuple:
         target = f.__func__
         bound = True
     if _function_like(target):
-        strategy = _signatures.get(target)
-        if strategy is None:
-            strategy = _strategy_of(inspect.signature(target))
-            try:
-                _signatures[target] = strategy
-            except TypeError:  # not weakly referenceable: computed again next time
-                pass
-        return _unbound(strategy) if bound else strategy
+        entry = _signatures.get(id(target))
+        if entry is None or entry[0]() is not target:
+            entry = _remember(target)
+        if not bound:
+            return entry[1]
+        unbound = entry[2]
+        if unbound is None:
+            unbound = entry[2] = _unbound(entry[1])
+        return unbound
     try:
         return _strategy_of(inspect.signature(f))
     except (TypeError, ValueError):
