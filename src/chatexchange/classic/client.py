@@ -76,6 +76,11 @@ class Client:
         self._thread = threading.Thread(
             target=self._worker, name=f"ChatExchange: message_sender for chat.{host}", daemon=True
         )
+        # A client dropped without close() stops its browser. A finalizer, not __del__: it keeps
+        # the browser reachable, so the collector never finalizes the aiohttp session (whose
+        # __del__ would close the loop's sockets from a foreign thread) before it is closed.
+        self._finalizer = weakref.finalize(self, _close_soon, self._br)
+        self._finalizer.atexit = False
         if email and password:
             try:
                 self.login(email, password)
@@ -158,7 +163,7 @@ class Client:
         self._br.close()
 
     def close(self) -> None:
-        """Log out if logged in, else stop the browser (its loop thread and connection).
+        """Log out if logged in, else stop the browser (its loop thread and its connection).
 
         Not in the classic package, whose clients never had a thread before logging in; ours
         reads through one, so an anonymous client that read something should be closed.
@@ -175,14 +180,6 @@ class Client:
     def __del__(self) -> None:
         if getattr(self, "logged_in", False):
             self._request_queue.put(SystemExit)
-            return
-        browser = getattr(self, "_br", None)
-        if browser is not None and browser.running:
-            # The collector may run on any thread, the browser's loop thread included, which
-            # cannot join itself: a short-lived helper thread closes the browser.
-            threading.Thread(
-                target=browser.close, name="chatexchange-classic-close", daemon=True
-            ).start()
 
     # -- the ordered write queue -----------------------------------------------------------------
 
@@ -238,3 +235,10 @@ class Client:
 
     def _leave_room(self, room_id: int) -> None:
         self._br.leave_room(room_id)
+
+
+def _close_soon(br: browser.Browser) -> None:
+    """Close a dropped client's browser. The collector may run on any thread, the browser's own
+    loop thread included (which cannot join itself), so a short-lived thread does it."""
+    if br.running:
+        threading.Thread(target=br.close, name="chatexchange-classic-close", daemon=True).start()
