@@ -16,7 +16,7 @@ _pg_bindir() {
         dirname "$(readlink -f "$initdb")"
         return 0
     fi
-    for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4 -V -r); do
+    for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k5 -V -r); do
         if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then
             echo "$dir"
             return 0
@@ -42,10 +42,10 @@ _pg_install() {
         $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
 }
 
-# Run a command as the cluster's owner.
+# Run a command as the cluster's owner (from /: the `postgres` user may not read the checkout).
 _pg_as_owner() {
     if [ "$(id -u)" -eq 0 ]; then
-        runuser -u postgres -- "$@"
+        (cd / && runuser -u postgres -- "$@")
     else
         "$@"
     fi
