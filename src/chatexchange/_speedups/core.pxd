@@ -97,6 +97,7 @@ cdef class Handler(Abstract):
                    values=tuple, positions=tuple, i=Py_ssize_t, tables=tuple, table=dict,
                    length=Py_ssize_t, size=Py_ssize_t, regexes=tuple, head=unicode)
     cpdef handle(self, message, context)
+    cpdef on_access(self, condition, event)
     cpdef update(self)
     cpdef update_tags(self)
     cpdef update_events(self)

@@ -39,6 +39,7 @@ cdef class Element(Handler):
     cdef object _seal_unknown
 
     cpdef handle(self, message, context)
+    cpdef on_access(self, condition, event)
     cpdef bint reads_text(self)
     cdef bint _untouched(self)
     cdef _dispatch(self, message, dict context)
