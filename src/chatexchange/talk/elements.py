@@ -615,6 +615,11 @@ class SelectiveNotion(ComplexNotion):
         top = -1
         default = self._default
         scratch = None
+        head = None  # the next character, read once for the first-character filter
+        if cursor:
+            at = text
+            if at.pos < len(at.source):
+                head = at.source[at.pos]
         for relation in self._relations:
             if relation is default:
                 continue
@@ -622,11 +627,8 @@ class SelectiveNotion(ComplexNotion):
                 parsing = relation
                 if parsing._plain():
                     first = parsing._first
-                    if cursor and first is not None:
-                        at = text
-                        pos = at.pos
-                        if pos >= len(at.source) or at.source[pos] not in first:
-                            continue  # cannot match: it would fail, with no side effect
+                    if cursor and first is not None and (head is None or head not in first):
+                        continue  # cannot match: it would fail, with no side effect
                     # Runs no user code and reads nothing it did not write itself: the plain
                     # cases can share one copy.
                     if scratch is None:
@@ -931,8 +933,13 @@ class ParsingRelation(NextRelation):
         self._sealed()
 
     def _plain(self):
-        """Untouched, its condition matched without user code, no pre/post events."""
-        if not self._untouched():
+        """Untouched, its condition matched without user code, no pre/post events. Only for an
+        exact ParsingRelation (the caller checks the type): the rest of ``_untouched`` is inline."""
+        if (
+            self._custom
+            or self._tags is not self._seal_tags
+            or self._unknown_event is not self._seal_unknown
+        ):
             return False
         if self._matcher_of(self.condition_access) is None:
             return False
