@@ -68,7 +68,7 @@ cdef class SelectiveNotion(ComplexNotion):
 
     @cython.locals(first=str)
     cdef _dispatch(self, message, dict context)
-    @cython.locals(base=dict, best=list, builtin=Element, answer=tuple, scratch=dict,
+    @cython.locals(copy=dict, best=list, builtin=Element, answer=tuple, scratch=dict,
                    parsing=ParsingRelation, at=TextCursor)
     cpdef get_best_cases(self, message, dict context)
 

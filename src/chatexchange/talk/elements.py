@@ -606,10 +606,9 @@ class SelectiveNotion(ComplexNotion):
     def get_best_cases(self, message, context):
         """Ask every case (but the default) with answer='rank'; the replies of the best rank."""
         context["answer"] = "rank"
-        # What each case's __call__ would get: a copy of the context without 'answer'.
-        base = dict(context)
-        del base["answer"]
-        text = base.get(_TEXT)
+        # What each case's __call__ would get: a copy of the context without 'answer' (made from
+        # the context itself, which differs from it only by 'answer').
+        text = context.get(_TEXT)
         cursor = type(text) is TextCursor
         best = []
         top = -1
@@ -632,20 +631,25 @@ class SelectiveNotion(ComplexNotion):
                     # Runs no user code and reads nothing it did not write itself: the plain
                     # cases can share one copy.
                     if scratch is None:
-                        scratch = dict(base)
+                        scratch = dict(context)
+                        del scratch["answer"]
                     answer = parsing.handle(message, scratch)
                 else:
-                    answer = parsing.handle(message, dict(base))
+                    copy = dict(context)
+                    del copy["answer"]
+                    answer = parsing.handle(message, copy)
                 reply = answer[0]
                 rank = answer[1]
             elif type(relation) in _CURSOR_TYPES:
                 builtin = relation
-                answer = builtin.handle(message, dict(base))
+                copy = dict(context)
+                del copy["answer"]
+                answer = builtin.handle(message, copy)
                 reply = answer[0]
                 rank = answer[1]
             else:
                 if cursor:
-                    context[_TEXT] = base[_TEXT] = text.source[text.pos :]
+                    context[_TEXT] = text.source[text.pos :]
                     cursor = False
                 reply, rank = relation(*message, **context)
             if reply == "error" or not _usable_rank(rank):
