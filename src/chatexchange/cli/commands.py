@@ -144,6 +144,10 @@ def room_label(room: Any) -> str:
 # -- import ------------------------------------------------
 
 
+def _count(n: int, thing: str) -> str:
+    return f"{format_count(n)} {thing}{'' if n == 1 else 's'}"
+
+
 class ImportReport:
     """The figures of one import, for the summary line, ``--json`` and the demo."""
 
@@ -179,9 +183,9 @@ class ImportReport:
     def summary(self, room: Any) -> str:
         fetched_days = self.days - self.days_skipped
         return (
-            f"{room_label(room)}: {format_count(self.messages)} messages "
-            f"stored from {format_count(self.pages_fetched)} pages; "
-            f"{format_count(self.days)} days ({format_count(fetched_days)} fetched, "
+            f"{room_label(room)}: {_count(self.messages, 'message')} "
+            f"stored from {_count(self.pages_fetched, 'page')}; "
+            f"{_count(self.days, 'day')} ({format_count(fetched_days)} fetched, "
             f"{format_count(self.days_skipped)} up to date) in {format_duration(self.seconds)} "
             f"({format_rate(self.rate)} messages/s)"
         )
@@ -350,15 +354,6 @@ def run_devserver(ns: argparse.Namespace) -> int:
         argv += ["--throttle", ns.throttle]
     code = devserver.main(argv, prog="chatexchange devserver")
     return int(code or 0)
-
-
-def replay_available() -> bool:
-    """True when the bot layer provides the ``replay`` subcommand's implementation."""
-    try:
-        from .. import bot
-    except ImportError:
-        return False
-    return callable(getattr(bot, "replay_command", None))
 
 
 def run_replay(ns: argparse.Namespace) -> int:
