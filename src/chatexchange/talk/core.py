@@ -969,7 +969,7 @@ class Handler(Abstract):
                         best_match = None
         if best_rank >= 0:
             if best_match is not None:
-                best_result = best_match.group(0)
+                best_result = best_match[0]
             event = plan.pairs[best_pos][1]
             context[_RANK] = best_rank
             context[_CONDITION] = best_result

@@ -894,7 +894,8 @@ def _match_at(matcher, source, pos):
         found = value.match(source, pos)
         if found is None:
             return -1, None
-        return found.end() - found.start(), found.group(0)
+        matched = found[0]  # end - start is its length
+        return len(matched), matched
     if kind == _M_STR_I:
         if source[pos : pos + extra].upper() == value:
             return extra, value
@@ -915,7 +916,7 @@ def _match_at(matcher, source, pos):
         found = value.search(source, pos)
         if found is None:
             return -1, None
-        return found.end() - pos, found.group(0)
+        return found.end() - pos, found[0]
     return -1, None
 
 
