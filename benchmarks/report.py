@@ -107,7 +107,6 @@ TARGETS = {
     "handle string 100": (8.0, None),
     "handle mixed 100": (3.0, None),
     "handle string 1000 tags": (8.0, None),  # tags leave a tenth (100) of the pairs active
-    "handle mapped 1000 tags": (8.0, None),
     "cool lexer 100 KB": (5.0, 30.0),
     "brainfuck hello.bf": (5.0, 30.0),
 }
