@@ -490,6 +490,52 @@ def test_server_failures_and_unreachable_servers(
     assert proc.returncode == 7 and "Traceback" in proc.stderr
 
 
+# -- the devserver subcommand ---------------------------------------------------------------------
+
+
+def test_devserver_subcommand_serves_what_the_other_commands_read(tmp_path: Path) -> None:
+    """``chatexchange devserver`` in the background, the main form pointed at it by the variable."""
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"rooms": {"so": [{"id": 42, "name": "Seeded Room"}]}}))
+    server = subprocess.Popen(
+        [*CLI, "devserver", "--port", "0", "--messages", "300", "--seed", str(seed)],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        assert line.startswith("chatexchange devserver listening on http://127.0.0.1:"), line
+        url = line.split(" listening on ", 1)[1].split()[0]
+        env = {"CHATEXCHANGE_DEVSERVER": url}
+        imported = subprocess.run(
+            [*CLI, "sqlite://./data", "se/r/100", "--all", "--json"],
+            cwd=tmp_path,
+            env=_env(env),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert imported.returncode == 0, imported.stderr
+        assert json.loads(imported.stdout)["messages_stored"] == 300
+        seeded = subprocess.run(
+            [*CLI, "so/r/42"],
+            cwd=tmp_path,
+            env=_env(env),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert seeded.returncode == 0 and "'Seeded Room'" in seeded.stdout, seeded.stderr
+    finally:
+        server.send_signal(signal.SIGINT)
+        _out, err = server.communicate(timeout=30)
+    assert server.returncode == 0 and "Traceback" not in err, err
+
+
 # -- help, version, demo ---------------------------------------------------------------------------
 
 
