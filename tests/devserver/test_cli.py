@@ -53,6 +53,9 @@ def test_module_serves_seed_and_generated_history(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as in a terminal's foreground job, even when pytest runs as a background job
+        # of a script and its children would inherit an ignored SIGINT.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert proc.stdout is not None

@@ -327,8 +327,11 @@ class Watcher:
                 log.info("websocket for room %d not opened (%s), attempt %d", room,
                          type(exc).__name__, failures)
                 if failures >= self.fallback_after or isinstance(exc, AuthRequiredError):
-                    log.warning("room %d: no websocket after %d attempts; polling instead",
-                                room, failures)
+                    # Anonymous visitors never get a socket: polling is the normal path for
+                    # them, not something to warn about.
+                    level = logging.INFO if isinstance(exc, AuthRequiredError) else logging.WARNING
+                    log.log(level, "room %d: no websocket after %d attempts; polling instead",
+                            room, failures)
                     del self._tasks[("ws", room)]
                     self._start_polling(room)
                     return
