@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import io
+import logging
 import math
+from pathlib import Path
 
 import pytest
 
@@ -176,3 +178,16 @@ def test_verbose_adds_the_traceback() -> None:
         assert report(exc, stream=out, verbose=True) == 7
     assert "Traceback" in out.getvalue()
     assert out.getvalue().endswith("chatexchange: server error: HTTP 502\n")
+
+
+def test_main_in_process_leaves_logging_as_it_found_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A handler left behind would write to this call's (soon closed) stderr and, unpropagated,
+    hide every later ``chatexchange`` record from the caller's logging (and pytest's caplog)."""
+    logger = logging.getLogger("chatexchange")
+    before = (list(logger.handlers), logger.level, logger.propagate)
+    argv = ["replay", str(tmp_path / "archive.db"), "se/r/1", "--bot", "no_such_module_here:bot"]
+    assert main(argv) == 2
+    assert "no_such_module_here" in capsys.readouterr().err
+    assert (list(logger.handlers), logger.level, logger.propagate) == before

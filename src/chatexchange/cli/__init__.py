@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .args import UsageError, parse_args
 from .exits import EXIT_OK, EXIT_PIPE, report
@@ -30,6 +30,26 @@ class _AwaitedWriteFailures(logging.Filter):
             and isinstance(record.msg, str)
             and record.msg.startswith("%s failed:")
         )
+
+
+def _logging_state() -> Callable[[], None]:
+    """A function that puts the ``chatexchange`` logger back as it is now.
+
+    ``main()`` called in-process (tests, scripts) must not leave its handler behind: it writes to
+    the ``sys.stderr`` of that call (perhaps a capture long closed) and, unpropagated and at
+    WARNING, would hide every later ``chatexchange`` record from the caller's own logging.
+    """
+    logger = logging.getLogger("chatexchange")
+    handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
+
+    def restore() -> None:
+        for handler in logger.handlers[:]:
+            if handler not in handlers:
+                logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+    return restore
 
 
 def _setup_logging(verbose: bool, quiet: bool) -> None:
@@ -78,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     except (argparse.ArgumentError, UsageError) as exc:
         return report(exc, verbose=False)
+    restore_logging = _logging_state()
     _setup_logging(ns.verbose, ns.quiet)
     try:
         return _run(form, ns)
@@ -94,3 +115,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (KeyboardInterrupt, Exception) as exc:
         note = getattr(exc, "cli_note", None)
         return report(exc, verbose=ns.verbose or verbose, note=note)
+    finally:
+        restore_logging()
