@@ -5,9 +5,10 @@ with a ParsingProcess; its actions build a *program* graph: a complex notion per
 action relation per run of commands and a LoopRelation (its condition: "the current cell is not
 zero") per ``[...]``. A StatefulProcess then walks the program graph, which runs the program.
 
-Run: ``python examples/brainfuck.py [program.bf]`` (default: the bundled hello.bf).
+Run: ``python examples/brainfuck.py [program.bf] [-c]`` (default: the bundled hello.bf; ``-c``
+prints the program translated to Python instead of running it).
 Use: ``BFInterpreter()("new", {"text": program, "test": input})`` returns the output;
-``run(program)`` returns the raw output.
+``run(program)`` returns the raw output; ``BFConverter()(program)`` returns Python source.
 """
 
 from __future__ import annotations
@@ -25,6 +26,50 @@ def _engine(talk):
     if talk is None:
         import chatexchange.talk as talk
     return talk
+
+
+#: The parser's token per command: runs of '+', '-', '>' and '<' are one token each.
+TOKENS = (
+    ("+", re.compile(r"\++")),
+    ("-", re.compile(r"-+")),
+    (">", re.compile(r">+")),
+    ("<", re.compile(r"<+")),
+    (".", "."),
+    (",", ","),
+    ("[", "["),
+    ("]", "]"),
+)
+NAMES = {"+": "add", "-": "sub", ">": "right", "<": "left", ".": "output", ",": "input",
+         "[": "open", "]": "close"}
+
+
+def parser_graph(talk, actions, unknown):
+    """The parser graph: a ``'*'`` loop over a selective notion with a parsing relation per
+    command token to an action notion running ``actions[command]``, whitespace skipped, and a
+    default case for any other character, running ``unknown``."""
+    b = talk.GraphBuilder("program")
+    b.loop_rel("*").select("command")
+    command = b.current
+    for token, condition in TOKENS:
+        b.set_current(command)
+        b.parse_rel(condition).act(NAMES[token], actions[token])
+    b.set_current(command)
+    b.parse_rel(re.compile(r"\s+"))
+    b.set_current(command)
+    b.parse_rel(re.compile(r"[\s\S]")).default().act("unknown", unknown)
+    return b.graph
+
+
+def unknown_char(last_parsed, parsed_length):
+    return f'Unknown char "{last_parsed}" at the position {parsed_length}'
+
+
+def no_loop_start(parsed_length):
+    return f"End loop without start at position {parsed_length}"
+
+
+def no_loop_end(position):
+    return f"Start loop without end at the position {position}"
 
 
 class Machine:
@@ -90,29 +135,20 @@ class BFInterpreter:
 
     # -- parsing ------------------------------------------------------------------------------
     def _parser_graph(self):
-        t = self.talk
-        b = t.GraphBuilder("program")
-        b.loop_rel("*").select("command")
-        command = b.current
-        cases = [
-            (re.compile(r"\++"), self._add),
-            (re.compile(r"-+"), self._sub),
-            (re.compile(r">+"), self._right),
-            (re.compile(r"<+"), self._left),
-            (".", self._output),
-            (",", self._input),
-            ("[", self._open),
-            ("]", self._close),
-            (re.compile(r"\s+"), None),
-        ]
-        for condition, action in cases:
-            b.set_current(command)
-            b.parse_rel(condition)
-            if action is not None:
-                b.act(action.__name__.strip("_"), action)
-        b.set_current(command)
-        b.parse_rel(re.compile(r"[\s\S]")).default().act("unknown", self._unknown)
-        return b.graph
+        return parser_graph(
+            self.talk,
+            {
+                "+": self._add,
+                "-": self._sub,
+                ">": self._right,
+                "<": self._left,
+                ".": self._output,
+                ",": self._input,
+                "[": self._open,
+                "]": self._close,
+            },
+            self._unknown,
+        )
 
     def _emit(self, action):
         # The command runs on the edge: an ActionRelation of the current block.
@@ -145,14 +181,14 @@ class BFInterpreter:
 
     def _close(self, parsed_length):
         if len(self.blocks) == 1:
-            self.error = f"End loop without start at position {parsed_length}"
+            self.error = no_loop_start(parsed_length)
             return "stop"
         self.blocks.pop()
         self.starts.pop()
         return None
 
     def _unknown(self, last_parsed, parsed_length):
-        self.error = f'Unknown char "{last_parsed}" at the position {parsed_length}'
+        self.error = unknown_char(last_parsed, parsed_length)
         return "stop"
 
     def compile(self, program, machine):
@@ -164,7 +200,7 @@ class BFInterpreter:
         self.error = None
         self.parsing("new", self.parser, text=program)
         if self.error is None and self.starts:
-            self.error = f"Start loop without end at the position {self.starts[0]}"
+            self.error = no_loop_end(self.starts[0])
         if self.error is not None:
             raise BFError(self.error)
         return self.blocks[0]
@@ -182,6 +218,70 @@ class BFInterpreter:
         return "".join(machine.out)
 
 
+class BFConverter:
+    """Translate a program into Python source with the same parser graph (the original's
+    converter, whose output the cases file pins line by line).
+
+    ``converter(program)`` returns the source; executing it runs the program on stdin/stdout.
+    Cells are a ``bytearray``, as in the original's output: a converted program that takes a
+    cell below 0 or above 255 raises ValueError (the interpreter wraps around).
+    """
+
+    HEADER = ("import sys", "i, mem = 0, bytearray(30000)", "")
+
+    def __init__(self, talk=None):
+        self.talk = _engine(talk)
+        self.parser = parser_graph(
+            self.talk,
+            {
+                "+": lambda last_parsed: self._line(f"mem[i] += {len(last_parsed)}"),
+                "-": lambda last_parsed: self._line(f"mem[i] -= {len(last_parsed)}"),
+                ">": lambda last_parsed: self._line(f"i += {len(last_parsed)}"),
+                "<": lambda last_parsed: self._line(f"i -= {len(last_parsed)}"),
+                ".": lambda: self._line("sys.stdout.write(chr(mem[i]))"),
+                ",": lambda: self._line("mem[i] = ord(sys.stdin.read(1) or '\\0')"),
+                "[": self._open,
+                "]": self._close,
+            },
+            self._unknown,
+        )
+        self.parsing = self.talk.ParsingProcess()
+
+    def _line(self, code):
+        self.lines.append("    " * len(self.starts) + code)
+
+    def _open(self, parsed_length):
+        self.lines.append("")
+        self._line("while mem[i]:")
+        self.starts.append(parsed_length)
+
+    def _close(self, parsed_length):
+        if not self.starts:
+            self.error = no_loop_start(parsed_length)
+            return "stop"
+        if self.lines[-1].endswith("while mem[i]:"):
+            self._line("pass")  # an empty loop body is still valid Python
+        self.starts.pop()
+        self.lines.extend(("", ""))
+        return None
+
+    def _unknown(self, last_parsed, parsed_length):
+        self.error = unknown_char(last_parsed, parsed_length)
+        return "stop"
+
+    def __call__(self, program):
+        """The Python source of ``program``, or BFError."""
+        self.lines = list(self.HEADER)
+        self.starts = []
+        self.error = None
+        self.parsing("new", self.parser, text=program)
+        if self.error is None and self.starts:
+            self.error = no_loop_end(self.starts[0])
+        if self.error is not None:
+            raise BFError(self.error)
+        return "\n".join(self.lines)
+
+
 def run(program, data="", talk=None):
     """Run a program and return its raw output (every byte as a character)."""
     interpreter = BFInterpreter(talk)
@@ -191,10 +291,17 @@ def run(program, data="", talk=None):
 
 
 def main(argv=None):
+    """``brainfuck.py [program.bf] [-c]``: run the program (default: hello.bf), or with ``-c``
+    print it translated to Python."""
     argv = sys.argv[1:] if argv is None else argv
-    path = Path(argv[0]) if argv else HELLO
+    convert = "-c" in argv
+    paths = [arg for arg in argv if arg != "-c"]
+    path = Path(paths[0]) if paths else HELLO
     try:
-        sys.stdout.write(run(path.read_text()))
+        if convert:
+            print(BFConverter()(path.read_text()))
+        else:
+            sys.stdout.write(run(path.read_text()))
     except BFError as exc:
         print(f"brainfuck: {exc}", file=sys.stderr)
         return 1

@@ -124,3 +124,17 @@ def test_notion_events_added_by_user_run_with_text(talk):
     p = talk.ParsingProcess()
     p("new", root, text="abcd")
     assert seen == ["cd", "cd"]
+
+
+def test_a_bare_element_and_a_direct_subclass_answer_nothing(talk):
+    """Regression: the pure engine raised AttributeError ('_custom') for an Element that never
+    registered an event."""
+
+    class Quiet(talk.Element):
+        def describe(self):
+            return "quiet"
+
+    for element in (talk.Element(), Quiet()):
+        assert element("next") is False
+        assert element.handle(["visit"], {}) == (False, -1, None)
+    assert talk.Process()("new", Quiet()) is True  # a leaf: asked, answers nothing, go on

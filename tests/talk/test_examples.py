@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -47,6 +48,51 @@ def test_brainfuck_interpreter_is_reusable(talk):
     assert interpreter("new", {"text": "+" * 66 + ".", "test": True}) == "B"
     assert interpreter("new", {"text": "+" * 67 + ".", "test": True}) == "C"
     assert brainfuck.run("+" * 10 + ".", talk=talk) == "\n"
+
+
+def test_brainfuck_converter(talk):
+    """AC-79: the converter's Python source, line by line."""
+    assert brainfuck.BFConverter(talk)("++[>+<-]>.").splitlines() == [
+        "import sys",
+        "i, mem = 0, bytearray(30000)",
+        "",
+        "mem[i] += 2",
+        "",
+        "while mem[i]:",
+        "    i += 1",
+        "    mem[i] += 1",
+        "    i -= 1",
+        "    mem[i] -= 1",
+        "",
+        "",
+        "i += 1",
+        "sys.stdout.write(chr(mem[i]))",
+    ]
+
+
+def test_converted_programs_run(talk, capsys, monkeypatch):
+    import io
+
+    converter = brainfuck.BFConverter(talk)
+    exec(compile(converter(brainfuck.HELLO.read_text()), "hello.py", "exec"), {})
+    assert capsys.readouterr().out == "Hello World!\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO("ab"))
+    # Reads up to the end of the input (then 0), nested loops, an empty loop body.
+    exec(compile(converter(",>,>,<<.>.>.>+[-[]]"), "echo.py", "exec"), {})
+    assert capsys.readouterr().out == "ab\0"
+
+
+@pytest.mark.parametrize(
+    ("program", "error"),
+    [
+        ("--]", "End loop without start at position 3"),
+        ("+++a", 'Unknown char "a" at the position 4'),
+        ("[.[[]", "Start loop without end at the position 1"),
+    ],
+)
+def test_brainfuck_converter_errors(talk, program, error):
+    with pytest.raises(brainfuck.BFError, match=re.escape(error)):
+        brainfuck.BFConverter(talk)(program)
 
 
 HELLO_TOKENS = """#2 CLASS
@@ -127,13 +173,20 @@ def test_cool_lexer_reuse_and_repetition(talk):
     assert len(lexer.lex(source * 20)) == 20 * len(once)
 
 
-@pytest.mark.parametrize("name", ["brainfuck", "cool_lexer"])
-def test_examples_run_as_scripts(name):
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / f"{name}.py")],
+def _script(name, *args):
+    return subprocess.run(
+        [sys.executable, str(ROOT / "examples" / f"{name}.py"), *args],
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
-    )
-    assert ("Hello World!" in done.stdout) if name == "brainfuck" else ("#2 CLASS" in done.stdout)
+    ).stdout
+
+
+def test_examples_run_as_scripts():
+    assert _script("brainfuck") == "Hello World!\n"
+    assert _script("cool_lexer").splitlines() == ['#name "hello.cool"', *HELLO_TOKENS]
+    converted = _script("brainfuck", str(brainfuck.HELLO), "-c")
+    done = subprocess.run([sys.executable, "-c", converted], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout == "Hello World!\n"

@@ -269,6 +269,8 @@ class Element(Handler):
     def __init__(self, owner=None):
         Handler.__init__(self)
         self._builtin_count = 0
+        # Custom (the generic selection) until a built-in class's constructor seals its events.
+        self._custom = True
         self._owner = None
         self.owner = owner
 
