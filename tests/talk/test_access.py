@@ -187,3 +187,11 @@ def test_strategy_cache_follows_function_identity(talk):
             f = eval("lambda *m: m")
             assert talk.Access(f).call(["x"], {"a": i}) == ("x",)
         del f
+
+
+def test_positional_only_parameters_are_mapped(talk):
+    """Decision (§16): the original's shim called by keyword, which breaks positional-only
+    parameters; mapping calls positionally, so they work like any other."""
+    access = talk.Access(lambda a, /, b=2: (a, b))
+    assert access("message", a=1) == (1, 2)
+    assert access.spec.args == ["a", "b"]

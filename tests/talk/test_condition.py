@@ -167,3 +167,23 @@ def test_constants(talk):
         "bool",
     )
     assert c.NO_CHECK == (-1, None)
+
+
+def test_subclass_extending_check_with_super(talk):
+    """Regression: an override that calls ``super().check`` raised TypeError ("overrides
+    nothing"); the base check still knows the value's kind."""
+    seen = []
+
+    class Logged(talk.Condition):
+        def check(self, message, context):
+            checked = super().check(message, context)
+            seen.append(checked)
+            return checked
+
+    h = talk.Handler()
+    h.on_access(Logged("go"), talk.Event("string"))
+    h.on_access(Logged(re.compile("b+")), talk.Event("regex"))
+    h.on_access(Logged(["x", "xy"]), talk.Event("list"))
+    assert h("gone") == "string" and h("bbb") == "regex" and h("xyz") == "list"
+    assert h("zzz") is False
+    assert seen[:3] == [(2, "go"), (-1, None), (-1, None)]

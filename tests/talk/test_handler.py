@@ -319,3 +319,13 @@ def test_events_list_can_be_replaced(talk):
     h.events = [(talk.Condition("b"), talk.Event(2))]
     h.update_events()
     assert h("a") is False and h("b") == 2
+
+
+def test_on_access_wraps_raw_values(talk):
+    """Decision (§16): the original stored raw values given to on_access and failed when it
+    handled them; here they are wrapped in a Condition and an Event."""
+    h = talk.Handler()
+    h.on_access("go", lambda rank: rank)
+    (condition, event), = h.events
+    assert isinstance(condition, talk.Condition) and isinstance(event, talk.Event)
+    assert h("gone") == 2

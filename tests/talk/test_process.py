@@ -372,3 +372,23 @@ def test_builtin_instances_of_each_implementation(talk):
         assert type(talk.ParsingProcess()).__module__ == "chatexchange._speedups.process"
     else:
         assert type(n).__module__ == "chatexchange.talk.elements"
+
+
+def test_views_are_read_only_and_context_is_assignable(talk):
+    p = talk.ParsingProcess()
+    n = talk.ActionNotion("n", "unknown")
+    assert p("new", n, text="ab") is False
+    for name in ("current", "message", "query", "states", "text", "parsed_length",
+                 "last_parsed", "depth", "undo_depth"):
+        with pytest.raises(AttributeError):
+            setattr(p, name, None)
+    p.message.append("not queued")  # a copy of the pending items
+    assert p.message == ["unknown"] and p.current is n and p.is_parsed() is False
+    p.context = {"text": "xyz"}
+    assert p.text == "xyz" and p.context == {"text": "xyz"}
+    v = talk.VisitorProcess()
+    v("new", n)
+    v.visited.clear()
+    assert v.visited == [n]
+    with pytest.raises(AttributeError):
+        v.visited = []

@@ -65,7 +65,7 @@ _CALL_MAPPED = 6  # f(a, b=1): f(context.get('a'), context.get('b', 1))
 _CALL_MAPPED_KW = 7  # the same with keyword-only parameters
 
 # The check a Condition runs (decided once, at construction).
-_K_CUSTOM = 0  # a subclass overrides check()
+_K_CUSTOM = 0  # (in a plan) a subclass overriding check(): always called
 _K_FUNCTION = 1
 _K_COMPARE = 2
 _K_LIST = 3
@@ -414,8 +414,6 @@ class Condition(Access):
             self._spec = "bool"
         else:
             self._kind = _K_COMPARE
-        if _overrides_check(type(self)):
-            self._kind = _K_CUSTOM
 
     @property
     def tags(self) -> frozenset:
@@ -497,17 +495,16 @@ class Condition(Access):
             if message and message[0] is self._value:
                 return (0, self._value)
             return _NO_CHECK
-        if kind == _K_STRING_SEARCH:
-            if not message:
-                return _NO_CHECK
-            text = str(message[0])
-            if self._ignore_case:
-                text = text.upper()
-            pos = text.find(self._value)
-            if pos >= 0:
-                return (self._length + pos, self._value)
+        # _K_STRING_SEARCH
+        if not message:
             return _NO_CHECK
-        raise TypeError(f"{type(self).__name__} overrides nothing it needs to check")
+        text = str(message[0])
+        if self._ignore_case:
+            text = text.upper()
+        pos = text.find(self._value)
+        if pos >= 0:
+            return (self._length + pos, self._value)
+        return _NO_CHECK
 
 
 def _overrides_check(cls: type) -> bool:
@@ -676,7 +673,11 @@ class _Plan:
         strings: dict = {}
         for pos, pair in enumerate(pairs):
             condition = pair[0]
-            kind = condition._kind if isinstance(condition, Condition) else _K_CUSTOM
+            # A subclass's own check() (which may call Condition.check) runs in the generic scan.
+            if isinstance(condition, Condition) and not _overrides_check(type(condition)):
+                kind = condition._kind
+            else:
+                kind = _K_CUSTOM
             value = condition._value if kind != _K_CUSTOM else None
             if kind == _K_REGEX:
                 first = _first_chars(value)
