@@ -45,8 +45,14 @@ ACTIONS = {
     "break": "break",
     "continue": "continue",
     "stop": "stop",
+    "ok": "ok",
+    # (No undo-group or state commands: from an action they unbalance the lookahead of the
+    # enclosing loops and selections, which can then repeat forever, as in the original.)
+    "unknown": "no such command",
     "list": lambda: [None, {"add_context": {"k": 1}}],
     "delete": lambda: {"delete_context": "acc"},  # a fresh dict: commands are consumed
+    "proceed": lambda: {"proceed": 1},
+    "update": lambda last_parsed: {"update_context": {"last": last_parsed}},
 }
 PARSE_CONDITIONS = {
     "a": ("a", {}),
@@ -68,7 +74,7 @@ PARSE_CONDITIONS = {
     "none": (None, {}),
 }
 CONSUMING = ["a", "b", "ab", "a+", "[ab]", "list"]
-LOOPS = [0, 1, 2, 3, (1, 2), (None, 2), (2, None), "*", "+", "?", True, countdown]
+LOOPS = [None, 0, 1, 2, 3, (1, 2), (None, 2), (2, None), (0, 0), "*", "+", "?", True, countdown]
 
 names = st.integers(0, 10**6).map(lambda i: f"n{i}")
 actions = st.sampled_from(sorted(ACTIONS))
@@ -216,10 +222,7 @@ def test_fast_dispatch_matches_generic_selection(spec, text):
 @example(spec=("complex", [("parse", "b", ("action", "seen"), True, False),
                            ("next", ("action", "count"))]), text="a")
 def test_pure_and_compiled_agree(spec, text):
-    try:
-        compiled = load_implementation("compiled")
-    except pytest.skip.Exception:
-        raise
+    compiled = load_implementation("compiled")
     assert run(ct.implementation("pure"), spec, text) == run(compiled, spec, text)
 
 
