@@ -6,6 +6,7 @@ from chatexchange.talk.debug import ProcessDebugger
 
 
 def test_log(talk, capsys):
+    """AC-35."""
     cn = talk.ComplexNotion("CN")
     talk.NextRelation(cn, talk.Notion("N1"))
     talk.NextRelation(cn, talk.Notion("N2"))
@@ -22,6 +23,7 @@ def test_log(talk, capsys):
 
 
 def test_reply_at_and_detach(talk):
+    """AC-36."""
     here = talk.ComplexNotion("here")
     a = talk.ActionNotion("a", None)
     talk.NextRelation(here, a)

@@ -35,6 +35,7 @@ def test_add_prefix(talk):
 
 
 def test_direction_helpers(talk):
+    """AC-19."""
     e = talk.Element()
     e.on_forward(lambda *m: m[0])
     assert e("next") == "next"

@@ -40,6 +40,7 @@ cool_lexer = _load("cool_lexer")
     ],
 )
 def test_brainfuck(talk, program, data, output):
+    """AC-79."""
     assert brainfuck.BFInterpreter(talk)("new", {"text": program, "test": data}) == output
 
 
@@ -117,6 +118,7 @@ HELLO_TOKENS = """#2 CLASS
 
 
 def test_cool_hello(talk):
+    """AC-80."""
     assert cool_lexer.lex_file(cool_lexer.HELLO, talk) == HELLO_TOKENS
 
 
@@ -160,6 +162,7 @@ def test_cool_hello(talk):
     ],
 )
 def test_cool_small_inputs(talk, text, tokens, tmp_path):
+    """AC-80."""
     path = tmp_path / "input.cool"
     path.write_bytes(text.encode("latin-1"))
     assert cool_lexer.lex_file(path, talk) == tokens

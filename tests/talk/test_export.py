@@ -15,6 +15,7 @@ def export(talk):
 
 
 def test_ids_and_a_custom_exporter(talk, export, capsys):
+    """AC-77."""
     ExportProcess, _ = export
     b = talk.GraphBuilder("Export Graph").next_rel().complex("complex")
     graph = b.graph
@@ -81,6 +82,7 @@ return_true[color = red, shape = "rect"]
 
 
 def test_dot_export(talk, export, capsys, tmp_path):
+    """AC-78."""
     _, DotExport = export
     graph = _dot_graph(talk)
     p = DotExport()
@@ -90,9 +92,11 @@ def test_dot_export(talk, export, capsys, tmp_path):
     target = tmp_path / "graph.dot"
     assert p("new", graph, file=str(target)) is True
     assert target.read_text() == EXPECTED and capsys.readouterr().out == ""
+    assert p.filename == str(target)
 
 
 def test_dot_pieces(talk, export):
+    """AC-78."""
     _, DotExport = export
     p = DotExport()
     assert DotExport.get_dot_string(1) == "1"
@@ -109,3 +113,37 @@ def test_dot_pieces(talk, export):
     assert (DotExport.EMPTY, DotExport.OBJECTS_ID) == ("empty", "objects")
     assert (DotExport.MAX_RELATION_LABEL, DotExport.MAX_NOTION_LABEL) == (80, 20)
     assert DotExport.FILENAME == "file" and DotExport.GRAPH_ID == "graph"
+
+
+def test_dot_individual_exports(talk, export):
+    """AC-78: each element on its own, after two empty ids were handed out."""
+    _, DotExport = export
+    graph = _dot_graph(talk)
+    select = graph.notion("select")
+    action = graph.notion(re.compile("Action"))
+    to_select, _, to_action, to_nothing = graph.relations()
+    p = DotExport()
+    assert [p.get_element_id(None), p.get_element_id(None)] == ["empty_0", "empty_1"]
+    assert p.export_graph(graph) == "digraph graph_0 {"
+    assert p.export_notion(select) == (
+        'sn_0[color = black, label = "select", shape = doublecircle]'
+    )
+    assert p.export_notion(graph.root) == (
+        'cn_0[color = black, label = "Dot Export", shape = circle]'
+    )
+    assert p.export_notion(action) == (
+        'an_0[color = red, label = "Action with the \nname of more than 20 \nchars", '
+        "shape = circle]"
+    )
+    assert p.export_relation(to_select) == (
+        'cn_0 -> sn_0[color = black, fontcolor = blue, label = "a+", style = ""]'
+    )
+    assert p.export_relation(to_action) == (
+        'sn_0 -> an_0[color = black, fontcolor = blue, label = "\\"select\\"", style = "bold"]'
+    )
+    assert p.export_relation(to_nothing) == (
+        'sn_0 -> empty_2[color = red, fontcolor = blue, label = "", style = ""]'
+    )
+    assert p.export_empty(2) == 'empty_2[shape = "point"]'
+    assert p.export_object("sax") == 'sax[color = red, shape = "rect"]'
+    assert p.filename is None

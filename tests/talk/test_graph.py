@@ -15,6 +15,7 @@ def _graph(talk):
 
 
 def test_membership_and_root(talk):
+    """AC-71."""
     g = talk.Graph("root")
     rave = talk.Notion("rave", g)
     assert list(g.notions()) == [g.root, rave]
@@ -35,6 +36,7 @@ def test_membership_and_root(talk):
 
 
 def test_notion_search(talk):
+    """AC-72."""
     g, root, rave, lock = _graph(talk)
     assert [n.name for n in g.notions(re.compile("r"))] == ["root", "rave"]
     assert g.notion(re.compile("r")) is root
@@ -46,6 +48,7 @@ def test_notion_search(talk):
 
 
 def test_relation_search(talk):
+    """AC-73."""
     g, root, rave, lock = _graph(talk)
     rel = talk.Relation(root, rave, g)
     rel2 = talk.Relation(rave, lock, g)
@@ -62,6 +65,7 @@ def test_relation_search(talk):
 
 
 def test_naming_and_sub_graphs(talk):
+    """AC-74."""
     graph = talk.Graph("g")
     assert graph("next") is graph.root
     graph.name = "graph"

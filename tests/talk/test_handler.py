@@ -43,6 +43,7 @@ def test_registration(talk):
 
 
 def test_duplicates_ignore_tags(talk):
+    """AC-12."""
     h = talk.Handler()
     h.on("go", "first", "t1")
     h.on("go", "first", "t2")

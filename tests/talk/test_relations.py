@@ -9,6 +9,7 @@ import pytest
 
 
 def test_next_relation(talk):
+    """AC-22."""
     n1, n2 = talk.Notion("n1"), talk.Notion("n2")
     nr = talk.NextRelation(n1, n2)
     assert nr("next") is n2
@@ -27,6 +28,7 @@ def test_next_relation(talk):
 
 
 def test_action_relation(talk):
+    """AC-23."""
     rel = talk.ActionRelation("subj", "obj", True)
     assert rel("next") == (True, "obj")
     rel.action = None
@@ -41,6 +43,7 @@ def test_action_relation(talk):
 
 
 def test_parsing_relation_called_directly(talk):
+    """AC-46."""
     root = talk.ComplexNotion("root")
     action = talk.ActionNotion("action", None)
     rel = talk.ParsingRelation(root, action, "a")
@@ -69,6 +72,7 @@ def _loop(talk, condition):
 
 
 def test_loop_reply_protocol_exact(talk):
+    """AC-70."""
     loop, o = _loop(talk, 3)
     assert loop("next", state={}) == [{"set_state": {"i": 1}}, o, loop]
     assert loop("next", state={"i": 1}) == [{"set_state": {"i": 2}}, o, loop]
@@ -79,6 +83,7 @@ def test_loop_reply_protocol_exact(talk):
 
 
 def test_loop_reply_protocol_wildcard(talk):
+    """AC-70."""
     loop, o = _loop(talk, "*")
     assert loop("next", state={}) == [{"set_state": {"i": 1}}, "push_context", o, loop]
     assert loop("next", state={"i": 1}) == [
@@ -93,6 +98,7 @@ def test_loop_reply_protocol_wildcard(talk):
 
 
 def test_loop_reply_protocol_range(talk):
+    """AC-70."""
     loop, _ = _loop(talk, (2, 3))
     assert loop("error", state={"i": 2}) == ["forget_context", "clear_state"]
     assert loop("error", state={"i": 3}) == ["next", "pop_context", "clear_state"]
@@ -100,6 +106,7 @@ def test_loop_reply_protocol_range(talk):
 
 
 def test_loop_reply_protocol_custom(talk):
+    """AC-70."""
     loop, o = _loop(talk, lambda: 7)
     assert loop("next", state={}) == [{"set_state": {"i": 7}}, o, loop]
     loop, o = _loop(talk, lambda: 0)
@@ -124,6 +131,7 @@ def test_loop_reply_protocol_custom(talk):
     ],
 )
 def test_loop_kinds_and_bounds(talk, condition, bounds, kinds):
+    """AC-59, AC-60, AC-63."""
     loop, _ = _loop(talk, condition)
     assert loop.get_bounds() == bounds
     found = {
@@ -135,6 +143,7 @@ def test_loop_kinds_and_bounds(talk, condition, bounds, kinds):
 
 
 def test_loop_without_condition_passes_once(talk):
+    """AC-69."""
     loop, o = _loop(talk, None)
     assert loop.tags == frozenset()
     assert loop("next", state={}) is o

@@ -98,7 +98,12 @@ def export_classes(talk) -> tuple:
             return found[1]
 
         # -- output -----------------------------------------------------------------------------
-        def write(self, text: str) -> None:
+        @property
+        def filename(self):
+            """The file being written (the 'file' key of the NEW context), or None."""
+            return self._filename
+
+        def write_data(self, text: str) -> None:
             if self._file is not None:
                 self._file.write(text)
             else:
@@ -149,7 +154,7 @@ def export_classes(talk) -> tuple:
             else:
                 text = None
             if text:
-                self.write(text)
+                self.write_data(text)
             return True
 
         def export_graph(self, graph):
@@ -172,24 +177,20 @@ def export_classes(talk) -> tuple:
 
         def __init__(self):
             super().__init__()
-            self._empties = []
             self._objects = []
             self._graphs = 0
 
         def on_new(self, message, context):
-            self._empties = []
             self._objects = []
             self._graphs = 0
             super().on_new(message, context)
 
-        def write(self, text: str) -> None:
-            super().write(text + "\n")
+        def write_data(self, text: str) -> None:
+            super().write_data(text + "\n")
 
         def get_element_id(self, element) -> str:
             if element is None:
-                empty = self.get_serial_id(DotExport.EMPTY)
-                self._empties.append(empty)
-                return empty
+                return self.get_serial_id(DotExport.EMPTY)
             found = super().get_element_id(element)
             if not isinstance(element, talk.Element) and found not in self._objects:
                 self._objects.append(found)
@@ -244,14 +245,24 @@ def export_classes(talk) -> tuple:
                 style='"bold"' if default else '""',
             )
 
+        def export_empty(self, counter):
+            """The point standing for the ``counter``-th missing relation object."""
+            return self.get_dot_string(
+                ExportProcess.ID_PATTERN % (DotExport.EMPTY, counter), shape='"point"'
+            )
+
+        def export_object(self, name):
+            """A box for an object that is not an element (a relation to a function)."""
+            return self.get_dot_string(name, color="red", shape='"rect"')
+
         def stop_export(self, finished: bool) -> None:
             if finished:
-                for empty in self._empties:
-                    self.write(self.get_dot_string(empty, shape='"point"'))
+                for counter in range(self._ids.get(DotExport.EMPTY, 0)):
+                    self.write_data(self.export_empty(counter))
                 for name in self._objects:
-                    self.write(self.get_dot_string(name, color="red", shape='"rect"'))
+                    self.write_data(self.export_object(name))
                 for _ in range(self._graphs):
-                    self.write("}")
+                    self.write_data("}")
             super().stop_export(finished)
 
     ExportProcess.__module__ = DotExport.__module__ = __name__
