@@ -37,3 +37,16 @@ def test_reply_at_and_detach(talk):
     assert p.current is a and p.message == ["query"]
     debugger.detach()
     assert p("new", here) is True
+
+
+def test_log_of_a_parsing_process_shows_the_text(talk, capsys):
+    """Semantics §13: with a text, the query part is "<text>, <query>" (inside the quotes)."""
+    root = talk.ComplexNotion("root")
+    talk.ParsingRelation(root, None, "a")
+    p = talk.ParsingProcess()
+    ProcessDebugger(p, log=True)
+    p("new", root, text="ab")
+    assert capsys.readouterr().out.splitlines() == [
+        """"root": 'ab, next'? - '<"root" - None>'""",
+        """<"root" - None>: 'ab, next'? - '({'proceed': 1}, None)'""",
+    ]

@@ -72,9 +72,8 @@ class ProcessDebugger(Handler):
 
     def is_log(self, sender=None, result=None):
         if self.log and sender is not None:
-            query = f"'{sender.query}'"
-            text = getattr(type(sender), "text", None)
-            if text is not None:
+            query = sender.query
+            if getattr(type(sender), "text", None) is not None:
                 query = f"{sender.text}, {query}"
-            print(f"{sender.current}: {query}? - '{result}'")
+            print(f"{sender.current}: '{query}'? - '{result}'")
         return None
