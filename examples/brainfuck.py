@@ -60,18 +60,6 @@ def parser_graph(talk, actions, unknown):
     return b.graph
 
 
-def unknown_char(last_parsed, parsed_length):
-    return f'Unknown char "{last_parsed}" at the position {parsed_length}'
-
-
-def no_loop_start(parsed_length):
-    return f"End loop without start at position {parsed_length}"
-
-
-def no_loop_end(position):
-    return f"Start loop without end at the position {position}"
-
-
 class Machine:
     """The tape, the pointer, the input and the output of one run."""
 
@@ -119,7 +107,37 @@ class BFError(Exception):
     """A program that cannot be parsed (the message says why and where)."""
 
 
-class BFInterpreter:
+class ProgramParser:
+    """What the interpreter and the converter share: the parser graph with their actions, walked
+    by a reusable ParsingProcess ('new' starts afresh), the open loops and the first error."""
+
+    def __init__(self, talk, actions):
+        self.talk = _engine(talk)
+        self.parser = parser_graph(self.talk, actions, self._unknown)
+        self.parsing = self.talk.ParsingProcess()
+        self.starts = []
+        self.error = None
+
+    def _no_loop_start(self, parsed_length):
+        self.error = f"End loop without start at position {parsed_length}"
+        return "stop"
+
+    def _unknown(self, last_parsed, parsed_length):
+        self.error = f'Unknown char "{last_parsed}" at the position {parsed_length}'
+        return "stop"
+
+    def _parse(self, program):
+        """Run the actions over ``program``, or raise BFError."""
+        self.starts = []
+        self.error = None
+        self.parsing("new", self.parser, text=program)
+        if self.error is None and self.starts:
+            self.error = f"Start loop without end at the position {self.starts[0]}"
+        if self.error is not None:
+            raise BFError(self.error)
+
+
+class BFInterpreter(ProgramParser):
     """Parse a program into a graph, then walk it.
 
     ``interpreter("new", {"text": program, "test": data})`` runs ``program`` with ``data`` as its
@@ -127,16 +145,8 @@ class BFInterpreter:
     """
 
     def __init__(self, talk=None):
-        self.talk = _engine(talk)
-        self.parser = self._parser_graph()
-        # Processes are reusable: 'new' starts afresh.
-        self.parsing = self.talk.ParsingProcess()
-        self.running = self.talk.StatefulProcess()
-
-    # -- parsing ------------------------------------------------------------------------------
-    def _parser_graph(self):
-        return parser_graph(
-            self.talk,
+        super().__init__(
+            talk,
             {
                 "+": self._add,
                 "-": self._sub,
@@ -147,8 +157,10 @@ class BFInterpreter:
                 "[": self._open,
                 "]": self._close,
             },
-            self._unknown,
         )
+        self.running = self.talk.StatefulProcess()
+
+    # -- parsing ------------------------------------------------------------------------------
 
     def _emit(self, action):
         # The command runs on the edge: an ActionRelation of the current block.
@@ -181,28 +193,16 @@ class BFInterpreter:
 
     def _close(self, parsed_length):
         if len(self.blocks) == 1:
-            self.error = no_loop_start(parsed_length)
-            return "stop"
+            return self._no_loop_start(parsed_length)
         self.blocks.pop()
         self.starts.pop()
         return None
 
-    def _unknown(self, last_parsed, parsed_length):
-        self.error = unknown_char(last_parsed, parsed_length)
-        return "stop"
-
     def compile(self, program, machine):
         """The program graph of ``program`` (its root), or BFError."""
-        t = self.talk
         self.machine = machine
-        self.blocks = [t.ComplexNotion("main")]
-        self.starts = []
-        self.error = None
-        self.parsing("new", self.parser, text=program)
-        if self.error is None and self.starts:
-            self.error = no_loop_end(self.starts[0])
-        if self.error is not None:
-            raise BFError(self.error)
+        self.blocks = [self.talk.ComplexNotion("main")]
+        self._parse(program)
         return self.blocks[0]
 
     # -- running ------------------------------------------------------------------------------
@@ -218,7 +218,7 @@ class BFInterpreter:
         return "".join(machine.out)
 
 
-class BFConverter:
+class BFConverter(ProgramParser):
     """Translate a program into Python source with the same parser graph (the original's
     converter, whose output the cases file pins line by line).
 
@@ -230,9 +230,8 @@ class BFConverter:
     HEADER = ("import sys", "i, mem = 0, bytearray(30000)", "")
 
     def __init__(self, talk=None):
-        self.talk = _engine(talk)
-        self.parser = parser_graph(
-            self.talk,
+        super().__init__(
+            talk,
             {
                 "+": lambda last_parsed: self._line(f"mem[i] += {len(last_parsed)}"),
                 "-": lambda last_parsed: self._line(f"mem[i] -= {len(last_parsed)}"),
@@ -243,9 +242,8 @@ class BFConverter:
                 "[": self._open,
                 "]": self._close,
             },
-            self._unknown,
         )
-        self.parsing = self.talk.ParsingProcess()
+        self.lines = []
 
     def _line(self, code):
         self.lines.append("    " * len(self.starts) + code)
@@ -257,28 +255,17 @@ class BFConverter:
 
     def _close(self, parsed_length):
         if not self.starts:
-            self.error = no_loop_start(parsed_length)
-            return "stop"
+            return self._no_loop_start(parsed_length)
         if self.lines[-1].endswith("while mem[i]:"):
             self._line("pass")  # an empty loop body is still valid Python
         self.starts.pop()
         self.lines.extend(("", ""))
         return None
 
-    def _unknown(self, last_parsed, parsed_length):
-        self.error = unknown_char(last_parsed, parsed_length)
-        return "stop"
-
     def __call__(self, program):
         """The Python source of ``program``, or BFError."""
         self.lines = list(self.HEADER)
-        self.starts = []
-        self.error = None
-        self.parsing("new", self.parser, text=program)
-        if self.error is None and self.starts:
-            self.error = no_loop_end(self.starts[0])
-        if self.error is not None:
-            raise BFError(self.error)
+        self._parse(program)
         return "\n".join(self.lines)
 
 
