@@ -3,12 +3,16 @@
 
 The compiled one is skipped, with the reason shown, when its twins are not built or when
 ``CHATEXCHANGE_NO_EXTENSIONS=1`` asks for the pure engine only; with
-``CHATEXCHANGE_REQUIRE_EXTENSIONS=1`` a missing build is a failure instead.
+``CHATEXCHANGE_REQUIRE_EXTENSIONS=1`` a missing build is a failure instead, and so is a build that
+is there (extension files for this interpreter) but does not load.
 """
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
 import os
+from pathlib import Path
 
 import pytest
 
@@ -31,8 +35,19 @@ def load_implementation(kind: str):
         except ImportError as exc:
             if _flag("CHATEXCHANGE_REQUIRE_EXTENSIONS"):
                 pytest.fail(f"CHATEXCHANGE_REQUIRE_EXTENSIONS=1, but no compiled engine: {exc}")
+            built = built_extensions()
+            if built:
+                pytest.fail(f"the compiled engine is built ({', '.join(built)}) but does not "
+                            f"load: {exc}")
             pytest.skip(f"the compiled engine is not built ({exc})")
     return chatexchange.talk.implementation(kind)
+
+
+def built_extensions() -> list[str]:
+    """The compiled engine modules on disk for this interpreter (its own extension suffix)."""
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    folder = Path(importlib.util.find_spec("chatexchange._speedups").origin).parent
+    return sorted(path.name for path in folder.iterdir() if path.name.endswith(suffix))
 
 
 @pytest.fixture(params=KINDS)

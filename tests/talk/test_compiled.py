@@ -6,19 +6,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.machinery
-import os
 
 import pytest
 
 import chatexchange.talk
 
-from .conftest import load_implementation
+from .conftest import _flag, load_implementation
 
 HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: set for classes defined in Python
-
-
-def _flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def test_selection_follows_the_switches():
@@ -72,3 +67,20 @@ def test_python_subclasses_of_compiled_classes():
     assert h("x") == "tagged"
     h.note = "subclasses get a __dict__"
     assert h.note
+
+
+def test_a_build_that_does_not_load_is_a_failure_not_a_skip(monkeypatch):
+    from . import conftest
+
+    def broken(kind):
+        raise ImportError("undefined symbol: __pyx_module_is_main")
+
+    monkeypatch.delenv("CHATEXCHANGE_NO_EXTENSIONS", raising=False)
+    monkeypatch.delenv("CHATEXCHANGE_REQUIRE_EXTENSIONS", raising=False)
+    monkeypatch.setattr(chatexchange.talk, "implementation", broken)
+    monkeypatch.setattr(conftest, "built_extensions", lambda: ["core.so"])
+    with pytest.raises(pytest.fail.Exception, match=r"built \(core.so\) but does not load"):
+        conftest.load_implementation("compiled")
+    monkeypatch.setattr(conftest, "built_extensions", lambda: [])
+    with pytest.raises(pytest.skip.Exception, match="not built"):
+        conftest.load_implementation("compiled")

@@ -289,10 +289,6 @@ def test_context_is_assignable(talk):
     }
 
 
-class _Tracked:
-    pass
-
-
 def test_subclass_overriding_update_tags_uses_the_generic_selection(talk):
     calls = []
 
