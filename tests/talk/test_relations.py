@@ -21,6 +21,7 @@ def test_next_relation(talk):
     assert nr("visit") is None
     assert talk.NextRelation(n1, n2, "next")("next", answer="rank") == (n2, 4)
     assert talk.NextRelation(n1, n2, "a")("next") is False
+    assert talk.NextRelation(n1, n2, "a")("next", text="a") is False  # the message, not the text
     for falsy in (0, "", None, False):
         assert talk.NextRelation(n1, n2, falsy).condition_access is talk.TRUE_CONDITION
     nr.condition = None
