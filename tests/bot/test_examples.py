@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.bot.test_live import BOB, MOD, Running, answers_to, until
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -120,6 +122,7 @@ def test_classic_bot_runs_unchanged(devserver_thread, tmp_path):
     assert ">> (Bob Builder) !!/random" in out
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_command_bot_ends_cleanly_on_ctrl_c(devserver_thread):
     env = dict(os.environ)
     env.update(

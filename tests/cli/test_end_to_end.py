@@ -7,7 +7,6 @@ against what the devserver holds.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import queue
@@ -15,7 +14,6 @@ import signal
 import struct
 import subprocess
 import sys
-import termios
 import threading
 import time
 from collections.abc import Iterator
@@ -29,6 +27,10 @@ from sqlalchemy import create_engine, func, select
 from chatexchange.cli.args import DATABASE_ENV
 from chatexchange.devserver import DevServer, DevServerThread
 from chatexchange.models import Message, Room
+
+# These tests drive real terminals and POSIX signals (Ctrl-C, SIGTERM, SIGKILL).
+fcntl = pytest.importorskip("fcntl", reason="POSIX only: terminals and signals")
+termios = pytest.importorskip("termios", reason="POSIX only: terminals and signals")
 
 ROOM = 100  # the generated room
 ALICE = {"ChatExchangeU": "alice@example.com", "ChatExchangeP": "alice-password"}

@@ -35,6 +35,7 @@ def _get(url: str) -> bytes:
         return response.read()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_module_serves_seed_and_generated_history(tmp_path: Path) -> None:
     seed = tmp_path / "seed.json"
     seed.write_text(json.dumps(SEED))

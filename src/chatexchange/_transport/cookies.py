@@ -99,9 +99,8 @@ def save_cookies(jar: aiohttp.CookieJar, path: str | os.PathLike[str], slug: str
     records = dump_jar(jar)
     data = orjson.dumps({"format": FORMAT, "version": VERSION, "server": slug, "cookies": records})
     directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=".cookies-", dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=".cookies-", dir=directory)  # created with mode 0600
     try:
-        os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, target)
