@@ -14,7 +14,9 @@ Format (every key optional)::
                         "favorites": [1]}]},
       "messages": {"se": [{"room": 1, "user": 1, "text": "hi", "time": 1700000000,
                            "id": 123, "edits": 0, "stars": [2], "pinned_by": [1],
-                           "deleted": false}]},   # "time": unix seconds, or seconds ago if < 0
+                           "deleted": false, "same_day": false}]},
+                                # "time": unix seconds, or seconds ago if <= 0; "same_day": a
+                                # relative time never reaches back before today's UTC midnight
       "generate": {"se": [{"room": 5, "name": "Archive", "messages": 1000, "seed": 1}]}
     }
 
@@ -110,8 +112,9 @@ TEST_SEED: dict[str, Any] = {
     },
     "messages": {
         "se": [
-            {"room": 1, "user": 1, "text": "Hello, **Sandbox**!", "time": -7200},
-            {"room": 1, "user": 2, "text": "Hi Alice", "time": -7100},
+            # Same day: tests read room 1 from its latest transcript day, whatever the hour.
+            {"room": 1, "user": 1, "text": "Hello, **Sandbox**!", "time": -7200, "same_day": True},
+            {"room": 1, "user": 2, "text": "Hi Alice", "time": -7100, "same_day": True},
             {"room": 2, "user": 1, "text": "The last word before the freeze", "time": -86400 * 20},
             {"room": 2, "user": 2, "text": "Indeed", "time": -86400 * 20 + 30},
         ]
@@ -169,10 +172,13 @@ def _apply(servers: dict[str, ChatServer], seed: dict[str, Any]) -> None:
     for slug, messages in seed.get("messages", {}).items():
         server = servers[slug]
         now = server.clock.now()
-        for m in messages:
+        midnight = now - now % 86400
+        for index, m in enumerate(messages):
             when = float(m.get("time", now))
             if when <= 0:
                 when = now + when
+                if m.get("same_day"):  # the index keeps clamped messages in order
+                    when = max(when, midnight + index)
             msg = server.store_message(
                 int(m["room"]), int(m["user"]), m["text"], when, message_id=m.get("id")
             )
