@@ -20,11 +20,13 @@ if TYPE_CHECKING:
     from .bot import Bot as Bot
     from .client import AsyncClient as AsyncClient
     from .client import BlockingClient as BlockingClient
+    from .event_types import EventType as EventType
 
 _LAZY = {
     "AsyncClient": ("chatexchange.client", "AsyncClient"),
     "BlockingClient": ("chatexchange.client", "BlockingClient"),
     "Bot": ("chatexchange.bot", "Bot"),
+    "EventType": ("chatexchange.event_types", "EventType"),
     # the classic package's top-level names (chatexchange.classic)
     "Client": ("chatexchange.classic.client", "Client"),
     "Browser": ("chatexchange.classic.browser", "Browser"),
@@ -40,6 +42,7 @@ __all__ = [
     "Bot",
     "Browser",
     "Client",
+    "EventType",
     "__version__",
     *sorted(_SUBMODULES),
 ]

@@ -58,6 +58,7 @@ from sqlalchemy.pool import StaticPool
 from . import _seed
 from ._time import EPOCH, utcnow
 from .errors import StorageError
+from .event_types import EventType as T
 from .models import (
     SCHEMA_VERSION,
     Base,
@@ -931,9 +932,27 @@ def page_fetch(
 # Live events
 
 # Message events whose ``user_*`` fields are the message's author.
-_AUTHORED = {1, 2, 8, 18, 19, 20}
+_AUTHORED = {
+    T.MESSAGE_POSTED,
+    T.MESSAGE_EDITED,
+    T.USER_MENTIONED,
+    T.MESSAGE_REPLY,
+    T.MESSAGE_MOVED_OUT,
+    T.MESSAGE_MOVED_IN,
+}
 # Message events whose ``content`` is the message's current HTML and whose counters are current.
-_CONTENT = {1, 2, 6, 8, 18, 20}
+_CONTENT = {
+    T.MESSAGE_POSTED,
+    T.MESSAGE_EDITED,
+    T.MESSAGE_STARRED,
+    T.USER_MENTIONED,
+    T.MESSAGE_REPLY,
+    T.MESSAGE_MOVED_IN,
+}
+# Message events whose time stamp is the message's own time.
+_TIMED = _CONTENT - {T.MESSAGE_STARRED}
+# Events whose room fields do not name the room they happened in (none; the invited room).
+_ROOMLESS = {T.USER_NOTIFICATION, T.INVITATION}
 
 
 def record_event(
@@ -961,7 +980,7 @@ def record_event(
 def _apply_event(conn: Connection, server: int, ev: Any, now: dt.datetime) -> int | None:
     etype = ev.event_type
     room_meta_id = None
-    if ev.room_id is not None and etype not in (16, 17):  # 16 has no room; 17 names another
+    if ev.room_id is not None and etype not in _ROOMLESS:
         room_meta_id = _upsert_room_rows(
             conn, server, [_room_row(server, (ev.room_id, ev.room_name), now)]
         )[ev.room_id]
@@ -970,7 +989,7 @@ def _apply_event(conn: Connection, server: int, ev: Any, now: dt.datetime) -> in
         user_meta_id = _upsert_user_rows(
             conn, server, [_user_row(server, (ev.user_id, ev.user_name), now)]
         )[ev.user_id]
-    if etype == 34 and ev.target_user_id is not None:
+    if etype == T.USER_NAME_CHANGED and ev.target_user_id is not None:
         conn.execute(
             update(_users)
             .where(_users.c.server_meta_id == server, _users.c.id == ev.target_user_id)
@@ -979,8 +998,8 @@ def _apply_event(conn: Connection, server: int, ev: Any, now: dt.datetime) -> in
     message_id = getattr(ev, "message_id", None)
     if message_id is None or room_meta_id is None:
         return None
-    if etype in _CONTENT or etype == 10:
-        deleted = etype == 10
+    if etype in _CONTENT or etype == T.MESSAGE_DELETED:
+        deleted = etype == T.MESSAGE_DELETED
         content = None if deleted else ev.content
         row = {
             "server_meta_id": server,
@@ -991,7 +1010,7 @@ def _apply_event(conn: Connection, server: int, ev: Any, now: dt.datetime) -> in
             "content_text": text_from_html(content),
             "content_markdown": None,
             "parent_id": ev.parent_id,
-            "time": ev.time_stamp if etype in (1, 2, 8, 18, 20) else None,
+            "time": ev.time_stamp if etype in _TIMED else None,
             "edits": ev.message_edits,
             "stars": ev.message_stars,
             "pinned": ev.message_owner_stars > 0,
@@ -1001,8 +1020,8 @@ def _apply_event(conn: Connection, server: int, ev: Any, now: dt.datetime) -> in
             "meta_created": now,
             "meta_updated": now,
         }
-        merge = _merge_message_exact if etype == 1 else _merge_message_transcript
-        if etype == 10:
+        merge = _merge_message_exact if etype == T.MESSAGE_POSTED else _merge_message_transcript
+        if etype == T.MESSAGE_DELETED:
             merge = _merge_deleted
         _upsert(conn, _messages, [row], ("server_meta_id", "id"), merge)
         return conn.execute(

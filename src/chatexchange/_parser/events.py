@@ -17,6 +17,7 @@ import orjson
 
 from .._time import UTC
 from ..errors import ParseError
+from ..event_types import EventType as T
 from .records import (
     AccessLevelChanged,
     DebugMessage,
@@ -64,39 +65,39 @@ _fromtimestamp = datetime.fromtimestamp
 
 # Plain events: base fields only (content and target_user_id included).
 _PLAIN: dict[int, type[Event]] = {
-    3: UserEntered,
-    4: UserLeft,
-    5: RoomNameChanged,
-    7: DebugMessage,
-    11: FileAdded,
-    13: UserSettingsChanged,
-    14: GlobalNotification,
-    15: AccessLevelChanged,
-    16: UserNotification,
-    17: Invitation,
-    21: TimeBreak,
-    22: FeedTicker,
-    29: UserSuspended,
-    30: UserMerged,
-    34: UserNameOrAvatarChanged,
+    T.USER_JOINED: UserEntered,
+    T.USER_LEFT: UserLeft,
+    T.ROOM_CHANGED: RoomNameChanged,
+    T.DEBUG_MESSAGE: DebugMessage,
+    T.FILE_ADDED: FileAdded,
+    T.USER_SETTINGS_CHANGED: UserSettingsChanged,
+    T.GLOBAL_NOTIFICATION: GlobalNotification,
+    T.ACCESS_CHANGED: AccessLevelChanged,
+    T.USER_NOTIFICATION: UserNotification,
+    T.INVITATION: Invitation,
+    T.TIME_BREAK: TimeBreak,
+    T.FEED_TICKER: FeedTicker,
+    T.USER_SUSPENDED: UserSuspended,
+    T.USER_MERGED: UserMerged,
+    T.USER_NAME_CHANGED: UserNameOrAvatarChanged,
 }
 # Message events: base fields plus the message fields.
 _MESSAGE: dict[int, type[Event]] = {
-    1: MessagePosted,
-    2: MessageEdited,
-    8: UserMentioned,
-    10: MessageDeleted,
-    12: ModeratorFlag,
-    18: MessageReply,
+    T.MESSAGE_POSTED: MessagePosted,
+    T.MESSAGE_EDITED: MessageEdited,
+    T.USER_MENTIONED: UserMentioned,
+    T.MESSAGE_DELETED: MessageDeleted,
+    T.MODERATOR_FLAG: ModeratorFlag,
+    T.MESSAGE_REPLY: MessageReply,
 }
 #: event_type -> record class, for every type with its own class.
 EVENT_TYPES: dict[int, type[Event]] = {
     **_PLAIN,
     **_MESSAGE,
-    6: MessageStarred,
-    9: MessageFlagged,
-    19: MessageMovedOut,
-    20: MessageMovedIn,
+    T.MESSAGE_STARRED: MessageStarred,
+    T.MESSAGE_FLAGGED: MessageFlagged,
+    T.MESSAGE_MOVED_OUT: MessageMovedOut,
+    T.MESSAGE_MOVED_IN: MessageMovedIn,
 }
 
 

@@ -34,6 +34,7 @@ from ..errors import (
     NotFoundError,
     ParseError,
 )
+from ..event_types import EventType
 
 if TYPE_CHECKING:
     from .connection import ServerConnection
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("chatexchange.transport")
 
 _FATAL = (AuthRequiredError, AccessDeniedError, NotFoundError)
+_POSTED = EventType.MESSAGE_POSTED
 
 
 class _Seen:
@@ -226,7 +228,7 @@ class Watcher:
                 self._seen_ids.add(event_id)
                 if event_id > self._cursor.get(room, 0):
                     self._cursor[room] = event_id
-            elif not (from_gap and event.event_type == 1 and message_id is not None):
+            elif not (from_gap and event.event_type == _POSTED and message_id is not None):
                 # An event without id cannot be told apart from a repeat: only message entries of
                 # mode=Messages gap answers (one per message) are kept.
                 continue
@@ -235,7 +237,7 @@ class Watcher:
                 continue
             elif message_id <= self._last_message.get(room, 0):
                 continue  # older than the start of the watch
-            if event.event_type == 1 and message_id is not None:
+            if event.event_type == _POSTED and message_id is not None:
                 key = (room, message_id)
                 if key in self._seen_messages:
                     self.duplicates += 1

@@ -21,15 +21,16 @@ from typing import Any
 
 from .. import errors
 from .._time import EPOCH, SUNSET
+from ..event_types import EventType
 from ._core import answer_text
 
 __all__ = ["LiveRun"]
 
 log = logging.getLogger("chatexchange.bot")
 
-_POSTED = (1, 18)
-_EDITED = 2
-_ROOM_CHANGED = (5, 15)
+_POSTED = (EventType.MESSAGE_POSTED, EventType.MESSAGE_REPLY)
+_EDITED = EventType.MESSAGE_EDITED
+_ROOM_CHANGED = (EventType.ROOM_CHANGED, EventType.ACCESS_CHANGED)
 _USER_TTL = 3600.0
 
 
@@ -175,7 +176,7 @@ class LiveRun:
             floor = self.last_seen.get(key, 0)
             for event in response.events:
                 mid = getattr(event, "message_id", None)
-                if event.event_type != 1 or mid is None or mid <= floor:
+                if event.event_type != EventType.MESSAGE_POSTED or mid is None or mid <= floor:
                     continue
                 if not answer:
                     self.last_seen[key] = max(self.last_seen.get(key, 0), mid)

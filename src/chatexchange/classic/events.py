@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from ..event_types import EventType
 from . import messages
 
 __all__ = [
@@ -171,7 +172,7 @@ def _event(type_id: int, name: str, base: type[Event] = Event, doc: str = "") ->
 class MessagePosted(MessageEvent):
     """1: a new message; sets the message's ``owner`` and ``time_stamp``."""
 
-    type_id = 1
+    type_id = EventType.MESSAGE_POSTED
 
     def _update_message(self) -> None:
         super()._update_message()
@@ -183,69 +184,69 @@ class MessagePosted(MessageEvent):
 class MessageEdited(MessageEvent):
     """2: a message was edited (``user`` is the message's owner)."""
 
-    type_id = 2
+    type_id = EventType.MESSAGE_EDITED
 
 
 @register_type
 class UserEntered(Event):
     """3: ``user`` entered ``room``."""
 
-    type_id = 3
+    type_id = EventType.USER_JOINED
 
 
 @register_type
 class UserLeft(Event):
     """4: ``user`` left ``room``."""
 
-    type_id = 4
+    type_id = EventType.USER_LEFT
 
 
 @register_type
 class RoomNameChanged(Event):
     """5: the room's name, description or tags changed (``content`` describes it)."""
 
-    type_id = 5
+    type_id = EventType.ROOM_CHANGED
 
 
 @register_type
 class MessageStarred(MessageEvent):
     """6: stars or pins of a message changed."""
 
-    type_id = 6
+    type_id = EventType.MESSAGE_STARRED
 
 
-InternalEvent7 = _event(7, "InternalEvent7")
+InternalEvent7 = _event(EventType.DEBUG_MESSAGE, "InternalEvent7")
 
 
 @register_type
 class UserMentioned(MessageEvent):
     """8: you were pinged."""
 
-    type_id = 8
+    type_id = EventType.USER_MENTIONED
 
 
 @register_type
 class MessageFlagged(Event):
     """9: a message was flagged."""
 
-    type_id = 9
+    type_id = EventType.MESSAGE_FLAGGED
 
 
 @register_type
 class MessageDeleted(MessageEvent):
     """10: a message was deleted (``content`` is None, so ``message.deleted`` is True)."""
 
-    type_id = 10
+    type_id = EventType.MESSAGE_DELETED
 
 
 @register_type
 class FileAdded(Event):
-    type_id = 11
+    type_id = EventType.FILE_ADDED
 
 
 @register_type
 class MessageFlaggedForModerator(Event):
-    type_id = 12
+    type_id = EventType.MODERATOR_FLAG
 
 
 ModeratorFlag = MessageFlaggedForModerator  # the classic's older name
@@ -253,19 +254,19 @@ ModeratorFlag = MessageFlaggedForModerator  # the classic's older name
 
 @register_type
 class UserSettingsChanged(Event):
-    type_id = 13
+    type_id = EventType.USER_SETTINGS_CHANGED
 
 
 @register_type
 class GlobalNotification(Event):
-    type_id = 14
+    type_id = EventType.GLOBAL_NOTIFICATION
 
 
 @register_type
 class AccessLevelChanged(Event):
     """15: ``target_user_id``'s access to the room changed."""
 
-    type_id = 15
+    type_id = EventType.ACCESS_CHANGED
 
 
 AccountLevelChanged = AccessLevelChanged  # the classic's older name
@@ -273,35 +274,35 @@ AccountLevelChanged = AccessLevelChanged  # the classic's older name
 
 @register_type
 class UserNotification(Event):
-    type_id = 16
+    type_id = EventType.USER_NOTIFICATION
 
 
 @register_type
 class Invitation(Event):
     """17: an invitation to ``room``."""
 
-    type_id = 17
+    type_id = EventType.INVITATION
 
 
 @register_type
 class MessageReply(MessageEvent):
     """18: a reply to one of your messages."""
 
-    type_id = 18
+    type_id = EventType.MESSAGE_REPLY
 
 
 @register_type
 class MessageMovedOut(MessageEvent):
     """19: a message was moved out of ``room`` (the message keeps its old room)."""
 
-    type_id = 19
+    type_id = EventType.MESSAGE_MOVED_OUT
 
 
 @register_type
 class MessageMovedIn(MessageEvent):
     """20: a message was moved into ``room``."""
 
-    type_id = 20
+    type_id = EventType.MESSAGE_MOVED_IN
 
 
 MessagedMovedIn = MessageMovedIn  # the classic's misspelt older name
@@ -309,42 +310,42 @@ MessagedMovedIn = MessageMovedIn  # the classic's misspelt older name
 
 @register_type
 class TimeBreak(Event):
-    type_id = 21
+    type_id = EventType.TIME_BREAK
 
 
 @register_type
 class FeedTicker(Event):
-    type_id = 22
+    type_id = EventType.FEED_TICKER
 
 
-InternalEvent23 = _event(23, "InternalEvent23")
-InternalEvent24 = _event(24, "InternalEvent24")
-InternalEvent25 = _event(25, "InternalEvent25")
-InternalEvent26 = _event(26, "InternalEvent26")
-InternalEvent27 = _event(27, "InternalEvent27")
-InternalEvent28 = _event(28, "InternalEvent28")
+InternalEvent23 = _event(EventType.INTERNAL_23, "InternalEvent23")
+InternalEvent24 = _event(EventType.INTERNAL_24, "InternalEvent24")
+InternalEvent25 = _event(EventType.INTERNAL_25, "InternalEvent25")
+InternalEvent26 = _event(EventType.INTERNAL_26, "InternalEvent26")
+InternalEvent27 = _event(EventType.INTERNAL_27, "InternalEvent27")
+InternalEvent28 = _event(EventType.INTERNAL_28, "InternalEvent28")
 
 
 @register_type
 class UserSuspended(Event):
-    type_id = 29
+    type_id = EventType.USER_SUSPENDED
 
 
 @register_type
 class UserMerged(Event):
-    type_id = 30
+    type_id = EventType.USER_MERGED
 
 
-InternalEvent31 = _event(31, "InternalEvent31")
-InternalEvent32 = _event(32, "InternalEvent32")
-InternalEvent33 = _event(33, "InternalEvent33")
+InternalEvent31 = _event(EventType.INTERNAL_31, "InternalEvent31")
+InternalEvent32 = _event(EventType.INTERNAL_32, "InternalEvent32")
+InternalEvent33 = _event(EventType.INTERNAL_33, "InternalEvent33")
 
 
 @register_type
 class UserNameOrAvatarChanged(Event):
     """34: a user's name or avatar changed (``target_user_id``)."""
 
-    type_id = 34
+    type_id = EventType.USER_NAME_CHANGED
 
 
-InternalEvent35 = _event(35, "InternalEvent35")
+InternalEvent35 = _event(EventType.INTERNAL_35, "InternalEvent35")

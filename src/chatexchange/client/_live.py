@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 
 from .. import _store
 from .._time import EPOCH
+from ..event_types import EventType
 from . import _archive
 from ._bounds import Window, window_now
 
@@ -34,7 +35,7 @@ log = logging.getLogger("chatexchange.client.live")
 
 _END: Any = object()
 #: Event types that announce a new message (posted; a reply notification to the parent's author).
-_NEW = (1, 18)
+_NEW = (EventType.MESSAGE_POSTED, EventType.MESSAGE_REPLY)
 
 
 class _Failure:
