@@ -23,8 +23,8 @@ EXEMPT_DIRS = {SRC / "devserver"}
 TYPE_NAMES = {"event_type", "type_id", "etype"}
 RECORD_CLASSES = {
     name
-    for name in records.__all__
-    if isinstance(getattr(records, name), type) and issubclass(getattr(records, name), records.Event)
+    for name, value in vars(records).items()
+    if isinstance(value, type) and issubclass(value, records.Event)
 }
 
 
@@ -82,13 +82,18 @@ def raw_event_numbers(source: str) -> list[tuple[int, str]]:
                     found.append((stmt.lineno, ast.unparse(stmt)))
         elif isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values, strict=True):
-                if key is not None and _is_int(key) and isinstance(value, ast.Name):
-                    if value.id in RECORD_CLASSES:
-                        found.append((node.lineno, ast.unparse(node)[:60]))
-                        break
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            if node.func.id == "_event" and node.args and _is_int(node.args[0]):
-                found.append((node.lineno, ast.unparse(node)))
+                named = isinstance(value, ast.Name) and value.id in RECORD_CLASSES
+                if key is not None and _is_int(key) and named:
+                    found.append((node.lineno, ast.unparse(node)[:60]))
+                    break
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "_event"
+            and node.args
+            and _is_int(node.args[0])
+        ):
+            found.append((node.lineno, ast.unparse(node)))
     return found
 
 
@@ -145,7 +150,8 @@ def test_event_types_imports_nothing_of_the_package() -> None:
     imported = [
         node
         for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom) and (node.level or "chatexchange" in (node.module or ""))
+        if isinstance(node, ast.ImportFrom)
+        and (node.level or "chatexchange" in (node.module or ""))
     ]
     assert imported == []
 
