@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, bindparam, func, or_, select
 
 from ..models import Message, Room, Server, TranscriptPageFetch, User
 
@@ -32,6 +32,14 @@ _MESSAGE_SELECT = select(
     M.join(R, R.c.meta_id == M.c.room_meta_id).outerjoin(U, U.c.meta_id == M.c.owner_meta_id)
 )
 
+# Lookups by chat id, built once: building and cache-keying a statement per call costs more than
+# running it.
+_MESSAGE_BY_ID = _MESSAGE_SELECT.where(
+    M.c.server_meta_id == bindparam("server"), M.c.id == bindparam("id")
+)
+_USER_BY_ID = select(U).where(U.c.server_meta_id == bindparam("server"), U.c.id == bindparam("id"))
+_ROOM_BY_ID = select(R).where(R.c.server_meta_id == bindparam("server"), R.c.id == bindparam("id"))
+
 Row = dict[str, Any]
 
 
@@ -39,22 +47,17 @@ def servers(conn: Connection) -> dict[str, Row]:
     return {row["slug"]: dict(row) for row in conn.execute(select(S)).mappings()}
 
 
-def user(conn: Connection, server_meta_id: int, user_id: int) -> Row | None:
-    row = (
-        conn.execute(select(U).where(U.c.server_meta_id == server_meta_id, U.c.id == user_id))
-        .mappings()
-        .first()
-    )
+def _one(conn: Connection, statement: Any, server_meta_id: int, chat_id: int) -> Row | None:
+    row = conn.execute(statement, {"server": server_meta_id, "id": chat_id}).mappings().first()
     return None if row is None else dict(row)
+
+
+def user(conn: Connection, server_meta_id: int, user_id: int) -> Row | None:
+    return _one(conn, _USER_BY_ID, server_meta_id, user_id)
 
 
 def room(conn: Connection, server_meta_id: int, room_id: int) -> Row | None:
-    row = (
-        conn.execute(select(R).where(R.c.server_meta_id == server_meta_id, R.c.id == room_id))
-        .mappings()
-        .first()
-    )
-    return None if row is None else dict(row)
+    return _one(conn, _ROOM_BY_ID, server_meta_id, room_id)
 
 
 def rooms_by_ids(conn: Connection, server_meta_id: int, room_ids: Iterable[int]) -> dict[int, Row]:
@@ -68,14 +71,7 @@ def rooms_by_ids(conn: Connection, server_meta_id: int, room_ids: Iterable[int])
 
 
 def message(conn: Connection, server_meta_id: int, message_id: int) -> Row | None:
-    row = (
-        conn.execute(
-            _MESSAGE_SELECT.where(M.c.server_meta_id == server_meta_id, M.c.id == message_id)
-        )
-        .mappings()
-        .first()
-    )
-    return None if row is None else dict(row)
+    return _one(conn, _MESSAGE_BY_ID, server_meta_id, message_id)
 
 
 def _window(

@@ -308,7 +308,7 @@ class AsyncClient:
 
         row = await self._lookup(
             f"user {slug}/u/{user_id}",
-            lambda: self._db.read(_archive.user, sid, user_id),
+            lambda: self._db.lookup(_archive.user, sid, user_id),
             fetch,
             fresh,
         )
@@ -325,7 +325,7 @@ class AsyncClient:
 
         row = await self._lookup(
             f"room {slug}/r/{room_id}",
-            lambda: self._db.read(_archive.room, sid, room_id),
+            lambda: self._db.lookup(_archive.room, sid, room_id),
             fetch,
             fresh,
         )
@@ -344,7 +344,7 @@ class AsyncClient:
                 raise errors.NotFoundError(f"{what} not found")
 
         row = await self._lookup(
-            what, lambda: self._db.read(_archive.message, sid, message_id), fetch, fresh
+            what, lambda: self._db.lookup(_archive.message, sid, message_id), fetch, fresh
         )
         return self._obj(Message, slug, row)
 
