@@ -71,14 +71,16 @@ def test_cool_lexer_100kb(benchmark, engine_kind, cool_source):
     assert len(result) == tokens
 
 
-# -- the lexer walk and its master regex ------------------------------------------------------------
+# -- the lexer walk and its master regex --------------------------------------------------------
 
 #: 23 token cases: 4 regexes, then 19 operators (longest match wins in the SelectiveNotion).
 WALK_REGEXES = (r"[ \t]+", r"\n", r"[0-9]+", r"[A-Za-z_][A-Za-z0-9_]*")
 WALK_OPERATORS = ("==", "!=", "<=", ">=", "=", "<", ">", "+", "-", "*", "/", "(", ")", "{", "}",
                   "[", "]", ";", ",")
-WALK_LINES = ("while (count1 <= 42) { total = total + count1 * 3; items[count1] = total - 7; }\n"
-              "if (a != b) { f(a, b); }\n")
+WALK_LINES = (
+    "while (count1 <= 42) { total = total + count1 * 3; items[count1] = total - 7; }\n"
+    "if (a != b) { f(a, b); }\n"
+)
 WALK_SOURCE = WALK_LINES * 100
 
 
