@@ -58,6 +58,7 @@ from .records import (
 )
 
 if TYPE_CHECKING:
+    from .answers import parse_bookmark_answer, parse_mentions, parse_pingable
     from .events import (
         EVENT_TYPES,
         parse_event,
@@ -92,6 +93,9 @@ _FUNCTIONS = {
     "parse_rooms_list": "pages",
     "parse_user_profile": "pages",
     "parse_transcript": "transcript",
+    "parse_pingable": "answers",
+    "parse_bookmark_answer": "answers",
+    "parse_mentions": "answers",
 }
 
 __all__ = [
@@ -137,13 +141,16 @@ __all__ = [
     "UserProfile",
     "UserSettingsChanged",
     "UserSuspended",
+    "parse_bookmark_answer",
     "parse_event",
     "parse_events",
     "parse_events_response",
     "parse_favorite",
     "parse_login_page",
+    "parse_mentions",
     "parse_message_history",
     "parse_message_source",
+    "parse_pingable",
     "parse_poll_response",
     "parse_room_info",
     "parse_rooms_list",

@@ -20,6 +20,7 @@ from ..errors import (
 )
 from . import cookies as _cookies
 from . import login as _login
+from . import paths
 from .actions import MAX_SINGLE_LINE, ActionQueue
 from .session import HttpSession, Response, refusal_error
 
@@ -142,7 +143,7 @@ class ServerConnection:
         ``user_id`` is None for an anonymous visitor. Cached; ``refresh=True`` fetches it again.
         """
         if self._session is None or refresh:
-            url = self.http.chat("/chats/join/favorite")
+            url = self.http.chat(paths.FAVORITE)
             response = await self.http.get(url, what="favorite page")
             self._session = _parser.parse_favorite(response.body, response.url)
         return self._session
@@ -193,21 +194,21 @@ class ServerConnection:
 
         Also marks the user as present in the room (this is how clients "join").
         """
-        url = self.http.chat(f"/chats/{int(room_id)}/events")
+        url = self.http.chat(paths.room_events(room_id))
         data = {"since": int(since), "mode": mode, "msgCount": int(msg_count)}
         response = await self._post_with_fkey(url, data, what="room events")
         return _parser.parse_events_response(response.body, response.url)
 
     async def poll_events(self, cursors: Mapping[int, int]) -> Any:
         """``POST /events`` with ``r<room>=<t>`` per room: one RoomFrame per room that answered."""
-        url = self.http.chat("/events")
+        url = self.http.chat(paths.POLL)
         data = {f"r{int(room)}": int(t) for room, t in cursors.items()}
         response = await self._post_with_fkey(url, data, what="poll events")
         return _parser.parse_ws_frame(response.body, response.url)
 
     async def ws_auth(self, room_id: int) -> str:
         """``POST /ws-auth``: the websocket URL for the room (it bears a token: do not log it)."""
-        url = self.http.chat("/ws-auth")
+        url = self.http.chat(paths.WS_AUTH)
         response = await self._post_with_fkey(url, {"roomid": int(room_id)}, what="ws-auth")
         value = response.unpack()
         if not isinstance(value, dict) or not isinstance(value.get("url"), str):
@@ -221,7 +222,7 @@ class ServerConnection:
         hours: tuple[int, int] | None = None,
     ) -> Any:
         """A transcript page: the latest day, a given day, or an hour slice ``(h0, h1)`` of it."""
-        path = f"/transcript/{int(room_id)}"
+        path = paths.transcript(room_id)
         if date is not None:
             path += f"/{date.year}/{date.month}/{date.day}"
             if hours is not None:
@@ -234,7 +235,7 @@ class ServerConnection:
     async def message_transcript(self, message_id: int) -> Any:
         """``/transcript/message/<id>``: the transcript page holding that message."""
         response = await self.http.get(
-            self.http.chat(f"/transcript/message/{int(message_id)}"), what="transcript"
+            self.http.chat(paths.message_transcript(message_id)), what="transcript"
         )
         return _parser.parse_transcript(response.body, response.url)
 
@@ -252,7 +253,7 @@ class ServerConnection:
         """
         text = check_message(text, multiline=multiline)
         response = await self.actions.post(
-            f"/chats/{int(room_id)}/messages/new", {"text": text}, what="send"
+            paths.send(room_id), {"text": text}, what="send"
         )
         value = response.unpack()
         if not isinstance(value, dict) or "id" not in value:
@@ -270,43 +271,143 @@ class ServerConnection:
     async def edit(self, message_id: int, text: str, *, multiline: bool = False) -> None:
         """Replace a message's text (author only, within the 2-minute window)."""
         text = check_message(text, multiline=multiline)
-        await self._ok(f"/messages/{int(message_id)}", {"text": text}, "edit")
+        await self._ok(paths.edit(message_id), {"text": text}, "edit")
 
     async def delete(self, message_id: int) -> None:
-        await self._ok(f"/messages/{int(message_id)}/delete", {}, "delete")
+        await self._ok(paths.message_action(message_id, "delete"), {}, "delete")
 
     async def star(self, message_id: int) -> None:
         """Toggle our star on a message (the server has no set/unset form)."""
-        await self._ok(f"/messages/{int(message_id)}/star", {}, "star")
+        await self._ok(paths.message_action(message_id, "star"), {}, "star")
 
     async def pin(self, message_id: int) -> None:
         """Pin a message (room owners and moderators): the ``owner-star`` toggle."""
-        await self._ok(f"/messages/{int(message_id)}/owner-star", {}, "pin")
+        await self._ok(paths.message_action(message_id, "owner-star"), {}, "pin")
 
     async def unpin(self, message_id: int) -> None:
-        """Unpin a pinned message: ``owner-star`` toggles it back."""
-        await self._ok(f"/messages/{int(message_id)}/owner-star", {}, "unpin")
+        """Remove the pin (room owners): ``unowner-star``, not a toggle; the stars stay."""
+        await self._ok(paths.message_action(message_id, "unowner-star"), {}, "unpin")
 
     async def clear_stars(self, message_id: int) -> None:
         """Remove every star of a message (room owners): ``/unstar``."""
-        await self._ok(f"/messages/{int(message_id)}/unstar", {}, "clear stars")
+        await self._ok(paths.message_action(message_id, "unstar"), {}, "clear stars")
 
     async def join(self, room_id: int, msg_count: int = 0) -> Any:
         """Enter a room (how clients join: ``/chats/<room>/events``); returns the EventsResponse."""
         data = {"since": 0, "mode": "Messages", "msgCount": int(msg_count)}
         response = await self.actions.post(
-            f"/chats/{int(room_id)}/events", data, what=f"join room {room_id}"
+            paths.room_events(room_id), data, what=f"join room {room_id}"
         )
         return _parser.parse_events_response(response.body, response.url)
 
     async def leave(self, room_id: int) -> None:
         """Leave a room (``/chats/leave/<room>``, ``quiet=true``)."""
         await self.actions.post(
-            f"/chats/leave/{int(room_id)}", {"quiet": "true"}, what=f"leave room {room_id}"
+            paths.leave(room_id), {"quiet": "true"}, what=f"leave room {room_id}"
         )
 
     async def leave_all(self) -> None:
-        await self.actions.post("/chats/leave/all", {"quiet": "true"}, what="leave all rooms")
+        await self.actions.post(paths.leave("all"), {"quiet": "true"}, what="leave all rooms")
+
+    async def flag(self, message_id: int) -> None:
+        """Flag a message as spam or offensive (once per user; not your own)."""
+        await self._ok(paths.message_action(message_id, "flag"), {}, "flag")
+
+    async def kick(self, room_id: int, user_id: int) -> str:
+        """Kick-mute (room owners): the user leaves and cannot talk there for a while.
+
+        Returns the server's sentence ("<name> has been kicked ...")."""
+        response = await self.actions.post(
+            paths.kick_mute(room_id), {"userID": int(user_id)}, what="kick"
+        )
+        value = response.unpack()
+        if isinstance(value, str) and "kicked" in value.lower():
+            return " ".join(value.split())
+        if isinstance(value, str) and value.strip():
+            raise refusal_error(response, "kick")
+        raise ServerError(f"kick: unexpected answer ({response.url})")
+
+    async def set_access(self, room_id: int, user_id: int, level: str) -> None:
+        """``userAccess`` = ``read-only``, ``read-write``, ``owner`` or ``remove`` (the default).
+
+        The chat page treats an empty answer as success and shows any text as the refusal."""
+        response = await self.actions.post(
+            paths.set_user_access(room_id),
+            {"aclUserId": int(user_id), "userAccess": level},
+            what="set access",
+        )
+        value = response.unpack()
+        if value not in ("", "ok"):
+            if isinstance(value, str):
+                raise refusal_error(response, "set access")
+            raise ServerError(f"set access: unexpected answer ({response.url})")
+
+    async def move_messages(self, room_id: int, message_ids: Iterable[int], to_room: int) -> int:
+        """Move messages out of ``room_id`` into ``to_room`` (owners); returns how many moved."""
+        ids = ",".join(str(int(m)) for m in message_ids)
+        if not ids:
+            raise ValueError("no message ids to move")
+        response = await self.actions.post(
+            paths.move_posts(room_id), {"ids": ids, "to": int(to_room)}, what="move messages"
+        )
+        value = response.unpack()
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, str) and value.strip():
+                raise refusal_error(response, "move messages")
+            raise ServerError(f"move messages: unexpected answer ({response.url})")
+        return value
+
+    async def bookmark(self, room_id: int, first_id: int, last_id: int, title: str) -> Any:
+        """Bookmark the conversation ``first_id``..``last_id``; returns a ``BookmarkAnswer``."""
+        if not title or not title.strip():
+            raise RefusedError("a bookmark needs a title", "empty title")
+        form = {
+            "roomId": int(room_id),
+            "firstMessageId": int(first_id),
+            "lastMessageId": int(last_id),
+            "title": title,
+        }
+        response = await self.actions.post(paths.BOOKMARK_NEW, form, what="bookmark")
+        answer = _parser.parse_bookmark_answer(response.body, response.url)
+        if isinstance(answer, str):
+            raise refusal_error(response, "bookmark")
+        return answer
+
+    async def delete_bookmark(self, room_id: int, slug: str) -> None:
+        await self._ok(paths.bookmark_delete(room_id, slug), {}, "delete bookmark")
+
+    async def ack_mentions(self, message_ids: Iterable[int]) -> None:
+        """Mark mentions as seen (``/messages/ack``, ``id`` = comma list)."""
+        ids = ",".join(str(int(m)) for m in message_ids)
+        if ids:
+            await self.actions.post(paths.ACK_MENTIONS, {"id": ids}, what="acknowledge mentions")
+
+    # ----------------------------------------------------------------------------------------------
+    # Reads for the actions
+
+    async def message_source(self, message_id: int) -> str:
+        """The Markdown source of a message (``/message/<id>?plain=true``)."""
+        url = self.http.chat(paths.message_text(message_id))
+        response = await self.http.get(url, params={"plain": "true"}, what="message source")
+        return str(_parser.parse_message_source(response.body, response.url))
+
+    async def message_history(self, message_id: int) -> Any:
+        """``/messages/<id>/history``: a ``MessageHistory`` (revisions, newest first)."""
+        url = self.http.chat(paths.message_history(message_id))
+        response = await self.http.get(url, what="message history")
+        return _parser.parse_message_history(response.body, response.url)
+
+    async def pingable(self, room_id: int) -> Any:
+        """``/rooms/pingable/<room>``: the users a ``@name`` reaches (empty when anonymous)."""
+        url = self.http.chat(paths.room_pingable(room_id))
+        response = await self.http.get(url, what="pingable users")
+        return _parser.parse_pingable(response.body, response.url)
+
+    async def mentions(self, user_id: int) -> Any:
+        """The replies tab of our own profile: ``Mention`` records, newest first."""
+        url = self.http.chat(paths.user_profile(user_id))
+        response = await self.http.get(url, params={"tab": "replies"}, what="mentions")
+        return _parser.parse_mentions(response.body, response.url)
 
     async def _ok(self, path: str, data: Mapping[str, Any], what: str) -> None:
         response = await self.actions.post(path, data, what=what)

@@ -390,6 +390,8 @@ async def user_profile(request: web.Request) -> web.Response:
     user = server.users.get(int(request.match_info["user"]))
     if user is None:
         return _html(pages.error_page("User not found", "User not found"), 404)
+    if request.query.get("tab") == "replies":
+        return _html(pages.replies_page(server, user, viewer, fkey))
     return _html(pages.profile_page(server, user, viewer, fkey))
 
 
@@ -567,6 +569,12 @@ async def owner_star(request: web.Request) -> web.Response:
     return _json("ok")
 
 
+async def unowner_star(request: web.Request) -> web.Response:
+    server, user, _ = await _writer(request)
+    server.unpin(int(request.match_info["msg"]), user)
+    return _json("ok")
+
+
 async def unstar(request: web.Request) -> web.Response:
     server, user, _ = await _writer(request)
     server.clear_stars(int(request.match_info["msg"]), user)
@@ -576,6 +584,40 @@ async def unstar(request: web.Request) -> web.Response:
 async def flag(request: web.Request) -> web.Response:
     server, user, _ = await _writer(request)
     server.flag(int(request.match_info["msg"]), user)
+    return _json("ok")
+
+
+async def ack_mentions(request: web.Request) -> web.Response:
+    """``/messages/ack``: ``id`` is one message id or a comma list (the chat page sends both)."""
+    server, user, form = await _writer(request)
+    ids = [int(x) for x in str(form.get("id", "")).split(",") if x.strip().isdigit()]
+    server.ack_mentions(user, ids)
+    return _json("ok")
+
+
+async def conversation_new(request: web.Request) -> web.Response:
+    """``/conversation/new``: ``{"ok": true, "message": <html>}``, or a JSON string saying why
+    not (the chat page shows either)."""
+    server, user, form = await _writer(request)
+    room = server.room(_int(str(form.get("roomId", "") or ""), 0) or 0)
+    bookmark = server.add_bookmark(
+        room,
+        user,
+        _int(str(form.get("firstMessageId", "") or ""), 0) or 0,
+        _int(str(form.get("lastMessageId", "") or ""), 0) or 0,
+        str(form.get("title", "")),
+    )
+    link = (
+        f'<a href="/rooms/{room.id}/conversation/{bookmark.slug}">'
+        f"{pages.escape(bookmark.title)}</a>"
+    )
+    return _json({"ok": True, "message": f"The conversation {link} has been bookmarked."})
+
+
+async def conversation_delete(request: web.Request) -> web.Response:
+    server, user, _ = await _writer(request)
+    room = server.room(int(request.match_info["room"]))
+    server.delete_bookmark(room, user, request.match_info["cslug"])
     return _json("ok")
 
 
@@ -706,7 +748,7 @@ async def set_user_access(request: web.Request) -> web.Response:
     if target is None:
         raise Refusal(404, "No such user")
     server.set_access(room, user, target, str(form.get("userAccess", "")))
-    return _json("ok")
+    return web.Response(status=200)  # the chat page shows any non-empty answer as an error
 
 
 async def kick_mute(request: web.Request) -> web.Response:
@@ -838,6 +880,10 @@ def make_app(world: World) -> web.Application:
     r.add_post(s + r"/messages/{msg:\d+}/star", star)
     r.add_post(s + r"/messages/{msg:\d+}/owner-star", owner_star)
     r.add_post(s + r"/messages/{msg:\d+}/unstar", unstar)
+    r.add_post(s + r"/messages/{msg:\d+}/unowner-star", unowner_star)
+    r.add_post(s + "/messages/ack", ack_mentions)
+    r.add_post(s + "/conversation/new", conversation_new)
+    r.add_post(s + r"/conversation/delete/{room:\d+}/{cslug}", conversation_delete)
     r.add_post(s + r"/messages/{msg:\d+}/flag", flag)
     r.add_post(s + r"/chats/leave/{room:\d+|all}", leave)
     r.add_post(s + r"/chats/{room:\d+}/events", room_events)

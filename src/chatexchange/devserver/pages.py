@@ -761,3 +761,39 @@ def history_page(server: ChatServer, msg: Message, viewer: User | None, fkey: st
                 f'<a href="/users/{u.id}/{u.slug}">{escape(u.name)}</a></p>'
             )
     return _page(server, viewer, "Message history", "\n".join(parts), fkey)
+
+
+def replies_page(server: ChatServer, user: User, viewer: User | None, fkey: str) -> str:
+    """``/users/<id>?tab=replies``: the messages that mentioned or replied to the user, newest
+    first, one monologue each. Only the user sees the list (others get it empty); the messages
+    not acknowledged yet (``/messages/ack``) carry the class ``unread`` (the devserver's marker:
+    no capture shows the real one)."""
+    items: list[str] = []
+    if viewer is not None and viewer.id == user.id:
+        unread = server.unread_mentions.get(user.id, set())
+        for message_id in reversed(server.mentions.get(user.id, [])):
+            msg = server.messages.get(message_id)
+            if msg is None or msg.deleted:
+                continue
+            html = message_html(server, msg, viewer, None)
+            if message_id in unread:
+                html = html.replace('class="message"', 'class="message unread"', 1)
+            author = server.users.get(msg.user_id)
+            items.append(
+                f'<div class="monologue user-{msg.user_id}">\n{signature(author, msg.user_id)}\n'
+                f'    <div class="messages">{html}</div>\n</div>'
+            )
+    content = f"""
+<div class="subheader">
+    <h1>{escape(user.name)}</h1>
+    <div id="tabs">
+        <a href="/users/{user.id}/{user.slug}?tab=general">general</a>
+        <a href="/users/{user.id}/{user.slug}?tab=recent">recent</a>
+        <a href="/users/{user.id}/{user.slug}?tab=replies" class="youarehere">replies</a>
+    </div>
+</div>
+<div id="user-replies">
+{"".join(items)}
+</div>
+"""
+    return _page(server, viewer, f"User {user.name} | {HOSTS[server.slug][0]}", content, fkey)

@@ -133,12 +133,26 @@ class Message:
     deleted_by: int | None = None
     stars: set[int] = field(default_factory=set)
     pinners: set[int] = field(default_factory=set)
+    flaggers: set[int] = field(default_factory=set)
     #: order of insertion, the tie-break for equal timestamps
     seq: int = 0
 
     @property
     def star_count(self) -> int:
         return len(self.stars)
+
+
+@dataclass(slots=True)
+class Bookmark:
+    """A bookmarked conversation: messages ``first_id``..``last_id`` of a room, under a title."""
+
+    room_id: int
+    slug: str
+    title: str
+    first_id: int
+    last_id: int
+    user_id: int
+    created: float
 
 
 @dataclass(slots=True)
@@ -223,6 +237,12 @@ class ChatServer:
         self.rate_rules: list[RateRule] = []
         self._write_log: dict[int, deque[float]] = {}
         self._listeners: list[Listener] = []
+        #: (room id, slug) -> bookmarked conversation
+        self.bookmarks: dict[tuple[int, str], Bookmark] = {}
+        #: user id -> ids of the messages that mentioned or replied to them, oldest first
+        self.mentions: dict[int, list[int]] = {}
+        #: user id -> the part of ``mentions`` not acknowledged yet (``/messages/ack``)
+        self.unread_mentions: dict[int, set[int]] = {}
 
     # ------------------------------------------------------------------ users, rooms, sessions
 
@@ -564,12 +584,14 @@ class ChatServer:
         reply_target = None
         if parent is not None and show_parent and parent.user_id != user.id:
             reply_target = parent.user_id
+            self._mention(parent.user_id, msg)
             self.emit(
                 18, room, {**fields, "target_user_id": parent.user_id}, targets=[parent.user_id]
             )
         for target in mentioned:
             if target.id == reply_target:
                 continue
+            self._mention(target.id, msg)
             self.emit(8, room, {**fields, "target_user_id": target.id}, targets=[target.id])
         self.emit(1, room, fields)
         return msg
@@ -607,6 +629,7 @@ class ChatServer:
         msg.revisions.append(Revision(now, user.id, text, html))
         fields = self._message_fields(msg)
         for target in self._resolve_mentions(room, text, self.users[msg.user_id]):
+            self._mention(target.id, msg)
             self.emit(8, room, {**fields, "target_user_id": target.id}, targets=[target.id])
         self.emit(2, room, fields)
 
@@ -672,6 +695,17 @@ class ChatServer:
         else:
             msg.pinners.clear()
         self._star_event(msg, room, user, pin=True, on=on)
+
+    def unpin(self, message_id: int, user: User) -> None:
+        """``/unowner-star``: a room owner removes the pin (the stars stay)."""
+        msg, room = self._starrable(message_id)
+        if not self.is_owner(room, user):
+            raise Refusal(403, "Only room owners can unpin messages", json_text=True)
+        if not msg.pinners:
+            raise Refusal(200, "This message is not pinned", json_text=True)
+        self.check_rate(user)
+        msg.pinners.clear()
+        self._star_event(msg, room, user, pin=True, on=False)
 
     def clear_stars(self, message_id: int, user: User) -> None:
         """``/unstar``: a room owner removes every star and pin."""
@@ -866,15 +900,67 @@ class ChatServer:
         return moved
 
     def flag(self, message_id: int, user: User) -> None:
-        """A spam flag: type 9 (no user fields), shown to moderators only."""
+        """A spam/offensive flag: type 9 (no user fields), shown to moderators only.
+
+        Chat offers no flag on your own message (room owners excepted) and one flag per user."""
         msg, room = self._starrable(message_id)
+        if msg.user_id == user.id and not self.is_owner(room, user):
+            raise Refusal(403, "You cannot flag your own message", json_text=True)
+        if user.id in msg.flaggers:
+            raise Refusal(200, "You have already flagged this message", json_text=True)
+        self.check_rate(user)
+        msg.flaggers.add(user.id)
         moderators = [u.id for u in self.users.values() if u.is_moderator]
         self.emit(
             9,
             room,
-            {"content": msg.html, "message_id": msg.id, "message_flags": 1},
+            {"content": msg.html, "message_id": msg.id, "message_flags": len(msg.flaggers)},
             targets=moderators,
         )
+
+    # ------------------------------------------------------------------ bookmarks and mentions
+
+    def add_bookmark(
+        self, room: Room, user: User, first_id: int, last_id: int, title: str
+    ) -> Bookmark:
+        """``/conversation/new``: bookmark the messages ``first_id``..``last_id`` of a room."""
+        if not self.can_read(room, user):
+            raise Refusal(404, "The room does not exist, or you do not have permission")
+        title = " ".join(title.split())
+        if not title:
+            raise Refusal(200, "Please give the conversation a title", json_text=True)
+        first, last = self.messages.get(first_id), self.messages.get(last_id)
+        if first is None or last is None or first.room_id != room.id or last.room_id != room.id:
+            raise Refusal(200, "Both messages must be in this room", json_text=True)
+        if first_id > last_id:
+            first_id, last_id = last_id, first_id
+        base = markdown.slugify(title).strip("-") or "conversation"
+        slug, n = base, 1
+        while (room.id, slug) in self.bookmarks:
+            n += 1
+            slug = f"{base}-{n}"
+        bookmark = Bookmark(room.id, slug, title, first_id, last_id, user.id, self.clock.now())
+        self.bookmarks[(room.id, slug)] = bookmark
+        return bookmark
+
+    def delete_bookmark(self, room: Room, user: User, slug: str) -> None:
+        """Delete a bookmark: its creator, a room owner or a moderator."""
+        bookmark = self.bookmarks.get((room.id, slug))
+        if bookmark is None:
+            raise Refusal(404, "The conversation does not exist")
+        if bookmark.user_id != user.id and not self.is_owner(room, user):
+            raise Refusal(403, "You do not have permission to delete this conversation")
+        del self.bookmarks[(room.id, slug)]
+
+    def _mention(self, user_id: int, msg: Message) -> None:
+        seen = self.mentions.setdefault(user_id, [])
+        if msg.id not in seen:
+            seen.append(msg.id)
+        self.unread_mentions.setdefault(user_id, set()).add(msg.id)
+
+    def ack_mentions(self, user: User, message_ids: Iterable[int]) -> None:
+        """``/messages/ack``: the user has seen these mentions (unknown ids are ignored)."""
+        self.unread_mentions.get(user.id, set()).difference_update(message_ids)
 
     def rename_user(self, user: User, name: str, rooms: Iterable[Room]) -> None:
         """Type 34 in every room the user is in, authored by Feeds (-2) as observed."""
