@@ -454,7 +454,8 @@ def test_captcha_and_throttling_end_with_their_own_codes(
     assert_one_error_line(proc, 6, "throttled")
 
     devserver_thread.call(DevServer.configure, captcha_after=0)
-    proc = run(devserver_thread, "se/r/1", "-s", "hi", cwd=tmp_path, env=ALICE)
+    # --no-session: the session saved by the run above would otherwise spare this one its login
+    proc = run(devserver_thread, "se/r/1", "-s", "hi", "--no-session", cwd=tmp_path, env=ALICE)
     assert_one_error_line(proc, 10, "captcha")
 
 

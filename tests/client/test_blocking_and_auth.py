@@ -106,7 +106,8 @@ async def test_credentials_never_appear_in_reprs_logs_or_the_archive(devserver, 
         texts += [repr(room), repr(message), repr(await client.se.me()), repr(message.owner)]
         texts += [repr(c) for c in client._connections.values()]
     devserver.fail(r"^/se/users/login", 500, times=None)
-    async with AsyncClient(server_url=devserver.url, auth=ALICE) as client:
+    # no saved session: this client must log in, and fail
+    async with AsyncClient(server_url=devserver.url, auth=ALICE, session_file=False) as client:
         with pytest.raises(errors.ChatExchangeError) as info:
             await client.login()
         texts.append(str(info.value))

@@ -122,6 +122,18 @@ class ServerConnection:
             records = _cookies.read_cookies(path, self.slug)
         except FileNotFoundError:
             return False
+        return await self.resume(records)
+
+    def session_records(self) -> list[dict[str, Any]]:
+        """The session's cookies as plain records (for a session file; they are secrets)."""
+        return _cookies.dump_jar(self.http.cookie_jar)
+
+    async def resume(self, records: list[dict[str, Any]]) -> bool:
+        """Put saved cookie records in the jar and check them against the server.
+
+        True when they give a logged-in session; False (and an empty jar, so that a login can
+        follow) when the server does not know the session any more.
+        """
         jar = self.http.cookie_jar
         jar.clear()
         _cookies.load_jar(jar, records)
@@ -131,7 +143,7 @@ class ServerConnection:
             return False
         session = await self.current_user(refresh=True)
         if session.user_id is None:
-            log.info("saved cookies for %s no longer give a session", self.slug)
+            log.info("the saved session for %s was rejected; a login follows", self.slug)
             jar.clear()
             self._session = None
             return False

@@ -98,18 +98,28 @@ def save_cookies(jar: aiohttp.CookieJar, path: str | os.PathLike[str], slug: str
     target = Path(path)
     records = dump_jar(jar)
     data = orjson.dumps({"format": FORMAT, "version": VERSION, "server": slug, "cookies": records})
+    write_private(target, data)
+    log.info("saved %d cookies for %s to %s", len(records), slug, target)
+    return len(records)
+
+
+def write_private(target: Path, data: bytes) -> None:
+    """Replace ``target`` with ``data`` atomically; the file has mode 0600 (mkstemp's).
+
+    A reader sees the old file or the new one, never a half-written one.
+    """
     directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=".cookies-", dir=directory)  # created with mode 0600
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", dir=directory)  # created with mode 0600
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    log.info("saved %d cookies for %s to %s", len(records), slug, target)
-    return len(records)
 
 
 def read_cookies(path: str | os.PathLike[str], slug: str) -> list[dict[str, Any]]:

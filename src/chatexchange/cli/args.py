@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .._servers import DEVSERVER_ENV
+from .._transport.sessionfile import ENV as SESSION_ENV
 from .._version import __version__
 from .rooms import (
     ROOM_FORMS_HELP,
@@ -87,6 +88,7 @@ environment:
   ChatExchangeU, ChatExchangeP   email and password for sending (reading needs no account)
   {DATABASE_ENV}          the DATABASE when none is given
   {DEVSERVER_ENV}         same as --server-url
+  {SESSION_ENV}      same as --session-file
 
 exit codes:
   0 ok, 1 other error, 2 bad arguments or message too long,
@@ -120,6 +122,9 @@ class MainArgs:
     quiet: bool
     verbose: bool
     json: bool
+    session_file: str | None = None
+    no_session: bool = False
+    give_up_after: float | None = None
 
 
 def parse_max_age(text: str) -> float:
@@ -144,6 +149,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if math.isnan(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more seconds")
     return value
 
 
@@ -223,7 +238,28 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         help="then stay connected, archiving and printing new messages until Ctrl-C",
     )
     main.add_argument(
+        "--give-up-after",
+        type=_seconds,
+        metavar="SECONDS",
+        default=None,
+        help="with --watch: exit (code 7) when the connection stays lost this long "
+        "(default: retry forever)",
+    )
+    main.add_argument(
         "-s", "--send", metavar="TEXT", default=None, help="send TEXT (markdown) to the room"
+    )
+    sessions = main.add_mutually_exclusive_group()
+    sessions.add_argument(
+        "--session-file",
+        metavar="PATH",
+        default=None,
+        help=f"keep the login session in PATH (default ${SESSION_ENV}, else sessions.json in "
+        "the user's cache directory); a saved session is reused, so sends do not log in again",
+    )
+    sessions.add_argument(
+        "--no-session",
+        action="store_true",
+        help="neither read nor save a login session: log in on every run",
     )
     main.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
 
@@ -389,4 +425,7 @@ def _main_args(ns: argparse.Namespace) -> MainArgs:
         quiet=ns.quiet,
         verbose=ns.verbose,
         json=ns.json,
+        session_file=ns.session_file,
+        no_session=ns.no_session,
+        give_up_after=ns.give_up_after,
     )

@@ -278,7 +278,8 @@ def _client(args: MainArgs) -> Any:
     if args.server_url:
         # Every layer (transport, classic API, bots loaded by this process) reads the variable.
         os.environ[DEVSERVER_ENV] = args.server_url
-    return AsyncClient(args.database, server_url=args.server_url)
+    session_file = False if args.no_session else args.session_file
+    return AsyncClient(args.database, server_url=args.server_url, session_file=session_file)
 
 
 async def _main(args: MainArgs, state: _State) -> int:

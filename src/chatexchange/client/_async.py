@@ -24,6 +24,7 @@ from .. import _parser, _store, errors
 from .._servers import BY_HOST, SERVERS
 from .._time import utcnow
 from .._transport import ServerConnection
+from .._transport import sessionfile as _sessionfile
 from . import _archive
 from ._db import DbWorker
 from ._history import History
@@ -91,6 +92,10 @@ class AsyncClient:
     every server at a devserver.
     ``desired_max_age`` / ``required_max_age`` are the default ages of the freshness rule and
     ``clock`` the time source it uses (tests move it).
+    ``session_file``: where login sessions are kept between runs (a path; ``None``: the
+    ``CHATEXCHANGE_SESSION_FILE`` environment variable, else ``sessions.json`` in the user's cache
+    directory; ``False``: none). A saved session is checked with the server first; the client logs
+    in only when it is rejected, and saves the new session.
     """
 
     def __init__(
@@ -104,8 +109,12 @@ class AsyncClient:
         clock: Callable[[], datetime] = utcnow,
         engine: Engine | None = None,
         connection_options: dict[str, Any] | None = None,
+        session_file: str | os.PathLike[str] | bool | None = None,
     ) -> None:
         self._credentials = _credentials(auth)
+        self._session_file = (
+            _sessionfile.resolve(session_file) if self._credentials is not None else None
+        )
         self._server_url = server_url
         self.freshness = Freshness().override(desired_max_age, required_max_age)
         self.clock = clock
@@ -237,12 +246,35 @@ class AsyncClient:
         lock = self._login_locks.setdefault(slug, asyncio.Lock())
         async with lock:
             if slug not in self._logged_in:
-                creds = self._credentials
-                await connection.login(creds._email, creds._password)
+                if self._session_file is None:
+                    await self._login(connection)
+                else:
+                    await self._resume_or_login(connection, self._session_file)
                 self._logged_in.add(slug)
-                log.info("logged in to %s", slug)
         return connection
 
+    async def _login(self, connection: ServerConnection) -> None:
+        creds = self._credentials
+        assert creds is not None
+        await connection.login(creds._email, creds._password)
+        log.info("logged in to %s", connection.slug)
+
+    async def _resume_or_login(
+        self, connection: ServerConnection, sessions: _sessionfile.SessionFile
+    ) -> None:
+        """Use the saved session when the server still accepts it, else log in and save."""
+        assert self._credentials is not None
+        key = _sessionfile.account_key(connection.endpoints.chat, self._credentials._email)
+        async with sessions.locked():  # other processes wait: one login for all of them
+            records = sessions.load(key)
+            if records and await connection.resume(records):
+                log.info("resumed the saved session for %s (%s)", connection.slug, sessions.path)
+                return
+            await self._login(connection)
+            try:
+                sessions.save(key, connection.session_records())
+            except errors.ChatExchangeError as error:
+                log.warning("%s; the next run logs in again", error)
     async def _reader(self, slug: str) -> ServerConnection:
         """The connection for reads: anonymous until a write (or :meth:`login`) logged it in."""
         return self._connection(slug)
