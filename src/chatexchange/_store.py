@@ -33,6 +33,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     Connection,
     Engine,
     Table,
@@ -44,6 +45,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     or_,
     select,
     type_coerce,
@@ -54,6 +56,7 @@ from sqlalchemy.engine.url import URL
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.schema import CreateColumn
 
 from . import _seed
 from ._time import EPOCH, utcnow
@@ -240,12 +243,27 @@ def _upgrade(engine: Engine) -> None:
     comparisons and ORDER BY in SQL are exact. Version 1 stored times written by the batched
     upserts without the fraction when it was zero (``'19:50:00'`` sorts before
     ``'19:50:00.000000'``, the same instant written by any other path).
+
+    Version 3: ``messages.text_complete``; a stored message whose HTML is the transcript's
+    shortened form (``class="partial"``) is marked incomplete.
     """
     key = database_info.c.key
     with engine.begin() as conn:
         stored = conn.execute(select(database_info.c.value).where(key == "schema_version")).scalar()
         if stored is None or int(stored) >= SCHEMA_VERSION:
             return
+        if int(stored) < 3 and "text_complete" not in {
+            c["name"] for c in inspect(conn).get_columns(_messages.name)
+        }:
+            column = _messages.c.text_complete
+            ddl = CreateColumn(column).compile(dialect=conn.dialect)
+            conn.execute(DDL(f"ALTER TABLE {_messages.name} ADD COLUMN {ddl}"))
+            html = _messages.c.content_html
+            conn.execute(
+                update(_messages)
+                .where(or_(html.like('%class="partial"%'), html.like("%class='partial'%")))
+                .values(text_complete=False)
+            )
         if int(stored) < 2 and conn.dialect.name == "sqlite":
             for table in Base.metadata.sorted_tables:
                 for column in table.columns:
@@ -686,7 +704,11 @@ def upsert_room(
 def _merge_message(exact_time: bool) -> Callable[[Table, Callable[[str], Any]], dict[str, Any]]:
     def merge(table: Table, new: Callable[[str], Any]) -> dict[str, Any]:
         c = table.c
-        keep_content = and_(new("deleted"), c.content_html.is_not(None))
+        # A deleted message keeps its last content; a shortened text never replaces a full one.
+        keep_content = or_(
+            and_(new("deleted"), c.content_html.is_not(None)),
+            and_(~new("text_complete"), c.text_complete, c.content_html.is_not(None)),
+        )
         # The markdown we know (we sent or edited the message) describes the HTML until a known
         # HTML changes; the first HTML to arrive is the rendering of that markdown.
         html_changed = and_(
@@ -705,6 +727,10 @@ def _merge_message(exact_time: bool) -> Callable[[Table, Callable[[str], Any]], 
             "content_text": case(
                 (or_(keep_content, new("content_html").is_(None)), c.content_text),
                 else_=new("content_text"),
+            ),
+            "text_complete": case(
+                (or_(keep_content, new("content_html").is_(None)), c.text_complete),
+                else_=new("text_complete"),
             ),
             "content_markdown": func.coalesce(
                 new("content_markdown"), case((html_changed, None), else_=c.content_markdown)
@@ -797,6 +823,7 @@ def _store_messages(
             "stars": m.stars,
             "pinned": m.pinned,
             "onebox": m.onebox,
+            "text_complete": not getattr(m, "partial", False),
             "deleted": m.deleted,
             "meta_deleted": now if m.deleted else None,
             "meta_created": now,
@@ -1015,6 +1042,7 @@ def _apply_event(conn: Connection, server: int, ev: Any, now: dt.datetime) -> in
             "stars": ev.message_stars,
             "pinned": ev.message_owner_stars > 0,
             "onebox": None,
+            "text_complete": True,
             "deleted": deleted,
             "meta_deleted": now if deleted else None,
             "meta_created": now,

@@ -32,6 +32,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     inspect,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import (
@@ -339,6 +340,11 @@ class Message(Base):
     pinned: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     #: The onebox kind (e.g. ``"ob-image"``) when the message is a onebox.
     onebox: Mapped[str | None] = mapped_column(String(50))
+    #: False while the stored content is a transcript's shortened text of a long message (its
+    #: "see full text" form); an incomplete text never replaces a complete one.
+    text_complete: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true(), nullable=False
+    )
 
     server: Mapped[Server] = relationship()
     room: Mapped[Room] = relationship()
@@ -395,5 +401,6 @@ database_info = Table(
     Column("value", Text, nullable=False),
 )
 
-#: 2: canonical time text on SQLite (``chatexchange._store`` upgrades version 1 archives).
-SCHEMA_VERSION = 2
+#: 2: canonical time text on SQLite; 3: ``messages.text_complete`` (``chatexchange._store``
+#: upgrades older archives).
+SCHEMA_VERSION = 3
