@@ -418,7 +418,11 @@ _H_USERNAME = XPath("(.//*[" + cls("username") + "])[1]")
 _H_TIMESTAMP = XPath("(.//*[" + cls("timestamp") + "])[1]")
 _H_CONTENT = XPath("(.//*[" + cls("content") + "])[1]")
 _H_SOURCE = XPath("(.//*[" + cls("message-source") + "])[1]")
-_H_LABEL = XPath("(.//b)[1]")
+# the revision's label ("edited:", "said:", "deleted"): a <b> outside the content (bold text in
+# the message itself is not a label)
+_H_LABEL = XPath(
+    "(.//b[not(ancestor::*[" + cls("content") + " or " + cls("message-source") + "])])[1]"
+)
 _H_MESSAGE = XPath("(.//div[" + cls("message") + "])[1]")
 _H_TRANSCRIPT_LINK = XPath("(.//*[" + cls("message") + "]//a[contains(@href, '/transcript/')])[1]")
 _H_STARS = XPath(".//*[" + cls("stars") + "]")

@@ -199,6 +199,17 @@ class ServerConnection:
             raise refusal_error(response, what)
         raise AssertionError("unreachable")
 
+    async def room_info(self, room_id: int) -> Any:
+        """``/rooms/info/<room>``: a ``RoomInfo`` (description, tags, owners, current users)."""
+        response = await self.http.get(self.http.chat(paths.room_info(room_id)), what="room info")
+        return _parser.parse_room_info(response.body, response.url)
+
+    async def user_profile(self, user_id: int) -> Any:
+        """``/users/<id>``: a ``UserProfile``."""
+        url = self.http.chat(paths.user_profile(user_id))
+        response = await self.http.get(url, what="user profile")
+        return _parser.parse_user_profile(response.body, response.url)
+
     async def room_events(
         self, room_id: int, since: int = 0, msg_count: int = 100, *, mode: str = "Messages"
     ) -> Any:

@@ -14,24 +14,42 @@ from ._async import AsyncClient, Credentials
 from ._blocking import Blocking, BlockingClient
 from ._history import ImportStats, PageProgress, ProgressCallback
 from ._loop import BlockingCallInLoopError
+from .actions import (
+    AccessLevel,
+    Bookmark,
+    Mention,
+    PingableUser,
+    Revision,
+    RoomDetails,
+    RoomUser,
+    UserProfile,
+)
 from .freshness import Freshness
 from .objects import ClientObject, Message, Room, Server, User
 
 __all__ = [
+    "AccessLevel",
     "AsyncClient",
     "Blocking",
     "BlockingCallInLoopError",
     "BlockingClient",
+    "Bookmark",
     "ClientObject",
     "Credentials",
     "Freshness",
     "ImportStats",
+    "Mention",
     "Message",
     "PageProgress",
+    "PingableUser",
     "ProgressCallback",
+    "Revision",
     "Room",
+    "RoomDetails",
+    "RoomUser",
     "Server",
     "User",
+    "UserProfile",
 ]
 
 #: Names provided by other packages, imported on first use (the legacy API's ``Client``).

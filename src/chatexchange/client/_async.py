@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session
 from .. import _parser, _store, errors
 from .._servers import BY_HOST, SERVERS
 from .._time import utcnow
-from .._transport import ServerConnection
+from .._transport import ServerConnection, paths
 from .._transport import sessionfile as _sessionfile
 from . import _archive
+from ._actions import Actions
 from ._db import DbWorker
 from ._history import History
 from ._live import Live
@@ -131,6 +132,7 @@ class AsyncClient:
         self._logged_in: set[str] = set()
         self._history = History(self)
         self._live = Live(self)
+        self._actions = Actions(self)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
 
@@ -333,9 +335,7 @@ class AsyncClient:
         sid, slug = server.meta_id, server.slug
 
         async def fetch() -> None:
-            path = f"/users/{int(user_id)}"
-            page = await (await self._reader(slug)).get_page(path)
-            profile = _parser.parse_user_profile(page, self._chat_url(slug, path))
+            profile = await (await self._reader(slug)).user_profile(user_id)
             await self._db.call(_store.upsert_users, self._engine, sid, [profile], now=self.now())
 
         row = await self._lookup(
@@ -350,9 +350,7 @@ class AsyncClient:
         sid, slug = server.meta_id, server.slug
 
         async def fetch() -> None:
-            path = f"/rooms/info/{int(room_id)}"
-            page = await (await self._reader(slug)).get_page(path)
-            info = _parser.parse_room_info(page, self._chat_url(slug, path))
+            info = await (await self._reader(slug)).room_info(room_id)
             await self._db.call(_store.upsert_room, self._engine, sid, info, now=self.now())
 
         row = await self._lookup(
@@ -411,7 +409,8 @@ class AsyncClient:
         while max_pages is None or page_number <= max_pages:
             params = {"tab": tab, "sort": "active", "page": page_number, "nohide": "true"}
             listing = _parser.parse_rooms_list(
-                await connection.get_page("/rooms", params), self._chat_url(server.slug, "/rooms")
+                await connection.get_page(paths.ROOMS, params),
+                self._chat_url(server.slug, paths.ROOMS),
             )
             if not listing.rooms:
                 return

@@ -10,16 +10,18 @@ plus a
 reference to the client, and every method that may touch the network is ``async``. To get the ORM
 row, query it: ``session.get(models.Message, message.meta_id)`` with ``client.sql_session()``.
 
-Writes (``send``, ``reply``, ``edit``, ``delete``, ``star``, ``pin``) start at once and return an
-``asyncio.Task``: ``await`` it for the result. An unawaited write is still performed (the seed
-README's async example calls ``reply.reply(...)`` without ``await``); if it fails, the failure is
-logged as a warning.
+Writes (``send``, ``reply``, ``edit``, ``delete``, ``star``, ``pin`` and the owner and user
+actions such as ``flag``, ``kick``, ``set_access``, ``move_messages``, ``bookmark``) start at once
+and return an ``asyncio.Task``: ``await`` it for the result. An unawaited write is still performed
+(the seed README's async example calls ``reply.reply(...)`` without ``await``); if it fails, the
+failure is logged as a warning.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from datetime import datetime
+import re
+from collections.abc import AsyncIterator, Iterable, Mapping
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from .._time import EPOCH, SUNSET
@@ -30,6 +32,15 @@ if TYPE_CHECKING:
 
     from ._async import AsyncClient
     from ._history import ImportStats, ProgressCallback
+    from .actions import (
+        AccessLevel,
+        Bookmark,
+        Mention,
+        PingableUser,
+        Revision,
+        RoomDetails,
+        UserProfile,
+    )
 
 __all__ = ["ClientObject", "Message", "Room", "Server", "User"]
 
@@ -144,6 +155,16 @@ class Server(ClientObject):
         """The logged-in user, or ``None`` for an anonymous client."""
         return await self._client._me(self)
 
+    async def mentions(self, *, unread_only: bool = False) -> list[Mention]:
+        """Messages that mentioned or replied to you, newest first (needs credentials)."""
+        return await self._client._actions.mentions(self, unread_only)
+
+    def ack_mentions(self, mentions: Iterable[Mention | int]) -> asyncio.Task[None]:
+        """Mark mentions (records or message ids) as seen: they stop being ``unread``."""
+        return self._client._write(
+            self._client._actions.ack_mentions(self, list(mentions)), f"ack mentions on {self!r}"
+        )
+
 
 class User(ClientObject):
     """A chat user on one server."""
@@ -157,6 +178,62 @@ class User(ClientObject):
 
     def __repr__(self) -> str:
         return f"<User {self._values.get('server_slug')}/u/{self.id} {self._values.get('name')!r}>"
+
+    # The profile page's fields as the archive holds them (None when only a name is known;
+    # ``await server.user(id)`` reads the profile, ``await user.profile()`` reads it now).
+
+    @property
+    def is_moderator(self) -> bool | None:
+        return self._values.get("is_moderator")
+
+    @property
+    def reputation(self) -> int | None:
+        """The parent site's reputation, as chat shows it."""
+        return self._values.get("reputation")
+
+    @property
+    def about(self) -> str | None:
+        return self._values.get("about")
+
+    @property
+    def message_count(self) -> int | None:
+        return self._values.get("message_count")
+
+    @property
+    def room_count(self) -> int | None:
+        return self._values.get("room_count")
+
+    @property
+    def since(self) -> date | None:
+        """The day the user first used chat."""
+        return self._values.get("since")
+
+    @property
+    def last_seen(self) -> datetime | None:
+        return self._values.get("last_seen")
+
+    @property
+    def last_message(self) -> datetime | None:
+        return self._values.get("last_message")
+
+    @property
+    def parent_user_url(self) -> str | None:
+        """The user's account on the parent site (protocol-relative, as the page links it)."""
+        return self._values.get("parent_user_url")
+
+    @property
+    def parent_user_id(self) -> int | None:
+        match = _PARENT_USER.search(self._values.get("parent_user_url") or "")
+        return int(match[2]) if match else None
+
+    @property
+    def parent_site(self) -> str | None:
+        match = _PARENT_USER.search(self._values.get("parent_user_url") or "")
+        return match[1] if match else None
+
+    async def profile(self) -> UserProfile:
+        """Every field of the profile page, read now (and archived), rooms included."""
+        return await self._client._actions.profile(self)
 
     def messages(self, since: Bound = EPOCH, until: Bound = SUNSET) -> AsyncIterator[Message]:
         """This user's archived messages in ``[since, until)``, oldest first; then it ends.
@@ -258,6 +335,56 @@ class Room(ClientObject):
         """The transcript from ``since``, then new messages as they are posted."""
         return self._client._live.room_all_messages(self, since, until, max_age)
 
+    # -- owner and user actions ------------------------------------------------------------------
+
+    def kick(self, user: User | int) -> asyncio.Task[str]:
+        """Kick-mute (room owners and moderators): the user leaves and may not talk here for a
+        while. Chat has one action for both; the result is the server's sentence about it."""
+        return self._client._write(self._client._actions.kick(self, user), f"kick in {self!r}")
+
+    def set_access(self, user: User | int, level: AccessLevel | str) -> asyncio.Task[None]:
+        """Set a user's access (room owners): ``AccessLevel.READ_ONLY``, ``READ_WRITE``,
+        ``OWNER`` or ``DEFAULT`` (the explicit grant is removed)."""
+        return self._client._write(
+            self._client._actions.set_access(self, user, level), f"set access in {self!r}"
+        )
+
+    def move_messages(
+        self, messages: Iterable[Message | int], to_room: Room | int
+    ) -> asyncio.Task[int]:
+        """Move messages of this room to another (room owners); the result is how many moved."""
+        return self._client._write(
+            self._client._actions.move_messages(self, list(messages), to_room),
+            f"move messages from {self!r}",
+        )
+
+    def bookmark(
+        self, first: Message | int, last: Message | int, title: str
+    ) -> asyncio.Task[Bookmark]:
+        """Bookmark the conversation from ``first`` to ``last`` under ``title``."""
+        return self._client._write(
+            self._client._actions.bookmark(self, first, last, title), f"bookmark in {self!r}"
+        )
+
+    def delete_bookmark(self, bookmark: Bookmark | str) -> asyncio.Task[None]:
+        """Delete a bookmark (a :class:`Bookmark` or its slug): its creator or a room owner."""
+        return self._client._write(
+            self._client._actions.delete_bookmark(self, bookmark), f"delete bookmark in {self!r}"
+        )
+
+    async def info(self) -> RoomDetails:
+        """The room info page, read now (and archived): description, tags, owners, counts."""
+        return await self._client._actions.info(self)
+
+    async def current_users(self) -> list[User]:
+        """The users in the room now (room info page; archived)."""
+        return await self._client._actions.current_users(self)
+
+    async def pingable_users(self) -> list[PingableUser]:
+        """The users a ``@name`` here reaches (in the room now or lately). Chat answers an
+        anonymous visitor with an empty list."""
+        return await self._client._actions.pingable_users(self)
+
 
 class Message(ClientObject):
     """A chat message. ``name`` is the poster's display name (as the seed README's example uses)."""
@@ -331,6 +458,32 @@ class Message(ClientObject):
         """Toggle the pin (room owners)."""
         return self._client._write(self._client._pin(self), f"pin {self!r}")
 
+    def unpin(self) -> asyncio.Task[None]:
+        """Remove the pin (room owners); refused when the message is not pinned."""
+        return self._client._write(self._client._actions.unpin(self), f"unpin {self!r}")
+
+    def unstar(self) -> asyncio.Task[bool]:
+        """Remove your star if you gave one; the result says whether there was one."""
+        return self._client._write(self._client._actions.unstar(self), f"unstar {self!r}")
+
+    def clear_stars(self) -> asyncio.Task[None]:
+        """Remove every star and the pin (room owners)."""
+        return self._client._write(
+            self._client._actions.clear_stars(self), f"clear stars of {self!r}"
+        )
+
+    def flag(self) -> asyncio.Task[None]:
+        """Flag as spam or offensive (once; not your own message unless you own the room)."""
+        return self._client._write(self._client._actions.flag(self), f"flag {self!r}")
+
+    async def source(self) -> str:
+        """The Markdown source, from the server (archived as ``content_markdown``)."""
+        return await self._client._actions.source(self)
+
+    async def history(self) -> tuple[Revision, ...]:
+        """The edit history, current version first (edit count, stars and pin archived)."""
+        return await self._client._actions.history(self)
+
     def replies(self, since: Bound = EPOCH, until: Bound = SUNSET) -> AsyncIterator[Message]:
         """The archived replies to this message, oldest first; then the iterator ends."""
         return self._client._live.known_replies(self, since, until)
@@ -342,6 +495,9 @@ class Message(ClientObject):
     def all_replies(self, since: Bound = EPOCH, until: Bound = SUNSET) -> AsyncIterator[Message]:
         """Known replies, then new ones as they arrive (what the seed README's example needs)."""
         return self._client._live.all_replies(self, since, until)
+
+
+_PARENT_USER = re.compile(r"//([^/]+)/users/(-?\d+)")
 
 
 def _one_id(positional: int | None, keyword: int | None, name: str) -> int:
