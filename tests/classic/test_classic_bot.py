@@ -69,7 +69,7 @@ def test_client_basics(alice):
 
 
 def _classic_loop_threads():
-    name = "chatexchange-classic-stackexchange.com"  # the browser's loop thread
+    name = "chatexchange-classic-watch-stackexchange.com"  # the watchers' background loop
     return [t for t in threading.enumerate() if t.name == name and t.is_alive()]
 
 
@@ -77,23 +77,33 @@ def test_bad_login_is_a_login_error(env):
     before = len(_classic_loop_threads())
     with pytest.raises(errors.LoginError):
         chatexchange.client.Client("stackexchange.com", "alice@example.com", "wrong")
-    assert len(_classic_loop_threads()) == before  # the failed client's browser was closed
+    assert len(_classic_loop_threads()) == before  # nothing was left running
 
 
 def test_anonymous_client_closes_its_thread(env):
     before = len(_classic_loop_threads())
     client = chatexchange.client.Client("stackexchange.com")
-    assert client.get_room(1).name == "Sandbox"  # reading starts the browser's loop thread
-    assert len(_classic_loop_threads()) == before + 1
+    assert client.get_room(1).name == "Sandbox"  # reading is plain requests: no thread
+    assert len(_classic_loop_threads()) == before
+    watcher = client.get_room(1).watch_polling(lambda event, client: None, 0.5)
+    assert len(_classic_loop_threads()) == before + 1  # watching runs the background loop
     client.close()
+    assert watcher.killed
     assert len(_classic_loop_threads()) == before
     client.close()  # idempotent
 
+    # A watching client stays alive (its watcher's thread holds its callback, as in classic);
+    # once the watcher is closed, a dropped client stops the background loop.
     dropped = chatexchange.client.Client("stackexchange.com")
-    assert dropped.get_room(1).name == "Sandbox"
+    dropped.get_room(1).watch_polling(lambda event, client: None, 0.5).close()
+    assert len(_classic_loop_threads()) == before + 1
     del dropped
-    gc.collect()  # rooms and client refer to each other: only the cycle collector frees them
-    wait_for(lambda: len(_classic_loop_threads()) == before, what="the dropped client's thread")
+
+    def collected():
+        gc.collect()  # client and rooms refer to each other: only the cycle collector frees them
+        return len(_classic_loop_threads()) == before
+
+    wait_for(collected, what="the dropped client's background loop to stop")
 
 
 def test_classic_bot_end_to_end(env, alice):
@@ -181,7 +191,7 @@ def test_classic_bot_end_to_end(env, alice):
             } <= set(kinds)
 
         wait_for(collect, what="every message event kind")
-        assert all(name.startswith("chatexchange-classic-watch") for name in threads)
+        assert threads == {"ChatExchange: RoomSocketWatcher for room #1"}  # the classic name
         deleted = kinds[chatexchange.events.MessageDeleted]
         assert deleted.message.deleted is True and deleted.content is None
         edited = kinds[chatexchange.events.MessageEdited]

@@ -14,18 +14,13 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from ..errors import AuthRequiredError, ThrottledError
-from .session import HttpSession, Response, refusal_error, throttle_seconds
+from .._rules import MAX_SINGLE_LINE, WriteTurns
+from ..errors import AuthRequiredError
+from .session import HttpSession, Response
 
 log = logging.getLogger("chatexchange.transport")
 
-#: Longest single-line message the server accepts (spec §7).
-MAX_SINGLE_LINE = 500
-
-
-def _fkey_refused(response: Response) -> bool:
-    """Whether a refusal may be due to a stale fkey (the spec leaves the exact answer open)."""
-    return response.status == 403 or "fkey" in response.message().lower()
+__all__ = ["MAX_SINGLE_LINE", "ActionQueue"]
 
 
 class ActionQueue:
@@ -60,35 +55,26 @@ class ActionQueue:
 
     async def _post_locked(self, path: str, data: Mapping[str, Any], what: str) -> Response:
         url = self._http.chat(path)
-        waits = 0
-        refreshed = False
+        turns = WriteTurns(
+            what,
+            url,
+            throttle_retries=self.throttle_retries,
+            max_throttle_wait=self.max_throttle_wait,
+            margin=self.throttle_margin,
+        )
         while True:
             form = dict(data)
             form["fkey"] = await self._fkey()
             response = await self._http.request("POST", url, data=form, what=what)
-            if response.status < 300:
-                value = response.unpack()
-                if not (isinstance(value, str) and throttle_seconds(value) is not None):
-                    return response
-            text = response.message()
-            seconds = throttle_seconds(text)
-            if response.status == 409 or seconds is not None:
-                seconds = 1.0 if seconds is None else seconds
-                if waits >= self.throttle_retries or seconds > self.max_throttle_wait:
-                    raise ThrottledError(
-                        f"{what}: still throttled after {waits} waits ({url}): {text}",
-                        retry_after=seconds,
-                    )
-                waits += 1
+            step = turns.step(response.status, response.body, response.headers.get("Retry-After"))
+            if step.action == "done":
+                return response
+            if step.action == "wait":
                 self.throttled += 1
-                log.info("%s throttled; waiting %.2f s (retry %d/%d)", what, seconds, waits,
-                         self.throttle_retries)
-                await asyncio.sleep(seconds + self.throttle_margin)
+                log.info("%s throttled; waiting %.2f s (retry %d/%d)", what, step.seconds,
+                         turns.waits, self.throttle_retries)
+                await asyncio.sleep(step.seconds)
                 continue
-            if not refreshed and _fkey_refused(response):
-                refreshed = True
-                log.info("%s refused (HTTP %d); refreshing the fkey and retrying once", what,
-                         response.status)
-                await self._refresh_fkey()
-                continue
-            raise refusal_error(response, what)
+            log.info("%s refused (HTTP %d); refreshing the fkey and retrying once", what,
+                     response.status)
+            await self._refresh_fkey()

@@ -11,17 +11,13 @@ from types import TracebackType
 from typing import Any
 
 from .. import _parser
+from .._rules import check_message, fkey_refused
 from .._time import from_timestamp
-from ..errors import (
-    DuplicateMessageError,
-    MessageTooLongError,
-    RefusedError,
-    ServerError,
-)
+from ..errors import DuplicateMessageError, RefusedError, ServerError
 from . import cookies as _cookies
 from . import login as _login
 from . import paths
-from .actions import MAX_SINGLE_LINE, ActionQueue
+from .actions import ActionQueue
 from .session import HttpSession, Response, refusal_error
 
 log = logging.getLogger("chatexchange.transport")
@@ -193,7 +189,7 @@ class ServerConnection:
             response = await self.http.request("POST", url, data=form, what=what)
             if response.status < 300:
                 return response
-            if attempt == 0 and (response.status == 403 or "fkey" in response.message().lower()):
+            if attempt == 0 and fkey_refused(response.status, response.message()):
                 await self._refresh_fkey()
                 continue
             raise refusal_error(response, what)
@@ -450,22 +446,6 @@ class ServerConnection:
         watcher = Watcher(self, room_ids, **options)
         self._watchers.add(watcher)
         return watcher
-
-
-def check_message(text: str, *, multiline: bool = False) -> str:
-    """Refuse what the server would refuse anyway: empty text, a single line over 500 characters."""
-    if not isinstance(text, str):
-        raise TypeError("message text must be a str")
-    if not text.strip():
-        raise RefusedError("message text is empty", "empty message")
-    if "\n" not in text and len(text) > MAX_SINGLE_LINE:
-        if not multiline:
-            raise MessageTooLongError(
-                f"single-line message of {len(text)} characters (limit {MAX_SINGLE_LINE}); "
-                "add a newline or pass multiline=True"
-            )
-        text = text + "\n"
-    return text
 
 
 __all__ = ["ServerConnection", "check_message"]

@@ -12,36 +12,24 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-import orjson
 from yarl import URL
 
+from .. import _rules
+from .._rules import TRANSIENT_STATUSES, short_text, throttle_seconds, unpack
 from .._servers import SERVERS, Endpoints, endpoints
 from .._version import __version__
-from ..errors import (
-    AccessDeniedError,
-    AuthRequiredError,
-    ConnectionLostError,
-    EditWindowError,
-    MessageTooLongError,
-    NotFoundError,
-    RefusedError,
-    ServerError,
-    ThrottledError,
-)
+from ..errors import ConnectionLostError
 
 log = logging.getLogger("chatexchange.transport")
 
 USER_AGENT = f"chatexchange3/{__version__} (+https://github.com/chatexchange3/chatexchange3)"
 
-#: Statuses worth a second try on a read: the proxy in front of chat hiccups now and then.
-_TRANSIENT_STATUSES = frozenset({502, 503, 504})
-_THROTTLE_RE = re.compile(r"again in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
+__all__ = ["USER_AGENT", "HttpSession", "Response", "refusal_error", "throttle_seconds"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,26 +47,12 @@ class Response:
         return self.body.decode("utf-8", "replace")
 
     def unpack(self) -> Any:
-        """JSON if the body is JSON, else the text (spec §3: answers are either)."""
-        try:
-            return orjson.loads(self.body)
-        except orjson.JSONDecodeError:
-            return self.text
+        """JSON if the body is JSON, else the text: chat answers with either."""
+        return unpack(self.body)
 
     def message(self, limit: int = 200) -> str:
         """A short, single-line version of a refusal text, safe to put into an exception."""
-        value = self.unpack()
-        text = value if isinstance(value, str) else self.text
-        if "<html" in text[:500].lower():
-            return f"HTTP {self.status}"
-        text = " ".join(text.split())
-        return text[:limit] if text else f"HTTP {self.status}"
-
-
-def throttle_seconds(text: str) -> float | None:
-    """The N of "You can perform this action again in N seconds" (None for other texts)."""
-    match = _THROTTLE_RE.search(text)
-    return float(match.group(1)) if match else None
+        return short_text(self.status, self.body, limit)
 
 
 def _is_ip(host: str | None) -> bool:
@@ -93,34 +67,10 @@ def _is_ip(host: str | None) -> bool:
 
 def refusal_error(response: Response, what: str) -> Exception:
     """The ``chatexchange.errors`` exception for a refused request (status and text decide)."""
-    text = response.message()
-    lowered = text.lower()
-    status = response.status
-    where = f"{what} ({response.url})"
-    seconds = throttle_seconds(text)
-    if status == 409 or seconds is not None:
-        return ThrottledError(f"{where}: throttled: {text}", retry_after=seconds)
-    if "too late" in lowered or "has been deleted" in lowered or "already been deleted" in lowered:
-        return EditWindowError(f"{where}: {text}", text)
-    if "too long" in lowered:
-        return MessageTooLongError(f"{where}: {text}")
-    if "frozen" in lowered or "reputation" in lowered:
-        return AccessDeniedError(f"{where}: {text}")
-    if status == 401 or "log in" in lowered or "logged in" in lowered:
-        return AuthRequiredError(f"{where}: not logged in: {text}")
-    if status == 403:
-        return AccessDeniedError(f"{where}: {text}")
-    if status == 404:
-        return NotFoundError(f"{where}: not found: {text}")
-    if "permission" in lowered or "your own" in lowered:
-        return AccessDeniedError(f"{where}: {text}")
-    if status == 429:
-        retry = response.headers.get("Retry-After")
-        seconds_after = float(retry) if retry and retry.replace(".", "", 1).isdigit() else None
-        return ThrottledError(f"{where}: rate limited (HTTP 429)", retry_after=seconds_after)
-    if status >= 500:
-        return ServerError(f"{where}: server error HTTP {status}")
-    return RefusedError(f"{where}: {text}", text)
+    return _rules.refusal_error(
+        response.status, response.message(), response.url, what,
+        response.headers.get("Retry-After"),
+    )
 
 
 class HttpSession:
@@ -250,7 +200,7 @@ class HttpSession:
                     f"{what or method} {url}: connection failed ({type(exc).__name__})"
                 ) from None
             log.debug("%s %s -> %d", method, url, response.status)
-            if idempotent and response.status in _TRANSIENT_STATUSES and attempt < self.retries:
+            if idempotent and response.status in TRANSIENT_STATUSES and attempt < self.retries:
                 attempt += 1
                 log.info("%s %s -> %d; retry %d/%d", method, url, response.status, attempt,
                          self.retries)

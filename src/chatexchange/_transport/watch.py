@@ -19,7 +19,7 @@ import logging
 import random
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -77,7 +77,9 @@ class Watcher:
     ``backoff_initial`` / ``backoff_max`` (reconnect pauses), ``fallback_after`` (failed socket
     attempts in a row before polling), ``websocket_retry`` (seconds of polling before trying the
     socket again), ``gap_count`` (events read from ``/chats/<room>/events`` to fill a gap),
-    ``max_failures`` (failed attempts in a row before ConnectionLostError).
+    ``max_failures`` (failed attempts in a row before ConnectionLostError), ``on_frame`` (called
+    with every ``RoomFrame`` of a watched room as it arrives, heartbeats included: a caller that
+    must see the connection alive on a quiet room, like the classic API, listens here).
 
     Attributes for monitoring: ``reconnects`` (socket re-opens), ``modes`` (room -> "websocket" or
     "polling"), ``delivered``, ``duplicates`` (events dropped as already delivered), ``gap_filled``
@@ -100,6 +102,7 @@ class Watcher:
         gap_count: int = 100,
         max_failures: int = 8,
         dedupe_window: int = 50_000,
+        on_frame: Callable[[Any], None] | None = None,
     ) -> None:
         rooms = (room_ids,) if isinstance(room_ids, int) else tuple(dict.fromkeys(room_ids))
         if not rooms:
@@ -116,6 +119,7 @@ class Watcher:
         self.websocket_retry = websocket_retry
         self.gap_count = gap_count
         self.max_failures = max(1, max_failures)
+        self.on_frame = on_frame
 
         self.reconnects = 0
         self.delivered = 0
@@ -252,6 +256,8 @@ class Watcher:
         for frame in frames:
             if frame.room_id not in self._cursor:
                 continue
+            if self.on_frame is not None:
+                self.on_frame(frame)
             if frame.events:
                 self._deliver(frame.room_id, frame.events)
 

@@ -1,11 +1,13 @@
 """The classic ``Client``: the entry point of bots written for the classic ``chatexchange`` package.
 
-Same names, same behaviour: ``Client(host, email=None, password=None)`` logs in when given
-credentials; ``get_room``/``get_message``/``get_user`` hand out one shared object per id (kept
-alive while used, plus the 5000 most recently handed out); ``get_me``; ``logout``. Messages,
-edits and deletions go into ``_request_queue`` and a worker thread performs them in order. Unlike
-the classic package, the worker does not sleep five seconds after every action: the transport
-waits exactly as long as chat's throttle answers say, and retries.
+Same names, same behaviour: ``Client(host, email=None, password=None, send_aggressively=False)``
+logs in when given credentials (``login`` returns the session's cookie jar, which
+``login_with_cookie`` takes back); ``get_room``/``get_message``/``get_user`` hand out one shared
+object per id (kept alive while used, plus the 5000 most recently handed out); ``get_me``;
+``logout``. Messages, edits and deletions go into ``_request_queue`` and a worker thread performs
+them in order, waiting out chat's throttle answers as ``chatexchange._rules`` reads them (the
+same rules as the new API's write queue). Unlike the classic package, the worker does not sleep
+five seconds after every action.
 
 With ``CHATEXCHANGE_DEVSERVER=http://127.0.0.1:PORT`` every host is served by that devserver.
 """
@@ -14,23 +16,54 @@ from __future__ import annotations
 
 import collections
 import logging
+import os
 import queue
 import threading
+import time
 import weakref
 from typing import Any
 
-from .. import errors
+import requests
+
+from .. import _rules, errors
 from . import browser, messages, rooms, users
 
-__all__ = ["ChatActionError", "Client"]
+__all__ = ["TOO_FAST_RE", "ChatActionError", "Client", "PeekableQueue"]
 
 logger = logging.getLogger(__name__)
 
 TOO_FAST_RE = r"You can perform this action again in (\d+) second"
 
+#: Chat's answers to an edit or deletion that had nothing to do: not failures (as in classic).
+_NOTHING_TO_DO = (
+    "It is too late to delete this message",
+    "It is too late to edit this message",
+    "The message has been deleted and cannot be edited",
+    "This message has already been deleted.",
+)
+
 
 class ChatActionError(errors.ChatExchangeError):
     """A queued chat action failed for good (the classic name)."""
+
+
+class PeekableQueue(queue.Queue):
+    """A ``queue.Queue`` whose newest item can be read (``peek_latest``) and replaced
+    (``poke_latest``) while it waits: how ``send_aggressively`` merges messages."""
+
+    def peek_latest(self) -> Any:
+        """The item put last, still waiting (None when the queue is empty)."""
+        with self.mutex:
+            return self.queue[-1] if self.queue else None
+
+    def poke_latest(self, oldvalue: Any, newvalue: Any) -> bool:
+        """Replace the newest item with ``newvalue`` if it still is ``oldvalue``; whether it
+        was."""
+        with self.mutex:
+            if self.queue and self.queue[-1] is oldvalue:
+                self.queue[-1] = newvalue
+                return True
+            return False
 
 
 class Client:
@@ -65,7 +98,7 @@ class Client:
         self.logged_in = False
         self.on_message_sent: Any = None
         self.aggressive_sender = send_aggressively
-        self._request_queue: queue.Queue[Any] = queue.Queue()
+        self._request_queue: PeekableQueue = PeekableQueue()
         self._br = browser.Browser()
         self._br.host = host
         self._previous: str | None = None
@@ -76,9 +109,9 @@ class Client:
         self._thread = threading.Thread(
             target=self._worker, name=f"ChatExchange: message_sender for chat.{host}", daemon=True
         )
-        # A client dropped without close() stops its browser. A finalizer, not __del__: it keeps
-        # the browser reachable, so the collector never finalizes the aiohttp session (whose
-        # __del__ would close the loop's sockets from a foreign thread) before it is closed.
+        # A client dropped without close() stops its browser's watchers. A finalizer, not
+        # __del__: it keeps the browser reachable, so the collector never finalizes the watchers'
+        # aiohttp session (whose __del__ would close sockets from a foreign thread) first.
         self._finalizer = weakref.finalize(self, _close_soon, self._br)
         self._finalizer.atexit = False
         if email and password:
@@ -128,24 +161,30 @@ class Client:
 
     # -- session ---------------------------------------------------------------------------------
 
-    def login(self, email: str, password: str) -> None:
-        """Log in with a Stack Exchange account; blocks until the client is ready."""
+    def login(self, email: str, password: str) -> Any:
+        """Log in with a Stack Exchange account; blocks until the client is ready. Returns the
+        session's cookie jar (``requests``): pickle it, and ``login_with_cookie`` it later."""
         if self.logged_in:
             raise RuntimeError("already logged in")
         self.logger.info("Logging in.")
-        self._br.login_site(self.host, email, password)
+        cookies = self._br.login_site(self.host, email, password)
         self.logged_in = True
         self.logger.info("Logged in.")
         self._thread.start()
+        return cookies
 
-    def login_with_cookie(self, cookie_file: str) -> None:
-        """Log in with cookies saved earlier (``client._br.save_cookies(path)``); raises
-        LoginError when they no longer give a session."""
+    def login_with_cookie(self, cookie_jar: Any) -> None:
+        """Log in with the cookie jar an earlier ``login`` returned (or a file written by
+        ``client._br.save_cookies(path)``, given by its path). Raises ``browser.LoginError``
+        when the cookies no longer give a session."""
         if self.logged_in:
             raise RuntimeError("already logged in")
-        if not self._br.login_with_cookies(cookie_file):
-            raise browser.LoginError("the saved cookies give no session; log in again")
+        self.logger.info("Logging in with acct cookie.")
+        if isinstance(cookie_jar, (str, os.PathLike)):
+            cookie_jar = self._br.load_cookies(cookie_jar)
+        self._br.login_site_with_cookie(self.host, cookie_jar)
         self.logged_in = True
+        self.logger.info("Logged in (cookie).")
         self._thread.start()
 
     def logout(self) -> None:
@@ -160,14 +199,14 @@ class Client:
         self.logged_in = False
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout=60)
+        self._br.logout()
         self._br.close()
 
     def close(self) -> None:
         """Log out if logged in, else stop the browser (its loop thread and its connection).
 
-        Not in the classic package, whose clients never had a thread before logging in; ours
-        reads through one, so an anonymous client that read something should be closed.
-        Idempotent.
+        Not in the classic package; ours watches rooms through a background loop, so an
+        anonymous client that watched a room should be closed. Idempotent.
         """
         if self.logged_in:
             self.logout()
@@ -200,35 +239,88 @@ class Client:
             finally:
                 self._request_queue.task_done()
 
+    # Kept for bots that read it; the worker waits as long as chat says, not this.
+    _BACKOFF_ADDER = 5
+
+    @staticmethod
+    def _unpack_response(response: Any) -> Any:
+        """Chat's answer: JSON if it is JSON, else the text."""
+        try:
+            return response.json()
+        except ValueError:
+            return response.text
+
+    def _try_send(self, action_type: str, room_id: Any, message_id: Any, text: str) -> Any:
+        """One attempt of an action; a 409 (throttled) answer is returned, not raised."""
+        try:
+            if action_type == "send":
+                return self._br.send_message(room_id, text)
+            if action_type == "edit":
+                return self._br.edit_message(message_id, text)
+            if action_type == "delete":
+                return self._br.delete_message(message_id)
+            raise ValueError(f"unknown chat action {action_type!r}")
+        except requests.HTTPError as error:
+            if error.response is not None and error.response.status_code == 409:
+                return error.response
+            raise
+
     def _do_action_despite_throttling(self, action: tuple[Any, ...]) -> Any:
-        """Perform one queued action now; chat's answer as a response (``.json()``: the new
-        message's ``{"id", "time"}``, or ``"ok"``, or why an edit or deletion had nothing to do).
-        The transport waits out throttling; a duplicate message is padded and sent again."""
-        kind, target, text = action
-        if kind == "send" and text == self._previous:
+        """Perform one queued action now and return chat's answer (a ``requests.Response``:
+        ``.json()`` is the new message's ``{"id", "time"}``, or ``"ok"``, or why an edit or
+        deletion had nothing to do).
+
+        Throttle answers are waited out as chat says (``chatexchange._rules.WriteTurns``); a
+        stale fkey is refreshed once; a repeated message is padded with spaces. Any other HTTP
+        refusal raises ``requests.HTTPError`` (a frozen room, lost permission, a 502), other
+        refusals ``ChatActionError``.
+        """
+        action_type, target, text = action
+        room_id, message_id = (target, None) if action_type == "send" else (None, target)
+        if text == self._previous:
             text = " " + text  # chat drops an exact repeat of your previous message
-        for _ in range(5):
+        url = f"{self._br.chat_root}/{action_type} {target}"
+        turns = _rules.WriteTurns(action_type, url)
+        while True:
             try:
-                if kind == "send":
-                    response = self._br.send_message(target, text)
-                    self._previous = text
-                    if self.on_message_sent is not None:
-                        self.on_message_sent(response.json()["id"], target)
-                    return response
-                if kind == "edit":
-                    return self._br.edit_message(target, text)
-                if kind == "delete":
-                    return self._br.delete_message(target)
-                raise ValueError(f"unknown chat action {kind!r}")
-            except errors.DuplicateMessageError:
-                text += " "
-            except errors.RefusedError as error:
-                # too late to edit or delete, deleting twice, editing a deleted message
-                if isinstance(error, errors.EditWindowError) or "deleted" in str(error).lower():
-                    self.logger.info("%s of message %s: %s", kind, target, error)
-                    return self._br._answer(f"/messages/{int(target)}", str(error))
-                raise ChatActionError(f"{kind} failed: {error}") from error
-        raise ChatActionError(f"{kind} failed: the server kept refusing a repeated message")
+                response = self._try_send(action_type, room_id, message_id, text)
+            except requests.HTTPError as error:
+                answer = error.response
+                if answer is None or turns.refreshed:
+                    raise
+                status = answer.status_code
+                if not _rules.fkey_refused(status, _rules.short_text(status, answer.content)):
+                    raise
+                turns.refreshed = True
+                self.logger.info("%s refused (HTTP %d); refreshing the fkey", action_type,
+                                 answer.status_code)
+                del self._br.chat_fkey
+                continue
+            try:
+                step = turns.step(response.status_code, response.content,
+                                  response.headers.get("Retry-After"))
+            except errors.ChatExchangeError as error:
+                raise ChatActionError(f"{action_type} failed: {error}") from error
+            if step.action == "wait":
+                self.logger.debug("%s throttled, waiting %.1f seconds", action_type, step.seconds)
+                time.sleep(step.seconds)
+                continue
+            if step.action == "refresh_fkey":
+                del self._br.chat_fkey
+                continue
+            value = self._unpack_response(response)
+            if isinstance(value, dict) and "id" in value and value["id"] is None:
+                text += " "  # a duplicate of a recent message: pad it (Markdown ignores it)
+                continue
+            if isinstance(value, str) and value != "ok" and value not in _NOTHING_TO_DO:
+                raise ChatActionError(f"{action_type} failed: {value[:200]}")
+            if isinstance(value, str) and value != "ok":
+                self.logger.info("%s of message %s: %s", action_type, target, value)
+            self._previous = text
+            sent = action_type == "send" and isinstance(value, dict)
+            if sent and self.on_message_sent is not None:
+                self.on_message_sent(value["id"], room_id)
+            return response
 
     def _join_room(self, room_id: int) -> None:
         self._br.join_room(room_id)

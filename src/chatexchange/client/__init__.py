@@ -52,8 +52,12 @@ __all__ = [
     "UserProfile",
 ]
 
-#: Names provided by other packages, imported on first use (the legacy API's ``Client``).
-_LAZY = {"Client": ("chatexchange.classic.client", "Client")}
+#: Names of the classic ``chatexchange.client`` module, provided by the legacy API and imported
+#: on first use (so the new API never loads ``requests``).
+_LAZY = {
+    name: ("chatexchange.classic.client", name)
+    for name in ("Client", "ChatActionError", "PeekableQueue", "TOO_FAST_RE")
+}
 
 
 def __getattr__(name: str) -> Any:

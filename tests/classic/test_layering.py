@@ -1,0 +1,42 @@
+"""The classic layer's dependencies stay out of the new API, and the classic layer reaches the
+layers below only through their public names."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+CLASSIC = Path(__file__).parents[2] / "src" / "chatexchange" / "classic"
+
+
+def test_new_api_imports_neither_requests_nor_bs4():
+    code = (
+        "import sys, chatexchange, chatexchange.client, chatexchange.aio, chatexchange.bot\n"
+        "bad = sorted(m for m in ('requests', 'bs4') if m in sys.modules)\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_classic_imports_no_private_module_of_the_layers_below():
+    private = ("chatexchange.client._", "chatexchange._store", "chatexchange._transport.")
+    for path in CLASSIC.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:  # relative: resolve against chatexchange.classic
+                    base = ["chatexchange", "classic"][: 3 - node.level]
+                    name = ".".join([*base, *(node.module or "").split(".")]).rstrip(".")
+                else:
+                    name = node.module or ""
+                names = [name] + [
+                    f"{name}.{alias.name}" for alias in node.names if alias.name.startswith("_")
+                ]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                assert not name.startswith(private), f"{path.name} imports {name}"
