@@ -78,35 +78,60 @@ def test_stars_pins_partial_and_text() -> None:
 
 
 def test_message_page_time_rules() -> None:
-    """Undated first monologue: the slice start (capped by the first shown time); midnight."""
+    """Undated first monologue: the slice start; later messages inherit the shown time."""
     body = transcript(
         monologue(1, "A", message(10, "a"))
         + monologue(2, "B", message(12, "b"), stamp="11:05 AM")
         + monologue(1, "A", message(11, "c"), message(13, "d", cls=" highlight"))
-        + monologue(2, "B", message(14, "e"), stamp="12:10 AM"),
+        + monologue(2, "B", message(14, "e"), stamp="10:58 PM"),
         canonical="/transcript/7/2024/5/3/11-23",
     )
     page = parse_transcript(body, "https://chat.stackexchange.com/transcript/message/13")
     assert [x.id for x in page.messages] == [10, 12, 11, 13, 14]
-    times = [x.time for x in page.messages]
     at = datetime(2024, 5, 3, 11, tzinfo=UTC)
-    assert times[:4] == [
+    assert [x.time for x in page.messages] == [
         at,
         at + timedelta(minutes=5),
         at + timedelta(minutes=5),
-        at.replace(minute=5),
+        at + timedelta(minutes=5),
+        datetime(2024, 5, 3, 22, 58, tzinfo=UTC),
     ]
-    assert times[4] == datetime(2024, 5, 4, 0, 10, tzinfo=UTC)  # shown time went back: next day
     assert [x.highlighted for x in page.messages] == [False, False, False, True, False]
     assert (page.start_hour, page.end_hour) == (11, 23)
 
 
-def test_first_shown_time_earlier_than_slice_start() -> None:
+@pytest.mark.parametrize(
+    ("stamps", "url", "what"),
+    [
+        (("3:00 AM", "5:10 AM"), "/transcript/7/2024/5/3/5-6", r"03:00 outside .* 05:00-06:00"),
+        (("5:10 AM", "6:00 AM"), "/transcript/7/2024/5/3/5-6", r"06:00 outside .* 05:00-06:00"),
+        (("5:58 AM", "5:00 PM"), "/transcript/7/2024/5/3/5-6", r"17:00 outside"),
+        (("11:05 PM", "12:10 AM"), "/transcript/7/2024/5/3", r"00:10 earlier than .* \(23:05\)"),
+        (("1:54 AM", "1:00 AM"), "/transcript/7/2024/5/3/1-2", r"01:00 earlier than"),
+    ],
+)
+def test_times_outside_the_page_or_backwards_raise(
+    stamps: tuple[str, str], url: str, what: str
+) -> None:
+    """A page names one date and an hour range: a time outside it or going back is garbled."""
     body = transcript(
-        monologue(1, "A", message(1, "a")) + monologue(2, "B", message(2, "b"), stamp="3:00 AM")
+        monologue(1, "A", message(1, "a"), stamp=stamps[0])
+        + monologue(2, "B", message(2, "b"), stamp=stamps[1])
     )
-    page = parse_transcript(body, "https://chat.stackexchange.com/transcript/7/2024/5/3/5-6")
-    assert [x.time.hour for x in page.messages] == [3, 3]
+    with pytest.raises(ParseError, match=what):
+        parse_transcript(body, "https://chat.stackexchange.com" + url)
+
+
+def test_dates_and_slices_must_agree() -> None:
+    body = transcript(monologue(1, "A", message(1, "a")), canonical="/transcript/7/2024/5/4")
+    with pytest.raises(ParseError, match="different dates"):
+        parse_transcript(body, "u")
+    page = parse_transcript(body.replace("2024/5/4", "2024/5/3"), "u")
+    assert page.date == date(2024, 5, 3)
+    sliced = transcript(monologue(1, "A", message(1, "a")), canonical="/transcript/7/2024/5/3/2-4")
+    pager = "<div class='pager'><span class='page-numbers current'>01:00 - 02:00</span></div>"
+    with pytest.raises(ParseError, match="not the pager's current one"):
+        parse_transcript(sliced.replace("<div id='transcript'>", pager + "<div id='transcript'>"))
 
 
 @pytest.mark.parametrize(
@@ -123,13 +148,15 @@ def test_first_shown_time_earlier_than_slice_start() -> None:
          r"message 1 has no \.content"),
         (transcript(monologue(1, "A", message(1, "x"), stamp="soon")), "unreadable timestamp"),
         (transcript(monologue(1, "A", message(1, "x"))).replace('"monologue ', '"chat-log '),
-         r"monologues \(\.monologue\) around the messages not found"),
+         r"messages outside a monologue"),
         (transcript(monologue(1, "A", message(1, "x"))).replace('"messages"', '"items"'),
          r"monologue of user 1 has no messages"),
         (transcript(monologue(1, "A", message(1, "x"))).replace('"message"', '"post"'),
-         r"monologue of user 1 has no messages"),
+         r"unknown element in the messages of user 1 \(class 'post', id 'message-1'\)"),
         (transcript(monologue(1, "A", message(1, "x"), stamp="1:05 PM"))
-         .replace('"timestamp"', '"time"'), "a time outside .timestamp"),
+         .replace('"timestamp"', '"time"'), "unknown element in the messages of user 1"),
+        (transcript(monologue(1, "A", message(1, "x")) + '<div class="message" id="message-2">'
+         '<div class="content">y</div></div>'), "messages outside a monologue"),
         (transcript("").replace("/rooms/7/room-seven", "/elsewhere"), "the room"),
         (transcript("", title="Room Seven"), "page date"),
     ],
@@ -215,15 +242,18 @@ def test_user_profile() -> None:
     assert p.about == "You're awesome!"
     assert (p.parent_user_id, p.parent_site) == (4875631, "stackoverflow.com")
     (room,) = p.rooms_owned
+    # "44 all time messages (by FrankerZ)": the profile user's messages, not the room's
     assert (room.room_id, room.name, room.deleted, room.message_count) == (
-        177119, "NotepadDev Test", True, 44)  # fmt: skip
+        177119, "NotepadDev Test", True, None)  # fmt: skip
+    assert room.user_message_count == 44
     assert room.user_ids == (4875631,) and p.rooms == ()
 
 
 def test_rooms_list() -> None:
-    body = PROFILE.replace('id="user-owningcards"', 'id="roomlist"') + (
+    body = PROFILE.replace('id="user-owningcards"', 'id="roomlist"').replace(
+        "</body>",
         "<div class='pager'><span class='page-numbers current'>2</span>"
-        "<a><span class='page-numbers'>3</span></a></div>"
+        "<a><span class='page-numbers'>3</span></a></div></body>",
     )
     rooms = parse_rooms_list(body, "https://chat.stackoverflow.com/rooms?page=2")
     assert [r.room_id for r in rooms.rooms] == [177119]

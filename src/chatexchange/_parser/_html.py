@@ -2,13 +2,21 @@
 
 Chat pages are UTF-8 but often carry no charset declaration, so bytes are always parsed as UTF-8
 (libxml2 would otherwise guess Latin-1 and mangle names like "Nisse Engström").
+
+libxml2 recovers from anything and says little: a page cut short, an unclosed ``<!--`` (it swallows
+the rest of the page), nesting deeper than 256 or a text node over 10 MB all give a smaller tree.
+``parse_html`` therefore checks the page's end marker and the parser's fatal errors itself, and
+``guarded`` turns any other exception of a parser into ``ParseError``.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from datetime import date
+from typing import Any, TypeVar
 
 from lxml import etree
 
@@ -20,6 +28,7 @@ __all__ = [
     "date_from_path",
     "expect_page",
     "first",
+    "guarded",
     "has_class",
     "inner_html",
     "int_or_none",
@@ -30,8 +39,40 @@ __all__ = [
     "text_of",
 ]
 
-_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
 _tostring = etree.tostring
+_local = threading.local()
+#: The last thing of every chat page (trailing whitespace aside); a page without it was cut short.
+_END = re.compile(rb"</html\s*>$", re.IGNORECASE)
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _parser() -> etree.HTMLParser:
+    """One parser per thread: its error log is how a fatal libxml2 error is seen."""
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = etree.HTMLParser(
+            encoding="utf-8", remove_comments=True, remove_pis=True
+        )
+    return parser
+
+
+def guarded(fn: _F) -> _F:
+    """Make every exception of a parse function a ``ParseError`` naming the URL.
+
+    The parsers convert what they expect; this catches what they did not (odd digits that
+    ``int`` refuses, dates out of range, recursion on absurd markup), so callers handle one class.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(body: Any, url: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(body, url, *args, **kwargs)
+        except ParseError:
+            raise
+        except Exception as exc:  # the point: convert everything
+            raise ParseError(f"unreadable page ({type(exc).__name__}: {exc})", url) from exc
+
+    return wrapper  # type: ignore[return-value]
 
 
 def cls(name: str) -> str:
@@ -58,16 +99,31 @@ _LOGIN_FORM = XPath(
 _CAPTCHA = XPath("//*[@id='captcha' or " + cls("g-recaptcha") + " or " + cls("h-captcha") + "]")
 
 
-def parse_html(body: bytes | str, url: str | None) -> etree._Element:
-    """The document root; ``ParseError`` when there is no HTML to speak of."""
+def parse_html(body: bytes | str, url: str | None, *, whole: bool = True) -> etree._Element:
+    """The document root; ``ParseError`` when there is no HTML to speak of.
+
+    ``whole`` (every chat page): the page must end with ``</html>``, must not end inside a
+    comment, and libxml2 must not have hit a fatal limit (depth, text node size), because in each
+    case the tree would silently lack the rest of the page.
+    """
     if isinstance(body, str):
         body = body.encode("utf-8", "surrogatepass")
     if not body or not body.strip():
         raise ParseError("empty page", url)
+    if whole:
+        if _END.search(body.rstrip()[-32:]) is None:
+            raise ParseError("page cut short (it does not end with </html>)", url)
+        if body.rfind(b"<!--") > body.rfind(b"-->"):
+            raise ParseError("page has an unclosed comment (<!-- without -->)", url)
+    parser = _parser()
     try:
-        root = etree.fromstring(body, _PARSER)
+        root = etree.fromstring(body, parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise ParseError(f"unparseable HTML ({exc})", url)
+    if whole:
+        for entry in parser.error_log:
+            if entry.level == etree.ErrorLevels.FATAL:
+                raise ParseError(f"page exceeds what the HTML parser reads ({entry.message})", url)
     if root is None:
         raise ParseError("unparseable HTML", url)
     return root
@@ -112,33 +168,48 @@ def inner_html(el: etree._Element) -> str:
     return text.strip()
 
 
-def _text_parts(el: etree._Element) -> Iterator[str]:
+def _text_parts(el: etree._Element, in_pre: bool) -> Iterator[tuple[str, bool]]:
     if el.text:
-        yield el.text
+        yield el.text, in_pre
     for child in el:
         tag = child.tag
         if tag == "br":
-            yield "\n"
+            yield "\n", in_pre
         elif isinstance(tag, str):
-            yield from _text_parts(child)
+            yield from _text_parts(child, in_pre or tag == "pre")
         if child.tail:
-            yield child.tail
+            yield child.tail, in_pre
 
 
 def text_of(el: etree._Element) -> str:
-    """Plain text of message HTML: ``<br>`` becomes a newline, surrounding space is stripped."""
+    """Plain text of message HTML: ``<br>`` becomes a newline, surrounding space is stripped.
+
+    Leading space inside ``<pre>`` is the first line's indentation (fixed-font code), so it stays.
+    """
     if not len(el):
         return (el.text or "").strip()
-    return "".join(_text_parts(el)).strip()
+    parts = list(_text_parts(el, False))
+    for k, (text, in_pre) in enumerate(parts):
+        if in_pre:
+            break
+        parts[k] = (text.lstrip(), False)
+        if parts[k][0]:
+            break
+    return "".join(text for text, _ in parts).rstrip()
 
 
 def int_or_none(value: str | None) -> int | None:
+    """An optionally signed ASCII integer (thousands commas allowed); ``None`` for anything else.
+
+    Only ASCII digits count: ``"①"`` or ``"²"`` pass ``str.isdigit`` but are no number a page uses.
+    """
     if value is None:
         return None
     value = value.strip().replace(",", "")
-    if value[:1] in "+-":
-        return int(value) if value[1:].isdigit() else None
-    return int(value) if value.isascii() and value.isdigit() else None
+    digits = value[1:] if value[:1] in ("+", "-") else value
+    if not (digits and digits.isascii() and digits.isdigit()):
+        return None
+    return int(value)
 
 
 _DATE_PATH = re.compile(r"/(\d{4})/(\d{1,2})/(\d{1,2})(?:/|$|\?|#)")

@@ -19,6 +19,7 @@ from ._html import (
     cls,
     expect_page,
     first,
+    guarded,
     has_class,
     inner_html,
     int_or_none,
@@ -96,8 +97,11 @@ _TOPBAR_USER = XPath(
     " | //*[" + cls("topbar") + "]//a[" + cls("my-profile") + "][contains(@href, '/users/')])"
 )
 _ACTIVE_USER = XPath("//*[@id='active-user']/@class")
+#: Transcript pages name their viewer only here: ``initTranscript(true, <viewer id>, ...)``.
+_INIT_VIEWER = re.compile(rb"initTranscript\(\s*true\s*,\s*(\d+)\s*,")
 
 
+@guarded
 def parse_favorite(body: bytes | str, url: str | None = None) -> ChatSession:
     """Any chat page (``/chats/join/favorite`` in practice) -> the chat fkey and the current user.
 
@@ -120,6 +124,11 @@ def parse_favorite(body: bytes | str, url: str | None = None) -> ChatSession:
             for name in value.split():
                 if name.startswith("user-"):
                     user_id = int_or_none(name[5:])
+    if user_id is None:
+        raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
+        m = _INIT_VIEWER.search(raw)
+        if m is not None and int(m[1]) > 0:
+            user_id = int(m[1])
     return ChatSession(fkeys[0].strip(), user_id, user_name)
 
 
@@ -127,8 +136,11 @@ _LOGIN_FORMS = XPath(
     "//form[@id='login-form' or contains(@action, 'login')][.//input[@type='password']]"
 )
 _LOGIN_FKEY = XPath(".//input[@name='fkey']/@value")
+_SCRIPTS = XPath("//script/text()")
+_INIT_FKEY = re.compile(r"StackExchange\.init\(.*?\"fkey\"\s*:\s*\"([0-9A-Za-z]+)\"", re.DOTALL)
 
 
+@guarded
 def parse_login_page(body: bytes | str, url: str | None = None) -> str:
     """The login page of a main site (``/users/login``) -> the fkey its login form posts."""
     root = parse_html(body, url)
@@ -143,7 +155,11 @@ def parse_login_page(body: bytes | str, url: str | None = None) -> str:
     page_fkeys = _FKEY(root)
     if page_fkeys:
         return page_fkeys[0].strip()
-    raise missing(root, url, "the login form's fkey")
+    for script in _SCRIPTS(root):
+        m = _INIT_FKEY.search(script)
+        if m is not None:
+            return m[1]
+    raise missing(root, url, "the login form's fkey (fkey input or StackExchange.init data)")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -160,8 +176,16 @@ _KEYCELL = XPath("./td[" + cls("room-keycell") + "]")
 _MSG_COUNT_XXL = XPath("(.//*[" + cls("room-message-count-xxl") + "])[1]")
 _USER_COUNT_XXL = XPath("(.//*[" + cls("room-user-count-xxl") + "])[1]")
 _SITE_LOGO = XPath("(.//img[" + cls("small-site-logo") + "])[1]/@title")
-_OWNER_CARDS = XPath("//*[@id='room-ownercards']//div[" + cls("usercard") + "]")
-_USER_CARDS = XPath("//*[@id='room-usercards-container']//div[" + cls("usercard") + "]")
+_OWNER_BOX = XPath("//*[@id='room-ownercards']")
+_USER_BOX = XPath("//*[@id='room-usercards-container']")
+#: Cards by class or by id: a card whose class changed must not just vanish from the record.
+_USERCARD_LIKE = XPath(
+    ".//div["
+    + cls("usercard")
+    + " or starts-with(@id, 'user-') or starts-with(@id, 'owner-user-')]"
+)
+_USER_MSG_COUNT_CARD = XPath("(.//*[" + cls("user-message-count") + "])[1]")
+_PERMALINK = XPath("(.//a[" + cls("permalink") + "])[1]/@href")
 _CARD_HEADER = XPath("(.//*[" + cls("user-header") + "])[1]")
 _CARD_USERNAME = XPath("(.//a[" + cls("username") + "])[1]")
 _CARD_LINK = XPath("(.//a[contains(@href, '/users/')])[1]/@href")
@@ -205,9 +229,37 @@ def _usercard(card: etree._Element, url: str | None) -> UserCard:
     )
     about_el = first(_ABOUT(card))
     about = (about_el.get("title") or _text(about_el)) if about_el is not None else None
-    return UserCard(user_id, name, moderator, _reputation(first(_REP(card))), about or None)
+    last = _PERMALINK(card)
+    lm = re.search(r"/transcript/message/(\d+)", last[0]) if last else None
+    return UserCard(
+        user_id,
+        name,
+        moderator,
+        _reputation(first(_REP(card))),
+        about or None,
+        _count(first(_USER_MSG_COUNT_CARD(card))),
+        int(lm[1]) if lm is not None else None,
+    )
 
 
+def _cards(
+    box: etree._Element | None, like: etree.XPath, name: str, url: str | None
+) -> list[etree._Element]:
+    """The cards (class ``name``) in ``box``; anything shaped like one without the class raises."""
+    if box is None:
+        return []
+    found = like(box)
+    for el in found:
+        if not has_class(el, name):
+            raise ParseError(
+                f"changed markup: <{el.tag} id={el.get('id')!r} class={el.get('class')!r}> "
+                f"where a .{name} was expected",
+                url,
+            )
+    return found
+
+
+@guarded
 def parse_room_info(body: bytes | str, url: str | None = None) -> RoomInfo:
     """``/rooms/info/<id>`` -> ``RoomInfo`` (owners and the users currently in the room)."""
     root = parse_html(body, url)
@@ -246,8 +298,14 @@ def parse_room_info(body: bytes | str, url: str | None = None) -> RoomInfo:
         text_of(description_el) if description_el is not None else None,
         inner_html(description_el) if description_el is not None else None,
         tuple(_text(tag) for tag in _TAGS(card)),
-        tuple(_usercard(c, url) for c in _OWNER_CARDS(root)),
-        tuple(_usercard(c, url) for c in _USER_CARDS(root)),
+        tuple(
+            _usercard(c, url)
+            for c in _cards(first(_OWNER_BOX(root)), _USERCARD_LIKE, "usercard", url)
+        ),
+        tuple(
+            _usercard(c, url)
+            for c in _cards(first(_USER_BOX(root)), _USERCARD_LIKE, "usercard", url)
+        ),
         _count(first(_MSG_COUNT_XXL(card) or _MSG_COUNT_XXL(root))),
         _count(first(_USER_COUNT_XXL(card) or _USER_COUNT_XXL(root))),
         first_message,
@@ -260,7 +318,7 @@ def parse_room_info(body: bytes | str, url: str | None = None) -> RoomInfo:
 # --------------------------------------------------------------------------------------------------
 # Room cards (profile pages and the rooms list)
 
-_ROOMCARDS = XPath(".//div[" + cls("roomcard") + "][starts-with(@id, 'room-')]")
+_ROOMCARDS = XPath(".//div[" + cls("roomcard") + " or starts-with(@id, 'room-')]")
 _ROOM_NAME = XPath("(.//*[" + cls("room-name") + "])[1]")
 _ROOM_DESCRIPTION = XPath("(.//*[" + cls("room-description") + "])[1]")
 _ROOM_MSG_COUNT = XPath("(.//*[" + cls("room-message-count") + "])[1]")
@@ -278,21 +336,38 @@ def _roomcard(card: etree._Element, url: str | None) -> RoomCard:
     description = None
     if description_el is not None:
         description = description_el.get("title") or _text(description_el) or None
-    activity = _text(first(_LAST_ACTIVITY(card))) or None
+    activity_el = first(_LAST_ACTIVITY(card))
+    activity = last_user = None
+    if activity_el is not None:
+        # "23h ago – <a href="/users/7/x">X</a>": when, then who posted last
+        activity = " ".join((activity_el.text or "").replace("\u2013", " ").split()) or None
+        link = activity_el.find(".//a[@href]")
+        lm = _USER_PATH.search(link.get("href", "")) if link is not None else None
+        last_user = int(lm[1]) if lm is not None else None
+        if activity is None and link is None:
+            activity = _text(activity_el) or None
     users = []
     for href in _ROOM_USERS(card):
         um = _USER_PATH.search(href)
         if um is not None:
             users.append(int(um[1]))
+    count_el = first(_ROOM_MSG_COUNT(card))
+    count = _count(count_el)
+    room_total, by_user = count, None
+    if count_el is not None and "(by " in (count_el.get("title") or ""):
+        # a profile's card counts the profile user's messages in the room, not the room's
+        room_total, by_user = None, count
     return RoomCard(
         int(m[1]),
         name,
         description,
-        _count(first(_ROOM_MSG_COUNT(card))),
+        room_total,
         activity,
         tuple(users),
         has_class(card, "deleted"),
         has_class(card, "frozen"),
+        by_user,
+        last_user,
     )
 
 
@@ -301,14 +376,15 @@ _PAGER_CURRENT = XPath("(//*[" + cls("pager") + "]//*[" + cls("current") + "])[1
 _PAGER_NUMBERS = XPath("//*[" + cls("pager") + "]//*[" + cls("page-numbers") + "]")
 
 
+@guarded
 def parse_rooms_list(body: bytes | str, url: str | None = None) -> RoomsList:
     """``/rooms`` -> the room cards of this page, with the pager's page and page count."""
     root = parse_html(body, url)
     containers = _ROOMLIST(root)
-    cards = _ROOMCARDS(containers[0]) if containers else _ROOMCARDS(root)
-    if not containers and not cards:
+    if not containers:
         expect_page(root, url, "the rooms list")
         raise missing(root, url, "the room list (#roomlist)")
+    cards = _cards(containers[0], _ROOMCARDS, "roomcard", url)
     page = int_or_none(_text(first(_PAGER_CURRENT(root))))
     numbers = [int_or_none(_text(el)) for el in _PAGER_NUMBERS(root)]
     known = [n for n in numbers if n is not None]
@@ -340,6 +416,7 @@ _PROFILE_ID_HINTS = XPath(
 _EDIT_LINK = XPath(".//*[@id='edit-message-container']")
 
 
+@guarded
 def parse_user_profile(body: bytes | str, url: str | None = None) -> UserProfile:
     """``/users/<id>`` -> ``UserProfile``."""
     root = parse_html(body, url)
@@ -399,12 +476,12 @@ def parse_user_profile(body: bytes | str, url: str | None = None) -> UserProfile
         iso_date(_text(values.get("chat user since"))),
         parse_ago(_text(values.get("last seen"))),
         parse_ago(_text(values.get("last message"))),
-        (text_of(about) or None) if about is not None else None,
+        (_text(about) or None) if about is not None else None,
         parent_url,
         parent_id,
         parent_site,
-        tuple(_roomcard(c, url) for c in _ROOMCARDS(owned)) if owned is not None else (),
-        tuple(_roomcard(c, url) for c in _ROOMCARDS(current)) if current is not None else (),
+        tuple(_roomcard(c, url) for c in _cards(owned, _ROOMCARDS, "roomcard", url)),
+        tuple(_roomcard(c, url) for c in _cards(current, _ROOMCARDS, "roomcard", url)),
     )
 
 
@@ -454,6 +531,7 @@ def _revision(monologue: etree._Element) -> Revision:
     )
 
 
+@guarded
 def parse_message_history(body: bytes | str, url: str | None = None) -> MessageHistory:
     """``/messages/<id>/history`` -> revisions (current first), stars, pin and who pinned."""
     root = parse_html(body, url)
@@ -506,11 +584,12 @@ def parse_message_history(body: bytes | str, url: str | None = None) -> MessageH
 _HTML_DOCUMENT = re.compile(rb"^\s*(?:<!doctype html|<html[\s>])", re.IGNORECASE)
 
 
+@guarded
 def parse_message_source(body: bytes | str, url: str | None = None) -> str:
     """``/message/<id>?plain=true`` -> the Markdown source; an HTML document there is an error."""
     raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
     if _HTML_DOCUMENT.match(raw[:200]):
-        root = parse_html(raw, url)
+        root = parse_html(raw, url, whole=False)
         expect_page(root, url, "a message source")
         raise missing(root, url, "the message source (got an HTML page)")
     try:

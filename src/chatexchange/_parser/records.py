@@ -143,11 +143,19 @@ class UserCard:
     moderator: bool
     reputation: int | None
     about: str | None = None
+    #: Their messages in this room, and their latest one (current users' cards only).
+    message_count: int | None = None
+    last_message_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class RoomCard:
-    """A room as a profile page or the rooms list shows it."""
+    """A room as a profile page or the rooms list shows it.
+
+    On a profile page the card counts the profile user's messages in the room
+    (``user_message_count``) and not the room's (``message_count`` is then ``None``).
+    ``last_activity`` is how long ago (``"23h ago"``), ``last_user_id`` who posted last.
+    """
 
     room_id: int
     name: str
@@ -157,6 +165,8 @@ class RoomCard:
     user_ids: tuple[int, ...] = ()
     deleted: bool = False
     frozen: bool = False
+    user_message_count: int | None = None
+    last_user_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ no per-message times; see ``_Clock`` for how they are reconstructed.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from lxml import etree
 
@@ -18,6 +18,7 @@ from ._html import (
     cls,
     date_from_path,
     expect_page,
+    guarded,
     has_class,
     inner_html,
     int_or_none,
@@ -34,8 +35,6 @@ __all__ = ["parse_clock_time", "parse_transcript"]
 # One scan of the document finds the three landmarks; everything else is looked up below them
 # (each "//" over a whole transcript page costs as much as the rest of the work per page).
 _LANDMARKS = XPath("//div[@id='transcript' or @id='info' or @id='main']")
-_MONOLOGUES = XPath("./div[" + cls("monologue") + "]")
-_MONOLOGUES_DEEP = XPath(".//div[" + cls("monologue") + "]")
 _USER_LINK = XPath(".//div[" + cls("username") + "]//a[@href]")
 _USERNAME = XPath("string(.//div[" + cls("username") + "])")
 _AVATAR_ALT = XPath(".//div[" + cls("signature") + "]//img/@alt")
@@ -49,11 +48,11 @@ _ROOM_LINK_DEEP = XPath("(//*[" + cls("room-mini") + "]//*[" + cls("room-name") 
 _ROOM_INPUT = XPath("string((//input[@name='room'])[1]/@value)")
 _CURRENT_DAY = XPath("string((.//div[" + cls("icon") + "][div[@class='calendar']])[1]/@title)")
 _STARS = XPath(".//*[" + cls("stars") + "]")
-_ANY_MESSAGE = XPath("(.//div[starts-with(@id, 'message-')])[1]")
+#: Everything under ``#transcript`` that looks like a message (by class or by id).
+_MESSAGE_MARKS = XPath(".//div[starts-with(@id, 'message-') or " + cls("message") + "]")
 _ONEBOX = XPath(".//*[" + cls("onebox") + "]/@class")
 _INIT = re.compile(rb"initTranscript\(\s*\w+\s*,\s*(-?\d+)\s*,\s*\w+\s*,\s*\w+\s*,\s*(\d+)")
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})\s*([AaPp][Mm])?")
-_CLOCK_ONLY = re.compile(r"\d{1,2}:\d{2}\s*(?:[AaPp][Mm])?")
 _SLICE = re.compile(r"/(\d{1,2})-(\d{1,2})/?(?:[?#]|$)")
 _HOURS_TEXT = re.compile(r"(\d{1,2}):\d{2}\s*-\s*(\d{1,2}):\d{2}")
 _ID_IN_HREF = re.compile(r"(?:#|[?&]m=)(\d+)")
@@ -77,30 +76,40 @@ def parse_clock_time(text: str) -> time | None:
     return time(hour, minute)
 
 
-def _times(day: date, start_hour: int, shown: list[time | None]) -> list[datetime]:
+def _times(
+    day: date, start_hour: int, end_hour: int, shown: list[time | None], url: str | None
+) -> list[datetime]:
     """Reconstruct message times (the rule is documented in docs/parsing.md).
 
     A shown ``.timestamp`` (UTC, minute resolution) applies to the message after it and to every
     following message up to the next shown one, so each time is a lower bound. Messages before the
-    first shown timestamp get the start of the page's hour slice (00:00 for a whole day), or the
-    first shown time if that is earlier. A shown time earlier than the previous shown one means
-    the page crossed midnight, and the day advances.
+    first shown timestamp get the start of the page's hour range (00:00 for a whole day). Every
+    shown time must lie in that range and none may be earlier than the one before: a page names
+    one date and never spans midnight, so a time outside its hours or going backwards is a garbled
+    page, not a guess to make.
     """
     combine = datetime.combine
-    current = combine(day, time(min(start_hour, 23)), UTC)
-    for clock in shown:
-        if clock is not None:
-            current = min(current, combine(day, clock, UTC))
-            break
-    previous = None
+    low, high = start_hour * 60, end_hour * 60
+    current = combine(day, time(start_hour), UTC)
+    previous = low
     times = []
     for clock in shown:
         if clock is not None:
-            stamp = combine(day, clock, UTC)
-            if previous is not None and stamp < previous:
-                day = day + timedelta(days=1)
-                stamp = combine(day, clock, UTC)
-            previous = current = stamp
+            minute = clock.hour * 60 + clock.minute
+            if not low <= minute < high:
+                raise ParseError(
+                    f"time {clock:%H:%M} outside the page's hours "
+                    f"{start_hour:02d}:00-{end_hour:02d}:00",
+                    url,
+                )
+            if minute < previous:
+                raise ParseError(
+                    f"time {clock:%H:%M} earlier than the time shown before it "
+                    f"({previous // 60:02d}:{previous % 60:02d})",
+                    url,
+                )
+            previous = minute
+            current = combine(day, clock, UTC)
         times.append(current)
     return times
 
@@ -303,17 +312,48 @@ def _room(
 def _page_date(
     root: etree._Element, info: etree._Element | None, canonical: str, url: str | None
 ) -> date:
+    """The page's date: title, current-day calendar and canonical link must agree (the URL is
+    only a fallback: it may be a message link without a date)."""
     title = page_title(root)
     m = re.search(r" - (\d{4}-\d{2}-\d{2})", title)
-    day = iso_date(m[1]) if m else None
-    if day is None and info is not None:
-        day = iso_date(_CURRENT_DAY(info))
-    day = day or date_from_path(canonical) or date_from_path(url)
+    named = {
+        "title": iso_date(m[1]) if m else None,
+        "calendar": iso_date(_CURRENT_DAY(info)) if info is not None else None,
+        "canonical link": date_from_path(canonical),
+    }
+    found = {where: day for where, day in named.items() if day is not None}
+    if len(set(found.values())) > 1:
+        said = ", ".join(f"{where} {day}" for where, day in found.items())
+        raise ParseError(f"the page names different dates ({said})", url)
+    day = next(iter(found.values()), None) or date_from_path(url)
     if day is None:
         raise missing(root, url, "the page date (title, calendar, canonical link or URL)")
     return day
 
 
+def _span(
+    canonical: str, url: str | None, current: tuple[int, int] | None, page_url: str | None
+) -> tuple[int, int]:
+    """The page's UTC hours: canonical link, else the URL; the pager's current slice must agree."""
+    span = None
+    for candidate in (canonical, url or ""):
+        m = _SLICE.search(candidate)
+        if m is not None:
+            span = (int(m[1]), int(m[2]))
+            break
+    if span is not None and current is not None and span != current:
+        raise ParseError(
+            f"the hour slice of the link ({span[0]}-{span[1]}) is not the pager's current one "
+            f"({current[0]}-{current[1]})",
+            page_url,
+        )
+    span = span or current or (0, 24)
+    if not 0 <= span[0] < span[1] <= 24:
+        raise ParseError(f"impossible hour range {span[0]}-{span[1]}", page_url)
+    return span
+
+
+@guarded
 def parse_transcript(body: bytes | str, url: str | None = None) -> TranscriptPage:
     """A transcript page -> ``TranscriptPage``; ``ParseError`` when it is not one."""
     root = parse_html(body, url)
@@ -334,24 +374,15 @@ def parse_transcript(body: bytes | str, url: str | None = None) -> TranscriptPag
     canonical = _CANONICAL(root)
     day = _page_date(root, info, canonical, url)
     hours, current = _hours(root, main)
-    span = None
-    for candidate in (canonical, url or ""):
-        m = _SLICE.search(candidate)
-        if m is not None and int(m[1]) < int(m[2]) <= 24:
-            span = (int(m[1]), int(m[2]))
-            break
-    span = span or current or (0, 24)
+    span = _span(canonical, url, current, url)
     nav = _nav(main)
     raw = body.encode() if isinstance(body, str) else body
     init = _INIT.search(raw)
-    viewer_id = int(init[1]) if init is not None else None
+    viewer_id = int_or_none(init[1].decode("ascii")) if init is not None else None
 
     found_messages = []
     shown: list[time | None] = []
-    monologues = _MONOLOGUES(transcript) or _MONOLOGUES_DEEP(transcript)
-    if not monologues and _ANY_MESSAGE(transcript):
-        raise missing(root, url, "the monologues (.monologue) around the messages")
-    for monologue in monologues:
+    for monologue in _monologues(transcript, url):
         owner_id, owner_name = _owner(monologue, url)
         mine = has_class(monologue, "mine")
         pending = None
@@ -366,13 +397,24 @@ def parse_transcript(body: bytes | str, url: str | None = None) -> TranscriptPag
                 found_messages.append((item, owner_id, owner_name, mine))
                 shown.append(pending)
                 pending = None
-            elif _CLOCK_ONLY.fullmatch(text_of(item)):
-                raise ParseError(f"a time outside .timestamp ({text_of(item)!r})", url)
+            else:
+                raise ParseError(
+                    f"unknown element in the messages of user {owner_id} "
+                    f"(class {item.get('class')!r}, id {item.get('id')!r})",
+                    url,
+                )
         if len(found_messages) == count:
             raise ParseError(
                 f"monologue of user {owner_id} has no messages (.messages > .message)", url
             )
-    times = _times(day, span[0], shown)
+    marked = len(_MESSAGE_MARKS(transcript))
+    if marked != len(found_messages):
+        raise ParseError(
+            f"{marked} elements look like messages but {len(found_messages)} are in the "
+            "monologue markup (.monologue > .messages > .message)",
+            url,
+        )
+    times = _times(day, span[0], span[1], shown, url)
     messages = [
         _message(item, room_id, owner_id, owner_name, stamp, clock is not None, mine, url)
         for (item, owner_id, owner_name, mine), stamp, clock in zip(
@@ -394,3 +436,26 @@ def parse_transcript(body: bytes | str, url: str | None = None) -> TranscriptPag
         span[1],
         viewer_id,
     )
+
+
+def _monologues(transcript: etree._Element, url: str | None) -> list[etree._Element]:
+    """The monologues of ``#transcript``; any other child holding a message is changed markup."""
+    found = []
+    for child in transcript:
+        if not isinstance(child.tag, str):
+            continue
+        names = (child.get("class") or "").split()
+        if child.tag == "div" and "monologue" in names:
+            found.append(child)
+        elif "system-message-container" in names or not (
+            "message" in names
+            or (child.get("id") or "").startswith("message-")
+            or _MESSAGE_MARKS(child)
+        ):
+            continue
+        else:
+            raise ParseError(
+                f"messages outside a monologue (in <{child.tag} class={child.get('class')!r}>)",
+                url,
+            )
+    return found

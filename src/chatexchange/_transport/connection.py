@@ -275,6 +275,10 @@ class ServerConnection:
             paths.send(room_id), {"text": text}, what="send"
         )
         value = response.unpack()
+        if isinstance(value, str) and value.strip() and "json" not in response.content_type:
+            # a refusal answered with HTTP 200 ("The room does not exist, or you do not have
+            # permission"): its text says why
+            raise refusal_error(response, "send")
         if not isinstance(value, dict) or "id" not in value:
             raise ServerError(f"send: unexpected answer ({response.url})")
         message_id, stamp = value.get("id"), value.get("time")

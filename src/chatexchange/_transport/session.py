@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,28 @@ log = logging.getLogger("chatexchange.transport")
 USER_AGENT = f"chatexchange3/{__version__} (+https://github.com/chatexchange3/chatexchange3)"
 
 __all__ = ["USER_AGENT", "HttpSession", "Response", "refusal_error", "throttle_seconds"]
+
+_DOCUMENT_START = re.compile(rb"^\s*(?:<!doctype html|<html[\s>])", re.IGNORECASE)
+_DOCUMENT_END = re.compile(rb"</html\s*>$", re.IGNORECASE)
+
+
+class BodyCutShort(Exception):
+    """The connection closed before the body was complete (raised inside ``request`` only)."""
+
+
+def _check_complete(headers: Mapping[str, str], content_type: str, body: bytes) -> None:
+    """Raise ``BodyCutShort`` for an HTML document that ended with the connection, unfinished.
+
+    aiohttp itself detects a body shorter than its ``Content-Length`` or a broken chunked body
+    (``ClientPayloadError``). A body delimited only by the connection closing has no length to
+    check; a whole HTML document is then complete only if it ends with ``</html>``.
+    """
+    if "Content-Length" in headers or "chunked" in headers.get("Transfer-Encoding", "").lower():
+        return
+    if "html" not in content_type or not _DOCUMENT_START.match(body[:200]):
+        return
+    if _DOCUMENT_END.search(body.rstrip()[-32:]) is None:
+        raise BodyCutShort(f"HTML page of {len(body)} bytes ended without </html>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,10 +189,11 @@ class HttpSession:
     ) -> Response:
         """One request, with transient connection failures retried.
 
-        Reads (GET) are retried on any connection error, timeout or 502/503/504; writes only when
-        the connection could not be opened at all (nothing reached the server: nothing doubles).
-        Gives :class:`ConnectionLostError` when the retries are used up. Never raises for a status:
-        the caller decides what a status means (see :func:`refusal_error`).
+        Reads (GET) are retried on any connection error, timeout, body cut short on the wire or
+        502/503/504; writes only when the connection could not be opened at all (nothing reached
+        the server: nothing doubles). Gives :class:`ConnectionLostError` when the retries are used
+        up, and for a write whose answer was cut short (the server may have acted on it). Never
+        raises for a status: the caller decides what a status means (see :func:`refusal_error`).
         """
         idempotent = method.upper() in {"GET", "HEAD"}
         attempt = 0
@@ -186,7 +210,13 @@ class HttpSession:
                         resp.content_type or "",
                         dict(resp.headers),
                     )
-            except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+                    _check_complete(resp.headers, response.content_type, body)
+            except (
+                aiohttp.ClientConnectionError,
+                aiohttp.ClientPayloadError,
+                BodyCutShort,
+                TimeoutError,
+            ) as exc:
                 never_sent = isinstance(exc, aiohttp.ClientConnectorError)
                 if attempt < self.retries and (idempotent or never_sent):
                     attempt += 1
@@ -196,8 +226,12 @@ class HttpSession:
                     )
                     await asyncio.sleep(self.retry_pause * attempt)
                     continue
+                if isinstance(exc, (aiohttp.ClientPayloadError, BodyCutShort)):
+                    reason = "the answer was cut short"
+                else:
+                    reason = "connection failed"
                 raise ConnectionLostError(
-                    f"{what or method} {url}: connection failed ({type(exc).__name__})"
+                    f"{what or method} {url}: {reason} ({type(exc).__name__})"
                 ) from None
             log.debug("%s %s -> %d", method, url, response.status)
             if idempotent and response.status in TRANSIENT_STATUSES and attempt < self.retries:
