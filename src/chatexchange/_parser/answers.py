@@ -21,6 +21,7 @@ from ._html import (
     cls,
     expect_page,
     first,
+    guarded,
     has_class,
     inner_html,
     missing,
@@ -84,6 +85,7 @@ def _stamp(value: object) -> datetime | None:
     return None
 
 
+@guarded
 def parse_pingable(body: bytes | str, url: str | None = None) -> tuple[PingableUser, ...]:
     """``/rooms/pingable/<room>``: ``[[user_id, name, last_seen, last_post], ...]``."""
     data = _json(body, url, "the pingable users answer")
@@ -111,6 +113,7 @@ _CONVERSATION_LINK = re.compile(
 _TAGS = re.compile(r"<[^>]+>")
 
 
+@guarded
 def parse_bookmark_answer(body: bytes | str, url: str | None = None) -> BookmarkAnswer | str:
     """``/conversation/new``: the bookmark, or the server's text saying why it refused."""
     data = _json(body, url, "the bookmark answer")
@@ -139,6 +142,7 @@ _USER_PATH = re.compile(r"/users/(-?\d+)")
 _ROOM_PATH = re.compile(r"/transcript/(\d+)")
 
 
+@guarded
 def parse_mentions(body: bytes | str, url: str | None = None) -> tuple[Mention, ...]:
     """``/users/<me>?tab=replies``: the mentions and replies listed there, newest first."""
     root = parse_html(body, url)
