@@ -144,14 +144,15 @@ def _posted(event_id: int | None, message_id: int, room: int = 1) -> MessagePost
 
 async def test_dedupe_by_event_id_and_message_id() -> None:
     watcher = Watcher(ServerConnection("se", server_url="http://127.0.0.1:9"), [1])
-    watcher._floor[1] = watcher._cursor[1] = 100
-    watcher._last_message[1] = 10
+    watcher._begin(1, 100, 10)
     entered = UserEntered(event_type=3, id=102, time_stamp=None, room_id=1, room_name=None,
                           user_id=2, user_name="b", raw={})
-    watcher._deliver(1, [_posted(99, 9), _posted(101, 11), entered])
+    await watcher._deliver(1, [_posted(99, 9), _posted(101, 11), entered])
     # replay over the socket, and the id-less entries of a mode=Messages gap answer
-    watcher._deliver(1, [_posted(101, 11), entered, _posted(103, 12)])
-    watcher._deliver(1, [_posted(None, 11), _posted(None, 12), _posted(None, 13)], from_gap=True)
+    await watcher._deliver(1, [_posted(101, 11), entered, _posted(103, 12)])
+    await watcher._deliver(
+        1, [_posted(None, 11), _posted(None, 12), _posted(None, 13)], from_gap=True
+    )
     got = []
     while not watcher._queue.empty():
         got.append(watcher._queue.get_nowait())

@@ -18,7 +18,6 @@ import contextlib
 import logging
 import random
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -45,20 +44,42 @@ _FATAL = (AuthRequiredError, AccessDeniedError, NotFoundError)
 _POSTED = EventType.MESSAGE_POSTED
 
 
-class _Seen:
-    """A bounded set: remembers the last ``size`` keys (older ones cannot come back so late)."""
+class _Recent:
+    """The ids one room delivered lately, bounded by count and by age, above a floor.
 
-    def __init__(self, size: int) -> None:
-        self._keys: OrderedDict[Any, None] = OrderedDict()
-        self._size = size
+    An id pushed out of the window raises the floor, and any id at or below the floor counts as
+    delivered. Ids grow with time and the server replays only after the cursor, so this keeps a
+    repeat from ever being delivered twice while memory stays bounded (about 100 bytes an entry:
+    the defaults keep each watched room far below 1 MiB). What it gives up: an event that arrives
+    later than ``max_count`` events or ``max_age`` seconds after a newer one is taken for a repeat.
+    """
 
-    def __contains__(self, key: Any) -> bool:
-        return key in self._keys
+    __slots__ = ("floor", "keys", "max_age", "max_count")
 
-    def add(self, key: Any) -> None:
-        self._keys[key] = None
-        if len(self._keys) > self._size:
-            self._keys.popitem(last=False)
+    def __init__(self, floor: int, max_count: int, max_age: float) -> None:
+        self.floor = floor
+        self.keys: dict[int, float] = {}
+        self.max_count = max(1, max_count)
+        self.max_age = max_age
+
+    def __contains__(self, key: int) -> bool:
+        return key <= self.floor or key in self.keys
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def add(self, key: int, now: float) -> None:
+        keys = self.keys
+        keys[key] = now
+        if len(keys) > self.max_count or now - next(iter(keys.values())) > self.max_age:
+            limit = now - self.max_age
+            while keys:
+                oldest = next(iter(keys))
+                if len(keys) <= self.max_count and keys[oldest] >= limit:
+                    break
+                del keys[oldest]
+                if oldest > self.floor:
+                    self.floor = oldest
 
 
 class _Failure:
@@ -77,13 +98,26 @@ class Watcher:
     ``backoff_initial`` / ``backoff_max`` (reconnect pauses), ``fallback_after`` (failed socket
     attempts in a row before polling), ``websocket_retry`` (seconds of polling before trying the
     socket again), ``gap_count`` (events read from ``/chats/<room>/events`` to fill a gap),
-    ``max_failures`` (failed attempts in a row before ConnectionLostError), ``on_frame`` (called
-    with every ``RoomFrame`` of a watched room as it arrives, heartbeats included: a caller that
-    must see the connection alive on a quiet room, like the classic API, listens here).
+    ``max_failures`` (failed attempts in a row before ConnectionLostError; ``None``: retry
+    forever), ``dedupe_window`` / ``dedupe_age`` (ids each room remembers to drop repeats, see
+    :class:`_Recent`), ``queue_size`` (events waiting for the consumer, see below), ``on_state``
+    (called as ``on_state(room, state, detail)`` when a room's connection changes: ``"connected"``
+    with "websocket" or "polling", ``"lost"`` with the reason, ``"retrying"`` with the pause in
+    seconds), ``on_frame`` (called with every ``RoomFrame`` of a watched room as it arrives,
+    heartbeats included: a caller that must see the connection alive on a quiet room, like the
+    classic API, listens here).
+
+    A slow consumer: at most ``queue_size`` events wait in memory. When the queue is full the
+    watcher stops reading from the server (the socket and the polls wait; TCP pushes back), logs
+    a warning when it starts waiting (at most one a minute; ``stalls`` counts them all) and a line
+    when the consumer has emptied the queue after a warning. Nothing is dropped: what was not read
+    stays on the server, and if the server closes the socket meanwhile the reconnect asks for
+    everything after the last event queued.
 
     Attributes for monitoring: ``reconnects`` (socket re-opens), ``modes`` (room -> "websocket" or
     "polling"), ``delivered``, ``duplicates`` (events dropped as already delivered), ``gap_filled``
-    (events recovered from ``/chats/<room>/events`` after a reconnect).
+    (events recovered from ``/chats/<room>/events`` after a reconnect), ``stalls`` (times the
+    queue was full).
     """
 
     def __init__(
@@ -100,8 +134,11 @@ class Watcher:
         fallback_after: int = 2,
         websocket_retry: float = 300.0,
         gap_count: int = 100,
-        max_failures: int = 8,
-        dedupe_window: int = 50_000,
+        max_failures: int | None = 8,
+        dedupe_window: int = 2_000,
+        dedupe_age: float = 600.0,
+        queue_size: int = 10_000,
+        on_state: Callable[[int, str, Any], None] | None = None,
         on_frame: Callable[[Any], None] | None = None,
     ) -> None:
         rooms = (room_ids,) if isinstance(room_ids, int) else tuple(dict.fromkeys(room_ids))
@@ -118,20 +155,29 @@ class Watcher:
         self.fallback_after = max(1, fallback_after)
         self.websocket_retry = websocket_retry
         self.gap_count = gap_count
-        self.max_failures = max(1, max_failures)
+        self.max_failures = None if max_failures is None else max(1, max_failures)
+        self.dedupe_window = dedupe_window
+        self.dedupe_age = dedupe_age
+        self.on_state = on_state
         self.on_frame = on_frame
 
         self.reconnects = 0
         self.delivered = 0
         self.duplicates = 0
         self.gap_filled = 0
+        self.stalls = 0
         self.modes: dict[int, str] = {}
 
-        self._queue: asyncio.Queue[Any] = asyncio.Queue()
-        self._seen_ids = _Seen(dedupe_window)
-        self._seen_messages = _Seen(dedupe_window)
-        self._floor: dict[int, int] = {}
+        self._queue: asyncio.Queue[Any] = asyncio.Queue(max(1, queue_size))
+        self._end: Any = None  # the failure or end marker that did not fit a full queue
+        self._stalled = False
+        self._warned = False
+        self._warned_at: float | None = None
+        self._states: dict[int, str] = {}
+        self._seen_ids: dict[int, _Recent] = {}
+        self._seen_messages: dict[int, _Recent] = {}
         self._cursor: dict[int, int] = {}
+        self._start: dict[int, int] = {}
         self._poll_cursor: dict[int, int] = {}
         self._last_message: dict[int, int] = {}
         self._tasks: dict[Any, asyncio.Task[None]] = {}
@@ -151,17 +197,29 @@ class Watcher:
         return self
 
     async def __anext__(self) -> Any:
-        if self._closed and self._queue.empty():
-            raise StopAsyncIteration
+        if self._queue.empty():
+            if self._end is not None:
+                item, self._end = self._end, None
+                return await self._finish(item)
+            if self._closed:
+                raise StopAsyncIteration
         if not self._started:
             await self.start()
         item = await self._queue.get()
-        if isinstance(item, _Failure):
+        if item is None or isinstance(item, _Failure):
+            return await self._finish(item)
+        if self._stalled and self._queue.empty():
+            self._stalled = False
+            if self._warned:
+                self._warned = False
+                log.info("the consumer of %s has caught up", self)
+        return item
+
+    async def _finish(self, item: _Failure | None) -> Any:
+        if item is not None:
             await self.aclose()
             raise item.error
-        if item is None:
-            raise StopAsyncIteration
-        return item
+        raise StopAsyncIteration
 
     async def __aenter__(self) -> Watcher:
         await self.start()
@@ -189,14 +247,19 @@ class Watcher:
             if self.since is not None:
                 cursor = int(self.since)
                 last_message = 0
-            self._floor[room] = cursor
-            self._cursor[room] = cursor
-            self._last_message[room] = last_message
+            self._begin(room, cursor, last_message)
         for room in self.rooms:
             if self.websocket:
                 self._start_socket(room, resume=self.since is not None)
             else:
                 self._start_polling(room)
+
+    def _begin(self, room: int, cursor: int, last_message: int) -> None:
+        """Start a room's bookkeeping: events after ``cursor``, messages after ``last_message``."""
+        self._seen_ids[room] = _Recent(cursor, self.dedupe_window, self.dedupe_age)
+        self._seen_messages[room] = _Recent(last_message, self.dedupe_window, self.dedupe_age)
+        self._cursor[room] = self._start[room] = cursor
+        self._last_message[room] = last_message
 
     async def aclose(self) -> None:
         """Stop every socket and poll; the iterator then ends."""
@@ -213,57 +276,101 @@ class Watcher:
             with contextlib.suppress(Exception):
                 await ws.close()
         self._sockets.clear()
-        self._queue.put_nowait(None)
+        self._end_with(None)
+
+    def _end_with(self, item: Any) -> None:
+        """Queue the end (or a failure) even when the queue is full: it comes after the events."""
+        try:
+            self._queue.put_nowait(item)
+        except asyncio.QueueFull:
+            if self._end is None:
+                self._end = item
 
     close = aclose
 
     # ----------------------------------------------------------------------------------------------
-    # Delivery (synchronous: one event loop, so no locking is needed)
+    # Delivery (one event loop: no locking is needed)
 
-    def _deliver(self, room: int, events: list[Any], *, from_gap: bool = False) -> None:
-        floor = self._floor.get(room, 0)
+    async def _deliver(self, room: int, events: list[Any], *, from_gap: bool = False) -> None:
+        seen_ids = self._seen_ids[room]
+        seen_messages = self._seen_messages[room]
+        start = self._start[room]
+        now = time.monotonic()
         for event in events:
             event_id = event.id
             message_id = getattr(event, "message_id", None)
             if event_id is not None:
-                if event_id <= floor or event_id in self._seen_ids:
-                    self.duplicates += event_id > floor
+                if event_id in seen_ids:
+                    self.duplicates += event_id > start
                     continue
-                self._seen_ids.add(event_id)
-                if event_id > self._cursor.get(room, 0):
+                seen_ids.add(event_id, now)
+                if event_id > self._cursor[room]:
                     self._cursor[room] = event_id
             elif not (from_gap and event.event_type == _POSTED and message_id is not None):
                 # An event without id cannot be told apart from a repeat: only message entries of
                 # mode=Messages gap answers (one per message) are kept.
                 continue
-            elif (room, message_id) in self._seen_messages:
+            elif message_id in seen_messages:
                 self.duplicates += 1
                 continue
             elif message_id <= self._last_message.get(room, 0):
                 continue  # older than the start of the watch
             if event.event_type == _POSTED and message_id is not None:
-                key = (room, message_id)
-                if key in self._seen_messages:
+                if message_id in seen_messages.keys:
                     self.duplicates += 1
                     continue
-                self._seen_messages.add(key)
+                seen_messages.add(message_id, now)
             if message_id is not None and message_id > self._last_message.get(room, 0):
                 self._last_message[room] = message_id
             self.delivered += 1
-            self._queue.put_nowait(event)
+            try:
+                self._queue.put_nowait(event)
+            except asyncio.QueueFull:
+                await self._wait_for_consumer(event)
 
-    def _deliver_frames(self, frames: list[Any]) -> None:
+    async def _wait_for_consumer(self, event: Any) -> None:
+        if not self._stalled:
+            self._stalled = True
+            self.stalls += 1
+            now = time.monotonic()
+            if self._warned_at is None or now - self._warned_at >= 60.0:
+                self._warned_at, self._warned = now, True
+                log.warning(
+                    "%s: the consumer is %d events behind (%d times so far); reading from the "
+                    "server pauses until it catches up (nothing is dropped)",
+                    self, self._queue.qsize(), self.stalls,
+                )
+        await self._queue.put(event)
+
+    async def _deliver_frames(self, frames: list[Any]) -> None:
         for frame in frames:
             if frame.room_id not in self._cursor:
                 continue
             if self.on_frame is not None:
                 self.on_frame(frame)
             if frame.events:
-                self._deliver(frame.room_id, frame.events)
+                await self._deliver(frame.room_id, frame.events)
 
     def _fail(self, error: BaseException) -> None:
         if not self._closed:
-            self._queue.put_nowait(_Failure(error))
+            self._end_with(_Failure(error))
+
+    def _state(self, room: int, state: str, detail: Any = None) -> None:
+        """Tell ``on_state`` about a change of a room's connection (a retry is always news)."""
+        before = self._states.get(room)
+        if before == state and state != "retrying":
+            return
+        if state == "lost" and before == "retrying":  # still the same outage
+            return
+        self._states[room] = state
+        if self.on_state is not None:
+            try:
+                self.on_state(room, state, detail)
+            except Exception:  # a monitoring callback must not stop the watch
+                log.exception("on_state callback failed")
+
+    def _gave_up(self, failures: int) -> bool:
+        return self.max_failures is not None and failures >= self.max_failures
 
     def _backoff(self, failures: int) -> float:
         base = min(self.backoff_max, self.backoff_initial * (2 ** max(0, failures - 1)))
@@ -292,7 +399,7 @@ class Watcher:
                      room, self.gap_count)
             return
         before = self.delivered
-        self._deliver(room, events, from_gap=True)
+        await self._deliver(room, events, from_gap=True)
         self.gap_filled += self.delivered - before
 
     # ----------------------------------------------------------------------------------------------
@@ -301,12 +408,13 @@ class Watcher:
     def _start_socket(self, room: int, *, resume: bool) -> None:
         self.modes[room] = "websocket"
         self._tasks[("ws", room)] = asyncio.get_running_loop().create_task(
-            self._guard(self._socket_loop(room, resume=resume)), name=f"chatexchange-ws-{room}"
+            self._guard(self._socket_loop, room, resume=resume), name=f"chatexchange-ws-{room}"
         )
 
-    async def _guard(self, coro: Any) -> None:
+    async def _guard(self, loop: Any, *args: Any, **kwargs: Any) -> None:
+        # the coroutine is made here, so a task cancelled before it ran leaves none unawaited
         try:
-            await coro
+            await loop(*args, **kwargs)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -334,6 +442,7 @@ class Watcher:
                 failures += 1
                 log.info("websocket for room %d not opened (%s), attempt %d", room,
                          type(exc).__name__, failures)
+                self._state(room, "lost", f"no websocket ({type(exc).__name__})")
                 if failures >= self.fallback_after or isinstance(exc, AuthRequiredError):
                     # Anonymous visitors never get a socket: polling is the normal path for
                     # them, not something to warn about.
@@ -344,29 +453,38 @@ class Watcher:
                     self._start_polling(room)
                     return
                 gap = True
-                await asyncio.sleep(self._backoff(failures))
+                await self._pause(room, self._backoff(failures))
                 continue
             self._sockets.add(ws)
             log.info("websocket for room %d open", room)
+            self._state(room, "connected", "websocket")
             try:
-                got_frame = await self._read_socket(room, ws)
+                got_frame, reason = await self._read_socket(room, ws)
             finally:
                 self._sockets.discard(ws)
                 with contextlib.suppress(Exception):
                     await ws.close()
             if self._closed:
                 return
+            self._state(room, "lost", reason)
             failures = 0 if got_frame else failures + 1
-            if failures >= self.max_failures:
+            if self._gave_up(failures):
                 raise ConnectionLostError(
                     f"room {room}: the websocket kept closing without a frame"
                 )
             self.reconnects += 1
             gap = True
-            await asyncio.sleep(self._backoff(max(1, failures)))
+            await self._pause(room, self._backoff(max(1, failures)))
 
-    async def _read_socket(self, room: int, ws: aiohttp.ClientWebSocketResponse) -> bool:
-        """Read frames until the socket closes or falls silent; returns whether any frame came."""
+    async def _pause(self, room: int, delay: float) -> None:
+        self._state(room, "retrying", delay)
+        await asyncio.sleep(delay)
+
+    async def _read_socket(
+        self, room: int, ws: aiohttp.ClientWebSocketResponse
+    ) -> tuple[bool, str]:
+        """Read frames until the socket closes or falls silent; returns whether any frame came,
+        and why it ended."""
         got_frame = False
         while True:
             try:
@@ -374,7 +492,7 @@ class Watcher:
             except TimeoutError:
                 log.warning("room %d: no frame for %.1f s; reconnecting", room,
                             self.silence_timeout)
-                return got_frame
+                return got_frame, f"no frame for {self.silence_timeout:g} s"
             if msg.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
                 got_frame = True
                 try:
@@ -382,15 +500,15 @@ class Watcher:
                 except ParseError as exc:
                     # it may have carried events: re-read the room (gap fill, replay after l=)
                     log.warning("room %d: malformed frame (%s); reconnecting", room, exc)
-                    return got_frame
-                self._deliver_frames(frames)
+                    return got_frame, "malformed frame"
+                await self._deliver_frames(frames)
                 continue
             if msg.type == aiohttp.WSMsgType.ERROR:
                 log.info("room %d: websocket error (%s); reconnecting", room,
                          type(ws.exception()).__name__)
-            else:
-                log.info("room %d: websocket closed (%s); reconnecting", room, msg.type.name)
-            return got_frame
+                return got_frame, f"websocket error ({type(ws.exception()).__name__})"
+            log.info("room %d: websocket closed (%s); reconnecting", room, msg.type.name)
+            return got_frame, "websocket closed"
 
     # ----------------------------------------------------------------------------------------------
     # Polling
@@ -401,7 +519,7 @@ class Watcher:
         self._poll_cursor[room] = max(self._poll_cursor.get(room, 0), self._cursor[room])
         if "poll" not in self._tasks or self._tasks["poll"].done():
             self._tasks["poll"] = asyncio.get_running_loop().create_task(
-                self._guard(self._poll_loop()), name="chatexchange-poll"
+                self._guard(self._poll_loop), name="chatexchange-poll"
             )
         self._polling_wakeup.set()
 
@@ -416,15 +534,21 @@ class Watcher:
                 raise
             except (ChatExchangeError, aiohttp.ClientError, TimeoutError, OSError) as exc:
                 failures += 1
-                if failures >= self.max_failures:
+                if self._gave_up(failures):
                     raise ConnectionLostError(
                         f"polling {self.connection.slug} failed {failures} times in a row "
                         f"({type(exc).__name__})"
                     ) from None
-                await asyncio.sleep(self._backoff(failures))
+                delay = self._backoff(failures)
+                for room in rooms:
+                    self._state(room, "lost", f"polling failed ({type(exc).__name__})")
+                    self._state(room, "retrying", delay)
+                await asyncio.sleep(delay)
                 continue
             failures = 0
-            self._deliver_frames(frames)
+            for room in rooms:
+                self._state(room, "connected", "polling")
+            await self._deliver_frames(frames)
             for frame in frames:
                 if frame.room_id in self._poll_cursor and frame.t is not None:
                     self._poll_cursor[frame.room_id] = max(
