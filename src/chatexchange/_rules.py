@@ -92,15 +92,15 @@ def refusal_error(
     if "too long" in lowered:
         return MessageTooLongError(f"{where}: {text}")
     if "frozen" in lowered or "reputation" in lowered:
-        return AccessDeniedError(f"{where}: {text}")
+        return AccessDeniedError(f"{where}: {text}", text)
     if status == 401 or "log in" in lowered or "logged in" in lowered:
         return AuthRequiredError(f"{where}: not logged in: {text}")
     if status == 403:
-        return AccessDeniedError(f"{where}: {text}")
+        return AccessDeniedError(f"{where}: {text}", text)
     if status == 404:
         return NotFoundError(f"{where}: not found: {text}")
     if "permission" in lowered or "your own" in lowered:
-        return AccessDeniedError(f"{where}: {text}")
+        return AccessDeniedError(f"{where}: {text}", text)
     if status == 429:
         after = retry_after.strip() if retry_after else ""
         wait = float(after) if after.replace(".", "", 1).isdigit() else None

@@ -48,9 +48,16 @@ class NotFoundError(ChatExchangeError):
 
 
 class AccessDeniedError(ChatExchangeError):
-    """The server refused the action: no permission, frozen room, bad fkey."""
+    """The server refused the action: no permission, frozen room, bad fkey.
+
+    ``text`` is the server's own words (for example "You do not have permission to kick users
+    from this room"); the message adds what was attempted and where."""
 
     exit_code = 5
+
+    def __init__(self, message: str, text: str | None = None) -> None:
+        super().__init__(message)
+        self.text = text if text is not None else message
 
 
 class RefusedError(ChatExchangeError):

@@ -122,7 +122,8 @@ async def test_kick_and_set_access_and_their_refusals(devserver, alice, bob) -> 
     assert devserver.room("se", 1).acl[2] == "read-only"
     with pytest.raises(errors.AccessDeniedError) as denied:
         await (await bob.se.room(1)).kick(1)
-    assert "You do not have permission to kick users from this room" in str(denied.value)
+    assert denied.value.text == "You do not have permission to kick users from this room"
+    assert "kick" in str(denied.value) and "/rooms/kickmute/1" in str(denied.value)
     await room.set_access(bob_user, AccessLevel.OWNER)
     assert 2 in devserver.room("se", 1).owners
     assert 2 in (await alice.se.room(1)).owner_ids  # the archive was refreshed
