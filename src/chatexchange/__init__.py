@@ -31,7 +31,7 @@ _LAZY = {
     "Client": ("chatexchange.classic.client", "Client"),
     "Browser": ("chatexchange.classic.browser", "Browser"),
 }
-_CLASSIC = {"events", "rooms", "messages", "users", "browser", "classic"}
+_CLASSIC = {"events", "rooms", "messages", "users", "browser", "classic", "markdown_detector"}
 _SUBMODULES = {"client", "models", "talk", "errors", "aio", "bot", "devserver"} | _CLASSIC
 
 __all__ = [

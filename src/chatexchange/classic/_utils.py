@@ -5,11 +5,18 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from html.parser import HTMLParser
 from typing import Any
 
 from lxml import html as lxml_html
 
-__all__ = ["LazyFrom", "html_to_text", "log_and_ignore_exceptions", "parse_last_seen"]
+__all__ = [
+    "HTMLTextExtractor",
+    "LazyFrom",
+    "html_to_text",
+    "log_and_ignore_exceptions",
+    "parse_last_seen",
+]
 
 
 def log_and_ignore_exceptions(
@@ -28,6 +35,20 @@ def log_and_ignore_exceptions(
             return None
 
     return wrapper
+
+
+class HTMLTextExtractor(HTMLParser):
+    """Collects the text of fed HTML (entities and character references decoded)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.result: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.result.append(data)
+
+    def get_text(self) -> str:
+        return "".join(self.result)
 
 
 def html_to_text(html: str) -> str:

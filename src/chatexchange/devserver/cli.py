@@ -64,6 +64,18 @@ def build_parser(prog: str = "python -m chatexchange.devserver") -> argparse.Arg
         metavar="COUNT/SECONDS",
         help="rate rule per user, e.g. 2/5 (409 beyond it)",
     )
+    parser.add_argument(
+        "--login-limit",
+        type=_rate_rule,
+        metavar="COUNT/SECONDS",
+        help="logins per account before the captcha page, e.g. 5/60 (the default)",
+    )
+    parser.add_argument(
+        "--heartbeat",
+        type=float,
+        metavar="SECONDS",
+        help="seconds of quiet before a websocket keep-alive frame (default 15)",
+    )
     return parser
 
 
@@ -86,6 +98,13 @@ async def serve(args: argparse.Namespace) -> None:
         )
     if args.throttle:
         server.set_rate_rule(args.throttle.count, args.throttle.per)
+    if args.login_limit:
+        server.configure(captcha_after=args.login_limit.count,
+                         captcha_window=args.login_limit.per)
+    if args.heartbeat is not None:
+        if not args.heartbeat > 0:
+            raise ValueError(f"--heartbeat must be positive, not {args.heartbeat}")
+        server.configure(heartbeat=args.heartbeat)
     async with server:
         print(
             f"chatexchange devserver listening on {server.url} (servers: "

@@ -674,9 +674,10 @@ def profile_page(server: ChatServer, user: User, viewer: User | None, fkey: str)
     now = server.clock.now()
     site = HOSTS[server.slug][1]
     status = "♦" if user.is_moderator else ""
-    msgs = sum(1 for m in server.messages.values() if m.user_id == user.id)
+    msgs = user.past_messages + sum(1 for m in server.messages.values() if m.user_id == user.id)
     owned = [r for r in server.rooms.values() if user.id in r.owners]
     present = [r for r in server.rooms.values() if user.id in r.present and not r.deleted]
+    rooms = user.past_rooms + len(present)
     parent = ""
     if user.parent_user_id is not None:
         parent = (
@@ -710,7 +711,7 @@ def profile_page(server: ChatServer, user: User, viewer: User | None, fkey: str)
         {parent}
     </table>
     <div class="user-message-count-xxl" title="{msgs} all time messages">{msgs}</div>
-    <div class="user-room-count-xxl" title="in {len(present)} rooms">{len(present)}</div>
+    <div class="user-room-count-xxl" title="in {rooms} rooms">{rooms}</div>
 </div>
 <div id="user-owningcards">{"".join(roomcard(server, r) for r in owned)}</div>
 <div id="user-roomcards">{"".join(roomcard(server, r) for r in present)}</div>

@@ -6,17 +6,25 @@ Format (every key optional)::
       "accounts": [                          # network accounts: one login, a chat user per server
         {"email": "alice@example.com", "password": "...", "name": "Alice",
          "moderator": false, "reputation": 1000, "about": "...",
+         "past_messages": 0, "past_rooms": 0,   # all-time counts beyond the seeded messages
          "ids": {"se": 1, "so": 1001, "mse": 2001}}      # servers the account exists on
       ],
-      "users": {"se": [{"id": -2, "name": "Feeds"}]},    # chat users without a login
+      "users": {"se": [{"id": -2, "name": "Feeds"}]},    # chat users without a login (they
+                                                         # take "past_messages"/"past_rooms" too)
       "rooms": {"se": [{"id": 1, "name": "Sandbox", "description": "...", "tags": ["x"],
                         "owners": [1], "frozen": false, "access": "public|gallery|private",
-                        "favorites": [1]}]},
+                        "favorites": [1], "present": [1, 2]}]},   # "present": in the room now
       "messages": {"se": [{"room": 1, "user": 1, "text": "hi", "time": 1700000000,
                            "id": 123, "edits": 0, "stars": [2], "pinned_by": [1],
-                           "deleted": false, "same_day": false}]},
+                           "deleted": false, "same_day": false, "reply_to": 122,
+                           "revisions": [{"text": "hi?", "user": 1, "time": -60}]}]},
                                 # "time": unix seconds, or seconds ago if <= 0; "same_day": a
-                                # relative time never reaches back before today's UTC midnight
+                                # relative time never reaches back before today's UTC midnight;
+                                # a text ":122 ..." replies to message 122 (shown as a reply),
+                                # "reply_to" makes any text a reply (as a leading @name does);
+                                # "revisions": the earlier texts, oldest first (the first is
+                                # what was said, each later one an edit; "user" edited it, the
+                                # author by default); "edits" defaults to their count
       "generate": {"se": [{"room": 5, "name": "Archive", "messages": 1000, "seed": 1}]}
     }
 
@@ -146,6 +154,8 @@ def _apply(servers: dict[str, ChatServer], seed: dict[str, Any]) -> None:
                 "reputation": int(account.get("reputation", 101)),
                 "about": account.get("about", ""),
                 "parent_user_id": account.get("parent_ids", {}).get(slug, uid),
+                "past_messages": int(account.get("past_messages", 0)),
+                "past_rooms": int(account.get("past_rooms", 0)),
             }
             servers[slug].add_user(int(uid), account["name"], **kw)
     for slug, users in seed.get("users", {}).items():
@@ -156,10 +166,12 @@ def _apply(servers: dict[str, ChatServer], seed: dict[str, Any]) -> None:
                 is_moderator=bool(u.get("moderator", False)),
                 reputation=int(u.get("reputation", 1)),
                 about=u.get("about", ""),
+                past_messages=int(u.get("past_messages", 0)),
+                past_rooms=int(u.get("past_rooms", 0)),
             )
     for slug, rooms in seed.get("rooms", {}).items():
         for r in rooms:
-            servers[slug].add_room(
+            room = servers[slug].add_room(
                 int(r["id"]) if "id" in r else None,
                 r["name"],
                 description=r.get("description", ""),
@@ -169,6 +181,8 @@ def _apply(servers: dict[str, ChatServer], seed: dict[str, Any]) -> None:
                 access=r.get("access", "public"),
                 favorites={int(x) for x in r.get("favorites", [])},
             )
+            for uid in r.get("present", []):
+                room.present[int(uid)] = servers[slug].clock.now()
     for slug, messages in seed.get("messages", {}).items():
         server = servers[slug]
         now = server.clock.now()
@@ -179,11 +193,31 @@ def _apply(servers: dict[str, ChatServer], seed: dict[str, Any]) -> None:
                 when = now + when
                 if m.get("same_day"):  # the index keeps clamped messages in order
                     when = max(when, midnight + index)
+            parent, html = server._render(m["text"])
+            parent_id = parent.id if parent is not None else m.get("reply_to")
             msg = server.store_message(
-                int(m["room"]), int(m["user"]), m["text"], when, message_id=m.get("id")
+                int(m["room"]),
+                int(m["user"]),
+                m["text"],
+                when,
+                message_id=m.get("id"),
+                html=html,
+                parent_id=int(parent_id) if parent_id is not None else None,
+                show_parent=parent_id is not None,
             )
-            msg.revisions.append(Revision(when, msg.user_id, msg.source, msg.html))
-            msg.edits = int(m.get("edits", 0))
+            earlier = m.get("revisions", [])
+            for k, rev in enumerate(earlier):
+                rev_when = float(rev.get("time", when + k))
+                rev_when = now + rev_when if rev_when <= 0 else rev_when
+                rev_html = server._render(rev["text"])[1]
+                rev_user = int(rev.get("user", msg.user_id))
+                msg.revisions.append(Revision(rev_when, rev_user, rev["text"], rev_html))
+            editor = int(m.get("edited_by", msg.user_id))
+            msg.revisions.append(
+                Revision(when + len(earlier), editor if earlier else msg.user_id, msg.source,
+                         msg.html)
+            )
+            msg.edits = int(m.get("edits", len(earlier)))
             msg.stars.update(int(x) for x in m.get("stars", []))
             msg.pinners.update(int(x) for x in m.get("pinned_by", []))
             msg.deleted = bool(m.get("deleted", False))

@@ -76,6 +76,10 @@ class User:
     email_hash: str = ""
     #: a chat suspension lasts until then (unix seconds); writes are refused before it
     suspended_until: float = 0.0
+    #: all-time activity before what the server holds (seeds of long-lived accounts): added to
+    #: the profile's message and room counts
+    past_messages: int = 0
+    past_rooms: int = 0
 
     @property
     def slug(self) -> str:
@@ -582,9 +586,12 @@ class ChatServer:
             self.enter(room, user)
         fields = self._message_fields(msg)
         reply_target = None
-        if parent is not None and show_parent and parent.user_id != user.id:
+        if parent is not None and show_parent:
+            # the reply notice goes to the parent's author, also when that is the poster (a bot
+            # answering itself sees it, as on the real server); the inbox only counts others
             reply_target = parent.user_id
-            self._mention(parent.user_id, msg)
+            if parent.user_id != user.id:
+                self._mention(parent.user_id, msg)
             self.emit(
                 18, room, {**fields, "target_user_id": parent.user_id}, targets=[parent.user_id]
             )
