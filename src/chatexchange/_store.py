@@ -880,7 +880,11 @@ def upsert_transcript_page(
 
 def _page_room_row(server: int, page: Any, now: dt.datetime) -> dict[str, Any]:
     row = _room_row(server, (page.room_id, page.room_name), now)
-    row["first_day"] = page.first_day
+    # The first day's page links to no first day and no previous day: it is the first day.
+    first = page.first_day
+    if first is None and page.previous_day is None and page.messages:
+        first = page.date
+    row["first_day"] = first
     return row
 
 

@@ -279,6 +279,33 @@ def test_on_a_terminal_the_import_draws_a_bar_that_ends_at_100_percent(
     assert "#" * 20 in final and "-]" not in final
 
 
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_a_40_column_terminal_still_gets_the_bar(history: DevServerThread, tmp_path: Path) -> None:
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 40, 0, 0))
+    seen: list[bytes] = []
+    reader = threading.Thread(target=_read_all, args=(master, seen), daemon=True)
+    reader.start()
+    try:
+        proc = subprocess.run(
+            _argv(history, "sqlite://./data", f"se/r/{ROOM}", "--all"),
+            cwd=tmp_path,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(slave)
+    reader.join(10)
+    os.close(master)
+    assert proc.returncode == 0
+    drawn = [line.removesuffix("\x1b[K") for line in b"".join(seen).decode().strip().split("\r")]
+    assert drawn and all(len(line) < 40 for line in drawn), drawn
+    assert drawn[-1].startswith(f"import se/r/{ROOM} [" + "#" * 10) and drawn[-1].endswith("100%")
+
+
 @pytest.mark.parametrize(
     "sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["ctrl-c", "kill", "kill-9"]
 )
@@ -312,6 +339,9 @@ def test_an_interrupted_import_resumes_with_nothing_lost_or_duplicated(
     rows, distinct = archived(db)
     assert rows == distinct
     assert 0 < rows < len(expected)
+    if sig != signal.SIGKILL:  # the note counts what the archive holds, to the message
+        counted = line.split("; ", 1)[1].split(" new messages stored so far")[0]
+        assert int(counted.replace(",", "")) == rows
 
     resumed = run(
         devserver_thread,
@@ -368,6 +398,58 @@ def test_watch_prints_and_archives_live_messages(
     assert archived(tmp_path / "data", room_id=1) == (5, 5)
 
 
+def test_watch_without_all_imports_the_last_day_first(
+    devserver_thread: DevServerThread, tmp_path: Path, lines: list[Lines]
+) -> None:
+    running = Lines(
+        _argv(devserver_thread, "sqlite://./data", "se/r/1", "--watch", "--json"), tmp_path, _env()
+    )
+    lines.append(running)
+    report = json.loads(running.next_line(running.out))
+    assert report["type"] == "import" and report["messages_stored"] == 2 and report["days"] == 1
+    running.proc.send_signal(signal.SIGINT)
+    code, stderr = running.finish()
+    assert code == 130, stderr
+    assert "chatexchange: interrupted; 2 new messages stored so far are kept in" in stderr
+    assert archived(tmp_path / "data", room_id=1) == (2, 2)
+
+
+def test_max_age_infinity_does_not_fetch_a_one_day_room_again(
+    devserver_thread: DevServerThread, tmp_path: Path
+) -> None:
+    args = ("sqlite://./data", "se/r/1", "--all", "--max-age=Infinity", "--json")
+    first = json.loads(run(devserver_thread, *args, cwd=tmp_path).stdout)
+    assert (first["days"], first["pages_fetched"], first["messages_stored"]) == (1, 1, 2)
+    for _ in range(2):
+        again = json.loads(run(devserver_thread, *args, cwd=tmp_path).stdout)
+        assert (again["days"], again["pages_fetched"], again["days_skipped"]) == (1, 0, 1)
+
+
+def test_the_summary_says_deleted_messages_are_archived_but_not_replayed(
+    history: DevServerThread, tmp_path: Path
+) -> None:
+    deleted = history.call(
+        lambda d: sum(1 for m in d.server("se").room_messages(ROOM) if m.deleted)
+    )
+    assert deleted > 0
+    proc = run(history, "sqlite://./data", f"se/r/{ROOM}", "--all", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.rstrip().endswith(f"; {deleted} deleted messages archived, not replayed"), (
+        proc.stdout
+    )
+    (tmp_path / "quiet.py").write_text("from chatexchange import Bot\nbot = Bot()\n")
+    replayed = run(
+        history,
+        "replay",
+        "sqlite://./data",
+        f"se/r/{ROOM}",
+        "--bot",
+        "quiet.py:bot",
+        cwd=tmp_path,
+    )
+    assert f"{2000 - deleted} messages replayed" in replayed.stderr
+
+
 def test_send_with_and_without_a_database(
     devserver_thread: DevServerThread, tmp_path: Path
 ) -> None:
@@ -397,7 +479,8 @@ def test_send_with_and_without_a_database(
         env=ALICE,
     )
     assert proc.returncode == 0, proc.stderr
-    sent = json.loads(proc.stdout)
+    imported, sent = map(json.loads, proc.stdout.splitlines())
+    assert imported["type"] == "import" and imported["days"] == 1  # the last day, without --all
     assert sent["type"] == "sent" and sent["room_id"] == 1 and sent["server"] == "se"
     last = devserver_thread.call(lambda d: d.server("se").room_messages(1)[-1])
     assert (last.id, last.source) == (sent["id"], "hello by slug")
@@ -412,6 +495,9 @@ def test_send_with_and_without_a_database(
         env={**ALICE, "CHATEXCHANGE_DATABASE": "sqlite://./data"},
     )
     assert proc.returncode == 0, proc.stderr
+    summary, sent_line = proc.stdout.splitlines()
+    assert summary.startswith(f"se/r/1 (r/{slug}) 'Sandbox': ")
+    proc.stdout = sent_line
     assert proc.stdout.startswith("sent #") and f"se/r/1 (r/{slug}) 'Sandbox'" in proc.stdout
     last = devserver_thread.call(lambda d: d.server("se").room_messages(1)[-1])
     assert (last.id, last.source) == (int(proc.stdout.split("#", 1)[1].split()[0]), "hello world")
@@ -441,7 +527,8 @@ def test_user_errors_are_one_line_with_distinct_codes(
             pool.map(lambda case: run(devserver_thread, *case[0], cwd=tmp_path, env=case[1]), cases)
         )
     for proc, (_args, _env, code, fragment) in zip(procs, cases, strict=True):
-        assert_one_error_line(proc, code, fragment)
+        line = assert_one_error_line(proc, code, fragment)
+        assert "multiline=True" not in line  # a Python keyword means nothing on a shell
     assert {case[2] for case in cases} == {2, 3, 4, 5, 9}  # captcha 10, throttled 6: below
 
 

@@ -74,6 +74,19 @@ def test_an_80_column_terminal_gets_a_bar_and_a_shorter_text() -> None:
     assert line.endswith("]  49% 9,876 messages, 4,938/s, ETA 0:02")
 
 
+@pytest.mark.parametrize("width", [79, 60, 45, 30, 20])
+def test_below_80_columns_the_bar_stays_and_the_text_gives_way(width: int) -> None:
+    out, clock = io.StringIO(), Clock()
+    p = Progress("import se/r/100", stream=out, tty=True, clock=clock, total=81, width=width)
+    clock.now += 2
+    p.update(done=40, items=9_876)
+    line = out.getvalue().split("\r")[-1].removesuffix("\x1b[K")
+    assert len(line) < width
+    assert "[" + "#" in line and "-] " in line and "49%" in line
+    if width >= 45:
+        assert line.startswith("import se/r/100 [")
+
+
 def test_plain_lines_are_rate_limited_and_short_tasks_print_only_the_summary() -> None:
     out, clock = io.StringIO(), Clock()
     p = Progress("import", stream=out, tty=False, clock=clock, interval=2.0)

@@ -13,16 +13,45 @@ import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["BotLoadError", "load_bot", "replay_command"]
+__all__ = ["BotCodeError", "BotLoadError", "load_bot", "replay_command"]
 
 
 class BotLoadError(ValueError):
     """``--bot`` names nothing that is a bot."""
 
     exit_code = 2  # a usage error, for the command line
+
+
+class BotCodeError(Exception):
+    """The bot's own code failed while it was loaded (a syntax error, an exception at import or
+    in the function that makes the bot): the user's bug, not ours, so the command line shows the
+    traceback of the user's code (``user_traceback``) and exits with its own code."""
+
+    exit_code = 11
+
+    def __init__(self, spec: str, error: BaseException) -> None:
+        kind = type(error).__name__
+        super().__init__(f"the bot {spec!r} failed to load: {kind}: {error}")
+        self.user_traceback = _user_traceback(error)
+
+
+def _user_traceback(error: BaseException) -> str:
+    """The traceback without the frames of this package and of the import machinery."""
+    import traceback
+
+    package = str(Path(__file__).resolve().parent.parent)
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if not frame.filename.startswith((package, "<frozen "))
+    ]
+    shown = traceback.TracebackException.from_exception(error)
+    shown.stack = traceback.StackSummary.from_list(frames)
+    return "".join(shown.format())
 
 
 def _import(module_name: str) -> Any:
@@ -34,7 +63,10 @@ def _import(module_name: str) -> Any:
         if spec is None or spec.loader is None:
             raise BotLoadError(f"--bot: cannot load {module_name!r}")
         module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except Exception as error:
+            raise BotCodeError(module_name, error) from error
         return module
     if "" not in sys.path and os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())  # like ``python -m``: modules of the current directory
@@ -43,7 +75,9 @@ def _import(module_name: str) -> Any:
     except ModuleNotFoundError as error:
         if error.name and module_name.startswith(error.name):
             raise BotLoadError(f"--bot: no module {module_name!r}") from None
-        raise
+        raise BotCodeError(module_name, error) from error
+    except Exception as error:
+        raise BotCodeError(module_name, error) from error
 
 
 def load_bot(spec: str) -> Any:
@@ -62,7 +96,10 @@ def load_bot(spec: str) -> Any:
         except AttributeError:
             raise BotLoadError(f"--bot: {module_name!r} has no {attr or 'bot'!r}") from None
     if isinstance(obj, type) or (callable(obj) and not isinstance(obj, _BotAPI)):
-        obj = obj()
+        try:
+            obj = obj()
+        except Exception as error:
+            raise BotCodeError(spec, error) from error
     if not isinstance(obj, _BotAPI):
         raise BotLoadError(f"--bot {spec!r} is a {type(obj).__name__}, not a chatexchange.Bot")
     return obj
@@ -72,9 +109,16 @@ def _line(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-def replay_command(ns: Any, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def replay_command(
+    ns: Any,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    *,
+    check_database: Callable[[], object] | None = None,
+) -> int:
     """Run the replay for the CLI namespace (``database``, ``room_ref``, ``bot``, ``quiet``,
-    ``json``); returns the exit code."""
+    ``json``); returns the exit code. ``check_database`` runs once the bot is loaded, before the
+    archive is opened (the CLI refuses there what opening would change)."""
     import orjson
 
     from .. import _store
@@ -82,6 +126,8 @@ def replay_command(ns: Any, out: TextIO | None = None, err: TextIO | None = None
     out = out or sys.stdout
     err = err or sys.stderr
     bot = load_bot(ns.bot)
+    if check_database is not None:
+        check_database()
     engine = _store.open_engine(ns.database)
     quiet = bool(getattr(ns, "quiet", False))
     as_json = bool(getattr(ns, "json", False))

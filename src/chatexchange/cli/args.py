@@ -47,7 +47,7 @@ MAIN_USAGE = (
     "chatexchange [DATABASE] ROOM [--all] [--max-age SECONDS|Infinity] [--watch] "
     "[--send TEXT | -s TEXT]\n"
     "       chatexchange devserver [--port N] [--seed FILE] [--messages N]\n"
-    "       chatexchange replay DATABASE ROOM --bot MODULE:OBJECT\n"
+    "       chatexchange replay [DATABASE] ROOM --bot MODULE:OBJECT\n"
     "       chatexchange demo\n"
     "       chatexchange --help | --version"
 )
@@ -95,11 +95,16 @@ exit codes:
   3 login failed (wrong email or password) or credentials missing, 4 room or message not found,
   5 refused by the server, 6 throttled beyond retries, 7 server or network error,
   8 unreadable page, 9 database cannot be opened or written, 10 login needs a captcha,
-  70 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)
+  11 the bot's own code failed (its traceback is shown), 70 internal error,
+  130 interrupted (Ctrl-C), 143 terminated (SIGTERM)
 """
 
 
 SUBCOMMANDS = ("devserver", "replay", "demo")
+
+#: The chat server's limit for a message without a line break (``MAX_SINGLE_LINE`` of
+#: ``chatexchange._transport.actions``, which this module does not import: it loads aiohttp).
+MAX_SINGLE_LINE = 500
 
 
 class UsageError(Exception):
@@ -307,8 +312,12 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         formatter_class=fmt,
         parents=[common],
     )
-    replay.add_argument("database", metavar="DATABASE", help="the archive's database URL")
-    replay.add_argument("room", metavar="ROOM", help="the room, as in the main form")
+    replay.add_argument(
+        "positionals",
+        nargs="+",
+        metavar="[DATABASE] ROOM",
+        help=f"the archive's database URL (default ${DATABASE_ENV}), then the room",
+    )
     replay.add_argument(
         "--bot", required=True, metavar="MODULE:OBJECT", help="the bot to run, e.g. mybot:bot"
     )
@@ -363,8 +372,7 @@ def parse_args(argv: Sequence[str]) -> tuple[str, argparse.Namespace]:
     if form == "main":
         ns.main = _main_args(ns)
     elif form == "replay":
-        ns.database = _database(ns.database)
-        ns.room_ref = _room(ns.room, ns.server_url)
+        ns.database, (ns.room_ref,) = _archive_and_rooms(ns.positionals, ns.server_url, form)
     return form, ns
 
 
@@ -393,6 +401,44 @@ def _room(text: str, server_url: str | None) -> RoomRef:
         raise UsageError(str(exc)) from None
 
 
+def _archive_and_rooms(
+    positionals: list[str], server_url: str | None, form: str, max_rooms: int = 1
+) -> tuple[str, tuple[RoomRef, ...]]:
+    """``[DATABASE] ROOM...`` of a command that reads an existing archive: the DATABASE is needed
+    (given first, or ``$CHATEXCHANGE_DATABASE``)."""
+    if positionals and looks_like_database(positionals[0]):
+        db_text: str | None = positionals[0]
+        room_texts = positionals[1:]
+        where = ""
+    else:
+        db_text = os.environ.get(DATABASE_ENV, "").strip() or None
+        room_texts = positionals
+        where = f"${DATABASE_ENV}: "
+    if not room_texts:
+        raise UsageError(f"which ROOM? e.g. {PROG} {form} {positionals[0]} se/r/1")
+    if len(room_texts) > max_rooms:
+        rooms_word = "one ROOM" if max_rooms == 1 else f"at most {max_rooms} ROOMs"
+        raise UsageError(f"too many arguments: {' '.join(room_texts)!r}; {form} takes {rooms_word}")
+    rooms = tuple(_room(text, server_url) for text in room_texts)
+    if db_text is None:
+        raise UsageError(
+            f"{form} reads an archive: give its DATABASE before the ROOM "
+            f"(e.g. {PROG} {form} sqlite://./data {room_texts[0]}), or set {DATABASE_ENV}"
+        )
+    return _database(db_text, where), rooms
+
+
+def _check_send(text: str) -> None:
+    if not text.strip():
+        raise UsageError("--send needs a non-empty TEXT")
+    if "\n" not in text and len(text) > MAX_SINGLE_LINE:
+        raise UsageError(
+            f"message too long: {len(text)} characters on one line, and chat allows "
+            f"{MAX_SINGLE_LINE}; a message with a line break may be longer "
+            "(in bash: -s $'first line\\nsecond line')"
+        )
+
+
 def _main_args(ns: argparse.Namespace) -> MainArgs:
     positionals: list[str] = ns.positionals
     if len(positionals) > 2:
@@ -412,8 +458,8 @@ def _main_args(ns: argparse.Namespace) -> MainArgs:
         from_env = os.environ.get(DATABASE_ENV, "").strip()
         database = _database(from_env, f"${DATABASE_ENV}: ") if from_env else None
     room = _room(room_text, ns.server_url)
-    if ns.send is not None and not ns.send.strip():
-        raise UsageError("--send needs a non-empty TEXT")
+    if ns.send is not None:
+        _check_send(ns.send)
     return MainArgs(
         database=database,
         room=room,

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from .. import errors
 from .._servers import DEVSERVER_ENV
 from .._time import EPOCH, utcnow
+from .archive import prepare_database, remove_new_file, room_counts
 from .args import DATABASE_ENV, MainArgs
 from .exits import EXIT_OK
 from .output import message_json, message_line, write_json
@@ -154,6 +155,10 @@ class ImportReport:
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
         self.stats: Any = None
+        #: Deleted messages the archive holds of the room in the import's window: kept, but a
+        #: replay skips them.
+        self.deleted = 0
+        self.since: datetime | None = None
 
     @property
     def messages(self) -> int:
@@ -188,6 +193,11 @@ class ImportReport:
             f"{_count(self.days, 'day')} ({format_count(fetched_days)} fetched, "
             f"{format_count(self.days_skipped)} up to date) in {format_duration(self.seconds)} "
             f"({format_rate(self.rate)} messages/s)"
+            + (
+                f"; {_count(self.deleted, 'deleted message')} archived, not replayed"
+                if self.deleted
+                else ""
+            )
         )
 
     def as_json(self, room: Any) -> dict[str, Any]:
@@ -203,6 +213,7 @@ class ImportReport:
             "days_skipped": self.days_skipped,
             "first_day": stats.first_day if stats is not None else None,
             "last_day": stats.last_day if stats is not None else None,
+            "deleted_messages": self.deleted,
             "seconds": round(self.seconds, 3),
             "messages_per_second": round(self.rate, 1),
         }
@@ -248,6 +259,7 @@ async def import_room(
         if progress.total:
             progress.done = progress.total
         progress.finish()  # the bar ends at 100%, not at the last day drawn
+    report.since = None if full else since
     return report
 
 
@@ -255,21 +267,42 @@ async def import_room(
 
 
 class _State:
-    """What a command has done so far, for the note after Ctrl-C."""
+    """What a command has done so far: for the note after Ctrl-C, and to undo a new file."""
 
     def __init__(self, database: str | None) -> None:
         self.database = database
-        self.progress: Progress | None = None
-        self.watched = 0
+        self.new_file = False
+        #: (server, room id) -> the room's messages in the archive before this run.
+        self.before: dict[tuple[str, int], int] = {}
 
     def note(self) -> str:
+        """What Ctrl-C leaves behind, counted in the archive (the client is closed by now)."""
         if self.database is None:
             return "nothing was kept (no DATABASE was given)"
-        stored = self.watched + (self.progress.items if self.progress is not None else 0)
         where = redact(self.database)
-        if stored:
-            return f"{format_count(stored)} messages stored so far are kept in {where}"
+        try:
+            added = self._added()
+        except Exception:  # the note must not hide the interruption
+            added = 0
+        if added:
+            return f"{format_count(added)} new messages stored so far are kept in {where}"
         return f"what was stored so far is kept in {where}"
+
+    def _added(self) -> int:
+        if not self.before:
+            return 0
+        from sqlalchemy import create_engine
+
+        from .._store import database_url
+
+        engine = create_engine(database_url(self.database))
+        try:
+            return sum(
+                room_counts(engine, server, room_id)[0] - before
+                for (server, room_id), before in self.before.items()
+            )
+        finally:
+            engine.dispose()
 
 
 def _client(args: MainArgs) -> Any:
@@ -288,12 +321,18 @@ async def _main(args: MainArgs, state: _State) -> int:
     client = _client(args)
     try:
         room = await resolve_room(client, args.room, database=args.database)
-        wants_import = args.all or (args.send is None and not args.watch)
+        key = (room.server_slug, room.id)
+        if args.database is not None:
+            state.before[key] = (await asyncio.to_thread(room_counts, client.sql_engine, *key))[0]
+        # The last day at least, unless nothing would be kept (a temporary database) and the
+        # command is about sending or watching.
+        wants_import = args.all or args.database is not None or not (args.send or args.watch)
         if wants_import:
             label = f"import {room.server_slug}/r/{room.id}"
-            state.progress = Progress(label, stream=err, enabled=not args.quiet, unit="days")
-            report = await import_room(
-                room, full=args.all, max_age=args.max_age, progress=state.progress
+            progress = Progress(label, stream=err, enabled=not args.quiet, unit="days")
+            report = await import_room(room, full=args.all, max_age=args.max_age, progress=progress)
+            _total, report.deleted = await asyncio.to_thread(
+                room_counts, client.sql_engine, *key, report.since
             )
             if args.json:
                 write_json(report.as_json(room), out)
@@ -315,7 +354,6 @@ async def _main(args: MainArgs, state: _State) -> int:
                 err.write(f"watching {room_label(room)}; Ctrl-C to stop\n")
                 err.flush()
             async for message in room.new_messages():
-                state.watched += 1
                 if args.json:
                     write_json(message_json(message), out)
                 else:
@@ -328,6 +366,8 @@ async def _main(args: MainArgs, state: _State) -> int:
 
 def run_main(args: MainArgs) -> int:
     state = _State(args.database)
+    if args.database is not None:
+        state.new_file = prepare_database(args.database, must_exist=False)
     try:
         return run_async(lambda: _main(args, state))
     except Terminated as exc:
@@ -335,6 +375,11 @@ def run_main(args: MainArgs) -> int:
         raise
     except KeyboardInterrupt:
         raise Interrupted(state.note()) from None
+    except BaseException:
+        if state.new_file and not state.before:
+            # The room was never found: leave no file behind.
+            remove_new_file(args.database)  # type: ignore[arg-type]
+        raise
 
 
 # -- devserver and replay ------------------------------------------------
@@ -362,10 +407,10 @@ def run_replay(ns: argparse.Namespace) -> int:
     (``chatexchange.bot.replay_command``)."""
     from .. import bot
 
-    command: Callable[[argparse.Namespace], int | Awaitable[int]] = bot.replay_command
+    command: Callable[..., int | Awaitable[int]] = bot.replay_command
     if ns.server_url:
         os.environ[DEVSERVER_ENV] = ns.server_url
-    result = command(ns)
+    result = command(ns, check_database=lambda: prepare_database(ns.database, must_exist=True))
     if asyncio.iscoroutine(result):
         result = run_async(lambda: result)
     return int(result or 0)

@@ -23,12 +23,14 @@ __all__ = [
     "EXIT_PIPE",
     "EXIT_TERMINATED",
     "EXIT_USAGE",
+    "EXIT_USER_CODE",
     "report",
 ]
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_CAPTCHA = 10  # the password may be right: a person has to pass the check in a browser
+EXIT_USER_CODE = 11  # the user's own code (a bot file) failed; its traceback is shown
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug of ours, not the user's
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 EXIT_PIPE = 141  # 128 + SIGPIPE: the reader of our output went away
@@ -116,8 +118,11 @@ def report(
             line = f"error: {line}"
     if note:
         line = f"{line}; {note}"
+    user_traceback = getattr(exc, "user_traceback", None)
     if verbose and not isinstance(exc, (KeyboardInterrupt, argparse.ArgumentError)):
         traceback.print_exception(exc, file=stream)
+    elif isinstance(user_traceback, str):  # the user's bug: their code's traceback, not ours
+        stream.write(user_traceback)
     stream.write(f"{prog}: {line}\n")
     stream.flush()
     return code

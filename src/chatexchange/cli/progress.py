@@ -223,11 +223,20 @@ class Progress:
             bar = ""
             text = self.line(final)
             if self.total:
-                # The bar needs room: in a narrow terminal the text gives up what the bar shows.
-                if width - len(prefix) - len(text) - 4 < 10:
-                    text = self.line(final, compact=True)
-                room = width - len(prefix) - len(text) - 4
-                if room >= 10:
+                # The bar keeps its place: in a narrower terminal the text gives up what the bar
+                # shows (the units, then everything but the share, then the label).
+                share = f"{min(100.0, 100.0 * self.done / self.total):3.0f}%"
+                label = prefix
+                for prefix, text in (
+                    (label, self.line(final)),
+                    (label, self.line(final, compact=True)),
+                    (label, share),
+                    ("", share),
+                ):
+                    room = width - len(prefix) - len(text) - 4
+                    if room >= 10:
+                        break
+                if room >= 3:
                     size = min(room, 40)
                     filled = int(size * min(self.done / self.total, 1.0))
                     bar = "[" + "#" * filled + "-" * (size - filled) + "] "

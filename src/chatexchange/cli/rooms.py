@@ -19,8 +19,11 @@ __all__ = [
     "RoomFormError",
     "RoomRef",
     "database_url",
+    "driver_missing",
     "looks_like_database",
     "parse_room",
+    "relative_path_warning",
+    "sqlite_path",
 ]
 
 ROOM_FORMS_HELP = (
@@ -179,13 +182,27 @@ def looks_like_database(text: str) -> bool:
     return text.lower().endswith(_DB_SUFFIXES)
 
 
+#: SQLAlchemy's own dialects (``postgres`` is the common alias of ``postgresql``).
+_DIALECTS = ("sqlite", "postgresql", "postgres", "mysql", "mariadb", "oracle", "mssql")
+
+
+def _known_dialect(name: str) -> bool:
+    """A dialect SQLAlchemy ships, or one a package registered (looked up only when needed)."""
+    if name in _DIALECTS:
+        return True
+    from importlib.metadata import entry_points
+
+    return any(ep.name.split(".", 1)[0] == name for ep in entry_points(group="sqlalchemy.dialects"))
+
+
 def database_url(text: str) -> str:
     """The SQLAlchemy URL for what was typed; ``sqlite://./data`` (the seed's form) means the file
     ``./data``.
 
     SQLAlchemy reads ``sqlite://./data`` as host ``.``, which it rejects, so any ``sqlite...://X``
     whose X is not empty and does not start with ``/`` is taken as the relative path X. A bare file
-    name ending in ``.db``/``.sqlite``/``.sqlite3`` is an SQLite file.
+    name ending in ``.db``/``.sqlite``/``.sqlite3`` is an SQLite file. Checked without importing
+    SQLAlchemy (an argument error must be quick): a known kind of database and a readable port.
     """
     m = _SCHEME.match(text)
     if not m:
@@ -194,15 +211,68 @@ def database_url(text: str) -> str:
         raise DatabaseFormError(f"{text!r} is not a database URL (for example sqlite://./data)")
     scheme = m["scheme"]
     rest = text[m.end() :]
-    if scheme.lower().split("+", 1)[0] == "sqlite" and rest and not rest.startswith("/"):
-        if rest.startswith(":memory:"):
-            return f"{scheme}://"
-        text = f"{scheme}:///{rest}"
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
+    kind = scheme.lower().split("+", 1)[0]
+    if not _known_dialect(kind):
+        raise DatabaseFormError(
+            f"{redact(text)!r} is not a database URL: unknown kind of database {kind!r} "
+            "(expected sqlite:///path or postgresql://user@host/db)"
+        )
+    if kind == "sqlite":
+        if rest and not rest.startswith("/"):
+            if rest.startswith(":memory:"):
+                return f"{scheme}://"
+            return f"{scheme}:///{rest}"
+        return text
     try:
-        make_url(text)
-    except (ArgumentError, ValueError) as exc:
+        urlsplit(text).port  # noqa: B018 - raises on a port that is not a number
+    except ValueError as exc:
         raise DatabaseFormError(f"{redact(text)!r} is not a database URL: {exc}") from None
     return text
+
+
+def sqlite_path(url: str) -> str | None:
+    """The file an SQLite URL names (relative to the current directory unless it starts with
+    ``/``); ``None`` for other databases and for ``""`` (in memory)."""
+    m = re.match(r"^sqlite(?:\+\w+)?:///(?P<path>[^?]*)", url, re.IGNORECASE)
+    if m is None:
+        return None
+    path = m["path"]
+    return None if path in ("", ":memory:") else path
+
+
+def relative_path_warning(url: str) -> str | None:
+    """Why ``sqlite:///tmp/x`` may not be what was meant: it is ``./tmp/x``, not ``/tmp/x``.
+
+    Said when the path is relative, its first directory is missing here and exists under ``/``.
+    """
+    import os
+
+    path = sqlite_path(url)
+    if path is None or path.startswith("/") or "/" not in path:
+        return None
+    top = path.split("/", 1)[0]
+    if top in (".", "..") or os.path.exists(top) or not os.path.isdir("/" + top):
+        return None
+    return (
+        f"{url} is the file {path} relative to the current directory, not /{path}; "
+        f"for /{path} write sqlite:////{path}"
+    )
+
+
+def driver_missing(url: str) -> str | None:
+    """What to install when the URL's database driver is not, else ``None``."""
+    from importlib.util import find_spec
+
+    scheme = url.split("://", 1)[0].lower()
+    kind, _, driver = scheme.partition("+")
+    if kind not in ("postgresql", "postgres"):
+        return None
+    module = driver or "psycopg"  # what chatexchange uses for a plain postgresql:// URL
+    try:
+        if find_spec(module) is not None:
+            return None
+    except (ImportError, ValueError):  # a module blocked or half-imported counts as missing
+        pass
+    if module == "psycopg":
+        return "PostgreSQL needs the psycopg driver: pip install 'chatexchange3[postgres]'"
+    return f"PostgreSQL driver {module!r} is not installed: pip install {module}"
