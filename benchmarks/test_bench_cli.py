@@ -38,4 +38,6 @@ def test_startup(benchmark: Any, case: str, tmp_path: Any) -> None:
         base = MEANS["baseline-python-c-pass"]
         print()
         for name, mean in MEANS.items():
-            print(f"startup {name}: {mean * 1000:.0f} ms ({mean - base:+.3f} s over python -c pass)")
+            print(
+                f"startup {name}: {mean * 1000:.0f} ms ({mean - base:+.3f} s over python -c pass)"
+            )
