@@ -47,3 +47,11 @@ def test_no_heavy_import_before_there_is_work(tmp_path, argv: list[str], code: i
     result, heavy = json.loads(proc.stdout.strip().splitlines()[-1])
     assert (result, heavy) == (code, []), proc.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_the_names_kept_here_match_the_modules_not_imported() -> None:
+    from chatexchange._transport.actions import MAX_SINGLE_LINE
+    from chatexchange._transport.sessionfile import ENV
+    from chatexchange.cli import args
+
+    assert (args.SESSION_ENV, args.MAX_SINGLE_LINE) == (ENV, MAX_SINGLE_LINE)

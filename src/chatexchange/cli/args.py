@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .._servers import DEVSERVER_ENV
-from .._transport.sessionfile import ENV as SESSION_ENV
 from .._version import __version__
 from .rooms import (
     ROOM_FORMS_HELP,
@@ -37,6 +36,10 @@ __all__ = [
     "parse_args",
     "parse_max_age",
 ]
+
+#: ``chatexchange._transport.sessionfile.ENV``, named here without importing the transport package
+#: (it loads aiohttp, which ``--help`` and argument errors must not wait for).
+SESSION_ENV = "CHATEXCHANGE_SESSION_FILE"
 
 #: The DATABASE of the main form when none is given (so ``chatexchange r/B6 -s hi`` finds r/B6).
 DATABASE_ENV = "CHATEXCHANGE_DATABASE"
