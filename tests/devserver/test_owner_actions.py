@@ -115,3 +115,18 @@ async def test_set_access_answers_empty_and_refuses_non_owners(
     assert 2 in devserver.room("se", 1).owners
     status, text = await bob.post("/rooms/setuseraccess/3", {"aclUserId": 4, "userAccess": "owner"})
     assert status == 403 and "permission" in text
+
+
+async def test_a_kick_mutes_for_a_minute_and_keeps_grants(
+    devserver: DevServer, alice: Browser, bob: Browser
+) -> None:
+    await alice.post("/rooms/setuseraccess/3", {"aclUserId": 2, "userAccess": "read-write"})
+    status, text = await alice.post("/rooms/kickmute/3", {"userID": 2})
+    assert status == 200 and text == "Bob Builder has been kicked from the room for 1 minute."
+    status, text = await bob.send(3, "still here?")
+    assert status == 403 and "permission" in text
+    devserver.advance_clock(59)
+    assert (await bob.send(3, "now?"))[0] == 403
+    devserver.advance_clock(2)
+    assert (await bob.send(3, "back with my grant"))[0] == 200
+    assert devserver.room("se", 3).acl[2] == "read-write"

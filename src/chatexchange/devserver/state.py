@@ -22,6 +22,8 @@ import orjson
 from . import markdown
 
 EDIT_WINDOW = 120.0
+#: how long a kicked user may not talk in the room (the server's answer says "for 1 minute")
+KICK_SECONDS = 60.0
 MAX_SINGLE_LINE = 500
 #: First message id and first event id of every server (event ids are much larger, like the real
 #: ones).
@@ -107,6 +109,8 @@ class Room:
     #: users present in the room → time they entered
     present: dict[int, float] = field(default_factory=dict)
     favorites: set[int] = field(default_factory=set)
+    #: kicked users -> until when they may not talk (unix seconds)
+    kicked: dict[int, float] = field(default_factory=dict)
 
     @property
     def slug(self) -> str:
@@ -427,6 +431,8 @@ class ChatServer:
     def can_write(self, room: Room, user: User) -> bool:
         if user.is_moderator or user.id in room.owners:
             return True
+        if room.kicked.get(user.id, 0.0) > self.clock.now():
+            return False
         grant = room.acl.get(user.id)
         if grant in ("read-write", "owner"):
             return True
@@ -770,14 +776,15 @@ class ChatServer:
         )
 
     def kick(self, room: Room, actor: User, target: User) -> None:
-        """Kick-mute: the user leaves (4) and becomes read-only for a while (15)."""
+        """Kick-mute: the user leaves (4) and may not talk for ``KICK_SECONDS`` (15 says
+        read-only); their own grant, if any, is back after that."""
         if not self.is_owner(room, actor):
             raise Refusal(403, "You do not have permission to kick users from this room")
         room.present.pop(target.id, None)
         self.emit(
             4, room, {"user_id": target.id, "target_user_id": target.id, "user_name": target.name}
         )
-        room.acl[target.id] = "read-only"
+        room.kicked[target.id] = self.clock.now() + KICK_SECONDS
         self.emit(
             15,
             room,
