@@ -51,6 +51,7 @@ from ._time import UTC, utcnow
 __all__ = [
     "Base",
     "Message",
+    "MessageRevision",
     "Room",
     "Server",
     "TranscriptPageFetch",
@@ -391,6 +392,32 @@ class TranscriptPageFetch(Base):
     last_day: Mapped[dt.date | None] = mapped_column(Date)
 
     room: Mapped[Room] = relationship()
+
+
+class MessageRevision(Base):
+    """One version of a message as its history page shows it (``message.history()`` stores them).
+
+    ``position`` 0 is the current version, then the revisions newest first, as on the page; a
+    later read of the history replaces the message's revisions. ``time_text`` is the page's clock
+    time (UTC, no date); ``label`` is "edited", "said", "deleted" or ``None`` (current version).
+    """
+
+    __tablename__ = "message_revisions"
+    __table_args__ = (
+        UniqueConstraint("message_meta_id", "position", name="uq_message_revision"),
+    )
+
+    message_meta_id: Mapped[int] = mapped_column(ForeignKey("messages.meta_id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    user_name: Mapped[str | None] = mapped_column(String(200))
+    time_text: Mapped[str | None] = mapped_column(String(20))
+    label: Mapped[str | None] = mapped_column(String(20))
+    content_html: Mapped[str | None] = mapped_column(Text)
+    content_text: Mapped[str | None] = mapped_column(Text)
+    content_markdown: Mapped[str | None] = mapped_column(Text)
+
+    message: Mapped[Message] = relationship()
 
 
 #: Key/value facts about the database itself (schema version, when it was seeded).

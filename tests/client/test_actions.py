@@ -4,7 +4,7 @@ result, what the archive holds afterwards, and the server's refusal as a specifi
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from chatexchange import errors, models
 from chatexchange.client import (
@@ -82,8 +82,13 @@ async def test_flag_and_its_refusals(devserver, alice, bob) -> None:
 
 
 async def test_source_and_history_are_read_from_the_server_and_archived(
-    devserver, alice
+    devserver, db_url
 ) -> None:
+    async with AsyncClient(db_url, server_url=devserver.url, auth=ALICE) as alice:
+        await _source_and_history(devserver, alice)
+
+
+async def _source_and_history(devserver, alice) -> None:
     room = await alice.se.room(1)
     sent = await room.send("first **draft**")
     await sent.edit("second **draft**")
@@ -100,6 +105,25 @@ async def test_source_and_history_are_read_from_the_server_and_archived(
     assert {r.user_id for r in history} == {1} and history[0].message_id == sent.id
     assert "<b>draft</b>" in history[-1].content_html
     assert _row(alice, sent.id).edits == 1
+    with alice.sql_session() as session:
+        stored = session.scalars(
+            select(models.MessageRevision)
+            .join(models.Message)
+            .where(models.Message.id == sent.id)
+            .order_by(models.MessageRevision.position)
+        ).all()
+    assert [(r.position, r.label, r.content_markdown) for r in stored] == [
+        (0, None, "second **draft**"),
+        (1, "edited", "second **draft**"),
+        (2, "said", "first **draft**"),
+    ]
+    await sent.edit("third **draft**")
+    assert len(await message.history()) == 4  # a second read replaces the stored revisions
+    with alice.sql_session() as session:
+        count = session.scalar(
+            select(func.count()).select_from(models.MessageRevision)
+        )
+    assert count == 4
 
 
 async def test_source_of_a_deleted_message_is_not_found_for_others(devserver, alice, bob) -> None:

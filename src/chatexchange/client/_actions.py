@@ -12,8 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import Connection, select
+
 from .. import _store, errors
 from .._transport import ServerConnection
+from ..models import Message as MessageRow
+from ..models import MessageRevision
 from . import _archive
 from .actions import (
     AccessLevel,
@@ -41,6 +45,45 @@ def _id(value: Any, what: str) -> int:
 
 def _room_user(card: Any) -> RoomUser:
     return RoomUser(card.user_id, card.name, card.moderator, card.reputation)
+
+
+def _store_history(
+    conn: Connection,
+    server_meta_id: int,
+    message_id: int,
+    revisions: tuple[Revision, ...],
+    values: dict[str, Any],
+) -> None:
+    """The message's revisions replace the stored ones; its row takes the edit count, stars and
+    pin the page showed and is marked stale (its HTML may be older than the page)."""
+    messages = MessageRow.__table__
+    meta_id = conn.execute(
+        select(messages.c.meta_id).where(
+            messages.c.server_meta_id == server_meta_id, messages.c.id == message_id
+        )
+    ).scalar()
+    if meta_id is None:  # not archived (yet): nothing to attach the revisions to
+        return
+    _archive.mark_stale(conn, server_meta_id, message_id, **values)
+    table = MessageRevision.__table__
+    conn.execute(table.delete().where(table.c.message_meta_id == meta_id))
+    conn.execute(
+        table.insert(),
+        [
+            {
+                "message_meta_id": meta_id,
+                "position": position,
+                "user_id": r.user_id,
+                "user_name": r.user_name,
+                "time_text": r.time_text,
+                "label": r.label,
+                "content_html": r.content_html,
+                "content_text": r.content_text,
+                "content_markdown": r.source,
+            }
+            for position, r in enumerate(revisions)
+        ],
+    )
 
 
 class Actions:
@@ -122,7 +165,7 @@ class Actions:
         }
         if revisions and revisions[0].source is not None and not page.deleted:
             values["content_markdown"] = revisions[0].source
-        await self._client._db.write(_archive.mark_stale, server.meta_id, message.id, **values)
+        await self._client._db.write(_store_history, server.meta_id, message.id, revisions, values)
         return revisions
 
     # -- rooms ------------------------------------------------------------------------------------
