@@ -44,6 +44,8 @@ _local = threading.local()
 #: The last thing of every chat page (trailing whitespace aside); a page without it was cut short.
 _END = re.compile(rb"</html\s*>$", re.IGNORECASE)
 _F = TypeVar("_F", bound=Callable[..., Any])
+#: A comment holding page structure: a stray ``<!--`` met a later ``-->`` and hid what was between.
+_MARKUP_COMMENT = re.compile(rb"<!--(?:(?!-->).)*?</?div[\s>](?:(?!-->).)*?-->", re.DOTALL)
 
 
 def _parser() -> etree.HTMLParser:
@@ -113,8 +115,12 @@ def parse_html(body: bytes | str, url: str | None, *, whole: bool = True) -> etr
     if whole:
         if _END.search(body.rstrip()[-32:]) is None:
             raise ParseError("page cut short (it does not end with </html>)", url)
-        if body.rfind(b"<!--") > body.rfind(b"-->"):
-            raise ParseError("page has an unclosed comment (<!-- without -->)", url)
+        opened = body.rfind(b"<!--")
+        if opened >= 0:
+            if opened > body.rfind(b"-->"):
+                raise ParseError("page has an unclosed comment (<!-- without -->)", url)
+            if _MARKUP_COMMENT.search(body) is not None:
+                raise ParseError("a comment hides page markup (<!-- ... <div ... -->)", url)
     parser = _parser()
     try:
         root = etree.fromstring(body, parser)
