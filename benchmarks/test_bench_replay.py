@@ -3,9 +3,16 @@ of 100,000 messages, on the pure engine (the baseline) and the compiled one, in 
 
 End to end means everything ``bot.replay()`` does: the SQLAlchemy Core select, building the
 message objects and contexts, the engine's selection, and the answers. The archive is a SQLite
-file built once per session (about 20% of the messages are commands). ``extra_info`` holds
-messages per second (from the median) and, for the compiled engine, its ratio to the pure one.
-Target: compiled >= 100,000 messages/second.
+file built once per session (about 20% of the messages are commands). Two more measurements in
+the same run split that time:
+
+* ``no rules``: the same replay with a bot without rules: reading the rows, building each
+  message and its context, an empty dispatch. What is left of the 50-rule replay is dispatch.
+* ``dispatch only``: the 50 rules' ``handle()`` over contexts built beforehand, no database: the
+  ratio compiled/pure here is the most any replay can show, whatever reading costs.
+
+``extra_info`` holds messages per second (from the median) and the compiled/pure ratios; the
+module prints a summary with the split. Target: the 50-rule replay compiled >= 3x pure.
 
 Run: ``.venv/bin/pytest benchmarks/test_bench_replay.py --benchmark-enable``. On a busy machine add
 ``--benchmark-timer=time.process_time``: the replay is one thread reading SQLite from the page
@@ -14,17 +21,21 @@ cache, so its CPU time is what the wall time would be on an idle core.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from tests.bot.archive import build_archive
 from tests.bot.rules import add_rules
 
+from benchmarks.test_bench_storage import write_summary
 from chatexchange import _store
 from chatexchange.bot import Bot
+from chatexchange.bot._replay import replay
 
 from .conftest import engine_module
 
 MESSAGES = 100_000
-_rates: dict[str, float] = {}
+_rates: dict[tuple[str, str], float] = {}
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +45,37 @@ def archive(tmp_path_factory):
     build_archive(engine, MESSAGES)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _summary(request: pytest.FixtureRequest) -> Any:
+    yield
+    lines = []
+    for workload in ("50 rules", "no rules", "dispatch only"):
+        pure, compiled = _rates.get((workload, "pure")), _rates.get((workload, "compiled"))
+        if pure and compiled:
+            lines.append(
+                f"  {workload:14} pure {pure:>9,.0f}  compiled {compiled:>9,.0f}"
+                f"  compiled/pure {compiled / pure:.2f}x"
+            )
+    for kind in ("pure", "compiled"):
+        full, bare = _rates.get(("50 rules", kind)), _rates.get(("no rules", kind))
+        if full and bare:
+            reading = full / bare  # time share: (1/bare) / (1/full)
+            lines.append(
+                f"  {kind:8} 50-rule replay: {reading:.0%} reading rows and building messages "
+                f"and contexts, {1 - reading:.0%} dispatch"
+            )
+    write_summary(request, "replay of 100,000 archived messages (messages/second, median):", lines)
+
+
+def _record(benchmark: Any, workload: str, kind: str) -> None:
+    rate = MESSAGES / benchmark.stats.stats.median
+    _rates[(workload, kind)] = rate
+    benchmark.extra_info.update(messages=MESSAGES, messages_per_second=round(rate))
+    pure = _rates.get((workload, "pure"))
+    if kind == "compiled" and pure:
+        benchmark.extra_info["ratio_to_pure"] = round(rate / pure, 2)
 
 
 def _replay(bot, engine) -> int:
@@ -49,12 +91,48 @@ def test_replay_50_rules_100k_messages(benchmark, archive, kind):
     engine_module(kind, "core")  # skips the compiled case when it is not built
     bot = add_rules(Bot.using(kind)())
     assert len(bot.events) == 50
+    benchmark.group = "replay 50 rules"
     answered = benchmark.pedantic(_replay, args=(bot, archive), rounds=5, warmup_rounds=1)
     assert answered > MESSAGES // 10
-    rate = MESSAGES / benchmark.stats.stats.median
-    _rates[kind] = rate
-    benchmark.extra_info["messages"] = MESSAGES
     benchmark.extra_info["rules"] = 50
-    benchmark.extra_info["messages_per_second"] = round(rate)
-    if kind == "compiled" and "pure" in _rates:
-        benchmark.extra_info["ratio_to_pure"] = round(rate / _rates["pure"], 2)
+    _record(benchmark, "50 rules", kind)
+
+
+@pytest.mark.parametrize("kind", ["pure", "compiled"])
+def test_replay_no_rules(benchmark, archive, kind):
+    """Reading, messages and contexts: the replay's own share."""
+    engine_module(kind, "core")
+    bot = Bot.using(kind)()
+    benchmark.group = "replay no rules"
+    answered = benchmark.pedantic(_replay, args=(bot, archive), rounds=5, warmup_rounds=1)
+    assert answered == 0
+    _record(benchmark, "no rules", kind)
+
+
+@pytest.mark.parametrize("kind", ["pure", "compiled"])
+def test_dispatch_only(benchmark, archive, kind):
+    """The 50 rules over the same messages with their contexts built beforehand (no database)."""
+    engine_module(kind, "core")
+    bot = add_rules(Bot.using(kind)())
+    # The contexts the replay builds, kept: rebuilt here from a replay with the same bot.
+    prepared = []
+    original = bot.handle
+
+    def keep(args: Any, context: dict) -> Any:
+        prepared.append((args, context, bot._next_tags))
+        return original(args, context)
+
+    bot.handle = keep
+    for _ in replay(bot, "se/r/1", database=archive):
+        pass
+    bot.handle = original
+    use_tags, handle = bot._use_tags, original
+
+    def dispatch() -> None:
+        for args, context, tags in prepared:
+            use_tags(tags)
+            handle(args, context)
+
+    benchmark.group = "replay dispatch only"
+    benchmark.pedantic(dispatch, rounds=5, warmup_rounds=1)
+    _record(benchmark, "dispatch only", kind)
