@@ -168,10 +168,12 @@ def user_room_ids(conn: Connection, user_meta_id: int) -> list[int]:
     return [row[0] for row in conn.execute(query)]
 
 
-def page_fetches(conn: Connection, room_meta_id: int, day: date) -> list[Row]:
-    """The recorded fetches of one transcript day of a room (whole day and hour slices)."""
+def page_fetches_between(conn: Connection, room_meta_id: int, first: date, end: date) -> list[Row]:
+    """The recorded fetches of a room's transcript days ``first <= day < end``."""
     query = (
-        select(P).where(P.c.room_meta_id == room_meta_id, P.c.day == day).order_by(P.c.hour_start)
+        select(P)
+        .where(P.c.room_meta_id == room_meta_id, P.c.day >= first, P.c.day < end)
+        .order_by(P.c.day, P.c.hour_start)
     )
     return [dict(row) for row in conn.execute(query).mappings()]
 

@@ -48,12 +48,17 @@ class DbWorker:
 
     async def call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """``fn(*args, **kwargs)`` on the database thread."""
+        return await self.submit(fn, *args, **kwargs)
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> asyncio.Future[T]:
+        """Queue ``fn(*args, **kwargs)`` for the database thread now; its result, to await later
+        (jobs run in the order they were queued)."""
         if self._closed:
             raise RuntimeError("the client is closed")
         ctx = contextvars.copy_context()
         future = self._executor.submit(functools.partial(ctx.run, fn, *args, **kwargs))
         self._last = future
-        return await asyncio.wrap_future(future)
+        return asyncio.wrap_future(future)
 
     async def read(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """``fn(connection, *args, **kwargs)`` inside a short read transaction."""

@@ -20,10 +20,15 @@ day whose stored pages cover all 24 hours and were fetched within ``max_age`` se
 again — which is also how an interrupted import resumes: the days it finished are fresh. When a
 fetch fails, stored pages within the client's ``required_max_age`` are used with a warning (the
 freshness rule).
+
+The walk is a pipeline: once a day's page is parsed, it goes to the database thread and the next
+day's page is requested at once, so the server's answer, the parser and the database overlap. At
+most two parsed pages wait for the database, so memory does not grow with the room.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -35,7 +40,7 @@ from .. import _store
 from .._time import UTC
 from . import _archive
 from ._bounds import Window, window
-from .freshness import Freshness, resolve
+from .freshness import Freshness, age_seconds, resolve
 
 if TYPE_CHECKING:
     from ._async import AsyncClient
@@ -162,7 +167,13 @@ class History:
         stats: ImportStats,
         progress: ProgressCallback | None,
     ) -> AsyncIterator[date]:
-        """Make sure every day of ``bounds`` is archived, yielding each day once it is."""
+        """Make sure every day of ``bounds`` is archived, yielding each day once it is.
+
+        Fetching and parsing run ahead of storing: a page is handed to the database thread and
+        the next one is requested while it is written, so the server's answer, the parser and
+        the database overlap. A day is counted, reported and yielded once its pages are
+        committed; at most two pages wait for the database (memory does not grow with the room).
+        """
         client = self.client
         fresh = client.freshness.override(max_age)
         room_meta_id = await self._room_meta_id(room)
@@ -172,8 +183,14 @@ class History:
         if bounds.first_day is not None and (day is None or bounds.first_day > day):
             day = bounds.first_day
         stats.first_day = day
-        while day is not None and (bounds.last_day is None or day <= bounds.last_day):
-            next_day, fetched_pages, count = await self._ensure_day(room, room_meta_id, day, fresh)
+        records = _Records(client, room_meta_id)
+        inflight: list[asyncio.Future[int]] = []
+        ahead: dict[date, asyncio.Task[Any]] = {}  # the next day's page, requested early
+        # The day fetched last: (day, pages fetched, its pending stores), done after the next.
+        pending: tuple[date, int, list[asyncio.Future[int]]] | None = None
+
+        async def done(day: date, fetched_pages: int, stores: list[asyncio.Future[int]]) -> None:
+            count = sum([await store for store in stores])
             if not fetched_pages and day in prefetched:  # fetched just now to find the first day
                 fetched_pages, count = prefetched.pop(day)
             stats.days += 1
@@ -199,11 +216,52 @@ class History:
                 )
                 if inspect.isawaitable(result):
                     await result
-            yield day
-            if next_day is not None and next_day <= day:  # a malformed link must not loop forever
-                log.warning("transcript of room %s: next day %s after %s", room.id, next_day, day)
-                next_day = None
-            day = next_day
+
+        try:
+            while day is not None and (bounds.last_day is None or day <= bounds.last_day):
+                cover = _covering(await records.of(day))
+                next_day, fetched_pages, stores = await self._ensure_day(
+                    room, day, cover, fresh, inflight, ahead.pop(day, None)
+                )
+                if (
+                    next_day is not None
+                    and next_day > day
+                    and (bounds.last_day is None or next_day <= bounds.last_day)
+                    and _stale(_covering(await records.of(next_day)), fresh, client.now())
+                ):
+                    # Request it now: the server answers while this day's pages are written.
+                    connection = await client._reader(room.server.slug)
+                    ahead[next_day] = asyncio.ensure_future(
+                        connection.transcript(room.id, next_day)
+                    )
+                if pending is not None:
+                    finished, pending = pending, None
+                    await done(*finished)
+                    yield finished[0]
+                pending = (day, fetched_pages, stores)
+                if next_day is not None and next_day <= day:  # a malformed link must not loop
+                    log.warning(
+                        "transcript of room %s: next day %s after %s", room.id, next_day, day
+                    )
+                    next_day = None
+                day = next_day
+            if pending is not None:
+                finished, pending = pending, None
+                await done(*finished)
+                yield finished[0]
+        finally:
+            for task in ahead.values():
+                if task.done() and not task.cancelled():
+                    task.exception()  # not needed after all: neither its page nor its error
+                task.cancel()
+            if pending is not None:  # interrupted: what was handed over still commits; count it
+                results = await asyncio.gather(*pending[2], return_exceptions=True)
+                stored = [r for r in results if isinstance(r, int)]
+                if stored:
+                    stats.days += 1
+                    stats.last_day = pending[0]
+                    stats.pages_fetched += len(stored)
+                    stats.messages_stored += sum(stored)
 
     async def _first_day(
         self, room: Room, room_meta_id: int, prefetched: dict[date, tuple[int, int]] | None = None
@@ -225,20 +283,30 @@ class History:
         return page.first_day or page.date
 
     async def _ensure_day(
-        self, room: Room, room_meta_id: int, day: date, fresh: Freshness
-    ) -> tuple[date | None, int, int]:
-        """Archive one day unless stored fresh: ``(next day, pages fetched, messages stored)``."""
+        self,
+        room: Room,
+        day: date,
+        cover: list[dict[str, Any]] | None,
+        fresh: Freshness,
+        inflight: list[asyncio.Future[int]],
+        first_page: asyncio.Task[Any] | None = None,
+    ) -> tuple[date | None, int, list[asyncio.Future[int]]]:
+        """Archive one day unless stored fresh (``cover``: its stored page records):
+        ``(next day, pages fetched, the stores of its pages, each giving a message count)``.
+        ``first_page``: the day's page, already requested."""
         client = self.client
-        records = await client._db.read(_archive.page_fetches, room_meta_id, day)
-        cover = _covering(records)
         local = None
         updated = None
         if cover is not None:
-            local = (cover[-1]["next_day"], 0, 0)
+            local = (cover[-1]["next_day"], 0, [])
             updated = min(r["fetched"] for r in cover)
 
-        async def fetch() -> tuple[date | None, int, int]:
-            return await self._fetch_day(room, day)
+        async def fetch() -> tuple[date | None, int, list[asyncio.Future[int]]]:
+            return await self._fetch_day(room, day, inflight, first_page)
+
+        if first_page is not None and not _stale(cover, fresh, client.now()):
+            first_page.cancel()  # fresh after all (stored meanwhile by someone else)
+            first_page = None
 
         return await resolve(
             f"transcript {room.server.slug}/r/{room.id} {day.isoformat()}",
@@ -249,13 +317,20 @@ class History:
             client.now(),
         )
 
-    async def _fetch_day(self, room: Room, day: date) -> tuple[date | None, int, int]:
-        client = self.client
+    async def _fetch_day(
+        self,
+        room: Room,
+        day: date,
+        inflight: list[asyncio.Future[int]],
+        first_page: asyncio.Task[Any] | None = None,
+    ) -> tuple[date | None, int, list[asyncio.Future[int]]]:
         sid = room.server.meta_id
-        connection = await client._reader(room.server.slug)
-        page = await connection.transcript(room.id, day)
-        count = await self._store(sid, page)
-        pages = 1
+        connection = await self.client._reader(room.server.slug)
+        if first_page is not None:
+            page = await first_page
+        else:
+            page = await connection.transcript(room.id, day)
+        stores = [await self._store_soon(sid, page, inflight)]
         if page.hours:
             done = {(page.start_hour, page.end_hour)}
             for hour_slice in page.hours:
@@ -263,18 +338,68 @@ class History:
                 if key in done:
                     continue
                 done.add(key)
-                count += await self._store(sid, await connection.transcript(room.id, day, key))
-                pages += 1
-        return page.next_day, pages, count
+                slice_page = await connection.transcript(room.id, day, key)
+                stores.append(await self._store_soon(sid, slice_page, inflight))
+        return page.next_day, len(stores), stores
+
+    async def _store_soon(
+        self, server_meta_id: int, page: Any, inflight: list[asyncio.Future[int]]
+    ) -> asyncio.Future[int]:
+        """Hand ``page`` to the database thread (one page, one transaction) without waiting for
+        it; waits only while two pages are already waiting, so parsed pages do not pile up."""
+        while len(inflight) >= _INFLIGHT:
+            await asyncio.wait([inflight[0]])
+            inflight.pop(0)
+        client = self.client
+        future = client._db.submit(
+            _stored_count, client._engine, server_meta_id, page, client.now()
+        )
+        inflight.append(future)
+        return future
 
     async def _store(self, server_meta_id: int, page: Any) -> int:
         """One page, one transaction (messages, owners, room and the fetch record)."""
         client = self.client
-        stored = await client._db.call(
-            _store.upsert_transcript_page,
-            client._engine,
-            server_meta_id,
-            page,
-            fetched=client.now(),
+        return await client._db.call(
+            _stored_count, client._engine, server_meta_id, page, client.now()
         )
-        return stored.messages
+
+
+#: Pages handed to the database thread and not yet written, at most.
+_INFLIGHT = 2
+#: Days of page fetch records read at once (one read instead of one per day).
+_RECORD_DAYS = 64
+
+
+def _stale(cover: list[dict[str, Any]] | None, fresh: Freshness, now: datetime) -> bool:
+    """Whether a day with these stored page records is fetched (the freshness rule's first
+    step)."""
+    if cover is None:
+        return True
+    return age_seconds(min(r["fetched"] for r in cover), now) >= fresh.desired_max_age
+
+
+def _stored_count(engine: Any, server_meta_id: int, page: Any, fetched: datetime) -> int:
+    return _store.upsert_transcript_page(engine, server_meta_id, page, fetched=fetched).messages
+
+
+class _Records:
+    """The stored page fetch records of a room, read ``_RECORD_DAYS`` days at a time."""
+
+    def __init__(self, client: AsyncClient, room_meta_id: int) -> None:
+        self.client = client
+        self.room_meta_id = room_meta_id
+        self.start: date | None = None
+        self.end: date | None = None
+        self.by_day: dict[date, list[dict[str, Any]]] = {}
+
+    async def of(self, day: date) -> list[dict[str, Any]]:
+        if self.start is None or self.end is None or not self.start <= day < self.end:
+            self.start, self.end = day, day + timedelta(days=_RECORD_DAYS)
+            rows = await self.client._db.read(
+                _archive.page_fetches_between, self.room_meta_id, self.start, self.end
+            )
+            self.by_day = {}
+            for row in rows:
+                self.by_day.setdefault(row["day"], []).append(row)
+        return self.by_day.get(day, [])
