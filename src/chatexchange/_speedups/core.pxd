@@ -23,6 +23,7 @@ cimport cython
 
 cdef int _CALL_VALUE, _CALL_ABSTRACT, _CALL_ARGS, _CALL_KWARGS, _CALL_BOTH, _CALL_NONE
 cdef int _CALL_MAPPED, _CALL_MAPPED_KW
+cdef frozenset _WRITTEN
 cdef int _K_CUSTOM, _K_FUNCTION, _K_COMPARE, _K_LIST, _K_STRING, _K_STRING_SEARCH
 cdef int _K_REGEX, _K_REGEX_SEARCH, _K_BOOLEAN
 cdef tuple _NO_CHECK, _NO_HANDLE
@@ -40,6 +41,7 @@ cdef class Access(Abstract):
     cdef readonly object _spec
     cdef readonly int _call_kind
     cdef readonly tuple _names, _defaults, _kwnames, _kwdefaults
+    cdef readonly bint _sees_dict, _reads_text
 
     @cython.locals(kind=int, ctx=dict, names=tuple, defaults=tuple, n=Py_ssize_t, i=Py_ssize_t)
     cpdef call(self, message, context)

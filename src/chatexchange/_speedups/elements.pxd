@@ -9,7 +9,7 @@ from chatexchange._speedups.core cimport Abstract, Access, Condition, Event, Han
 cdef tuple _NO_HANDLE
 cdef str _S_CASES, _S_NAME, _S_NEW_VALUE, _S_OBJECT, _S_OLD_VALUE, _S_OWNER, _S_SEP, _S_SET_PREFIX
 cdef str _S_SUBJECT
-cdef str _TEXT, _STATE, _ITERATION
+cdef str _TEXT, _STATE, _ITERATION, _NEXT
 cdef object _INFINITY
 cdef frozenset _DIRECT_TYPES
 cdef int _M_TRUE, _M_STR, _M_STR_I, _M_FIND, _M_RE, _M_RE_SEARCH, _M_LIST, _M_NONE
@@ -43,6 +43,7 @@ cdef class Element(Handler):
     cpdef bint reads_text(self)
     cdef bint _untouched(self)
     cdef _dispatch(self, message, dict context)
+    cdef _reply(self, query, dict context, TextCursor cursor)
     @cython.locals(event=Event, answer=tuple)
     cdef tuple _answer(self, Py_ssize_t index, message, dict context, rank, condition)
 
@@ -50,10 +51,14 @@ cdef class Element(Handler):
 cdef class Notion(Element):
     cdef object _name
 
+    cdef _reply(self, query, dict context, TextCursor cursor)
+
 
 cdef class ActionNotion(Notion):
     @cython.locals(first=str, event=Event, cursor=TextCursor)
     cdef _dispatch(self, message, dict context)
+    @cython.locals(event=Event)
+    cdef _reply(self, query, dict context, TextCursor cursor)
 
 
 cdef class ComplexNotion(Notion):
@@ -61,6 +66,8 @@ cdef class ComplexNotion(Notion):
 
     @cython.locals(first=str)
     cdef _dispatch(self, message, dict context)
+    @cython.locals(event=Event)
+    cdef _reply(self, query, dict context, TextCursor cursor)
 
 
 cdef class SelectiveNotion(ComplexNotion):
@@ -71,6 +78,11 @@ cdef class SelectiveNotion(ComplexNotion):
     @cython.locals(copy=dict, best=list, builtin=Element, answer=tuple, scratch=dict,
                    parsing=ParsingRelation, at=TextCursor)
     cpdef get_best_cases(self, message, dict context)
+    @cython.locals(source=str, pos=Py_ssize_t, best=list, top=Py_ssize_t, rank=Py_ssize_t,
+                   parsing=ParsingRelation, matcher=tuple, first=frozenset)
+    cdef object _best_direct(self, dict context, TextCursor cursor)
+    @cython.locals(event=Event, relations=list, best=list)
+    cdef _reply(self, query, dict context, TextCursor cursor)
 
 
 cdef class Relation(Element):
@@ -84,6 +96,8 @@ cdef class NextRelation(Relation):
 
     @cython.locals(first=str, condition=Condition)
     cdef _dispatch(self, message, dict context)
+    @cython.locals(event=Event, condition=Condition)
+    cdef _reply(self, query, dict context, TextCursor cursor)
 
 
 cdef class ActionRelation(Relation):
@@ -92,6 +106,8 @@ cdef class ActionRelation(Relation):
     cdef _act(self, message, dict context)
     @cython.locals(event=Event, cursor=TextCursor)
     cdef _dispatch(self, message, dict context)
+    @cython.locals(event=Event, action=Access)
+    cdef _reply(self, query, dict context, TextCursor cursor)
 
 
 cdef class ParsingRelation(NextRelation):
@@ -109,6 +125,8 @@ cdef class ParsingRelation(NextRelation):
     cdef bint _plain(self)
     @cython.locals(first=str, condition=Condition, cursor=TextCursor, unknown=Event)
     cdef _dispatch(self, message, dict context)
+    @cython.locals(source=str, pos=Py_ssize_t, matcher=tuple, rank=Py_ssize_t)
+    cdef _reply(self, query, dict context, TextCursor cursor)
 
 
 cdef class LoopRelation(NextRelation):
@@ -119,6 +137,8 @@ cdef class LoopRelation(NextRelation):
     cdef tuple _kind(self)
     @cython.locals(first=str, tags=frozenset)
     cdef _dispatch(self, message, dict context)
+    @cython.locals(tags=frozenset, index=int, event=Event, condition=Condition)
+    cdef _reply(self, query, dict context, TextCursor cursor)
 
 
 cdef class Graph(Element):

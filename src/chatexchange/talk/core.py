@@ -64,6 +64,9 @@ _CALL_NONE = 5  # f(): f()
 _CALL_MAPPED = 6  # f(a, b=1): f(context.get('a'), context.get('b', 1))
 _CALL_MAPPED_KW = 7  # the same with keyword-only parameters
 
+#: The keys Handler.handle writes into the context it is given before running an event.
+_WRITTEN = frozenset({"sender", "rank", "condition", "event"})
+
 # The check a Condition runs (decided once, at construction).
 _K_CUSTOM = 0  # (in a plan) a subclass overriding check(): always called
 _K_FUNCTION = 1
@@ -258,6 +261,21 @@ class Access(Abstract):
             self._mode = "value"
             self._spec = "other"
             self._call_kind = _CALL_VALUE
+        # What a call can see of the context dict it is given, decided once: a walk asks built-in
+        # elements without a copy of its context for them when the code they run could see
+        # nothing of that copy that the walk's own context does not hold. ``_sees_dict``: the
+        # dict itself (``**context``, an Abstract) or a key that handle() writes into the copy;
+        # ``_reads_text``: the 'text' key (a parse hands elements the text as an offset).
+        kind = self._call_kind
+        self._sees_dict = False
+        self._reads_text = False
+        if kind in (_CALL_MAPPED, _CALL_MAPPED_KW):
+            keys = frozenset(self._names) | frozenset(self._kwnames)
+            self._sees_dict = bool(keys & _WRITTEN)
+            self._reads_text = "text" in keys
+        elif kind != _CALL_VALUE and kind != _CALL_NONE and kind != _CALL_ARGS:
+            self._sees_dict = True
+            self._reads_text = True
 
     @property
     def value(self) -> Any:

@@ -36,6 +36,9 @@ BACKWARD = frozenset({"previous", "error", "break", "continue"})
 
 _INFINITY = float("inf")
 _NO_HANDLE = (False, -1, None)
+#: What Element._reply gives when only handle() with a copy of the context can answer.
+_INDIRECT = object()
+_NEXT = "next"
 _TEXT = "text"
 _STATE = "state"
 _ITERATION = "i"
@@ -416,6 +419,15 @@ class Element(Handler):
         selection."""
         return None
 
+    def _reply(self, query, context, cursor):
+        """What ``self.handle((query,), copy)[0]`` gives a process, where ``copy`` is a copy of the
+        process's ``context`` (with ``cursor`` as its 'text' when that is not None), computed
+        without the copy: only where no code that runs could see a difference (an untouched
+        built-in element, events without pre/post events, user callables that see no dict and
+        read none of the keys ``handle`` writes). ``_INDIRECT`` otherwise: then the caller makes
+        the copy and calls ``handle``."""
+        return _INDIRECT
+
     def _answer(self, index, message, context, rank, condition):
         """Run the event of pair ``index`` as Handler.handle would."""
         event = self.events[index][1]
@@ -453,6 +465,11 @@ class Notion(Element):
         if type(self) is Notion:
             return _NO_HANDLE
         return None
+
+    def _reply(self, query, context, cursor):
+        if type(self) is Notion and type(query) is str and self._untouched():
+            return False
+        return _INDIRECT
 
     def __str__(self):
         return f'"{self._name}"'
@@ -497,6 +514,15 @@ class ActionNotion(Notion):
                     context[_TEXT] = cursor.source[cursor.pos :]
             return self._answer(0, message, context, 0, True)
         return None
+
+    def _reply(self, query, context, cursor):
+        if query != _NEXT or len(self.events) != 1 or not self._untouched():
+            return _INDIRECT
+        event = self.events[0][1]
+        if (event.pre_event is not None or event.post_event is not None
+                or event._sees_dict or (cursor is not None and event._reads_text)):
+            return _INDIRECT
+        return event.call((query,), context)
 
     def reads_text(self) -> bool:
         if len(self.events) != self._builtin_count or self.unknown_event is not None:
@@ -547,6 +573,14 @@ class ComplexNotion(Notion):
         if first.startswith("visit"):
             return self._answer(2, message, context, 5, "visit")
         return None
+
+    def _reply(self, query, context, cursor):
+        if query != _NEXT or type(self) is not ComplexNotion or not self._untouched():
+            return _INDIRECT
+        event = self.events[1][1]
+        if event.pre_event is not None or event.post_event is not None:
+            return _INDIRECT
+        return self.do_forward()
 
     def remove_all(self):
         for relation in list(self._relations):
@@ -664,6 +698,76 @@ class SelectiveNotion(ComplexNotion):
         if not best and default is not None:
             best = [default]
         return best
+
+    def _best_direct(self, context, cursor):
+        """get_best_cases for a selection whose cases are all plain ParsingRelations (matched
+        against the text without user code, so there is nothing to copy the context for); None
+        when a case is not."""
+        if cursor is not None:
+            source = cursor.source
+            pos = cursor.pos
+        else:
+            text = context.get(_TEXT)
+            if type(text) is not str:
+                return None
+            source = text
+            pos = 0
+        head = source[pos] if pos < len(source) else None
+        best = []
+        top = -1
+        default = self._default
+        for relation in self._relations:
+            if relation is default:
+                continue
+            if type(relation) is not ParsingRelation:
+                return None
+            parsing = relation
+            if not parsing._plain():
+                return None
+            first = parsing._first
+            if first is not None and (head is None or head not in first):
+                continue
+            matcher = parsing._matcher
+            rank = 0 if matcher[0] == _M_TRUE else _match_at(matcher, source, pos)[0]
+            if rank < 0:
+                continue  # the unknown event answers, with no usable rank
+            if rank and not parsing.check_only:
+                reply = ({"proceed": rank}, parsing._object)
+            else:
+                reply = parsing._object
+                if reply == "error":
+                    continue
+            if rank > top:
+                top = rank
+                best = [reply]
+            elif rank == top:
+                best.append(reply)
+        if not best and default is not None:
+            best = [default]
+        return best
+
+    def _reply(self, query, context, cursor):
+        if query != _NEXT or not self._untouched():
+            return _INDIRECT
+        if context.get(_STATE):
+            event = self.events[4][1]
+            if event.pre_event is not None or event.post_event is not None:
+                return _INDIRECT
+            return self.do_finish()
+        event = self.events[1][1]
+        if event.pre_event is not None or event.post_event is not None:
+            return _INDIRECT
+        relations = self._relations
+        if len(relations) < 2:
+            return relations[0] if relations else None
+        best = self._best_direct(context, cursor)
+        if best is None:
+            return _INDIRECT
+        if not best:
+            return "error"
+        if len(best) == 1:
+            return best[0]
+        return tupled("push_context", {"set_state": {_S_CASES: best[1:]}}, best[0], self)
 
     def can_retry(self, *message, **context):
         return bool(context.get(_STATE)) and bool(message) and message[0] == "error"
@@ -801,6 +905,21 @@ class NextRelation(Relation):
             return self._answer(1, message, context, 5, "visit")
         return None
 
+    def _reply(self, query, context, cursor):
+        if query != _NEXT or type(self) is not NextRelation or not self._untouched():
+            return _INDIRECT
+        event = self.events[0][1]
+        if event.pre_event is not None or event.post_event is not None:
+            return _INDIRECT
+        condition = self.condition_access
+        if condition is not TRUE_CONDITION:
+            if condition._sees_dict or (cursor is not None
+                                                       and condition._reads_text):
+                return _INDIRECT
+            if condition.check((query,), context)[0] < 0:
+                return False
+        return self._object
+
     def reads_text(self) -> bool:
         if len(self.events) != self._builtin_count or self.unknown_event is not None:
             return True
@@ -850,6 +969,17 @@ class ActionRelation(Relation):
         context["event"] = event.value
         # do_act(*message, **context) would get a copy of this context: so does the action.
         return (self._act(message, dict(context)), 0, event.value)
+
+    def _reply(self, query, context, cursor):
+        if query != _NEXT or not self._untouched():
+            return _INDIRECT
+        event = self.events[0][1]
+        action = self.action_access
+        if (event.pre_event is not None or event.post_event is not None
+                or action._sees_dict or (cursor is not None
+                                                        and action._reads_text)):
+            return _INDIRECT
+        return self._act((query,), context)
 
     def reads_text(self) -> bool:
         if len(self.events) != self._builtin_count or self.unknown_event is not None:
@@ -1028,6 +1158,26 @@ class ParsingRelation(NextRelation):
         if self.is_forward(message) and not self.optional:
             return "error"
         return None
+
+    def _reply(self, query, context, cursor):
+        if query != _NEXT or type(self) is not ParsingRelation or not self._plain():
+            return _INDIRECT
+        if cursor is not None:
+            source = cursor.source
+            pos = cursor.pos
+        else:
+            text = context.get(_TEXT)
+            if type(text) is not str:
+                return _INDIRECT
+            source = text
+            pos = 0
+        matcher = self._matcher
+        rank = 0 if matcher[0] == _M_TRUE else _match_at(matcher, source, pos)[0]
+        if rank >= 0:
+            if rank and not self.check_only:
+                return ({"proceed": rank}, self._object)
+            return self._object
+        return None if self.optional else "error"
 
     def reads_text(self) -> bool:
         # The condition gets the real text whenever it is not matched at an offset.
@@ -1222,6 +1372,35 @@ class LoopRelation(NextRelation):
                 return self._answer(6, message, context, 0, True)
             return _NO_HANDLE
         return None
+
+    def _reply(self, query, context, cursor):
+        if query != _NEXT or not self._untouched():
+            return _INDIRECT
+        tags = self._tags
+        if self.condition_access is TRUE_CONDITION:
+            index = 0
+        elif "value" in tags:
+            index = 3 if self.is_looping(context) else 2
+        elif "function" in tags:
+            index = 5
+        else:
+            return False
+        event = self.events[index][1]
+        if event.pre_event is not None or event.post_event is not None:
+            return _INDIRECT
+        if index == 0:
+            return self._object
+        if index == 2:
+            return self._iteration(1)
+        if index == 3:
+            return self.do_loop(context.get(_STATE))
+        condition = self.condition_access
+        if condition._sees_dict or (cursor is not None and condition._reads_text):
+            return _INDIRECT
+        i = condition.call((query,), context)
+        if i:
+            return [{"set_state": {_ITERATION: i}}, self._object, self]
+        return ["clear_state"] if self.is_looping(context) else False
 
     def do_custom_error(self):
         return ("clear_state",)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from .core import Abstract, Access, Handler
-from .elements import _CURSOR_TYPES, BACKWARD, FORWARD, TextCursor
+from .elements import _CURSOR_TYPES, _INDIRECT, BACKWARD, FORWARD, TextCursor
 from .utils import is_list, is_number
 
 __all__ = [
@@ -559,8 +559,12 @@ class Process(Handler):
     def ask(self, element):
         """Call ``element(query, **context)`` (context-mapped for a plain callable)."""
         if type(element) in _CURSOR_TYPES and "answer" not in self._context:
-            # What Handler.__call__ would do for a built-in element, without re-packing.
+            # What Handler.__call__ would do for a built-in element, without re-packing; without
+            # even the copy of the context when nothing that runs could see it.
             builtin = element
+            reply = builtin._reply(self._query, self._context, None)
+            if reply is not _INDIRECT:
+                return reply
             return builtin.handle((self._query,), dict(self._context))[0]
         if isinstance(element, Abstract):
             return element(self._query, **self._context)
@@ -979,6 +983,11 @@ class ParsingProcess(StatefulProcess):
                     or cursor.source is not self._source
                 ):
                     cursor = self._cursor = TextCursor(self._source, self._offset)
+                if "answer" not in self._context:
+                    builtin = element
+                    reply = builtin._reply(self._query, self._context, cursor)
+                    if reply is not _INDIRECT:
+                        return reply
                 context = dict(self._context)
                 context[_S_TEXT] = cursor
                 if "answer" in context:
