@@ -43,7 +43,8 @@ __all__ = [
     "RoomSocketWatcher",
 ]
 
-logger = logging.getLogger(__name__)
+#: The classic logger name (bots configure ``chatexchange.browser``).
+logger = logging.getLogger("chatexchange.browser")
 
 #: Classic host names -> our server slugs.
 HOSTS = {"stackexchange.com": "se", "stackoverflow.com": "so", "meta.stackexchange.com": "mse"}

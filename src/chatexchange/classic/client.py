@@ -30,7 +30,8 @@ from . import browser, messages, rooms, users
 
 __all__ = ["TOO_FAST_RE", "ChatActionError", "Client", "PeekableQueue"]
 
-logger = logging.getLogger(__name__)
+#: The classic logger name (bots configure ``chatexchange.client``).
+logger = logging.getLogger("chatexchange.client")
 
 TOO_FAST_RE = r"You can perform this action again in (\d+) second"
 

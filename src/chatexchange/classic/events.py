@@ -51,7 +51,8 @@ __all__ = [
     "types",
 ]
 
-logger = logging.getLogger(__name__)
+#: The classic logger name (bots configure ``chatexchange.events``).
+logger = logging.getLogger("chatexchange.events")
 
 #: Event classes by ``event_type``.
 types: dict[int, type[Event]] = {}

@@ -13,7 +13,8 @@ from . import _utils
 
 __all__ = ["Message"]
 
-logger = logging.getLogger(__name__)
+#: The classic logger name (bots configure ``chatexchange.messages``).
+logger = logging.getLogger("chatexchange.messages")
 
 
 class Message:

@@ -14,7 +14,8 @@ from . import _utils, events
 
 __all__ = ["FilteredEventIterator", "MessageIterator", "Room"]
 
-logger = logging.getLogger(__name__)
+#: The classic logger name (bots configure ``chatexchange.rooms``).
+logger = logging.getLogger("chatexchange.rooms")
 
 #: Longest single-line message chat accepts.
 MAX_LENGTH = 500
@@ -173,7 +174,7 @@ class FilteredEventIterator:
     def __enter__(self) -> FilteredEventIterator:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: Any, exc_value: Any, tracback: Any) -> None:
         self._watcher.close()
 
     def close(self) -> None:
@@ -197,7 +198,7 @@ class MessageIterator:
     def __enter__(self) -> MessageIterator:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: Any, exc_value: Any, tracback: Any) -> None:
         self._event_iter.close()
 
     def close(self) -> None:

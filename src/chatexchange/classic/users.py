@@ -10,7 +10,8 @@ from . import _utils
 
 __all__ = ["User"]
 
-logger = logging.getLogger(__name__)
+#: The classic logger name (bots configure ``chatexchange.users``).
+logger = logging.getLogger("chatexchange.users")
 
 
 class User:
