@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     DDL,
     Connection,
@@ -65,6 +66,7 @@ from .event_types import EventType as T
 from .models import (
     SCHEMA_VERSION,
     Base,
+    Event,
     Message,
     Room,
     Server,
@@ -101,6 +103,7 @@ _users: Table = User.__table__  # type: ignore[assignment]
 _rooms: Table = Room.__table__  # type: ignore[assignment]
 _servers: Table = Server.__table__  # type: ignore[assignment]
 _fetches: Table = TranscriptPageFetch.__table__  # type: ignore[assignment]
+_events: Table = Event.__table__  # type: ignore[assignment]
 
 # ---------------------------------------------------------------------------------------------
 # Opening
@@ -1026,6 +1029,8 @@ def _apply_event(conn: Connection, server: int, ev: Any, now: dt.datetime) -> in
             .where(_users.c.server_meta_id == server, _users.c.id == ev.target_user_id)
             .values(meta_updated=EPOCH)
         )
+    if ev.id is not None:
+        _archive_event(conn, server, room_meta_id, ev, now)
     message_id = getattr(ev, "message_id", None)
     if message_id is None or room_meta_id is None:
         return None
@@ -1062,6 +1067,30 @@ def _apply_event(conn: Connection, server: int, ev: Any, now: dt.datetime) -> in
             )
         ).scalar_one()
     return None
+
+
+def _archive_event(
+    conn: Connection, server: int, room_meta_id: int | None, ev: Any, now: dt.datetime
+) -> None:
+    """The event itself into ``events`` (once per chat event id), for replay."""
+    row = {
+        "server_meta_id": server,
+        "room_meta_id": room_meta_id,
+        "id": ev.id,
+        "event_type": int(ev.event_type),
+        "time": ev.time_stamp,
+        "user_id": ev.user_id,
+        "target_user_id": ev.target_user_id,
+        "message_id": getattr(ev, "message_id", None),
+        "raw": orjson.dumps(ev.raw).decode(),
+        "meta_created": now,
+        "meta_updated": now,
+    }
+    _upsert(conn, _events, [row], ("server_meta_id", "id"), _merge_event)
+
+
+def _merge_event(table: Table, new: Callable[[str], Any]) -> dict[str, Any]:
+    return {"meta_updated": new("meta_updated")}  # an event never changes: kept as first seen
 
 
 def _merge_deleted(table: Table, new: Callable[[str], Any]) -> dict[str, Any]:

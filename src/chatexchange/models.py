@@ -50,6 +50,7 @@ from ._time import UTC, utcnow
 
 __all__ = [
     "Base",
+    "Event",
     "Message",
     "MessageRevision",
     "Room",
@@ -418,6 +419,35 @@ class MessageRevision(Base):
     content_markdown: Mapped[str | None] = mapped_column(Text)
 
     message: Mapped[Message] = relationship()
+
+
+class Event(Base):
+    """A live chat event as it arrived, so a replay can run event rules over the archive.
+
+    ``raw`` is the event's JSON object as chat sent it (parsed again on replay); the other columns
+    are copies for selecting. Only events with a chat event ``id`` are kept (the id-less entries of
+    a gap fill are messages, archived as such), once per id.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("server_meta_id", "id", name="uq_event_server_id"),
+        Index("ix_event_room_id", "room_meta_id", "id"),
+    )
+
+    server_meta_id: Mapped[int] = mapped_column(ForeignKey("servers.meta_id"))
+    #: The room the event happened in (None for personal notifications and invitations).
+    room_meta_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.meta_id"))
+    id: Mapped[int] = mapped_column(Integer)
+    event_type: Mapped[int] = mapped_column(Integer)
+    time: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    target_user_id: Mapped[int | None] = mapped_column(Integer)
+    message_id: Mapped[int | None] = mapped_column(Integer)
+    raw: Mapped[str] = mapped_column(Text)
+
+    server: Mapped[Server] = relationship()
+    room: Mapped[Room | None] = relationship()
 
 
 #: Key/value facts about the database itself (schema version, when it was seeded).

@@ -15,11 +15,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
 from .. import _store
+from .._parser.records import Event, UnknownEvent
 from .._time import EPOCH
 from ..event_types import EventType
 from . import _archive
@@ -27,7 +29,7 @@ from ._bounds import Window, window_now
 
 if TYPE_CHECKING:
     from ._async import AsyncClient
-    from .objects import Message, Room, User
+    from .objects import Message, Room, Server, User
 
 __all__ = ["Live", "RoomFeed", "Stream", "Subscription"]
 
@@ -179,6 +181,8 @@ class RoomFeed:
         sid = client.server(self.slug).meta_id
         try:
             async for event in self.watcher:
+                if event.__class__ is UnknownEvent:
+                    self.live.unknown(event)
                 row = await client._db.write(_record, sid, event, client.now())
                 self._broadcast((event, row))
         except asyncio.CancelledError:
@@ -211,6 +215,17 @@ class Live:
         self.client = client
         self.feeds: dict[tuple[str, int], RoomFeed] = {}
         self._locks: dict[tuple[str, int], asyncio.Lock] = {}
+        self._unknown_types: set[Any] = set()
+
+    def unknown(self, event: Event) -> None:
+        """Log an event type without a record of its own, once per type (it is still delivered)."""
+        if event.event_type not in self._unknown_types:
+            self._unknown_types.add(event.event_type)
+            log.warning(
+                "chat sent an event of unknown type %r (delivered as UnknownEvent): %s",
+                event.event_type,
+                _short(event.raw),
+            )
 
     def _forget(self, feed: RoomFeed) -> None:
         key = (feed.slug, feed.room_id)
@@ -247,6 +262,56 @@ class Live:
 
         return self.client._obj(Message, slug, row)
 
+    async def _deliveries(
+        self, subscription: Subscription, bounds: Window
+    ) -> AsyncIterator[tuple[Event, dict[str, Any] | None]]:
+        """Each archived event once, in arrival order, with the message row it touched.
+
+        Every stream is a filter over this: an event repeated by the transport (same chat event
+        id; for the id-less entries of a gap fill, same message) is passed on only once.
+        """
+        seen = _Recent(50_000)
+        async for event, row in subscription.items(bounds):
+            key: Any = event.id
+            if key is None:
+                key = (event.event_type, event.room_id, getattr(event, "message_id", None))
+            if key in seen:
+                continue
+            seen.add(key)
+            yield event, row
+
+    async def _events(
+        self, subscription: Subscription, bounds: Window, keep: Any
+    ) -> AsyncIterator[Event]:
+        try:
+            async for event, _row in self._deliveries(subscription, bounds):
+                if not keep(event):
+                    continue
+                if bounds.ended(event.time_stamp, None):
+                    return
+                yield event
+        finally:
+            await subscription.close()
+
+    def room_events(self, room: Room, types: Any, user: Any, until: Any) -> Stream:
+        bounds = _event_window(until)
+        keep = _event_filter(types, user)
+        return self._stream(
+            room.server.slug, [room.id], lambda sub: self._events(sub, bounds, keep)
+        )
+
+    def server_events(
+        self, server: Server, types: Any, rooms: Any, user: Any, until: Any
+    ) -> Stream:
+        if rooms is None or isinstance(rooms, (str, bytes)):
+            raise TypeError("server.events() needs rooms=[...]: the rooms to watch")
+        room_ids = [getattr(room, "id", room) for room in rooms]
+        if not room_ids or not all(type(r) is int for r in room_ids):
+            raise TypeError("rooms= must be rooms or room ids (at least one)")
+        bounds = _event_window(until)
+        keep = _event_filter(types, user)
+        return self._stream(server.slug, room_ids, lambda sub: self._events(sub, bounds, keep))
+
     async def _new(
         self,
         slug: str,
@@ -256,7 +321,7 @@ class Live:
         keep: Any,
     ) -> AsyncIterator[Message]:
         try:
-            async for event, row in subscription.items(bounds):
+            async for event, row in self._deliveries(subscription, bounds):
                 if event.event_type not in _NEW or row is None:
                     continue
                 if row["id"] in seen or not keep(row):
@@ -412,5 +477,51 @@ class Live:
         return self._stream(slug, lambda: self._user_rooms(user, rooms), body)
 
 
+def _short(raw: Any) -> str:
+    text = repr(raw)
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
 def _any(row: dict[str, Any]) -> bool:
     return True
+
+
+class _Recent:
+    """A bounded set: the last ``size`` keys (a repeat comes soon after the original or never)."""
+
+    __slots__ = ("keys", "size")
+
+    def __init__(self, size: int) -> None:
+        self.keys: dict[Any, None] = {}
+        self.size = size
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self.keys
+
+    def add(self, key: Any) -> None:
+        self.keys[key] = None
+        if len(self.keys) > self.size:
+            del self.keys[next(iter(self.keys))]
+
+
+def _event_window(until: Any) -> Window:
+    if isinstance(until, bool) or not isinstance(until, datetime):
+        raise TypeError(f"until= of an event stream must be a datetime, not {type(until).__name__}")
+    return window_now(EPOCH, until)
+
+
+def _event_filter(types: Any, user: Any) -> Any:
+    """The test an event stream applies: any of ``types`` (all when empty), by or about ``user``."""
+    wanted = frozenset(int(t) for t in types) if types else None
+    if user is None:
+        uids = None
+    else:
+        users = user if isinstance(user, (list, tuple, set, frozenset)) else [user]
+        uids = frozenset(getattr(u, "id", u) for u in users)
+
+    def keep(event: Event) -> bool:
+        if wanted is not None and event.event_type not in wanted:
+            return False
+        return uids is None or event.user_id in uids or event.target_user_id in uids
+
+    return keep

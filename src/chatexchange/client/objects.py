@@ -30,6 +30,7 @@ from ..models import slug_from_meta_id
 if TYPE_CHECKING:
     import asyncio
 
+    from .._parser.records import Event as ChatEvent
     from ._async import AsyncClient
     from ._history import ImportStats, ProgressCallback
     from .actions import (
@@ -164,6 +165,16 @@ class Server(ClientObject):
         return self._client._write(
             self._client._actions.ack_mentions(self, list(mentions)), f"ack mentions on {self!r}"
         )
+
+    def events(
+        self,
+        *types: int,
+        rooms: Iterable[Room | int],
+        user: User | int | Iterable[User | int] | None = None,
+        until: datetime = SUNSET,
+    ) -> AsyncIterator[ChatEvent]:
+        """``Room.events`` of several rooms of this server in one stream (in arrival order)."""
+        return self._client._live.server_events(self, types, rooms, user, until)
 
 
 class User(ClientObject):
@@ -328,6 +339,18 @@ class Room(ClientObject):
     def new_messages(self, until: Bound = SUNSET) -> AsyncIterator[Message]:
         """Messages posted from now on (live events, archived as they arrive), until ``until``."""
         return self._client._live.room_new_messages(self, until)
+
+    def events(
+        self,
+        *types: int,
+        user: User | int | Iterable[User | int] | None = None,
+        until: datetime = SUNSET,
+    ) -> AsyncIterator[ChatEvent]:
+        """Every chat event of this room from now on, each once and archived before it is
+        yielded: typed records (``UserEntered``, ``MessageStarred``..., ``UnknownEvent`` for a
+        type without its own record). ``types``: only these ``EventType``s; ``user``: only events
+        by or about these users (``user_id`` or ``target_user_id``); ends at ``until``."""
+        return self._client._live.room_events(self, types, user, until)
 
     def all_messages(
         self, since: Bound = EPOCH, until: Bound = SUNSET, *, max_age: float | None = None
