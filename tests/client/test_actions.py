@@ -306,3 +306,28 @@ def test_blocking_client_has_every_action(devserver_thread) -> None:
         chat.se.ack_mentions([message.id])
         assert message.id not in {m.message_id for m in chat.se.mentions(unread_only=True)}
         assert other.se.user(1).profile().rooms_owned[0] == (1, "Sandbox")
+
+
+async def test_bad_arguments_fail_at_the_call_and_send_nothing(devserver, alice) -> None:
+    room = await alice.se.room(1)
+    before = len(devserver.server("se").events)
+    with pytest.raises(TypeError, match="user must be"):
+        room.kick("Bob Builder")
+    with pytest.raises(TypeError, match="user must be"):
+        room.set_access(True, AccessLevel.OWNER)
+    with pytest.raises(ValueError, match="unknown access level"):
+        room.set_access(2, "emperor")
+    with pytest.raises(TypeError, match="messages must be a list"):
+        room.move_messages("10001", 3)
+    with pytest.raises(ValueError, match="no messages to move"):
+        room.move_messages([], 3)
+    with pytest.raises(TypeError, match="to_room must be"):
+        room.move_messages([10001], "Gallery")
+    with pytest.raises(TypeError, match="first must be"):
+        room.bookmark(None, 10001, "title")
+    with pytest.raises(ValueError, match="not a bookmark"):
+        room.delete_bookmark("")
+    with pytest.raises(TypeError, match="mentions must be"):
+        alice.se.ack_mentions(5)
+    assert len(devserver.server("se").events) == before
+    assert devserver.room("se", 1).owners == {1}

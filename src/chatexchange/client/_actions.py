@@ -35,12 +35,36 @@ if TYPE_CHECKING:
     from .objects import Message, Room, Server, User
 
 
-def _id(value: Any, what: str) -> int:
-    """A chat id from an object with ``.id`` or an int."""
+def chat_id(value: Any, what: str) -> int:
+    """A chat id from an object with ``.id`` or an int (checked when the call is made, before any
+    task starts: bad input fails at once)."""
     raw = getattr(value, "id", value)
     if isinstance(raw, bool) or not isinstance(raw, int):
         raise TypeError(f"{what} must be a client object or an int id, not {type(value).__name__}")
     return raw
+
+
+def access_level(level: Any) -> AccessLevel:
+    try:
+        return AccessLevel(level)
+    except ValueError:
+        raise ValueError(
+            f"unknown access level {level!r}; use chatexchange.client.AccessLevel"
+        ) from None
+
+
+def message_ids(messages: Iterable[Any], what: str) -> list[int]:
+    if isinstance(messages, (str, bytes)) or not isinstance(messages, Iterable):
+        raise TypeError(f"{what} must be a list of messages or message ids")
+    ids = [m.message_id if isinstance(m, Mention) else chat_id(m, what) for m in messages]
+    return ids
+
+
+def bookmark_slug(bookmark: Any) -> str:
+    slug = bookmark.slug if isinstance(bookmark, Bookmark) else bookmark
+    if not isinstance(slug, str) or not slug or "/" in slug:
+        raise ValueError(f"not a bookmark or bookmark slug: {bookmark!r}")
+    return slug
 
 
 def _room_user(card: Any) -> RoomUser:
@@ -175,48 +199,29 @@ class Actions:
         client = self._client
         await client._room(room.server, room.id, client._fresh(0, None))
 
-    async def kick(self, room: Room, user: User | int) -> str:
+    async def kick(self, room: Room, user_id: int) -> str:
         connection = await self._client._ensure_login(room.server.slug)
-        answer = await connection.kick(room.id, _id(user, "user"))
+        answer = await connection.kick(room.id, user_id)
         await self._refresh_room(room)
         return answer
 
-    async def set_access(self, room: Room, user: User | int, level: AccessLevel | str) -> None:
-        try:
-            value = AccessLevel(level)
-        except ValueError:
-            raise ValueError(
-                f"unknown access level {level!r}; use chatexchange.client.AccessLevel"
-            ) from None
+    async def set_access(self, room: Room, user_id: int, level: AccessLevel) -> None:
         connection = await self._client._ensure_login(room.server.slug)
-        await connection.set_access(room.id, _id(user, "user"), value.value)
+        await connection.set_access(room.id, user_id, level.value)
         await self._refresh_room(room)
 
-    async def move_messages(
-        self, room: Room, messages: Iterable[Message | int], to_room: Room | int
-    ) -> int:
-        ids = [_id(m, "message") for m in messages]
-        target = _id(to_room, "to_room")
-        if not ids:
-            raise ValueError("no messages to move")
+    async def move_messages(self, room: Room, ids: list[int], target: int) -> int:
         connection = await self._client._ensure_login(room.server.slug)
         moved = await connection.move_messages(room.id, ids, target)
         await self._stale(room.server, *ids)
         return moved
 
-    async def bookmark(
-        self, room: Room, first: Message | int, last: Message | int, title: str
-    ) -> Bookmark:
+    async def bookmark(self, room: Room, first: int, last: int, title: str) -> Bookmark:
         connection = await self._client._ensure_login(room.server.slug)
-        answer = await connection.bookmark(
-            room.id, _id(first, "first"), _id(last, "last"), title
-        )
+        answer = await connection.bookmark(room.id, first, last, title)
         return Bookmark(answer.room_id, answer.slug, answer.title)
 
-    async def delete_bookmark(self, room: Room, bookmark: Bookmark | str) -> None:
-        slug = bookmark.slug if isinstance(bookmark, Bookmark) else bookmark
-        if not isinstance(slug, str) or not slug or "/" in slug:
-            raise ValueError(f"not a bookmark or bookmark slug: {bookmark!r}")
+    async def delete_bookmark(self, room: Room, slug: str) -> None:
         connection = await self._client._ensure_login(room.server.slug)
         await connection.delete_bookmark(room.id, slug)
 
@@ -326,7 +331,6 @@ class Actions:
             if m.unread or not unread_only
         ]
 
-    async def ack_mentions(self, server: Server, mentions: Iterable[Mention | int]) -> None:
-        ids = [m.message_id if isinstance(m, Mention) else _id(m, "mention") for m in mentions]
+    async def ack_mentions(self, server: Server, ids: list[int]) -> None:
         connection = await self._client._ensure_login(server.slug)
         await connection.ack_mentions(ids)

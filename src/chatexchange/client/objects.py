@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._time import EPOCH, SUNSET
 from ..models import slug_from_meta_id
+from . import _actions as _act
 
 if TYPE_CHECKING:
     import asyncio
@@ -163,7 +164,8 @@ class Server(ClientObject):
     def ack_mentions(self, mentions: Iterable[Mention | int]) -> asyncio.Task[None]:
         """Mark mentions (records or message ids) as seen: they stop being ``unread``."""
         return self._client._write(
-            self._client._actions.ack_mentions(self, list(mentions)), f"ack mentions on {self!r}"
+            self._client._actions.ack_mentions(self, _act.message_ids(mentions, "mentions")),
+            f"ack mentions on {self!r}",
         )
 
     def events(
@@ -363,22 +365,29 @@ class Room(ClientObject):
     def kick(self, user: User | int) -> asyncio.Task[str]:
         """Kick-mute (room owners and moderators): the user leaves and may not talk here for a
         while. Chat has one action for both; the result is the server's sentence about it."""
-        return self._client._write(self._client._actions.kick(self, user), f"kick in {self!r}")
+        user_id = _act.chat_id(user, "user")
+        return self._client._write(self._client._actions.kick(self, user_id), f"kick in {self!r}")
 
     def set_access(self, user: User | int, level: AccessLevel | str) -> asyncio.Task[None]:
         """Set a user's access (room owners): ``AccessLevel.READ_ONLY``, ``READ_WRITE``,
         ``OWNER`` or ``DEFAULT`` (the explicit grant is removed)."""
         return self._client._write(
-            self._client._actions.set_access(self, user, level), f"set access in {self!r}"
+            self._client._actions.set_access(
+                self, _act.chat_id(user, "user"), _act.access_level(level)
+            ),
+            f"set access in {self!r}",
         )
 
     def move_messages(
         self, messages: Iterable[Message | int], to_room: Room | int
     ) -> asyncio.Task[int]:
         """Move messages of this room to another (room owners); the result is how many moved."""
+        ids = _act.message_ids(messages, "messages")
+        if not ids:
+            raise ValueError("no messages to move")
+        target = _act.chat_id(to_room, "to_room")
         return self._client._write(
-            self._client._actions.move_messages(self, list(messages), to_room),
-            f"move messages from {self!r}",
+            self._client._actions.move_messages(self, ids, target), f"move messages from {self!r}"
         )
 
     def bookmark(
@@ -386,13 +395,17 @@ class Room(ClientObject):
     ) -> asyncio.Task[Bookmark]:
         """Bookmark the conversation from ``first`` to ``last`` under ``title``."""
         return self._client._write(
-            self._client._actions.bookmark(self, first, last, title), f"bookmark in {self!r}"
+            self._client._actions.bookmark(
+                self, _act.chat_id(first, "first"), _act.chat_id(last, "last"), title
+            ),
+            f"bookmark in {self!r}",
         )
 
     def delete_bookmark(self, bookmark: Bookmark | str) -> asyncio.Task[None]:
         """Delete a bookmark (a :class:`Bookmark` or its slug): its creator or a room owner."""
         return self._client._write(
-            self._client._actions.delete_bookmark(self, bookmark), f"delete bookmark in {self!r}"
+            self._client._actions.delete_bookmark(self, _act.bookmark_slug(bookmark)),
+            f"delete bookmark in {self!r}",
         )
 
     async def info(self) -> RoomDetails:
