@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._coexist import ClassicPackageWarning, warn_if_classic_installed
 from ._time import EPOCH, SUNSET
 from ._version import __version__
 
@@ -40,6 +41,7 @@ __all__ = [
     "AsyncClient",
     "BlockingClient",
     "Bot",
+    "ClassicPackageWarning",
     "Browser",
     "Client",
     "EventType",
@@ -58,3 +60,6 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'chatexchange' has no attribute {name!r}")
     globals()[name] = value
     return value
+
+
+warn_if_classic_installed()

@@ -309,3 +309,32 @@ def test_new_events_and_leave(env, alice):
     room.leave()  # stops the room's watchers and leaves
     assert watcher.killed and "1" not in alice._br.sockets
     assert 1 not in env.call(lambda d: list(d.room("se", 1).present))
+
+
+def test_send_aggressively_merges_waiting_messages(env):
+    """Messages for a room queued while one for it still waits go out as one multi-line
+    message; a message for another room, or the default client, does not merge."""
+    client = chatexchange.client.Client("stackexchange.com", send_aggressively=True)
+    room = client.get_room(1)
+    room.send_message("first line")
+    room.send_message("second line")
+    assert client._request_queue.qsize() == 1
+    client.get_room(3).send_message("elsewhere")
+    room.send_message("third line")
+    assert client._request_queue.qsize() == 3  # no merging across another room's message
+    client.login(*ALICE)  # the worker starts and sends
+    try:
+        wait_for(lambda: any(m.source == "third line" for m in _room_messages(env)))
+        assert any(m.source == "first line\nsecond line" for m in _room_messages(env))
+    finally:
+        client.logout()
+    plain = chatexchange.client.Client("stackexchange.com")
+    plain.get_room(1).send_message("a")
+    plain.get_room(1).send_message("b")
+    assert plain._request_queue.qsize() == 2
+
+
+def test_long_multi_line_message_is_sent_as_it_is(env, alice):
+    text = "a report\n" + "x" * 700
+    alice.get_room(1).send_message(text, length_check=False)
+    wait_for(lambda: any(m.source == text for m in _room_messages(env)), what="the long message")

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 CLASSIC = Path(__file__).parents[2] / "src" / "chatexchange" / "classic"
 
 
@@ -40,3 +42,17 @@ def test_classic_imports_no_private_module_of_the_layers_below():
                 continue
             for name in names:
                 assert not name.startswith(private), f"{path.name} imports {name}"
+
+
+def test_import_contracts_hold():
+    """The import-linter contracts of pyproject.toml: the classic layer, the devserver as an
+    independent oracle, and requests/bs4 kept out of the new API."""
+    pytest.importorskip("importlinter")
+    root = Path(__file__).parents[2]
+    code = (
+        "import sys; from importlinter.cli import lint_imports; "
+        "sys.exit(lint_imports(no_cache=True))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "BROKEN" not in done.stdout
