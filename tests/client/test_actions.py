@@ -331,3 +331,24 @@ async def test_bad_arguments_fail_at_the_call_and_send_nothing(devserver, alice)
         alice.se.ack_mentions(5)
     assert len(devserver.server("se").events) == before
     assert devserver.room("se", 1).owners == {1}
+
+
+async def test_reads_of_things_gone_meanwhile_are_not_found(devserver, alice, bob) -> None:
+    gallery = await alice.se.room(3)
+    carol = await alice.se.user(4)
+    sent = await (await alice.se.room(1)).send("about to vanish")
+    as_bob = await bob.se.message(sent.id)
+    await sent.delete()
+    with pytest.raises(errors.NotFoundError):
+        await as_bob.history()  # a deleted message's history: its author and moderators only
+    assert [r.label for r in await sent.history()][:2] == [None, "deleted"]
+    devserver.room("se", 3).deleted = True
+    for read in (gallery.info, gallery.current_users, gallery.pingable_users):
+        with pytest.raises(errors.NotFoundError):
+            await read()
+    del devserver.server("se").users[4]
+    with pytest.raises(errors.NotFoundError):
+        await carol.profile()
+    async with AsyncClient(server_url=devserver.url, auth=False) as anonymous:
+        with pytest.raises(errors.AuthRequiredError):
+            await anonymous.se.ack_mentions([sent.id])
