@@ -44,6 +44,7 @@ __all__ = [
     "parse_favorite",
     "parse_login_page",
     "parse_message_history",
+    "parse_message_html",
     "parse_message_source",
     "parse_room_info",
     "parse_rooms_list",
@@ -596,3 +597,28 @@ def parse_message_source(body: bytes | str, url: str | None = None) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ParseError("message source is not UTF-8 text", url)
+
+
+_FRAGMENT = XPath("//div[@id='chatexchange-fragment']")
+
+
+@guarded
+def parse_message_html(body: bytes | str, url: str | None = None) -> tuple[str, str]:
+    """``/message/<id>`` -> ``(content_html, content_text)`` of the whole message.
+
+    Transcripts shorten long multi-line messages (``.partial``); this endpoint answers the full
+    rendered content as an HTML fragment. A whole HTML document there is an error page.
+    """
+    raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
+    if _HTML_DOCUMENT.match(raw[:200]):
+        root = parse_html(raw, url, whole=False)
+        expect_page(root, url, "a message's content")
+        raise missing(root, url, "the message content (got an HTML page)")
+    if not raw.strip():
+        raise ParseError("empty message content", url)
+    wrapped = b"<html><body><div id='chatexchange-fragment'>" + raw + b"</div></body></html>"
+    root = parse_html(wrapped, url)
+    holder = first(_FRAGMENT(root))
+    if holder is None:
+        raise ParseError("unreadable message content", url)
+    return inner_html(holder), text_of(holder)

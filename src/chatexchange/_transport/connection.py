@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import weakref
@@ -13,7 +14,7 @@ from typing import Any
 from .. import _parser
 from .._rules import check_message, fkey_refused
 from .._time import from_timestamp
-from ..errors import DuplicateMessageError, RefusedError, ServerError
+from ..errors import ChatExchangeError, DuplicateMessageError, RefusedError, ServerError
 from . import cookies as _cookies
 from . import login as _login
 from . import paths
@@ -249,14 +250,48 @@ class ServerConnection:
         elif hours is not None:
             raise ValueError("an hour slice needs a date")
         response = await self.http.get(self.http.chat(path), what="transcript")
-        return _parser.parse_transcript(response.body, response.url)
+        return await self._full_texts(_parser.parse_transcript(response.body, response.url))
 
     async def message_transcript(self, message_id: int) -> Any:
         """``/transcript/message/<id>``: the transcript page holding that message."""
         response = await self.http.get(
             self.http.chat(paths.message_transcript(message_id)), what="transcript"
         )
-        return _parser.parse_transcript(response.body, response.url)
+        return await self._full_texts(_parser.parse_transcript(response.body, response.url))
+
+    async def message_html(self, message_id: int) -> tuple[str, str]:
+        """``/message/<id>``: the full content of a message as ``(html, text)``."""
+        response = await self.http.get(
+            self.http.chat(paths.message_text(message_id)), what="message text"
+        )
+        return _parser.parse_message_html(response.body, response.url)  # type: ignore[no-any-return]
+
+    async def _full_texts(self, page: Any) -> Any:
+        """The page with every shortened message (``partial``) replaced by its full text.
+
+        Transcripts show long multi-line messages cut short with a "see full text" link; each is
+        fetched from ``/message/<id>``. When that fails (deleted meanwhile, network) the message
+        keeps ``partial=True``, which the archive stores as an incomplete text.
+        """
+        if not any(m.partial and not m.deleted for m in page.messages):
+            return page
+        messages = []
+        for message in page.messages:
+            if message.partial and not message.deleted:
+                try:
+                    html, text = await self.message_html(message.id)
+                except ChatExchangeError as exc:
+                    log.warning(
+                        "message %d: full text not read (%s); kept the transcript's shortened text",
+                        message.id,
+                        type(exc).__name__,
+                    )
+                else:
+                    message = dataclasses.replace(
+                        message, content_html=html, content_text=text, partial=False
+                    )
+            messages.append(message)
+        return dataclasses.replace(page, messages=messages)
 
     # ----------------------------------------------------------------------------------------------
     # Writes (ordered queue)

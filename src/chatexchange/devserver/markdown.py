@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
 _ESCAPE_RE = re.compile(r"[&<>\"']")
@@ -128,3 +129,69 @@ def mentions(text: str) -> list[str]:
 def mention_key(name: str) -> str:
     """How a ping is compared with a user name: case-insensitive, spaces removed."""
     return re.sub(r"\s+", "", name).lower()
+
+
+#: A multi-line message longer than this (characters of text) or with more lines is shown
+#: shortened on transcript pages, as the real site does; the exact limits are not known.
+PARTIAL_CHARS = 500
+PARTIAL_LINES = 10
+_FULL = re.compile(r"<(div|pre) class='full'>(.*)</\1>$", re.DOTALL)
+_TAG = re.compile(r"(<[^>]*>)")
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|\w+);")
+
+
+def _visible_len(html: str) -> int:
+    return len(_ENTITY.sub("x", _TAG.sub("", html)))
+
+
+def shorten(html: str) -> str | None:
+    """The transcript's shortened form of a long multi-line message, or None if it is short.
+
+    Whole lines are kept up to ``PARTIAL_LINES`` lines and ``PARTIAL_CHARS`` characters (at least
+    the first line); the wrapper becomes ``class='partial'``, as in real transcripts.
+    """
+    m = _FULL.search(html)
+    if m is None:
+        return None
+    kind, body = m[1], m[2]
+    sep = "<br>" if kind == "div" else "\n"
+    lines = body.split(sep)
+    if len(lines) <= PARTIAL_LINES and _visible_len(body) <= PARTIAL_CHARS:
+        return None
+    kept: list[str] = []
+    size = 0
+    for line in lines[:PARTIAL_LINES]:
+        size += _visible_len(line) + 1
+        if kept and size > PARTIAL_CHARS:
+            break
+        kept.append(line)
+    return html[: m.start()] + f"<{kind} class='partial'>" + sep.join(kept) + f"</{kind}>"
+
+
+def mark_mentions(html: str, is_user: Callable[[str], bool]) -> str:
+    """Wrap each ``@name`` that names a user in ``<span class="mention">`` (transcript markup).
+
+    ``is_user(name)`` decides; text inside ``<code>``, ``<pre>`` and links is left alone.
+    """
+    if "@" not in html:
+        return html
+    out: list[str] = []
+    skip = 0
+    for part in _TAG.split(html):
+        if part.startswith("<"):
+            tag = part[1:].split(None, 1)[0].rstrip(">/").lower() if len(part) > 2 else ""
+            if tag in ("code", "pre", "a"):
+                skip += 1
+            elif tag in ("/code", "/pre", "/a"):
+                skip = max(0, skip - 1)
+            out.append(part)
+        elif skip or "@" not in part:
+            out.append(part)
+        else:
+            out.append(
+                _MENTION.sub(
+                    lambda m: f"<span class=\"mention\">{m[0]}</span>" if is_user(m[1]) else m[0],
+                    part,
+                )
+            )
+    return "".join(out)

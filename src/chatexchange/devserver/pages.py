@@ -8,11 +8,11 @@ redirects such unprefixed paths to the right server.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from .markdown import escape, escape_ascii
+from .markdown import escape, escape_ascii, mark_mentions, mention_key, shorten
 from .state import ChatServer, Message, Room, User
 
 UTC = timezone.utc
@@ -234,6 +234,17 @@ def _stars_html(msg: Message, viewer: User | None) -> str:
     )
 
 
+def _user_names(server: ChatServer) -> Callable[[str], bool]:
+    """Whether ``@name`` names a user of the server (a ping: transcripts mark it up)."""
+    keys = {mention_key(u.name) for u in server.users.values()}
+
+    def is_user(name: str) -> bool:
+        key = mention_key(name)
+        return key in keys or (len(key) >= 3 and any(k.startswith(key) for k in keys))
+
+    return is_user
+
+
 def message_html(
     server: ChatServer, msg: Message, viewer: User | None, highlight: int | None
 ) -> str:
@@ -245,7 +256,15 @@ def message_html(
         if msg.parent_id is not None and not msg.deleted
         else ""
     )
-    content = ' <span class="deleted">(removed)</span>' if msg.deleted else msg.html
+    if msg.deleted:
+        content = ' <span class="deleted">(removed)</span>'
+    else:
+        short = shorten(msg.html)
+        content = mark_mentions(short or msg.html, _user_names(server))
+        if short is not None:
+            content += (
+                f' <a class="more-data" href="/messages/{room}/{msg.id}">(see full text)</a>'
+            )
     return f"""
             <div class="{cls}" id="message-{msg.id}">
                 <a name="{msg.id}" href="/transcript/{room}?m={msg.id}#{msg.id}">
@@ -454,6 +473,9 @@ def transcript_page(
         h0, h1 = view.slices[view.current]
         title += f" (page {view.current + 1} of {len(view.slices)})"
         canonical += f"/{h0}-{h1}"
+    elif view.highlight is not None:
+        # a message's page names an hour range, as on the real site, even on an unsplit day
+        canonical += "/0-24"
     viewer_id = viewer.id if viewer is not None else 0
     logged = "true" if viewer is not None else "false"
     head = (
