@@ -352,3 +352,15 @@ async def test_reads_of_things_gone_meanwhile_are_not_found(devserver, alice, bo
     async with AsyncClient(server_url=devserver.url, auth=False) as anonymous:
         with pytest.raises(errors.AuthRequiredError):
             await anonymous.se.ack_mentions([sent.id])
+
+
+async def test_an_access_change_that_worked_is_not_reported_failed_when_the_reread_fails(
+    devserver, alice, caplog
+) -> None:
+    room = await alice.se.room(1)
+    devserver.fail(r"/rooms/info/1$", status=404, times=1)
+    with caplog.at_level("WARNING", logger="chatexchange.client"):
+        await room.set_access(2, AccessLevel.OWNER)
+    assert 2 in devserver.room("se", 1).owners
+    assert any("after an access change failed" in r.getMessage() for r in caplog.records)
+    assert 2 in (await alice.se.room(1)).owner_ids  # stale row: read again on the next lookup

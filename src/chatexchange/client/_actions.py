@@ -9,15 +9,18 @@ again), users and rooms that a page showed are stored. Refusals arrive as the
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
 from .. import _store, errors
+from .._time import EPOCH
 from .._transport import ServerConnection
 from ..models import Message as MessageRow
 from ..models import MessageRevision
+from ..models import Room as RoomRow
 from . import _archive
 from .actions import (
     AccessLevel,
@@ -29,6 +32,8 @@ from .actions import (
     RoomUser,
     UserProfile,
 )
+
+log = logging.getLogger("chatexchange.client")
 
 if TYPE_CHECKING:
     from ._async import AsyncClient
@@ -69,6 +74,15 @@ def bookmark_slug(bookmark: Any) -> str:
 
 def _room_user(card: Any) -> RoomUser:
     return RoomUser(card.user_id, card.name, card.moderator, card.reputation)
+
+
+def _mark_room_stale(conn: Connection, server_meta_id: int, room_id: int) -> None:
+    rooms = RoomRow.__table__
+    conn.execute(
+        rooms.update()
+        .where(rooms.c.server_meta_id == server_meta_id, rooms.c.id == room_id)
+        .values(meta_updated=EPOCH)
+    )
 
 
 def _store_history(
@@ -195,9 +209,15 @@ class Actions:
     # -- rooms ------------------------------------------------------------------------------------
 
     async def _refresh_room(self, room: Room) -> None:
-        """After an access change: read the room info page again (owners may have changed)."""
+        """After an access change: the stored room is stale (its owners may have changed); read
+        its info page again now. The action itself succeeded, so a failed read is only logged and
+        the next lookup reads the page."""
         client = self._client
-        await client._room(room.server, room.id, client._fresh(0, None))
+        await client._db.write(_mark_room_stale, room.server.meta_id, room.id)
+        try:
+            await client._room(room.server, room.id, client._fresh(0, None))
+        except errors.ChatExchangeError as exc:
+            log.warning("re-reading %r after an access change failed: %s", room, exc)
 
     async def kick(self, room: Room, user_id: int) -> str:
         connection = await self._client._ensure_login(room.server.slug)
