@@ -104,7 +104,17 @@ class ReplayMessage:
     """An archived message: ``id``, ``text`` (= ``content_text``), ``content_html``,
     ``parent_id``, ``time``, ``owner`` (also ``user``), ``room``, ``name`` (the owner's)."""
 
-    __slots__ = ("_time", "content_html", "content_text", "id", "owner", "parent_id", "room")
+    # ``text`` is a plain attribute, not a property: rules read it on every message.
+    __slots__ = (
+        "_time",
+        "content_html",
+        "content_text",
+        "id",
+        "owner",
+        "parent_id",
+        "room",
+        "text",
+    )
 
     def __init__(
         self,
@@ -117,16 +127,12 @@ class ReplayMessage:
         room: ReplayRoom,
     ) -> None:
         self.id = id
-        self.content_text = content_text
+        self.content_text = self.text = content_text
         self.content_html = content_html
         self.parent_id = parent_id
         self._time = time
         self.owner = owner
         self.room = room
-
-    @property
-    def text(self) -> str | None:
-        return self.content_text
 
     @property
     def name(self) -> str | None:
@@ -303,9 +309,9 @@ def replay(
         for meta_id, uid, name, moderator, reputation in conn.execute(user_query):
             user = ReplayUser(slug, meta_id, uid, name, moderator, reputation)
             tags = interned.setdefault(tags_for(target, user), tags_for(target, user))
-            users[meta_id] = (user, tags, memory.of((target.id, uid)))
+            users[meta_id] = (user, tags, _context(bot, target, user, memory.of((target.id, uid))))
         tags = interned.setdefault(tags_for(target, nobody), tags_for(target, nobody))
-        none_entry = (nobody, tags, memory.of((target.id, None)))
+        none_entry = (nobody, tags, _context(bot, target, nobody, memory.of((target.id, None))))
         result = conn.execution_options(yield_per=batch).execute(query)
         try:
             for mid, text, html, parent, time, owner_meta_id in result:
@@ -315,20 +321,11 @@ def replay(
                         continue
                     if until_time is not None and when >= until_time:
                         continue
-                user, tags, mem = users.get(owner_meta_id, none_entry)
+                user, tags, template = users.get(owner_meta_id, none_entry)
                 message = ReplayMessage(mid, text, html, parent, time, user, target)
                 use_tags(tags)
-                context = {
-                    "message": message,
-                    "room": target,
-                    "user": user,
-                    "server": slug,
-                    "event": None,
-                    "chat_event": None,
-                    "client": None,
-                    "memory": mem,
-                    "bot": bot,
-                }
+                context = template.copy()  # each message its own context
+                context["message"] = message
                 try:
                     answer = handle((text or "",), context)
                     value = answer[0]
@@ -348,6 +345,21 @@ def replay(
             result.close()
             if loop is not None:
                 loop.close()
+
+
+def _context(bot: Any, room: ReplayRoom, user: ReplayUser, memory: Any) -> dict[str, Any]:
+    """What a rule sees besides the message (the same for all of one user's messages)."""
+    return {
+        "message": None,
+        "room": room,
+        "user": user,
+        "server": room.server_slug,
+        "event": None,
+        "chat_event": None,
+        "client": None,
+        "memory": memory,
+        "bot": bot,
+    }
 
 
 async def _wait(awaitable: Any) -> Any:
