@@ -222,7 +222,8 @@ class Smokey:
         return True
 
     def stop(self, logout=True):
-        """Log out; or (``logout=False``) end as a killed process does: the session stays."""
+        """Log out (the classic client only stops: the session stays valid); or
+        (``logout=False``) end as a killed process does."""
         self.msg_queue.put((None, "", None))
         for client_ in self.clients.values():
             if client_ is None or not client_.logged_in:

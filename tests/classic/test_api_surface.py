@@ -90,6 +90,7 @@ SURFACE: list[tuple[str, str | None, str, str | None]] = [
     # chatexchange.client
     ("chatexchange.client", None, "TOO_FAST_RE", None),
     ("chatexchange.client", None, "ChatActionError", None),
+    ("chatexchange.client", None, "logger", None),
     ("chatexchange.client", "PeekableQueue", "peek_latest", "self"),
     ("chatexchange.client", "PeekableQueue", "poke_latest", "self, oldvalue, newvalue"),
     ("chatexchange.client", "Client", "__init__",
@@ -292,3 +293,19 @@ def test_classic_behaviours_of_the_helpers():
     assert posted.message.owner is posted.user and posted.message.time_stamp == 5
     assert posted.room is c.get_room(9) and posted.room.name == "R"
     c.close()
+
+
+def test_classic_logger_names_and_error_bases():
+    from chatexchange import browser, client, errors, events, messages, rooms, users
+
+    for module in (browser, client, events, messages, rooms, users):
+        assert module.logger.name == module.__name__.replace(".classic", "")
+    assert issubclass(client.ChatActionError, errors.ChatExchangeError)
+
+
+def test_the_migration_guide_states_the_measured_figures():
+    from pathlib import Path
+
+    guide = (Path(__file__).parents[2] / "docs" / "classic.md").read_text(encoding="utf-8")
+    assert f"...): {len(SURFACE)}\n  entries" in guide
+    assert "+chatexchange3" in guide and "-ChatExchange==0.0.4" in guide

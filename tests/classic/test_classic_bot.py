@@ -338,3 +338,17 @@ def test_long_multi_line_message_is_sent_as_it_is(env, alice):
     text = "a report\n" + "x" * 700
     alice.get_room(1).send_message(text, length_check=False)
     wait_for(lambda: any(m.source == text for m in _room_messages(env)), what="the long message")
+
+
+def test_worker_survives_a_failing_action_and_pads_a_repeat(env, alice):
+    """A queued message to a frozen room fails (logged); the worker goes on with the next one.
+    A message repeating the previous one is padded, so chat does not drop it."""
+    alice.get_room(2).send_message("into the ice")
+    alice.get_room(1).send_message("after the failure")
+    wait_for(lambda: any(m.source == "after the failure" for m in _room_messages(env)))
+    assert alice._thread.is_alive()
+    first = alice._do_action_despite_throttling(("send", 1, "twice")).json()["id"]
+    second = alice._do_action_despite_throttling(("send", 1, "twice")).json()["id"]
+    assert first != second
+    sources = {m.id: m.source for m in _room_messages(env)}
+    assert sources[first] == "twice" and sources[second].strip() == "twice"

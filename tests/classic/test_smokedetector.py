@@ -11,6 +11,7 @@ import time
 import pytest
 import requests
 
+from chatexchange.browser import Browser
 from chatexchange.devserver import DevServerThread
 
 from .conftest import SMOKEY, classic_devserver
@@ -116,7 +117,13 @@ def test_smokedetector_runs_on_chatexchange3(chat, tmp_path):
         assert logins(chat) == 1
         assert "chat.stackexchange.com: Logged in using cached cookies" in again.log
     finally:
-        again.stop(logout=True)  # ends the session the pickled jar holds
+        again.stop(logout=True)
+    # logout() leaves the session valid, as classic did: the jar still works...
+    jar = pickle.loads((tmp_path / "cookies.p").read_bytes())["stackexchange.com"]
+    browser = Browser()
+    browser.login_site_with_cookie("stackexchange.com", jar)
+    assert browser.user_id == 120914
+    browser.logout()  # ...until the session is ended (as logging out in a web browser does)
 
     # the next start finds the jar refused: LoginError, then the credential login
     third = Smokey(tmp_path, [("stackexchange.com", HQ)], notify={})

@@ -200,8 +200,7 @@ class Client:
         self.logged_in = False
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout=60)
-        self._br.logout()
-        self._br.close()
+        self._br.close()  # as classic: the session stays valid (a saved cookie jar still works)
 
     def close(self) -> None:
         """Log out if logged in, else stop the browser (its loop thread and its connection).

@@ -145,7 +145,7 @@ __all__ = [
 #: on first use (so the new API never loads ``requests``).
 _LAZY = {
     name: ("chatexchange.classic.client", name)
-    for name in ("Client", "ChatActionError", "PeekableQueue", "TOO_FAST_RE")
+    for name in ("Client", "ChatActionError", "PeekableQueue", "TOO_FAST_RE", "logger")
 }
 
 
