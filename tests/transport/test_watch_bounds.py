@@ -143,3 +143,20 @@ async def test_states_while_retrying_forever(devserver, alice, bob) -> None:
     assert set(kinds[2:kinds.index("connected", 1)]) == {"retrying"}
     assert all(isinstance(s[2], float) for s in states if s[1] == "retrying")
     assert kinds.count("lost") == 1  # one line per change, not one per failed attempt
+
+
+async def test_ready_takes_what_has_arrived_and_leaves_the_end(devserver, alice) -> None:
+    watcher = alice.watch(1, **FAST)
+    await watcher.start()
+    await watcher._deliver(1, [_posted(10**9 + n, 10**9 + n) for n in range(1, 6)])
+    first = await watcher.__anext__()
+    assert [e.id for e in [first, *watcher.ready(3)]] == [10**9 + n for n in range(1, 5)]
+    watcher._fail(RuntimeError("after the events"))
+    assert [e.id for e in watcher.ready(100)] == [10**9 + 5]
+    assert watcher.ready(100) == []
+    try:
+        await watcher.__anext__()
+    except RuntimeError as error:
+        assert str(error) == "after the events"
+    else:
+        raise AssertionError("the failure did not follow the events")

@@ -137,7 +137,7 @@ class Watcher:
         max_failures: int | None = 8,
         dedupe_window: int = 2_000,
         dedupe_age: float = 600.0,
-        queue_size: int = 10_000,
+        queue_size: int = 500,
         on_state: Callable[[int, str, Any], None] | None = None,
         on_frame: Callable[[Any], None] | None = None,
     ) -> None:
@@ -209,11 +209,35 @@ class Watcher:
         if item is None or isinstance(item, _Failure):
             return await self._finish(item)
         if self._stalled and self._queue.empty():
-            self._stalled = False
-            if self._warned:
-                self._warned = False
-                log.info("the consumer of %s has caught up", self)
+            self._caught_up()
         return item
+
+    def ready(self, limit: int) -> list[Any]:
+        """Up to ``limit`` more events that are already queued, without waiting.
+
+        A consumer that handles events in batches (one archive transaction for many) takes the
+        first with ``__anext__`` and the rest of what has arrived here; the end of the stream or a
+        failure is left for the next ``__anext__``.
+        """
+        queue = self._queue
+        items: list[Any] = []
+        while len(items) < limit and not queue.empty():
+            item = queue.get_nowait()
+            if item is None or isinstance(item, _Failure):
+                if self._end is None:
+                    self._end = item
+                self._closed = self._closed or item is None
+                break
+            items.append(item)
+        if self._stalled and queue.empty():
+            self._caught_up()
+        return items
+
+    def _caught_up(self) -> None:
+        self._stalled = False
+        if self._warned:
+            self._warned = False
+            log.info("the consumer of %s has caught up", self)
 
     async def _finish(self, item: _Failure | None) -> Any:
         if item is not None:

@@ -40,6 +40,10 @@ _END: Any = object()
 _NEW = (EventType.MESSAGE_POSTED, EventType.MESSAGE_REPLY)
 
 
+#: Most events archived in one transaction by a room feed.
+_BATCH = 500
+
+
 class _Failure:
     __slots__ = ("error",)
 
@@ -53,6 +57,12 @@ def _record(conn: Connection, server_meta_id: int, event: Any, now: Any) -> dict
     if meta_id is None or message_id is None:
         return None
     return _archive.message(conn, server_meta_id, message_id)
+
+
+def _record_batch(
+    conn: Connection, server_meta_id: int, events: list[Any], now: Any
+) -> list[dict[str, Any] | None]:
+    return [_record(conn, server_meta_id, event, now) for event in events]
 
 
 def _record_many(conn: Connection, server_meta_id: int, events: list[Any], now: Any) -> int:
@@ -181,10 +191,15 @@ class RoomFeed:
         sid = client.server(self.slug).meta_id
         try:
             async for event in self.watcher:
-                if event.__class__ is UnknownEvent:
-                    self.live.unknown(event)
-                row = await client._db.write(_record, sid, event, client.now())
-                self._broadcast((event, row))
+                # what else has arrived goes into the same transaction: a busy room costs one
+                # commit per burst, not one per event
+                batch = [event, *self.watcher.ready(_BATCH - 1)]
+                for item in batch:
+                    if item.__class__ is UnknownEvent:
+                        self.live.unknown(item)
+                rows = await client._db.write(_record_batch, sid, batch, client.now())
+                for pair in zip(batch, rows, strict=True):
+                    self._broadcast(pair)
         except asyncio.CancelledError:
             raise
         except Exception as error:
