@@ -306,6 +306,9 @@ def test_classic_logger_names_and_error_bases():
 def test_the_migration_guide_states_the_measured_figures():
     from pathlib import Path
 
-    guide = (Path(__file__).parents[2] / "docs" / "classic.md").read_text(encoding="utf-8")
+    path = Path(__file__).parents[2] / "docs" / "classic.md"
+    if not path.exists():
+        pytest.skip("needs the source tree (a wheel test has only tests/ and examples/)")
+    guide = path.read_text(encoding="utf-8")
     assert f"...): {len(SURFACE)}\n  entries" in guide
     assert "+chatexchange3" in guide and "-ChatExchange==0.0.4" in guide
