@@ -30,7 +30,7 @@ from typing import Any
 import requests
 from bs4 import BeautifulSoup
 
-from .. import _parser, _rules, errors
+from .. import _parser, _paths, _rules, errors
 from .._servers import endpoints
 from . import _utils
 
@@ -322,7 +322,7 @@ class Browser:
 
     def _update_chat_fkey_and_user(self) -> None:
         """Read the fkey and the logged-in user (None: anonymous) from the favorites page."""
-        body, url = self._page("chats/join/favorite")
+        body, url = self._page(_paths.FAVORITE)
         session = _parser.parse_favorite(body, url)
         if not session.fkey:
             raise BrowserError("fkey missing")
@@ -377,7 +377,7 @@ class Browser:
 
     def get_room_info(self, room_id: int) -> dict[str, Any]:
         """The room info page: name, description (HTML), counts, parent site, owners, tags."""
-        info = _parser.parse_room_info(*self._page(f"rooms/info/{int(room_id)}"))
+        info = _parser.parse_room_info(*self._page(_paths.room_info(room_id)))
         return {
             "name": info.name,
             "description": info.description_html or info.description or "",
@@ -393,7 +393,7 @@ class Browser:
 
     def get_profile(self, user_id: int) -> dict[str, Any]:
         """The user's chat profile page (seconds for ``last_seen``/``last_message``, -1: n/a)."""
-        profile = _parser.parse_user_profile(*self._page(f"users/{int(user_id)}"))
+        profile = _parser.parse_user_profile(*self._page(_paths.user_profile(user_id)))
 
         def seconds(delta: Any) -> int:
             return -1 if delta is None else int(delta.total_seconds())
@@ -411,7 +411,7 @@ class Browser:
 
     def get_transcript_with_message(self, message_id: int) -> dict[str, Any]:
         """The transcript page holding the message, as the classic message dicts."""
-        page = _parser.parse_transcript(*self._page(f"transcript/message/{int(message_id)}"))
+        page = _parser.parse_transcript(*self._page(_paths.message_transcript(message_id)))
         items = []
         for m in page.messages:
             item = {
@@ -439,7 +439,7 @@ class Browser:
 
     def get_history(self, message_id: int) -> dict[str, Any]:
         """The message's history page: source, owner, editor, edit count, stars and pins."""
-        history = _parser.parse_message_history(*self._page(f"messages/{int(message_id)}/history"))
+        history = _parser.parse_message_history(*self._page(_paths.message_history(message_id)))
         current = history.revisions[0]
         edits = [r for r in history.revisions if r.label == "edited"]
         editor = edits[0] if edits else None
@@ -473,12 +473,12 @@ class Browser:
 
     def get_message_source(self, message_id: int) -> str:
         """The Markdown source of a message."""
-        body, url = self._page(f"message/{int(message_id)}", {"plain": "true"})
+        body, url = self._page(_paths.message_text(message_id), {"plain": "true"})
         return _parser.parse_message_source(body, url)
 
     def get_pingable_users_in_room(self, room_id: int) -> list[Any]:
         """Chat's answer for the room's pingable users: ``[[id, name, ...], ...]``."""
-        return self.get(f"rooms/pingable/{int(room_id)}").json()
+        return self.get(_paths.room_pingable(room_id)).json()
 
     def get_pingable_user_ids_in_room(self, room_id: int) -> list[int]:
         return [entry[0] for entry in self.get_pingable_users_in_room(room_id)]
@@ -501,29 +501,29 @@ class Browser:
 
     def send_message(self, room_id: int, text: str) -> requests.Response:
         """Post ``text`` as it is; ``json()`` of the answer is ``{"id": ..., "time": ...}``."""
-        return self.post_fkeyed(f"chats/{int(room_id)}/messages/new", {"text": text})
+        return self.post_fkeyed(_paths.send(room_id), {"text": text})
 
     def edit_message(self, message_id: int, text: str) -> requests.Response:
-        return self.post_fkeyed(f"messages/{int(message_id)}", {"text": text})
+        return self.post_fkeyed(_paths.edit(message_id), {"text": text})
 
     def delete_message(self, message_id: int) -> requests.Response:
-        return self.post_fkeyed(f"messages/{int(message_id)}/delete")
+        return self.post_fkeyed(_paths.message_action(message_id, "delete"))
 
     def toggle_starring(self, message_id: int) -> requests.Response:
-        return self.post_fkeyed(f"messages/{int(message_id)}/star")
+        return self.post_fkeyed(_paths.message_action(message_id, "star"))
 
     def toggle_pinning(self, message_id: int) -> requests.Response:
-        return self.post_fkeyed(f"messages/{int(message_id)}/owner-star")
+        return self.post_fkeyed(_paths.message_action(message_id, "owner-star"))
 
     def cancel_stars(self, message_id: int) -> requests.Response:
-        return self.post_fkeyed(f"messages/{int(message_id)}/unstar")
+        return self.post_fkeyed(_paths.message_action(message_id, "unstar"))
 
     def join_room(self, room_id: int) -> None:
         """Enter the room (``/chats/<room>/events``) and remember its event cursor."""
         key = str(room_id)
         self.rooms[key] = {}
         response = self.post_fkeyed(
-            f"chats/{key}/events", {"since": 0, "mode": "Messages", "msgCount": 100}
+            _paths.room_events(room_id), {"since": 0, "mode": "Messages", "msgCount": 100}
         )
         answer = _parser.parse_events_response(response.content, response.url)
         self.rooms[key]["eventtime"] = answer.time
@@ -536,7 +536,7 @@ class Browser:
             watcher = watchers.pop(key, None)
             if watcher is not None:
                 watcher.close()
-        self.post_fkeyed(f"chats/leave/{key}", {"quiet": "true"})
+        self.post_fkeyed(_paths.leave(room_id), {"quiet": "true"})
 
     # -- watching --------------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import requests
 
-from .. import _rules, errors
+from .. import _paths, _rules, errors
 from . import browser, messages, rooms, users
 
 __all__ = ["TOO_FAST_RE", "ChatActionError", "Client", "PeekableQueue"]
@@ -279,7 +279,10 @@ class Client:
         room_id, message_id = (target, None) if action_type == "send" else (None, target)
         if text == self._previous:
             text = " " + text  # chat drops an exact repeat of your previous message
-        url = f"{self._br.chat_root}/{action_type} {target}"
+        path = {"send": _paths.send, "edit": _paths.edit}.get(action_type)
+        url = self._br.chat_root + (
+            path(target) if path else _paths.message_action(target, action_type)
+        )
         turns = _rules.WriteTurns(action_type, url)
         while True:
             try:
