@@ -29,6 +29,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -370,9 +371,9 @@ def _upsert_raw(
         # leave datetimes to the driver, and sqlite3's default adapter drops a zero fraction
         # ('19:50:00' instead of the '19:50:00.000000' every other path stores).
         procs = [_bind_processor(compiled.binds[n].type, conn.dialect) for n in names]
-        entry = (compiled.string, names, procs)
+        entry = (compiled.string, names, procs, {})
         _compiled[cache_key] = entry
-    sql, names, procs = entry
+    sql, names, procs, multi = entry
     get = itemgetter(*names)
     # Only typed columns need converting (datetimes, dates); their values repeat a lot (the same
     # "now", minute-resolution times), so each distinct value is converted once.
@@ -390,8 +391,35 @@ def _upsert_raw(
                 except TypeError:  # unhashable (JSON)
                     values[i] = proc(value)
         params.append(tuple(values))
-    conn.exec_driver_sql(sql, params)
+    _execute_rows(conn, sql, len(names), params, multi)
     return True
+
+
+# Parameters per statement: SQLite's smallest compiled-in limit (999 before version 3.32).
+_SQLITE_MAX_PARAMETERS = 999
+
+
+def _execute_rows(
+    conn: Connection, sql: str, width: int, params: list[tuple[Any, ...]], multi: dict[int, str]
+) -> None:
+    """Run a one-row ``INSERT ... VALUES (?, ...)`` for every row of ``params``, as few
+    multi-row statements as SQLite takes (``VALUES (...), (...), ...``).
+
+    The driver runs each statement with the GIL released; one statement per row would take the
+    GIL back for every row, and with another thread busy (the history import parses the next
+    page meanwhile) each of those waits costs milliseconds.
+    """
+    one = "(" + ", ".join(["?"] * width) + ")"
+    per = max(1, _SQLITE_MAX_PARAMETERS // width)
+    if per == 1 or sql.count(one) != 1:
+        conn.exec_driver_sql(sql, params)
+        return
+    for start in range(0, len(params), per):
+        chunk = params[start : start + per]
+        text = multi.get(len(chunk))
+        if text is None:
+            text = multi[len(chunk)] = sql.replace(one, ", ".join([one] * len(chunk)))
+        conn.exec_driver_sql(text, tuple(chain.from_iterable(chunk)))
 
 
 def _bind_processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
