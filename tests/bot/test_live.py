@@ -177,7 +177,7 @@ async def test_failed_feed_resubscribes_and_catches_up(devserver):
         async def fail_and_post(text):
             failures = bot.stats["resubscribed"]
             for feed in list(client._live.feeds.values()):
-                feed._broadcast(_Failure(errors.ConnectionLostError("the feed gave up")))
+                feed._finish(_Failure(errors.ConnectionLostError("the feed gave up")))
             await until(lambda: bot.stats["resubscribed"] > failures, "the bot noticing")
             return devserver.post("se", 1, BOB, text)
 

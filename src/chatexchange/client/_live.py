@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -72,12 +73,51 @@ def _record_many(conn: Connection, server_meta_id: int, events: list[Any], now: 
 
 
 class Subscription:
-    """The queue one stream reads; it may be attached to several room feeds."""
+    """The queue one stream reads; it may be attached to several room feeds.
+
+    The queue is bounded (``QUEUE_SIZE`` events). A stream that reads slower than its rooms
+    deliver makes the feeds wait for it, and so the transport stops reading from the server:
+    nothing is dropped, memory stays bounded, and a warning says which stream is behind (once per
+    stall, at most once a minute). Other streams of the same rooms wait with it.
+    """
+
+    QUEUE_SIZE = 1_000
 
     def __init__(self, live: Live) -> None:
         self.live = live
-        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.queue: asyncio.Queue[Any] = asyncio.Queue(self.QUEUE_SIZE)
         self.feeds: set[RoomFeed] = set()
+        self.closed = False
+        self._end: Any = None  # the end or failure that did not fit the full queue
+        self._stalled = False
+        self._warned_at: float | None = None
+
+    async def put(self, item: Any) -> None:
+        """Hand an event to the stream, waiting while its queue is full (a feed calls this)."""
+        if self.closed:
+            return
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            if not self._stalled:
+                self._stalled = True
+                now = time.monotonic()
+                if self._warned_at is None or now - self._warned_at >= 60.0:
+                    self._warned_at = now
+                    log.warning(
+                        "a live stream of %s is %d events behind; its rooms wait for it "
+                        "(nothing is dropped)",
+                        ", ".join(repr(feed) for feed in self.feeds), self.queue.qsize(),
+                    )
+            await self.queue.put(item)
+
+    def finish(self, item: Any) -> None:
+        """End the stream (``_END`` or a failure) after what is queued; never waits."""
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            if self._end is None:
+                self._end = item
 
     async def items(self, bounds: Window) -> AsyncIterator[tuple[Any, dict[str, Any] | None]]:
         """``(event, message row)`` pairs until the feed ends or fails (raised) or ``until``."""
@@ -88,10 +128,15 @@ class Subscription:
                 timeout = (bounds.until_time - client.now()).total_seconds()
                 if timeout <= 0:
                     return
-            try:
-                item = await asyncio.wait_for(self.queue.get(), timeout)
-            except asyncio.TimeoutError:
-                return
+            if self._end is not None and self.queue.empty():
+                item, self._end = self._end, None
+            else:
+                try:
+                    item = await asyncio.wait_for(self.queue.get(), timeout)
+                except asyncio.TimeoutError:
+                    return
+                if self._stalled and self.queue.empty():
+                    self._stalled = False
             if item is _END:
                 return
             if isinstance(item, _Failure):
@@ -99,6 +144,11 @@ class Subscription:
             yield item
 
     async def close(self) -> None:
+        """Leave every feed; a feed waiting on the full queue goes on, a reader waiting ends."""
+        self.closed = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.finish(_END)
         feeds, self.feeds = self.feeds, set()
         for feed in feeds:
             await feed.remove(self)
@@ -112,12 +162,16 @@ class Stream:
     subscribes. ``BlockingClient`` starts every stream before handing it out.
     """
 
+    #: ``aclose()`` may be called while another task waits in ``__anext__`` (see there).
+    closes_while_running = True
+
     def __init__(self, subscribe: Any, body: Any) -> None:
         self._subscribe = subscribe
         self._body = body
         self._subscription: Subscription | None = None
         self._iterator: AsyncIterator[Any] | None = None
         self._closed = False
+        self._busy = False
 
     async def start(self) -> Stream:
         if self._iterator is None and not self._closed:
@@ -132,15 +186,27 @@ class Stream:
         await self.start()
         if self._iterator is None:
             raise StopAsyncIteration
-        return await self._iterator.__anext__()
+        self._busy = True
+        try:
+            item = await self._iterator.__anext__()
+        finally:
+            self._busy = False
+        if self._closed:  # closed by another task while we waited: the item is not wanted
+            await self.aclose()
+            raise StopAsyncIteration
+        return item
 
     async def aclose(self) -> None:
+        """End the stream and unsubscribe its rooms; safe from any task, also while another task
+        waits in ``__anext__`` (that wait then ends with ``StopAsyncIteration``)."""
         self._closed = True
+        if self._subscription is not None:
+            await self._subscription.close()  # a waiting reader gets the end marker
+        if self._busy:
+            return  # the waiting __anext__ closes the iterator when it wakes
         iterator, self._iterator = self._iterator, None
         if iterator is not None:
             await iterator.aclose()  # type: ignore[attr-defined]
-        if self._subscription is not None:
-            await self._subscription.close()
 
     async def __aenter__(self) -> Stream:
         return await self.start()
@@ -182,9 +248,13 @@ class RoomFeed:
         if not self.subscribers:
             await self.close()
 
-    def _broadcast(self, item: Any) -> None:
+    async def _broadcast(self, item: Any) -> None:
         for subscription in list(self.subscribers):
-            subscription.queue.put_nowait(item)
+            await subscription.put(item)
+
+    def _finish(self, item: Any) -> None:
+        for subscription in list(self.subscribers):
+            subscription.finish(item)
 
     async def _pump(self) -> None:
         client = self.live.client
@@ -199,14 +269,14 @@ class RoomFeed:
                         self.live.unknown(item)
                 rows = await client._db.write(_record_batch, sid, batch, client.now())
                 for pair in zip(batch, rows, strict=True):
-                    self._broadcast(pair)
+                    await self._broadcast(pair)
         except asyncio.CancelledError:
             raise
         except Exception as error:
             log.warning("live events of %s/r/%s failed: %s", self.slug, self.room_id, error)
-            self._broadcast(_Failure(error))
+            self._finish(_Failure(error))
         else:
-            self._broadcast(_END)
+            self._finish(_END)
         finally:
             self.live._forget(self)
 
@@ -222,7 +292,7 @@ class RoomFeed:
         if self.watcher is not None:
             with contextlib.suppress(Exception):
                 await self.watcher.aclose()
-        self._broadcast(_END)
+        self._finish(_END)
 
 
 class Live:
@@ -285,7 +355,7 @@ class Live:
         Every stream is a filter over this: an event repeated by the transport (same chat event
         id; for the id-less entries of a gap fill, same message) is passed on only once.
         """
-        seen = _Recent(50_000)
+        seen = _Recent(2_000)  # the watcher already drops repeats; this catches a restarted feed's
         async for event, row in subscription.items(bounds):
             key: Any = event.id
             if key is None:
@@ -335,17 +405,25 @@ class Live:
         seen: set[int],
         keep: Any,
     ) -> AsyncIterator[Message]:
+        # ``seen``: what the history part yielded; ``recent``: live messages (a message comes
+        # twice when we are the parent's author: posted, and the reply notice). Bounded: memory
+        # does not grow with the messages of a long-running stream.
+        recent = _Recent(1_000)
+        ceiling = max(seen, default=0)
         try:
             async for event, row in self._deliveries(subscription, bounds):
                 if event.event_type not in _NEW or row is None:
                     continue
-                if row["id"] in seen or not keep(row):
+                key = row["id"]
+                if key in recent or (key <= ceiling and key in seen) or not keep(row):
                     continue
                 if bounds.ended(row["time"], row["id"]):
                     return
                 if bounds.before(row["time"], row["id"]):
                     continue
-                seen.add(row["id"])
+                recent.add(key)
+                if key > ceiling and seen:
+                    seen.clear()  # live has passed the history
                 yield self._message(slug, row)
         finally:
             await subscription.close()

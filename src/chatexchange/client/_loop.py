@@ -175,11 +175,27 @@ def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:
         loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
 
 
-async def _next(iterator: AsyncIterator[Any]) -> Any:
+async def _next(iterator: AsyncIterator[Any], running: list[Any]) -> Any:
+    running[:] = [asyncio.current_task()]
     try:
         return await iterator.__anext__()
     except StopAsyncIteration:
         return _END
+    finally:
+        running.clear()
+
+
+async def _close_running(iterator: Any, running: list[Any]) -> None:
+    """Close ``iterator`` while another thread may be waiting for its next item.
+
+    A live stream ends the wait itself (its ``aclose`` is safe while it runs); any other async
+    iterator cannot be closed while it runs, so the waiting step is cancelled first.
+    """
+    task = running[0] if running else None
+    if task is not None and not task.done() and not getattr(iterator, "closes_while_running", 0):
+        task.cancel()
+        await asyncio.wait([task])
+    await _aclose(iterator)
 
 
 async def _aclose(iterator: Any) -> None:
@@ -193,7 +209,8 @@ class BridgedIterator(Iterator[T]):
 
     Each ``next()`` waits for one item. ``close()`` (also on ``break`` inside a ``with`` block, or
     when the iterator is garbage collected) closes the async iterator on its loop, so a live stream
-    unsubscribes.
+    unsubscribes. ``close()`` may come from another thread while a ``next()`` waits: that
+    ``next()`` then raises ``StopIteration``.
     """
 
     def __init__(
@@ -205,6 +222,7 @@ class BridgedIterator(Iterator[T]):
         self._thread = thread
         self._iterator: AsyncIterator[Any] | None = iterator
         self._wrap = wrap
+        self._running: list[Any] = []  # the loop task of a next() in progress
 
     def __iter__(self) -> BridgedIterator[T]:
         return self
@@ -212,7 +230,14 @@ class BridgedIterator(Iterator[T]):
     def __next__(self) -> T:
         if self._iterator is None:
             raise StopIteration
-        item = self._thread.run(_next(self._iterator))
+        try:
+            item = self._thread.run(_next(self._iterator, self._running))
+        except (asyncio.CancelledError, concurrent.futures.CancelledError):
+            if self._iterator is None:  # closed from another thread while we waited
+                raise StopIteration from None
+            raise
+        if self._iterator is None:  # closed meanwhile: the item is not wanted
+            raise StopIteration
         if item is _END:
             self._iterator = None
             raise StopIteration
@@ -222,9 +247,9 @@ class BridgedIterator(Iterator[T]):
         iterator, self._iterator = self._iterator, None
         if iterator is not None and self._thread.alive:
             if self._thread.in_loop_thread():
-                self._thread.loop.create_task(_aclose(iterator))
+                self._thread.loop.create_task(_close_running(iterator, self._running))
             else:
-                self._thread.run(_aclose(iterator))
+                self._thread.run(_close_running(iterator, self._running))
 
     def __enter__(self) -> BridgedIterator[T]:
         return self
