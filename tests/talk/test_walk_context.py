@@ -118,3 +118,36 @@ def test_custom_loop_conditions_and_action_relations(talk, kind):
     p("new", root, text="")
     assert log == ["plain", 0, "plain", 0, "plain", 0]
     assert p.context["rank"] != 99
+
+
+def test_step_keys_are_written_when_they_can_be_seen(talk):
+    """A process writes its own step's rank, condition and event into its context only when
+    something could read them: ``process.context`` (and user code given the context or a copy)
+    always shows the current step's, and the run ends with them written. A dict held from before,
+    read by code that is given nothing, can show an earlier step's (docs/engine.md says so)."""
+    seen = []
+    p = talk.StatefulProcess()
+    held = {}
+
+    def action():
+        current = p.context
+        seen.append(((current["rank"], current["condition"]), (held["rank"], held["condition"])))
+
+    root = talk.ActionNotion("act", action)
+    assert p.handle(["new", root], held) == (True, 5, p.do_query)
+    # Inside the query step: the property shows it; the held dict still had the push step's
+    # keys until the property wrote them (reading p.context first writes them into it).
+    assert seen == [((5, "query"), (5, "query"))]
+    assert held["rank"] == 5 and held["condition"] == "query" and held["event"] == p.do_query
+    assert held["sender"] is p
+
+    seen.clear()
+    quiet = []
+
+    def quiet_action():
+        quiet.append((held["rank"], held["condition"]))
+
+    root = talk.ActionNotion("act", quiet_action)
+    p.handle(["new", root], held)
+    assert quiet == [(0, True)]  # the first step's, written at once; the query step's come later
+    assert (held["rank"], held["condition"]) == (5, "query")

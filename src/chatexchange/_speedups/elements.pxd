@@ -21,6 +21,7 @@ cdef class TextCursor:
     cdef public Py_ssize_t pos
 
 
+cdef bint _looping(context) except -1
 cpdef bint _access_reads_text(access)
 cpdef bint _event_reads_text(event)
 cdef dict _reads_cache
@@ -135,6 +136,8 @@ cdef class LoopRelation(NextRelation):
     cdef tuple _kind_cache
 
     cdef tuple _kind(self)
+    cdef list _loop(self, state)
+    cdef list _iteration(self, i)
     @cython.locals(first=str, tags=frozenset)
     cdef _dispatch(self, message, dict context)
     @cython.locals(tags=frozenset, index=int, event=Event, condition=Condition)

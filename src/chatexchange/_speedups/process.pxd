@@ -12,6 +12,7 @@ cdef str _S_ADD_CONTEXT, _S_CLEAR_STATE, _S_CURRENT, _S_DELETE_CONTEXT, _S_EMPTY
 cdef str _S_FORGET_CONTEXT, _S_HAS_STATES, _S_LAST_PARSED, _S_MESSAGE, _S_NEW, _S_NEXT, _S_OK
 cdef str _S_PARSED_LENGTH, _S_POP_CONTEXT, _S_PROCEED, _S_PUSH_CONTEXT, _S_QUERY, _S_SET_STATE
 cdef str _S_STATE, _S_STOP, _S_TEXT, _S_TRACKING, _S_UPDATE_CONTEXT, _S_VISIT
+cdef str _S_SENDER, _S_RANK, _S_CONDITION, _S_EVENT
 cdef int _C_FINISH, _C_QUERY, _C_PUSH, _C_POP, _C_CLEAR, _C_ADD, _C_UPDATE, _C_DELETE
 cdef int _C_PUSH_CONTEXT, _C_POP_CONTEXT, _C_FORGET_CONTEXT, _C_SET_STATE, _C_CLEAR_STATE
 cdef int _C_PROCEED, _C_TURN
@@ -34,6 +35,10 @@ cdef class Process(Handler):
     cdef bint _push_callables
     cdef list _builtin
     cdef dict _command_events
+    cdef list _command_list
+    cdef object _r_value, _r_rank, _r_source, _p_rank, _p_condition, _p_event, _sel_condition
+    cdef Py_ssize_t _sel_rank
+    cdef bint _pending, _keys_in
 
     cdef _string_command(self, name, int command, int requires)
     cdef _seal(self)
@@ -42,22 +47,29 @@ cdef class Process(Handler):
     cdef _push_frame(self, current, list message)
     cdef _pop_frame(self)
     cpdef handle(self, message, context)
-    @cython.locals(head=object, extra=list, kind=object, fuse=bint, stop=bint, fused=tuple)
+    @cython.locals(head=object, extra=list, kind=object, fuse=bint, stop=bint, stepped=bint)
     cpdef run(self)
+    @cython.locals(context=dict)
+    cdef _note(self, rank, condition, event)
+    @cython.locals(context=dict)
+    cdef _flush(self)
+    cdef _forget_keys(self)
     cpdef sync(self)
     cdef int _flags(self)
     @cython.locals(message=list, entry=tuple, best=tuple, top=Py_ssize_t, flags=int, command=int)
-    cdef tuple _select(self)
+    cdef int _select(self)
     cdef bint _dict_ready(self, int command, dict item)
-    @cython.locals(context=dict)
-    cdef tuple _fast_step(self, list extra)
+    @cython.locals(context=dict, command=int, event=object)
+    cdef _fast_step(self, list extra)
     @cython.locals(shared=SharedProcess, stacking=StackingProcess, stateful=StatefulProcess,
                    parsing=ParsingProcess)
     cdef _execute(self, int command)
-    @cython.locals(context=dict, message=list)
-    cdef tuple _fused(self)
+    @cython.locals(message=list)
+    cdef bint _fused(self) except -1
+    @cython.locals(message=list)
     cpdef do_finish(self)
     cpdef can_push_queue(self)
+    @cython.locals(message=list)
     cpdef do_queue_push(self)
     cpdef can_pop_queue(self)
     cpdef do_queue_pop(self)

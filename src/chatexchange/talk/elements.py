@@ -253,6 +253,15 @@ def _event_reads_text(event) -> bool:
     return _access_reads_text(event)
 
 
+def _looping(context) -> bool:
+    """Whether a loop relation's state says it is looping (LoopRelation.is_looping)."""
+    state = context.get(_STATE)
+    try:
+        return bool(state) and _ITERATION in state
+    except TypeError:
+        return False
+
+
 def _materialize(context: dict) -> None:
     text = context.get(_TEXT)
     if type(text) is TextCursor:
@@ -1256,11 +1265,7 @@ class LoopRelation(NextRelation):
 
     @staticmethod
     def is_looping(context):
-        state = context.get(_STATE)
-        try:
-            return bool(state) and _ITERATION in state
-        except TypeError:
-            return False
+        return _looping(context)
 
     def get_bounds(self):
         value = self.condition
@@ -1324,6 +1329,9 @@ class LoopRelation(NextRelation):
         return self._iteration(1)
 
     def do_loop(self, state):
+        return self._loop(state)
+
+    def _loop(self, state):
         i = state[_ITERATION]
         flexible, high, _low = self._kind()
         if i < high:
@@ -1380,7 +1388,7 @@ class LoopRelation(NextRelation):
         if self.condition_access is TRUE_CONDITION:
             index = 0
         elif "value" in tags:
-            index = 3 if self.is_looping(context) else 2
+            index = 3 if _looping(context) else 2
         elif "function" in tags:
             index = 5
         else:
@@ -1393,14 +1401,14 @@ class LoopRelation(NextRelation):
         if index == 2:
             return self._iteration(1)
         if index == 3:
-            return self.do_loop(context.get(_STATE))
+            return self._loop(context.get(_STATE))
         condition = self.condition_access
         if condition._sees_dict or (cursor is not None and condition._reads_text):
             return _INDIRECT
         i = condition.call((query,), context)
         if i:
             return [{"set_state": {_ITERATION: i}}, self._object, self]
-        return ["clear_state"] if self.is_looping(context) else False
+        return ["clear_state"] if _looping(context) else False
 
     def do_custom_error(self):
         return ("clear_state",)

@@ -48,6 +48,10 @@ _S_PARSED_LENGTH = "parsed_length"
 _S_POP_CONTEXT = "pop_context"
 _S_PROCEED = "proceed"
 _S_PUSH_CONTEXT = "push_context"
+_S_SENDER = "sender"
+_S_RANK = "rank"
+_S_CONDITION = "condition"
+_S_EVENT = "event"
 _S_QUERY = "query"
 _S_SET_STATE = "set_state"
 _S_STATE = "state"
@@ -126,6 +130,17 @@ class Process(Handler):
     def __init__(self):
         Handler.__init__(self)
         self._context = {}
+        # The last step (its value, rank, source) and the context keys it has not written yet.
+        self._r_value = None
+        self._r_rank = -1
+        self._r_source = None
+        self._p_rank = None
+        self._p_condition = None
+        self._p_event = None
+        self._pending = False
+        self._keys_in = False
+        self._sel_rank = -1
+        self._sel_condition = None
         self._query = "next"
         self._current = None
         self._message = []
@@ -136,6 +151,8 @@ class Process(Handler):
         self._dict_commands = []
         self._push_callables = True
         self._builtin = []
+        self._command_events = {}
+        self._command_list = []
         self.on(("stop", "ok"), self.do_finish, "string")
         self._string_command("stop", _C_FINISH, _R_NONE)
         self._string_command("ok", _C_FINISH, _R_NONE)
@@ -162,6 +179,8 @@ class Process(Handler):
             if command is not None and command not in values:
                 values[command] = value
         self._command_events = values
+        # The same by command number, for the direct dispatch (a list index, not a dict lookup).
+        self._command_list = [values.get(command) for command in range(_C_TURN + 1)]
 
     def _can_fast(self):
         """The direct dispatch is exact while the built-in pairs are untouched and no selection
@@ -192,10 +211,12 @@ class Process(Handler):
     # -- read-only views ------------------------------------------------------------------------
     @property
     def context(self):
+        self._flush()
         return self._context
 
     @context.setter
     def context(self, value):
+        self._forget_keys()
         self._context = value
 
     @property
@@ -261,6 +282,7 @@ class Process(Handler):
         return self.run()
 
     def on_new(self, message, context):
+        self._forget_keys()
         self._below_current = []
         self._below_message = []
         self._current = None
@@ -270,25 +292,38 @@ class Process(Handler):
     def on_resume(self, message, context):
         if message:
             self.to_queue(message)
+        self._flush()
         self._context.update(context)
 
     def run(self):
         """The main loop: handle the head of the top frame until a stop or nothing is left."""
-        result = _NO_HANDLE
-        if self._can_fast():
-            extra = self.events[len(self._builtin) :]
-            fuse = not extra
-            stop = False
+        if not self._can_fast():
+            result = _NO_HANDLE
             while self._message or self._below_current:
-                result = self._fast_step(extra)
+                self.sync()
+                self.update()
+                result = Handler.handle(self, self._message, self._context)
+                head = result[0]
+                if head in _STOP_CRITERIA:
+                    break
+                if head in _GO_CRITERIA:
+                    continue
+                self.set_message(head, True)
+            self.sync()
+            return result
+        extra = self.events[len(self._builtin) :]
+        fuse = not extra
+        stop = False
+        stepped = False
+        try:
+            while self._message or self._below_current:
+                self._fast_step(extra)
+                stepped = True
                 while True:
-                    head = result[0]
+                    head = self._r_value
                     if head is None or head is True:
-                        if fuse:
-                            fused = self._fused()
-                            if fused is not None:
-                                result = fused
-                                continue
+                        if fuse and self._fused():
+                            continue
                         break
                     kind = type(head)
                     # Replies that cannot equal a stop or go value are spliced in at once.
@@ -303,19 +338,51 @@ class Process(Handler):
                     break
                 if stop:
                     break
-        else:
-            while self._message or self._below_current:
-                self.sync()
-                self.update()
-                result = Handler.handle(self, self._message, self._context)
-                head = result[0]
-                if head in _STOP_CRITERIA:
-                    break
-                if head in _GO_CRITERIA:
-                    continue
-                self.set_message(head, True)
+        finally:
+            self._flush()
         self.sync()
-        return result
+        if not stepped:
+            return _NO_HANDLE
+        return (self._r_value, self._r_rank, self._r_source)
+
+    # -- the step's own context keys, written when they can be seen ---------------------------
+    def _note(self, rank, condition, event):
+        """A built-in step's ``rank``, ``condition`` and ``event`` for the context (and ``sender``
+        when missing). Kept here until something could read them (``_flush``): user code given
+        the context, a copy of it, a context command, the ``context`` property, the end of the run.
+        The first step of a context writes them at once, so the keys keep their order."""
+        self._r_rank = rank
+        self._r_source = event
+        if self._keys_in:
+            self._pending = True
+            self._p_rank = rank
+            self._p_condition = condition
+            self._p_event = event
+            return
+        context = self._context
+        if _S_SENDER not in context:
+            context[_S_SENDER] = self
+        context[_S_RANK] = rank
+        context[_S_CONDITION] = condition
+        context[_S_EVENT] = event
+        self._keys_in = True
+
+    def _flush(self):
+        """Write the kept rank, condition and event of the last step into the context."""
+        if self._pending:
+            self._pending = False
+            context = self._context
+            if _S_SENDER not in context:
+                context[_S_SENDER] = self
+            context[_S_RANK] = self._p_rank
+            context[_S_CONDITION] = self._p_condition
+            context[_S_EVENT] = self._p_event
+
+    def _forget_keys(self):
+        """The context may have lost its step keys (a new context, a deletion, an undo): write
+        what is kept now, and the next step's at once."""
+        self._flush()
+        self._keys_in = False
 
     def sync(self):
         """Bring the context up to date (the remaining text of a ParsingProcess)."""
@@ -325,16 +392,20 @@ class Process(Handler):
         return _R_CURRENT if self._current else 0
 
     def _select(self):
-        """(command, rank, condition result) of the built-in pair the generic selection would pick
-        for the head of the top frame, or (0, -1, None)."""
+        """The command of the built-in pair the generic selection would pick for the head of the top
+        frame (its rank and condition result in ``_sel_rank`` and ``_sel_condition``), or 0."""
         message = self._message
         if not message:
-            return _C_POP, 0, True
+            self._sel_rank = 0
+            self._sel_condition = True
+            return _C_POP
         item = message[0]
         if isinstance(item, str):
             entry = self._str_commands.get(item)
             if entry is not None and not (entry[2] & ~self._flags()):
-                return entry[1], entry[3], entry[0]
+                self._sel_rank = entry[3]
+                self._sel_condition = entry[0]
+                return entry[1]
             best = None
             top = -1
             flags = -1
@@ -346,15 +417,23 @@ class Process(Handler):
                         best = entry
                         top = entry[3]
             if best is not None:
-                return best[1], top, best[0]
+                self._sel_rank = top
+                self._sel_condition = best[0]
+                return best[1]
             if not item:
-                return _C_CLEAR, 0, True
-            return 0, -1, None
+                self._sel_rank = 0
+                self._sel_condition = True
+                return _C_CLEAR
+            return 0
         if item is True or item is False:
-            return _C_FINISH, 0, item
+            self._sel_rank = 0
+            self._sel_condition = item
+            return _C_FINISH
         if isinstance(item, dict):
             if not item:
-                return _C_CLEAR, 0, True
+                self._sel_rank = 0
+                self._sel_condition = True
+                return _C_CLEAR
             if len(item) == 1:
                 # Each dict command looks at its own key only: one key, one candidate.
                 for key in item:
@@ -364,91 +443,102 @@ class Process(Handler):
                         and command in self._dict_commands
                         and self._dict_ready(command, item)
                     ):
-                        return command, 0, True
-                return 0, -1, None
+                        self._sel_rank = 0
+                        self._sel_condition = True
+                        return command
+                return 0
             for command in self._dict_commands:
                 if self._dict_ready(command, item):
-                    return command, 0, True
-            return 0, -1, None
+                    self._sel_rank = 0
+                    self._sel_condition = True
+                    return command
+            return 0
         if self._push_callables:
             if callable(item):
-                return _C_PUSH, 0, True
+                self._sel_rank = 0
+                self._sel_condition = True
+                return _C_PUSH
         elif isinstance(item, Abstract):
-            return _C_PUSH, 0, True
+            self._sel_rank = 0
+            self._sel_condition = True
+            return _C_PUSH
         if not item:
-            return _C_CLEAR, 0, True
-        return 0, -1, None
+            self._sel_rank = 0
+            self._sel_condition = True
+            return _C_CLEAR
+        return 0
 
     def _dict_ready(self, command, item):
         return False
 
     def _fast_step(self, extra):
-        context = self._context
-        if "sender" not in context:
-            context["sender"] = self
-        command, rank, condition = self._select()
+        """One step by the direct dispatch; its value, rank and source in ``_r_value``,
+        ``_r_rank``, ``_r_source``."""
+        command = self._select()
+        rank = self._sel_rank if command else -1
         if extra:
+            self._flush()
+            context = self._context
+            if _S_SENDER not in context:
+                context[_S_SENDER] = self
             self.sync()
             tags = self.update_tags()
             message = self._message
+            condition = self._sel_condition
+            winner = None
             for pair in extra:
                 if pair[0].tags <= tags:
                     extra_rank, extra_result = pair[0].check(message, context)
                     if extra_rank > rank:
                         rank = extra_rank
                         condition = extra_result
-                        command = pair
+                        winner = pair
+            if winner is not None:
+                event = winner[1]
+                context[_S_RANK] = rank
+                context[_S_CONDITION] = condition
+                context[_S_EVENT] = event.value
+                value, source = event.run(self._message, context)
+                self._r_value = value
+                self._r_rank = rank
+                self._r_source = source
+                return
         if rank < 0:
-            return _NO_HANDLE
-        if type(command) is tuple:
-            event = command[1]
-            context["rank"] = rank
-            context["condition"] = condition
-            context["event"] = event.value
-            value, source = event.run(self._message, context)
-            return value, rank, source
-        event = self._command_events[command]
-        context["rank"] = rank
-        context["condition"] = condition
-        context["event"] = event
-        return self._execute(command), rank, event
+            if not self._pending:
+                context = self._context
+                if _S_SENDER not in context:
+                    context[_S_SENDER] = self
+            self._r_value = False
+            self._r_rank = -1
+            self._r_source = None
+            return
+        event = self._command_list[command]
+        self._note(rank, self._sel_condition, event)
+        self._r_value = self._execute(command)
 
     def _fused(self):
         """The step that always follows a step that went on, done at once when no user pair can
         compete: popping a finished frame, or asking the current element a pending query. The
-        context and the result are what the separate step would leave; None when there is none."""
+        context and the result are what the separate step would leave; False when there is none."""
         message = self._message
-        context = self._context
         if not message:
             if not self._below_current:
-                return None
-            if "sender" not in context:
-                context["sender"] = self
+                return False
             self._pop_frame()
-            event = self._command_events[_C_POP]
-            context["rank"] = 0
-            context["condition"] = True
-            context["event"] = event
-            return (None, 0, event)
+            self._note(0, True, self._command_list[_C_POP])
+            self._r_value = None
+            return True
         head = message[0]
         if head is None or (type(head) is dict and not head):
-            if "sender" not in context:
-                context["sender"] = self
             del message[0]
-            event = self._command_events[_C_CLEAR]
-            context["rank"] = 0
-            context["condition"] = True
-            context["event"] = event
-            return (None, 0, event)
-        if type(head) is str and head == "query" and self._current:
-            if "sender" not in context:
-                context["sender"] = self
-            event = self._command_events[_C_QUERY]
-            context["rank"] = 5
-            context["condition"] = "query"
-            context["event"] = event
-            return (self.do_query(), 5, event)
-        return None
+            self._note(0, True, self._command_list[_C_CLEAR])
+            self._r_value = None
+            return True
+        if type(head) is str and head == _S_QUERY and self._current:
+            self._note(5, _S_QUERY, self._command_list[_C_QUERY])
+            self._r_value = self.do_query()
+            return True
+        return False
 
     def _execute(self, command):
         # One flat dispatch, the most frequent commands first. A subclass's command is called
@@ -518,7 +608,9 @@ class Process(Handler):
 
     def do_finish(self):
         """Pop 'stop' / 'ok' / True / False and return it (a prefixed 'okay' counts as 'ok')."""
-        item = self._message.pop(0)
+        message = self._message
+        item = message[0]
+        del message[0]
         if isinstance(item, str):
             return _S_STOP if item.startswith(_S_STOP) else _S_OK
         return item
@@ -528,8 +620,10 @@ class Process(Handler):
         return isinstance(item, Abstract) or callable(item)
 
     def do_queue_push(self):
-        item = self._message.pop(0)
-        if self._message:
+        message = self._message
+        item = message[0]
+        del message[0]
+        if message:
             self._push_frame(item, [_S_QUERY])
         else:
             self._current = item
@@ -565,7 +659,9 @@ class Process(Handler):
             reply = builtin._reply(self._query, self._context, None)
             if reply is not _INDIRECT:
                 return reply
+            self._flush()
             return builtin.handle((self._query,), dict(self._context))[0]
+        self._flush()
         if isinstance(element, Abstract):
             return element(self._query, **self._context)
         return Access.get_access(element, True)(self._query, **self._context)
@@ -606,14 +702,17 @@ class SharedProcess(Process):
         return _S_DELETE_CONTEXT in self._message[0]
 
     def do_add_context(self):
+        self._flush()
         for key, value in self._message[0].pop(_S_ADD_CONTEXT).items():
             self.context_add(key, value)
 
     def do_update_context(self):
+        self._flush()
         for key, value in self._message[0].pop(_S_UPDATE_CONTEXT).items():
             self.context_set(key, value)
 
     def do_delete_context(self):
+        self._forget_keys()
         keys = self._message[0].pop(_S_DELETE_CONTEXT)
         for key in keys if is_list(keys) else (keys,):
             if key in self._context:
@@ -625,9 +724,11 @@ class SharedProcess(Process):
             self.context_set(key, value)
 
     def context_set(self, key, value):
+        self._flush()
         self._context[key] = value
 
     def context_delete(self, key):
+        self._forget_keys()
         del self._context[key]
 
 
@@ -687,10 +788,12 @@ class StackingProcess(SharedProcess):
             mapping.pop(key, None)
 
     def context_set(self, key, value):
+        self._flush()
         self._record(self._context, key)
         self._context[key] = value
 
     def context_delete(self, key):
+        self._forget_keys()
         self._record(self._context, key)
         del self._context[key]
 
@@ -700,9 +803,11 @@ class StackingProcess(SharedProcess):
 
     def do_pop_context(self):
         del self._message[0]
+        self._flush()
         group = self._undo.pop()
         for record in reversed(group):
             self._undo_record(record)
+        self._keys_in = False
 
     def do_forget_context(self):
         del self._message[0]
@@ -839,11 +944,13 @@ class ParsingProcess(StatefulProcess):
 
     @property
     def context(self):
+        self._flush()
         self.sync()
         return self._context
 
     @context.setter
     def context(self, value):
+        self._forget_keys()
         self._context = value
         self._adopt_text()
 
@@ -988,6 +1095,7 @@ class ParsingProcess(StatefulProcess):
                     reply = builtin._reply(self._query, self._context, cursor)
                     if reply is not _INDIRECT:
                         return reply
+                self._flush()
                 context = dict(self._context)
                 context[_S_TEXT] = cursor
                 if "answer" in context:
@@ -1029,6 +1137,7 @@ class VisitorProcess(Process):
         if id(current) not in self._visited_ids:
             accept = True
             if self.visit_event is not None:
+                self._flush()
                 accept = self.visit_event.run(self._message, self._context)[0]
             if accept:
                 self._visited_ids.add(id(current))
