@@ -64,6 +64,9 @@ def test_module_serves_seed_and_generated_history(tmp_path: Path) -> None:
         m = re.search(r"listening on (http://127\.0\.0\.1:(\d+))", line)
         assert m, line
         url = m.group(1)
+        users = [proc.stdout.readline() for _ in range(4)]
+        assert users[0].startswith("test users")
+        assert "Alice: alice@example.com / alice-password (se 1 so 1001 mse 2001)" in users[1]
         assert b"seeded <b>text</b>" in _get(url + "/so/transcript/42")
         events = json.loads(
             urllib.request.urlopen(
@@ -87,7 +90,13 @@ def test_module_serves_seed_and_generated_history(tmp_path: Path) -> None:
     [
         (["--seed", "/nonexistent/seed.json"], "No such file"),
         (["--throttle", "often"], "COUNT/SECONDS"),
+        (["--throttle", "abc"], "COUNT/SECONDS"),
         (["--messages", "-5"], "not a message count"),
+        (["--port", "70000"], "not a port (0-65535): '70000'"),
+        (["--port", "-1"], "not a port"),
+        (["--heartbeat", "abc"], "not a number of seconds"),
+        (["--heartbeat", "0"], "not a number of seconds"),
+        (["--no-such-option"], "unrecognized arguments"),
     ],
 )
 def test_bad_input_is_one_line_not_a_traceback(
@@ -96,6 +105,7 @@ def test_bad_input_is_one_line_not_a_traceback(
     assert _main("--port", "0", *args) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
 
 
 def test_malformed_seed_names_the_problem(

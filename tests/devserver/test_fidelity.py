@@ -403,3 +403,211 @@ async def test_slug_like_the_real_server(devserver: DevServer) -> None:
     user = devserver.add_user("se", 1251, "Jeremy Banks Ψ")
     assert user.slug == "jeremy-banks-"
     assert devserver.add_user("se", 155243, "Nisse Engström").slug == "nisse-engstrom"
+
+
+# -------------------------------------------------------------------------------------------------
+# Markup the transcript capture does not show: pings, shortened long messages, message pages.
+
+
+async def test_pings_long_messages_and_message_pages(
+    alice: Browser, bob: Browser, devserver: DevServer
+) -> None:
+    _, sent = await bob.send(1, "@Alice have a look")
+    lines = "\n".join(f"line {k} of a long paste" for k in range(40))
+    _, long = await alice.send(1, lines)
+    status, body = await alice.get(f"/transcript/message/{sent['id']}")
+    assert status == 200
+    root = _tree(body)
+    content = root.xpath(f"//div[@id='message-{sent['id']}']/div[@class='content']")[0]
+    assert content.xpath("./span[@class='mention']/text()") == ["@Alice"]
+    (canonical,) = root.xpath("//link[@rel='canonical']/@href")
+    assert SLICE_HREF_RE.match(canonical), "a message's page names an hour range"
+    long_content = root.xpath(f"//div[@id='message-{long['id']}']/div[@class='content']")[0]
+    (partial,) = long_content.xpath("./div[@class='partial']")
+    assert 0 < len(partial.xpath("./br")) < 39
+    (more,) = long_content.xpath("./a[@class='more-data']")
+    assert more.get("href") == f"/messages/1/{long['id']}" and "see full text" in more.text
+    _, full = await alice.get(f"/message/{long['id']}")
+    assert _tree(f"<div>{full}</div>").xpath("count(.//br)") == 39
+
+
+# -------------------------------------------------------------------------------------------------
+# Room info, profile and room cards: the selectors and nesting of real pages (chat.stackoverflow
+# .com 2018 and 2022), checked on pages shaped like them and on the devserver's.
+
+
+def room_info_probe(body: str | bytes) -> dict[str, Any]:
+    root = _tree(body)
+    card = root.xpath("//div[contains(@class,'roomcard-xxl') and starts-with(@id,'room-')]")
+    out: dict[str, Any] = {"card": len(card)}
+    if not card:
+        return out
+    c = card[0]
+    out["name"] = c.xpath("./h1/text()")
+    out["description"] = c.xpath("./p")
+    out["favorite"] = c.xpath("./div[contains(@class,'favorite-room-vote')]")
+    out["stats"] = [
+        td.text_content().strip()
+        for td in c.xpath(".//table[@class='room-stats']//td[@class='room-keycell']")
+    ]
+    out["messages"] = c.xpath("./div[contains(@class,'room-message-count-xxl')]/@title")
+    out["users"] = c.xpath("./div[@class='room-user-count-xxl']/@title")
+    out["logo"] = c.xpath(".//img[contains(@class,'small-site-logo')]")
+    cards = []
+    for box, prefix in (("room-ownercards", "owner-user-"), ("room-usercards-container", "user-")):
+        for u in root.xpath(f"//div[@id='{box}']/div[@class='usercard']"):
+            header = u.xpath("./div[@class='user-header']")
+            h = header[0] if header else None
+            cards.append(
+                {
+                    "box": box,
+                    "id_ok": (u.get("id") or "").startswith(prefix),
+                    "title": h.get("title") if h is not None else None,
+                    "avatar": h.xpath(
+                        "./a[starts-with(@href,'/users/')]/img[@class='user-gravatar48']"
+                    )
+                    if h is not None
+                    else [],
+                    "username": h.xpath("./h3/a[contains(@class,'username')]/text()")
+                    if h is not None
+                    else [],
+                    "rep": h.xpath(
+                        "./div[@class='user-flair']/span[@class='reputation-score']/@title"
+                    )
+                    if h is not None
+                    else [],
+                    "about": h.xpath("./div[@class='user-message-info']") if h is not None else [],
+                    "details": u.xpath("./div[@class='user-details']"),
+                    "count": u.xpath("./div[@class='user-message-count']/@title"),
+                    "permalink": u.xpath(
+                        "./div[@class='user-details']//a[@class='permalink']/@href"
+                    ),
+                }
+            )
+    out["usercards"] = cards
+    return out
+
+
+def check_room_info(p: dict[str, Any]) -> None:
+    assert p["card"] == 1
+    assert p["name"] and p["description"] and p["favorite"]
+    assert p["stats"] == ["first message", "last message"]
+    assert re.fullmatch(r"\d+ all time messages", p["messages"][0])
+    assert p["users"] == ["all time users"]
+    assert not p["logo"], "no site logo on a single-site server's room info page"
+    boxes = {c["box"] for c in p["usercards"]}
+    assert boxes == {"room-ownercards", "room-usercards-container"}
+    for c in p["usercards"]:
+        assert c["id_ok"] and c["title"] and c["avatar"] and c["username"] == [c["title"]]
+        assert c["rep"] and c["rep"][0].isdigit() and c["about"] and c["details"]
+        if c["box"] == "room-usercards-container":
+            assert re.fullmatch(r"\d+ all time messages in .+", c["count"][0])
+            assert all(re.fullmatch(r"/transcript/message/(\d+)#\1", h) for h in c["permalink"])
+        else:
+            assert c["count"] == [] and c["permalink"] == []
+
+
+def profile_probe(body: str | bytes) -> dict[str, Any]:
+    root = _tree(body)
+    xxl = root.xpath("//div[@class='usercard-xxl']")
+    out: dict[str, Any] = {"card": len(xxl)}
+    if not xxl:
+        return out
+    x = xxl[0]
+    out["status"] = x.xpath(".//div[@class='user-status']")
+    out["keys"] = [
+        td.text_content().split("(")[0].strip()
+        for td in x.xpath(".//table[@class='user-stats']//tr/td[@class='user-keycell']")
+        if td.getnext() is not None and td.getnext().get("class") == "user-valuecell"
+    ]
+    out["messages"] = x.xpath("./div[@class='user-message-count-xxl']/@title")
+    out["rooms"] = x.xpath("./div[@class='user-room-count-xxl']/@title")
+    out["owned_heading"] = root.xpath("//div[@id='user-owningcards']/h2/text()")
+    out["current_box"] = root.xpath(
+        "//div[@id='user-roomcards']/div[@id='user-roomcards-container']"
+    )
+    cards = []
+    for r in root.xpath(
+        "//div[@id='user-owningcards' or @id='user-roomcards-container']"
+        "/div[contains(@class,'roomcard')]"
+    ):
+        rid = (r.get("id") or "")[len("room-") :]
+        cards.append(
+            {
+                "id_ok": rid.isdigit(),
+                "name": r.xpath("./div[@class='room-header']/h3/span[@class='room-name']/@title"),
+                "link": r.xpath("./div[@class='room-header']/h3/span[@class='room-name']/a/@href"),
+                "description": r.xpath(
+                    "./div[@class='room-header']/div[@class='room-description']"
+                ),
+                "activity": [
+                    a.text_content()
+                    for a in r.xpath(
+                        "./div[@class='room-details']/div[@class='cycle']/div[@class='last-activity']"
+                    )
+                ],
+                "poster": r.xpath(
+                    "./div[@class='room-details']/div[@class='cycle']/div[@class='last-activity']/a/@href"
+                ),
+                "users": r.xpath("./div[@class='room-details']/div[@class='room-users']/@title"),
+                "count": r.xpath("./div[@class='room-message-count']/@title"),
+                "count_link": r.xpath("./div[@class='room-message-count']/a/@href"),
+                "rid": rid,
+            }
+        )
+    out["roomcards"] = cards
+    return out
+
+
+def check_profile(p: dict[str, Any], name: str) -> None:
+    assert p["card"] == 1 and p["status"]
+    assert p["keys"][:2] == ["chat user since", "last message"] or p["keys"][0] == "chat user since"
+    assert "about" in p["keys"]
+    assert re.fullmatch(r"\d+ all time messages", p["messages"][0])
+    assert re.fullmatch(r"\d+ all time rooms", p["rooms"][0])
+    assert p["owned_heading"] == ["Owner of these rooms"] and p["current_box"]
+    assert p["roomcards"]
+    for c in p["roomcards"]:
+        assert c["id_ok"] and c["name"] and c["link"] and c["description"] is not None
+        assert re.fullmatch(r"/(rooms|transcript)/" + c["rid"] + r"(/[a-z0-9-]+)?", c["link"][0])
+        assert re.fullmatch(r"\d+ users? present", c["users"][0])
+        assert c["count"] and c["count"][0].endswith(f"all time messages (by {name})")
+        assert c["count_link"] == [f"/transcript/{c['rid']}"]
+        if c["activity"]:
+            assert re.match(r"\d+[smhdy] ago|just now", c["activity"][0].strip())
+            assert all(USER_HREF_RE.match(h) for h in c["poster"])
+
+
+def test_probes_describe_real_shaped_pages() -> None:
+    from tests.parser.test_real_markup import PROFILE, ROOM_INFO
+
+    check_room_info(room_info_probe(ROOM_INFO))
+    check_profile(profile_probe(PROFILE), "Hatter")
+
+
+async def test_devserver_room_info_and_profile_match(devserver: DevServer) -> None:
+    server = devserver.server("so")
+    room = devserver.add_room("so", 77, "Probe Room", description="probing", owners={1001})
+    now = server.clock.now()
+    devserver.add_message("so", 77, 1001, "hello", now - 300)
+    devserver.add_message("so", 77, 1002, "hi Alice", now - 200)
+    room.present[1001] = now
+    room.present[1002] = now
+    browser = Browser(devserver, "so")
+    try:
+        await browser.login("alice")
+        _, info = await browser.get("/rooms/info/77")
+        p = room_info_probe(info)
+        check_room_info(p)
+        (bob_card,) = [c for c in p["usercards"] if c["title"] == "Bob Builder"]
+        assert bob_card["count"] == ["1 all time messages in Probe Room"]
+        _, profile = await browser.get("/users/1001")
+        pp = profile_probe(profile)
+        check_profile(pp, "Alice")
+        cards = [c for c in pp["roomcards"] if c["rid"] == "77"]
+        assert len(cards) == 2, "owned, and currently in"
+        for card in cards:
+            assert card["count"] == ["1 all time messages (by Alice)"], "the user's own messages"
+            assert card["poster"] == ["/users/1002/bob-builder"]
+    finally:
+        await browser.close()

@@ -11,8 +11,32 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from .state import RateRule
+
+
+class _Parser(argparse.ArgumentParser):
+    """Bad options end with one line (``prog: error: ...``) and status 2, without the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _port(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port (0-65535): {text!r}")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}")
+    return value
 
 
 def _count(text: str) -> int:
@@ -34,13 +58,11 @@ def _rate_rule(text: str) -> RateRule:
 
 
 def build_parser(prog: str = "python -m chatexchange.devserver") -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=prog, description="Run a local Stack Exchange chat server."
-    )
+    parser = _Parser(prog=prog, description="Run a local Stack Exchange chat server.")
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: loopback only)"
     )
-    parser.add_argument("--port", type=int, default=8080, help="port (0 = any free port)")
+    parser.add_argument("--port", type=_port, default=8080, help="port (0 = any free port)")
     parser.add_argument(
         "--seed", help="JSON seed file (users, rooms, messages); see docs/devserver.md"
     )
@@ -72,7 +94,7 @@ def build_parser(prog: str = "python -m chatexchange.devserver") -> argparse.Arg
     )
     parser.add_argument(
         "--heartbeat",
-        type=float,
+        type=_seconds,
         metavar="SECONDS",
         help="seconds of quiet before a websocket keep-alive frame (default 15)",
     )
@@ -102,8 +124,6 @@ async def serve(args: argparse.Namespace) -> None:
         server.configure(captcha_after=args.login_limit.count,
                          captcha_window=args.login_limit.per)
     if args.heartbeat is not None:
-        if not args.heartbeat > 0:
-            raise ValueError(f"--heartbeat must be positive, not {args.heartbeat}")
         server.configure(heartbeat=args.heartbeat)
     async with server:
         print(
@@ -111,7 +131,22 @@ async def serve(args: argparse.Namespace) -> None:
             f"{server.url}/se {server.url}/so {server.url}/mse)",
             flush=True,
         )
+        if not args.no_test_data:
+            encoding = sys.stdout.encoding or "utf-8"  # names such as "Carol Ψ" on any console
+            users = _test_users().encode(encoding, "backslashreplace").decode(encoding)
+            print(users, flush=True)
         await asyncio.Event().wait()
+
+
+def _test_users() -> str:
+    """The built-in accounts, so that someone who just started the server can log in."""
+    from .seed import TEST_USERS
+
+    lines = ["test users (email / password, user id per server):"]
+    for user in TEST_USERS.values():
+        ids = " ".join(f"{slug} {uid}" for slug, uid in user["ids"].items())
+        lines.append(f"  {user['name']}: {user['email']} / {user['password']} ({ids})")
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:

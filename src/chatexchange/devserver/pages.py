@@ -583,21 +583,48 @@ def room_page(server: ChatServer, room: Room, viewer: User | None, fkey: str) ->
     return _page(server, viewer, f"{room.name} | {host}", content, fkey, body_class="with-footer")
 
 
+def short_count(n: int) -> str:
+    """How cards abbreviate counts and reputation: ``8237`` -> ``8.2k``, ``15026`` -> ``15k``."""
+    if n < 1000:
+        return str(n)
+    return f"{n / 1000:.1f}".removesuffix(".0") + "k"
+
+
 def usercard(server: ChatServer, user: User, room: Room | None, prefix: str = "user") -> str:
+    """A user card as room info pages show it (``.user-header`` with ``.user-flair``).
+
+    Current users' cards (``prefix="user"``) also say how many messages the user posted in the
+    room and link their last one; owners' cards leave ``.user-details`` empty.
+    """
     mod = " moderator" if user.is_moderator else ""
     diamond = "&nbsp;♦" if user.is_moderator else ""
-    return f"""<div class="usercard" id="{prefix}-{user.id}">
-    <div class="user-header" title="{escape(user.name)}">
-        <a href="/users/{user.id}/{user.slug}">
-            <img src="https://www.gravatar.com/avatar/{user.email_hash}?s=48"
-                class="user-gravatar48" /></a>
+    name = escape(user.name)
+    details = count = ""
+    if room is not None and prefix == "user":
+        posted = [m for m in server.room_messages(room.id) if m.user_id == user.id]
+        if posted:
+            last = posted[-1]
+            details = (
+                f'<div>last post here <a class="permalink" href="/transcript/message/{last.id}'
+                f'#{last.id}">{ago(server.clock.now(), last.time)}</a></div>'
+            )
+        count = (
+            f'<div class="user-message-count" title="{len(posted)} all time messages in '
+            f'{escape(room.name)}">{short_count(len(posted))}</div>'
+        )
+    return f"""<div id="{prefix}-{user.id}" class="usercard">
+    <div class="user-header" title="{name}">
+        <a href="/users/{user.id}/{user.slug}"><img alt="{name}" class="user-gravatar48"
+            height="48" width="48"
+            src="https://www.gravatar.com/avatar/{user.email_hash}?s=48&amp;d=identicon" /></a>
+        <h3><a class="username{mod}" href="/users/{user.id}/{user.slug}">{name}{diamond}</a></h3>
+        <div class="user-flair"><span class="reputation-score"
+            title="{user.reputation}">{short_count(user.reputation)}</span></div>
+        <div class="user-message-info" title="{escape(user.about)}">{escape(user.about)}</div>
+        <div class="clear-both"></div>
     </div>
-    <div class="user-details">
-        <h3><a class="username{mod}"
-            href="/users/{user.id}/{user.slug}">{escape(user.name)}{diamond}</a></h3>
-        <span class="reputation-score" title="{user.reputation}">{user.reputation}</span>
-        <div class="user-message-info" title="{escape(user.about)}">{escape(user.about[:40])}</div>
-    </div>
+    <div class="user-details">{details}</div>
+    {count}
 </div>"""
 
 
@@ -617,64 +644,127 @@ def room_info_page(server: ChatServer, room: Room, viewer: User | None, fkey: st
     )
     stars = sum(1 for m in msgs if m.stars)
     state = " frozen" if room.frozen else ""
+    base = f"/rooms/info/{room.id}/{room.slug}"
+    # chat.stackexchange.com hosts rooms of many sites and names the room's site with its logo;
+    # on the single-site chat servers (Stack Overflow, Meta) the room card has no logo
+    logo = (
+        f'<img class="small-site-logo" title="{escape(HOSTS[server.slug][2])}" '
+        'src="//cdn.sstatic.net/favicon.ico" />'
+        if server.slug == "se"
+        else ""
+    )
     content = f"""
 <div class="subheader">
     <h1>{escape(room.name)}</h1>
     <div id="tabs">
-        <a href="/rooms/info/{room.id}/{room.slug}?tab=general" class="youarehere">general</a>
-        <a href="/rooms/info/{room.id}/{room.slug}?tab=stars">stars
-            <span class="tabcount">{stars}</span></a>
-        <a href="/rooms/info/{room.id}/{room.slug}?tab=conversations">conversations</a>
-        <a href="/rooms/info/{room.id}/{room.slug}?tab=schedule">schedule</a>
-        <a href="/rooms/info/{room.id}/{room.slug}?tab=feeds">feeds</a>
-        <a href="/rooms/info/{room.id}/{room.slug}?tab=access">access</a>
+        <a href="?tab=general" class="youarehere">general</a>
+        <a href="?tab=stars"><span class="tabcount">{stars}</span> stars</a>
+        <a href="?tab=conversations">conversations</a>
+        <a href="?tab=schedule">schedule</a>
+        <a href="?tab=feeds">feeds</a>
+        <a href="?tab=access">access</a>
     </div>
 </div>
+<div class="xxl-info-layout" style="float: left">
 <div class="roomcard-xxl{state}" id="room-{room.id}">
+    <div title="Toggle as a favorite room" class="favorite-room-vote{fav}"></div>
     <h1>{escape(room.name)}</h1>
     <p>{escape(room.description)}</p>
     <div>{tags_html(server.slug, room.tags)}</div>
-    <div class="favorite-room-vote{fav}"></div>
-    <table class="room-stats">
-        <tr><td class="room-keycell">first message</td><td class="room-valuecell">{first}</td></tr>
-        <tr><td class="room-keycell">last message</td><td class="room-valuecell">{last}</td></tr>
-    </table>
-    <div class="room-message-count-xxl" title="{len(msgs)} all time messages">{len(msgs)}</div>
-    <div class="room-user-count-xxl" title="all time users">{len(users)}</div>
-    <img class="small-site-logo" title="{escape(HOSTS[server.slug][2])}"
-        src="//cdn.sstatic.net/favicon.ico" />
+    <table class="room-stats"><tbody>
+        <tr><td class="room-keycell">first message</td><td>{first}</td></tr>
+        <tr><td class="room-keycell">last message</td><td>{last}</td></tr>
+    </tbody></table>
+    <a class="button" href="/rooms/{room.id}/{room.slug}">join this room</a><br />
     <a class="button" href="/transcript/{room.id}">view transcript</a>
-    <form method="get" action="/search"><input type="hidden" name="room" value="{room.id}" />
+    <form action="/search" method="get"><input type="hidden" name="room" value="{room.id}" />
+        <input class="button" type="submit" value="search for messages containing" />
         <input type="text" name="q" /></form>
+    <br />
+    <div class="clear-both room-message-count-xxl"
+        title="{len(msgs)} all time messages">{len(msgs)}</div>
+    <div class="room-user-count-xxl" title="all time users">{len(users)}</div>
+    {logo}
 </div>
-<div id="room-ownercards">{owners}</div>
+<div id="room-ownercards"><h2>Owners of this room</h2>
+{owners}
+</div>
+</div>
+<div class="xxl-info-layout" style="float: right">
 <div id="room-usercards">
-    <div class="subtabs"><a href="?tab=general&amp;users=current" class="youarehere">current</a>
-        <a href="?tab=general&amp;users=frequent">frequent</a></div>
-    <div id="room-usercards-container">{current}</div>
+    <div class="subtabs">
+        <a href="{base}?id={room.id}&amp;tab=general&amp;users=current"
+            class="youarehere">currently in room</a>
+        <a href="{base}?id={room.id}&amp;tab=general&amp;users=frequent">frequently in room</a>
+    </div>
+    <div id="room-usercards-container" class="clear-both">
+{current}
+    </div>
+</div>
 </div>
 """
-    return _page(server, viewer, f"{room.name} | room info", content, fkey)
+    return _page(server, viewer, "Overview | " + HOSTS[server.slug][0], content, fkey)
 
 
-def roomcard(server: ChatServer, room: Room) -> str:
+def roomcard(server: ChatServer, room: Room, by: User | None = None) -> str:
+    """A room card as profile pages and the rooms list show it.
+
+    On a profile (``by`` = the profile's user) the message count is that user's messages in the
+    room, as the real card's title says ("20 all time messages (by Name)").
+    """
     msgs = server.room_messages(room.id)
     state = " frozen" if room.frozen else (" deleted" if room.deleted else "")
-    last = ago(server.clock.now(), msgs[-1].time) if msgs else "n/a"
-    gravatars = "".join(
-        f'<a class="user-gravatar32" href="/users/{u}/{server.users[u].slug}" '
-        f'title="{escape(server.users[u].name)}"></a>'
-        for u in list(room.present)[:10]
-        if u in server.users
+    name, site_name = escape(room.name), escape(HOSTS[server.slug][2])
+    description = escape(room.description)
+    href = f"/transcript/{room.id}" if room.deleted else f"/rooms/{room.id}/{room.slug}"
+    favorite = (
+        ""
+        if room.deleted
+        else '<div title="Toggle as a favorite room" class="favorite-room-vote"> </div>'
     )
-    return f"""<div class="roomcard{state}" id="room-{room.id}">
-    <h3 class="room-name"><a href="/rooms/{room.id}/{room.slug}">{escape(room.name)}</a></h3>
-    <p class="room-description" title="{escape(room.description)}">{escape(room.description)}</p>
-    <div class="room-message-count" title="{len(msgs)} all time messages">{len(msgs)}</div>
-    <div class="last-activity">{last}</div>
-    <div class="room-current-user-count" title="current users">{len(room.present)}</div>
-    <div class="room-users">{gravatars}</div>
-    <div class="room-tags">{tags_html(server.slug, room.tags)}</div>
+    activity = ""
+    if msgs:
+        last = msgs[-1]
+        poster = server.users.get(last.user_id)
+        who = (
+            f' &ndash; <a href="/users/{poster.id}/{poster.slug}" title="{escape(poster.name)}">'
+            f"{escape(poster.name)}</a>"
+            if poster is not None
+            else ""
+        )
+        activity = f'<div class="last-activity">{ago(server.clock.now(), last.time)}{who}</div>'
+    present = [server.users[u] for u in list(room.present)[:10] if u in server.users]
+    gravatars = "".join(
+        f'<!--\n            --><a class="user-gravatar32" href="/users/{u.id}/{u.slug}"><img '
+        f'height="32" width="32" alt="{escape(u.name)}" title="{escape(u.name)}" '
+        f'src="https://www.gravatar.com/avatar/{u.email_hash}?s=32&amp;d=identicon" /></a>'
+        for u in present
+    )
+    people = "1 user" if len(room.present) == 1 else f"{len(room.present)} users"
+    if by is None:
+        count = len(msgs)
+        title = f"{count} all time messages"
+    else:
+        count = sum(1 for m in msgs if m.user_id == by.id)
+        title = f"{count} all time messages (by {escape(by.name)})"
+    return f"""<div id="room-{room.id}" class="roomcard{state}">
+    <div class="room-header">
+        {favorite}
+        <h3><span class="room-name" title="{name}"><a rel="noreferrer noopener"
+            href="{href}">{name}</a></span></h3>
+        <img class="small-site-logo" title="{site_name}" alt="{site_name}" width="16" height="16"
+            src="//cdn.sstatic.net/favicon.ico" />
+        <div class="room-description" title="{description}">{description}</div>
+        <div class="clear-both"></div>
+    </div>
+    <div class="room-details">
+        <div class="cycle">{activity}</div>
+        <div class="room-users" title="{people} present">{gravatars}<!--
+        --></div>
+    </div>
+    <div class="room-message-count" title="{title}">
+        <a href="/transcript/{room.id}">{count}</a></div>
+    <div class="room-info-link"><a href="/rooms/info/{room.id}/{room.slug}">info</a></div>
 </div>"""
 
 
@@ -693,9 +783,13 @@ def rooms_list_page(
 
 
 def profile_page(server: ChatServer, user: User, viewer: User | None, fkey: str) -> str:
+    """``/users/<id>``: the layout of real profiles (``.usercard-xxl`` tables, room cards that
+    count the user's own messages)."""
     now = server.clock.now()
     site = HOSTS[server.slug][1]
-    status = "♦" if user.is_moderator else ""
+    site_name = escape(HOSTS[server.slug][2])
+    name = escape(user.name)
+    status = f"{name}&nbsp;♦" if user.is_moderator else name
     msgs = user.past_messages + sum(1 for m in server.messages.values() if m.user_id == user.id)
     owned = [r for r in server.rooms.values() if user.id in r.owners]
     present = [r for r in server.rooms.values() if user.id in r.present and not r.deleted]
@@ -704,39 +798,70 @@ def profile_page(server: ChatServer, user: User, viewer: User | None, fkey: str)
     if user.parent_user_id is not None:
         parent = (
             f'<tr><td class="user-keycell">parent user</td><td class="user-valuecell">'
-            f'<a href="//{site}/users/{user.parent_user_id}/{user.slug}">{escape(user.name)}</a> '
-            f'<span class="reputation-score" title="{user.reputation}">{user.reputation}</span>'
-            "</td></tr>"
+            f'<a href="//{site}/users/{user.parent_user_id}/{user.slug}"><img '
+            f'class="small-site-logo" title="{site_name}" alt="{site_name}" width="16" height="16" '
+            f'src="//cdn.sstatic.net/favicon.ico" />&nbsp;{name}</a>\n'
+            f'<div class="user-flair"><span class="reputation-score" title="{user.reputation}">'
+            f"{short_count(user.reputation)}</span></div></td></tr>"
         )
     content = f"""
 <div class="subheader">
-    <h1>{escape(user.name)}</h1>
+    <h1>{name}</h1>
     <div id="tabs">
-        <a href="/users/{user.id}/{user.slug}?tab=general" class="youarehere">general</a>
-        <a href="/users/{user.id}/{user.slug}?tab=recent">recent</a>
-        <a href="/users/{user.id}/{user.slug}?tab=replies">replies</a>
+        <a class="youarehere" href="?tab=general">general</a>
+        <a href="?tab=prefs">prefs</a>
+        <a href="?tab=recent">recent</a>
+        <a href="?tab=replies">replies</a>
+        <a href="?tab=conversations">conversations</a>
     </div>
 </div>
-<div class="usercard-xxl" id="user-{user.id}">
-    <img class="user-gravatar-128" src="https://www.gravatar.com/avatar/{user.email_hash}?s=128"
-        alt="{escape(user.name)}" />
-    <div class="user-status" title="{"moderator" if user.is_moderator else ""}">{status}</div>
-    <table class="user-stats">
-        <tr><td class="user-keycell">chat user since</td>
-            <td class="user-valuecell">{_utc(user.created).date().isoformat()}</td></tr>
-        <tr><td class="user-keycell">last message</td>
-            <td class="user-valuecell">{ago(now, user.last_post)}</td></tr>
-        <tr><td class="user-keycell">last seen</td>
-            <td class="user-valuecell">{ago(now, user.last_seen)}</td></tr>
-        <tr><td class="user-keycell">about</td><td class="user-valuecell">{escape(user.about)}</td>
-            </tr>
-        {parent}
-    </table>
+<div class="xxl-info-layout" style="float:left;">
+<div class="usercard-xxl">
+    <table><tbody><tr>
+        <td style="width: 128px; text-align: center; vertical-align: top;">
+            <img src="https://www.gravatar.com/avatar/{user.email_hash}?s=128&amp;d=identicon"
+                height="128" width="128" alt="{name}" class="user-gravatar-128" /></td>
+        <td style="vertical-align: top; padding-left:10px; width: 180px;">
+            <div class="user-status" style="float:left">{status}</div>
+            <table class="user-stats"><tbody>
+                <tr><td class="user-keycell">chat user since</td>
+                    <td class="user-valuecell">{_utc(user.created).date().isoformat()}</td></tr>
+                <tr><td class="user-keycell">last message</td>
+                    <td class="user-valuecell">{ago(now, user.last_post)}</td></tr>
+                <tr><td class="user-keycell">last seen</td>
+                    <td class="user-valuecell">{ago(now, user.last_seen)}</td></tr>
+                <tr><td class="user-keycell">about</td>
+                    <td class="user-valuecell">{escape(user.about)}</td></tr>
+                {parent}
+            </tbody></table>
+        </td>
+    </tr></tbody></table>
+    <br />
+    <form action="/search" method="get">
+        <input type="hidden" name="user" value="{user.id}" />
+        <input class="button" type="submit" value="search for messages containing" />
+        <input type="text" name="q" />
+    </form>
     <div class="user-message-count-xxl" title="{msgs} all time messages">{msgs}</div>
-    <div class="user-room-count-xxl" title="in {rooms} rooms">{rooms}</div>
+    <div class="user-room-count-xxl" title="{rooms} all time rooms">{rooms}</div>
 </div>
-<div id="user-owningcards">{"".join(roomcard(server, r) for r in owned)}</div>
-<div id="user-roomcards">{"".join(roomcard(server, r) for r in present)}</div>
+<div id="user-owningcards">
+    <h2>Owner of these rooms</h2>
+    {"".join(roomcard(server, r, user) for r in owned)}
+</div>
+</div><div class="xxl-info-layout" style="float:right;">
+<div id="user-roomcards">
+    <div class="subtabs">
+        <a class="youarehere" href="/users/{user.id}/{user.slug}?tab=general&amp;rooms=current"
+            >currently in rooms</a>
+        <a href="/users/{user.id}/{user.slug}?tab=general&amp;rooms=frequent"
+            >frequently in rooms</a>
+    </div>
+    <div id="user-roomcards-container" class="clear-both">
+        {"".join(roomcard(server, r, user) for r in present)}
+    </div>
+</div>
+</div>
 """
     return _page(server, viewer, f"User {user.name} | {HOSTS[server.slug][0]}", content, fkey)
 
