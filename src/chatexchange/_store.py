@@ -1044,8 +1044,13 @@ def record_event(
     ev: Any,
     *,
     now: dt.datetime | None = None,
+    via_room: int | None = None,
 ) -> int | None:
     """Apply one live event to the archive; returns the ``meta_id`` of the message it touched.
+
+    ``via_room``: the chat id of the room whose feed delivered the event; the archived event is
+    filed under it when the event's own room fields name no room of its own (a personal
+    notification, an invitation to another room).
 
     Posted/edited/reply/mention/moved-in and star events upsert the message (an edit replaces the
     content, stars and pins are set); a deletion marks it deleted and keeps its content; the
@@ -1055,12 +1060,14 @@ def record_event(
     now = now or utcnow()
 
     def work(conn: Connection) -> int | None:
-        return _apply_event(conn, server_meta_id, ev, now)
+        return _apply_event(conn, server_meta_id, ev, now, via_room)
 
     return _transaction(target, work)
 
 
-def _apply_event(conn: Connection, server: int, ev: Any, now: dt.datetime) -> int | None:
+def _apply_event(
+    conn: Connection, server: int, ev: Any, now: dt.datetime, via_room: int | None = None
+) -> int | None:
     etype = ev.event_type
     room_meta_id = None
     if ev.room_id is not None and etype not in _ROOMLESS:
@@ -1079,7 +1086,14 @@ def _apply_event(conn: Connection, server: int, ev: Any, now: dt.datetime) -> in
             .values(meta_updated=EPOCH)
         )
     if ev.id is not None:
-        _archive_event(conn, server, room_meta_id, ev, now)
+        event_room = room_meta_id
+        if etype in _ROOMLESS and via_room is not None:
+            event_room = conn.execute(
+                select(_rooms.c.meta_id).where(
+                    _rooms.c.server_meta_id == server, _rooms.c.id == via_room
+                )
+            ).scalar()
+        _archive_event(conn, server, event_room, ev, now)
     message_id = getattr(ev, "message_id", None)
     if message_id is None or room_meta_id is None:
         return None

@@ -436,7 +436,8 @@ class Event(Base):
     )
 
     server_meta_id: Mapped[int] = mapped_column(ForeignKey("servers.meta_id"))
-    #: The room the event happened in (None for personal notifications and invitations).
+    #: The room the event happened in; for a personal notification or an invitation, the room
+    #: whose feed delivered it (None when not known).
     room_meta_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.meta_id"))
     id: Mapped[int] = mapped_column(Integer)
     event_type: Mapped[int] = mapped_column(Integer)

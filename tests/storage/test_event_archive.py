@@ -55,3 +55,12 @@ def test_personal_notifications_have_no_room(db_engine) -> None:
     _store.record_event(db_engine, sid, parse_event(notice))
     _store.record_event(db_engine, sid, parse_event(invite))
     assert [r["room_meta_id"] for r in _rows(db_engine)] == [None, None]
+
+
+def test_personal_events_are_filed_under_the_room_that_delivered_them(db_engine) -> None:
+    sid = _store.server_meta_id(db_engine, "se")
+    _store.record_event(db_engine, sid, parse_event(_raw(3, 700, user_id=2, user_name="Bob")))
+    invite = _raw(17, 701, room_id=3, room_name="Gallery", user_id=2, target_user_id=1)
+    _store.record_event(db_engine, sid, parse_event(invite), via_room=1)
+    rows = _rows(db_engine)
+    assert rows[1]["room_meta_id"] == rows[0]["room_meta_id"] is not None

@@ -23,8 +23,11 @@ from ._core import MODERATOR, OWNER, PRIVILEGED, BotMixin, answer_text
 from ._engine import core_module
 from ._graph import GraphEvent
 from ._replay import Replayed, ReplayMessage, ReplayRoom, ReplayUser
+from ._replay_events import ReplayedEvent
+from ._router import ANY, Route
 
 __all__ = [
+    "ANY",
     "MODERATOR",
     "OWNER",
     "PRIVILEGED",
@@ -34,6 +37,8 @@ __all__ = [
     "ReplayRoom",
     "ReplayUser",
     "Replayed",
+    "ReplayedEvent",
+    "Route",
     "answer_text",
     "bot_class",
     "load_bot",
@@ -116,13 +121,13 @@ class _BotAPI(BotMixin):
         With rooms of a ``BlockingClient`` the bot runs on that client's loop thread; otherwise it
         runs on a new event loop (uvloop where available).
         """
-        loop_thread = next(
-            (getattr(r, "_loop_thread", None) for r in rooms if hasattr(r, "_loop_thread")), None
-        )
-        if loop_thread is None and self.client is not None:
-            loop_thread = getattr(self.client, "_loop_thread", None)
-        if loop_thread is not None:
-            future = asyncio.run_coroutine_threadsafe(self.run(*rooms, post=post), loop_thread.loop)
+        from ..client import Blocking, new_event_loop
+
+        loop = next((r.loop for r in rooms if isinstance(r, Blocking)), None)
+        if loop is None and isinstance(self.client, Blocking):
+            loop = self.client.loop
+        if loop is not None:
+            future = asyncio.run_coroutine_threadsafe(self.run(*rooms, post=post), loop)
             try:
                 future.result()
             except KeyboardInterrupt:
@@ -132,8 +137,6 @@ class _BotAPI(BotMixin):
                 except BaseException:  # cancelled: that is the clean end
                     pass
             return
-        from ..client._loop import new_event_loop
-
         with asyncio.Runner(loop_factory=new_event_loop) as runner:
             try:
                 runner.run(self.run(*rooms, post=post))
@@ -160,6 +163,23 @@ class _BotAPI(BotMixin):
         return replay(
             self, room, since, until, database=database, include_deleted=include_deleted
         )
+
+
+    def replay_events(
+        self,
+        room: Any,
+        since: Any = EPOCH,
+        until: Any = SUNSET,
+        *,
+        database: Any = None,
+        types: Any = (),
+    ) -> Iterator[ReplayedEvent]:
+        """Archived chat events of ``room`` in ``[since, until)`` (datetimes) through this bot's
+        event routes, oldest first: ``ReplayedEvent(event, answer)`` for each event a route took;
+        no network, nothing posted. ``room`` and ``database`` as for :meth:`replay`."""
+        from ._replay_events import replay_events
+
+        return replay_events(self, room, since, until, database=database, types=types)
 
 
 _classes: dict[str, type] = {}

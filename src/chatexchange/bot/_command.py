@@ -121,14 +121,14 @@ def replay_command(
     archive is opened (the CLI refuses there what opening would change)."""
     import orjson
 
-    from .. import _store
+    from ..client import open_archive
 
     out = out or sys.stdout
     err = err or sys.stderr
     bot = load_bot(ns.bot)
     if check_database is not None:
         check_database()
-    engine = _store.open_engine(ns.database)
+    engine = open_archive(ns.database)
     quiet = bool(getattr(ns, "quiet", False))
     as_json = bool(getattr(ns, "json", False))
     total = answered = 0

@@ -10,13 +10,17 @@ result into an answer.
 from __future__ import annotations
 
 import inspect
+import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from ._graph import GraphEvent, is_graph
+from ._router import RouterMixin
 
 __all__ = ["BotMixin", "answer_text"]
+
+log = logging.getLogger("chatexchange.bot")
 
 _MISSING: Any = object()
 
@@ -53,7 +57,7 @@ class _Memory(OrderedDict):
         return value
 
 
-class BotMixin:
+class BotMixin(RouterMixin):
     """The bot's behaviour; combined with one engine's ``Handler`` (see ``Bot.using``).
 
     ``edits``: what an edited message does: ``"ignore"`` (default), ``"answer"`` (handled like a
@@ -82,6 +86,7 @@ class BotMixin:
         self.memory = _Memory(memory_size)
         self._next_tags: frozenset = frozenset()
         self._tag_cache: dict[Any, frozenset] = {}
+        self._init_router()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} rules={len(self.events)}>"
@@ -109,14 +114,27 @@ class BotMixin:
         return self.on(condition, tags=tags, **options)
 
     def _register(self, condition: Any, event: Any, tags: tuple, options: dict) -> None:
-        core = self._core()
         if is_graph(event):
             event = GraphEvent(event)
+        self._rules.append((condition, event, tags, options))
+        self._add_rule(condition, event, tags, options)
+        for includer in self._includers:
+            includer._adopt(condition, event, tags, options)
+
+    def _add_rule(self, condition: Any, event: Any, tags: tuple, options: dict) -> None:
+        core = self._core()
         if isinstance(condition, core.Condition):
             cond = condition
+        elif isinstance(condition, core.Access):  # a Condition of the other engine (include)
+            cond = core.Condition(condition.value, *condition.tags, **condition.options)
         else:
             cond = core.Condition(condition, *tags, **options)
-        self.on_access(cond, core.Event(event))
+        access = core.Access(event)
+        wants_event = access._call_kind in (3, 4) or "event" in (
+            *access._names,
+            *access._kwnames,
+        )
+        self.on_access(cond, _rule_class(core)(event) if wants_event else core.Event(event))
         self._tag_cache.clear()
 
     @classmethod
@@ -193,6 +211,32 @@ class BotMixin:
             "bot": self,
         }
 
+    def answer_event(self, event: Any, context: dict[str, Any], tags: frozenset) -> tuple:
+        """Route a chat event: ``(route, raw result)``, ``(None, None)`` when no route takes it.
+        An exception of the handler propagates (see :meth:`handle_error`)."""
+        route = self.route_for(event, context, tags)
+        if route is None:
+            return None, None
+        return route, route.handler.call((), context)
+
+    def handle_error(self, error: BaseException, context: dict[str, Any], owner: Any) -> Any:
+        """Give a handler's exception to the error hooks (see ``on_error``); their first answer
+        that is not None (maybe awaitable), else None. Without hooks the error is logged."""
+        hooks = self.hooks_for(owner)
+        if not hooks:
+            log.exception("%s failed on %r", owner.name, context.get("chat_event"), exc_info=error)
+            return None
+        context = {**context, "error": error, "event": context.get("chat_event")}
+        for hook in hooks:
+            value = hook.call((), context)
+            if value is not None:
+                return value
+        return None
+
+    def rule_owner(self, context: dict[str, Any]) -> Any:
+        """The bot whose message rule ran with ``context`` (for its error hooks)."""
+        return self.owner_of(context.get("rule", context.get("event")))
+
     def answer(self, text: str, context: dict[str, Any], tags: frozenset | None = None) -> Any:
         """Run the rules on ``text``; the event's raw result (None when nothing matched).
 
@@ -211,7 +255,10 @@ class BotMixin:
     def reply_to(self, text: str, **context: Any) -> str | None:
         """The answer to ``text`` as a string (for tests and the REPL); coroutines are run."""
         full = self.context_for(
-            context.pop("message", None), context.pop("room", None), context.pop("user", None)
+            context.pop("message", None),
+            context.pop("room", None),
+            context.pop("user", None),
+            event=context.pop("event", None),
         )
         full.update(context)
         value = self.answer(text, full)
@@ -223,3 +270,25 @@ class BotMixin:
 
             value = asyncio.run(wait())
         return answer_text(value)
+
+
+_rule_classes: dict[str, type] = {}
+
+
+def _rule_class(core: Any) -> type:
+    """The engine's ``Event`` for a rule that asks for ``event``: the engine puts the winning talk
+    event under that name, so just before the rule runs ``event`` is set back to the chat event
+    (the talk event stays available as ``rule``). Rules that do not ask for it keep the plain,
+    faster ``Event``."""
+    cls = _rule_classes.get(core.__name__)
+    if cls is None:
+        base = core.Event
+
+        class ChatRule(base):  # type: ignore[misc, valid-type]
+            def run(self, message: Any, context: dict) -> Any:
+                context["rule"] = self.value
+                context["event"] = context.get("chat_event")
+                return base.run(self, message, context)
+
+        cls = _rule_classes[core.__name__] = ChatRule
+    return cls

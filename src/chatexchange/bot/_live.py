@@ -1,12 +1,14 @@
-"""Running a bot on live rooms.
+"""Running a bot on live rooms, through the client's public event streams.
 
-One consumer per chat server reads the client's shared room feeds (the transport's watcher:
-websocket with reconnect and gap filling, polling fallback; every event archived as it arrives).
-Each new message is handled once: message ids already handled are remembered, so an event the
-transport repeats, or a message seen again while catching up, is never answered twice. If a feed
-fails altogether, the consumer subscribes again and catches up from the room's recent events, so
-nothing posted meanwhile is lost. Answers are posted with ``message.reply()``, which goes through
-the transport's ordered, throttle-aware write queue.
+One consumer per chat server reads ``server.events(rooms=...)`` (the transport's watcher behind it:
+websocket with reconnect and gap filling, polling fallback; every event archived before it is
+handed out). Every event goes to the bot's routes of its kind; each new message (posted, or a reply
+notification) also goes to the message rules, once: message ids already handled are remembered,
+so an event the transport repeats, or a message seen again while catching up, is never answered
+twice. If the stream fails altogether, the consumer subscribes again and reads the rooms' messages
+posted since the last one it saw (``room.messages(since=...)``), so nothing posted meanwhile is
+lost. Answers go through ``message.reply()`` / ``room.send()``, the transport's ordered,
+throttle-aware write queue.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import math
 import time
 from collections import OrderedDict
+from datetime import datetime, timedelta
 from typing import Any
 
 from .. import errors
-from .._time import EPOCH, SUNSET
+from ..client import Room, User
 from ..event_types import EventType
 from ._core import answer_text
 
@@ -91,20 +95,32 @@ class LiveRun:
             return room
 
     async def _user(self, slug: str, user_id: int | None, name: str | None) -> Any:
+        if user_id is None:
+            return None
         key = (slug, user_id)
         now = time.monotonic()
         cached = self.users.get(key)
         if cached is not None and now - cached[0] < _USER_TTL:
             return cached[1]
         client = self.client
-        user = client._stub_user(slug, user_id, name)
-        if user_id is not None and user_id > 0:
+        user = User(client, {"server_slug": slug, "id": user_id, "name": name})
+        if user_id > 0:
             try:
                 user = await client.server(slug).user(user_id, desired_max_age=_USER_TTL)
             except errors.ChatExchangeError as error:
                 log.debug("no profile for %s/u/%s: %s", slug, user_id, error)
         self.users[key] = (now, user)
         return user
+
+    async def _message(self, slug: str, message_id: int | None) -> Any:
+        """The message as the archive has it (the event was archived before it reached us)."""
+        if message_id is None:
+            return None
+        try:
+            return await self.client.server(slug).message(message_id, desired_max_age=math.inf)
+        except errors.ChatExchangeError as error:
+            log.debug("no message %s/m/%s: %s", slug, message_id, error)
+            return None
 
     # -- running ---------------------------------------------------------------------------------
 
@@ -131,114 +147,183 @@ class LiveRun:
             self.running.clear()
 
     async def _consume(self, slug: str, room_ids: list[int]) -> None:
-        from ..client._bounds import window_now
-
-        live = self.client._live
+        server = self.client.server(slug)
         failures = 0
-        first = True
+        lost: datetime | None = None
         while True:
-            subscription = None
+            stream = server.events(rooms=room_ids)
             try:
-                subscription = await live.subscribe(slug, room_ids)
-                await self._catch_up(slug, room_ids, answer=not first)
-                first = False
+                await stream.start()  # type: ignore[attr-defined]
+                if lost is None:
+                    await self._note_newest(slug, room_ids)
+                else:
+                    await self._catch_up(slug, room_ids, lost)
                 self.running.set()
-                async for event, row in subscription.items(window_now(EPOCH, SUNSET)):
+                async for event in stream:
                     failures = 0
-                    await self._on_event(slug, event, row)
-                return  # the feed ended (the client closes)
+                    await self._on_event(slug, event)
+                return  # the stream ended (the client closes)
             except asyncio.CancelledError:
                 raise
             except errors.ChatExchangeError as error:
                 failures += 1
+                lost = lost or self.client.now()
                 self.bot.stats["resubscribed"] += 1
                 delay = min(30.0, 0.5 * 2 ** min(failures, 6))
                 log.warning("live events of %s failed (%s); again in %.1fs", slug, error, delay)
                 await asyncio.sleep(delay)
             finally:
-                if subscription is not None:
-                    await subscription.close()
+                await stream.aclose()  # type: ignore[attr-defined]
 
-    async def _catch_up(self, slug: str, room_ids: list[int], *, answer: bool) -> None:
-        """Handle what was posted while no feed was open (the recent events of each room).
-
-        At the first subscription (``answer=False``) only each room's newest message id is noted,
-        so a later catch-up never answers what was posted before the bot started.
-        """
-        from ..client._live import _record
-
-        client = self.client
-        connection = await client._reader(slug)
-        sid = client.server(slug).meta_id
+    async def _note_newest(self, slug: str, room_ids: list[int]) -> None:
+        """Note each room's newest message of the last hour, so that a catch-up never answers
+        what was posted before the bot started (the stream is open already: what follows comes
+        through it)."""
+        since = self.client.now() - timedelta(hours=1)
         for room_id in room_ids:
-            response = await connection.room_events(room_id, msg_count=100 if answer else 1)
             key = (slug, room_id)
-            floor = self.last_seen.get(key, 0)
-            for event in response.events:
-                mid = getattr(event, "message_id", None)
-                if event.event_type != EventType.MESSAGE_POSTED or mid is None or mid <= floor:
-                    continue
-                if not answer:
-                    self.last_seen[key] = max(self.last_seen.get(key, 0), mid)
-                    continue
-                row = await client._db.write(_record, sid, event, client.now())
-                if row is not None:
-                    await self._on_event(slug, event, row)
+            try:
+                async for message in self.rooms[key].messages(since=since, max_age=0):
+                    self.last_seen[key] = max(self.last_seen.get(key, 0), message.id)
+            except errors.ChatExchangeError as error:
+                log.warning("could not read recent messages of %s/r/%s: %s", slug, room_id, error)
 
-    async def _on_event(self, slug: str, event: Any, row: dict[str, Any] | None) -> None:
+    async def _catch_up(self, slug: str, room_ids: list[int], lost: datetime) -> None:
+        """Answer what was posted while no stream was open: each room's messages after the last
+        one seen (or, in a room quiet for an hour before the start, since shortly before the
+        stream was lost: transcript times are minutes)."""
+        for room_id in room_ids:
+            room = self.rooms[(slug, room_id)]
+            floor = self.last_seen.get((slug, room_id))
+            since: Any = lost - timedelta(minutes=2) if floor is None else floor + 1
+            async for message in room.messages(since=since, max_age=0):
+                await self._on_message(slug, message, None, edited=False)
+
+    async def _on_event(self, slug: str, event: Any) -> None:
         kind = event.event_type
         if kind in _ROOM_CHANGED:
             key = (slug, event.room_id)
             if key in self.rooms:
                 self.rooms[key] = await self._fresh_room(self.rooms[key])
                 self.bot.forget_tags()
+        mine = event.user_id is not None and event.user_id == self.me.get(slug)
+        message = None
+        message_id = getattr(event, "message_id", None)
+        watched = (slug, event.room_id) in self.rooms
+        if watched and message_id is not None and (kind in _POSTED or kind == _EDITED):
+            message = await self._message(slug, message_id)
+            if message is not None:
+                await self._on_message(slug, message, event, edited=kind == _EDITED)
+        if mine or not self.bot.has_routes(kind):
             return
-        if row is None or (slug, row["room_id"]) not in self.rooms:
+        if message is None and message_id is not None:
+            message = await self._message(slug, message_id)
+        await self._route(slug, event, message)
+
+    async def _on_message(self, slug: str, message: Any, event: Any, *, edited: bool) -> None:
+        key = (slug, message.id)
+        room_key = (slug, message.room_id)
+        if room_key not in self.rooms:
             return
-        key = (slug, row["id"])
-        if kind in _POSTED:
-            room_key = (slug, row["room_id"])
-            self.last_seen[room_key] = max(self.last_seen.get(room_key, 0), row["id"])
+        if not edited:
+            self.last_seen[room_key] = max(self.last_seen.get(room_key, 0), message.id)
             if key in self.handled:
                 return
             self.handled.add(key)
-            await self._handle(slug, event, row, edited=False)
-        elif kind == _EDITED and self.bot.edits != "ignore":
-            if key not in self.handled:  # an edit of a message from before we started
-                return
-            await self._handle(slug, event, row, edited=True)
+        elif self.bot.edits == "ignore" or key not in self.handled:
+            return  # an edit of a message from before we started
+        await self._handle(slug, event, message, edited=edited)
 
-    async def _handle(self, slug: str, event: Any, row: dict[str, Any], *, edited: bool) -> None:
-        from ..client.objects import Message
+    def _room_of(self, slug: str, event: Any) -> Any:
+        room = self.rooms.get((slug, event.room_id))
+        if room is None and event.room_id is not None:
+            room = Room(
+                self.client, {"server_slug": slug, "id": event.room_id, "name": event.room_name}
+            )
+        return room
 
+    async def _route(self, slug: str, event: Any, message: Any) -> None:
         bot = self.bot
-        if row.get("owner_id") is not None and row["owner_id"] == self.me.get(slug):
+        client = self.client
+        room = self._room_of(slug, event)
+        user = await self._user(slug, event.user_id, event.user_name)
+        tags = bot._cached_tags((slug, getattr(room, "id", None), event.user_id), room, user)
+        context = bot.context_for(
+            message, room, user, server=client.server(slug), event=event, client=client
+        )
+        route = None
+        try:
+            route, value = bot.answer_event(event, context, tags)
+            if route is None:
+                return
+            bot.stats["events"] += 1
+            if inspect.isawaitable(value):
+                value = await value
+        except Exception as error:
+            bot.stats["errors"] += 1
+            value = await self._failed(error, context, route.owner if route else bot)
+        await self._post(slug, room, message, answer_text(value), event)
+
+    async def _failed(self, error: Exception, context: dict[str, Any], owner: Any) -> Any:
+        try:
+            value = self.bot.handle_error(error, context, owner)
+            if inspect.isawaitable(value):
+                value = await value
+            return value
+        except Exception:
+            log.exception("the error hook of %s failed", self.bot.name)
+            return None
+
+    async def _handle(self, slug: str, event: Any, message: Any, *, edited: bool) -> None:
+        bot = self.bot
+        if message.owner_id is not None and message.owner_id == self.me.get(slug):
             bot.stats["own"] += 1
             return
         client = self.client
-        message = Message(client, {**row, "server_slug": slug})
-        room = self.rooms[(slug, row["room_id"])]
-        user = await self._user(slug, row.get("owner_id"), row.get("owner_name"))
-        tags = bot._cached_tags((slug, room.id, user.id), room, user)
+        room = self.rooms[(slug, message.room_id)]
+        user = await self._user(slug, message.owner_id, message.name)
+        tags = bot._cached_tags((slug, room.id, message.owner_id), room, user)
         context = bot.context_for(
             message, room, user, server=client.server(slug), event=event, client=client
         )
         bot.stats["handled"] += 1
         try:
-            value = bot.answer(row.get("content_text") or "", context, tags)
+            value = bot.answer(message.content_text or "", context, tags)
             if inspect.isawaitable(value):
                 value = await value
-        except Exception:
+        except Exception as error:
             bot.stats["errors"] += 1
-            log.exception("%s failed on %r", bot.name, message)
-            return
-        text = answer_text(value)
+            value = await self._failed(error, context, bot.rule_owner(context))
+        await self._post(slug, room, message, answer_text(value), event, edited=edited)
+
+    async def _post(
+        self,
+        slug: str,
+        room: Any,
+        message: Any,
+        text: str | None,
+        event: Any,
+        *,
+        edited: bool = False,
+    ) -> None:
+        """Post an answer: a reply to ``message`` when there is one in a watched room, else into
+        ``room`` (nothing for events without a watched room)."""
+        bot = self.bot
         if text is None:
             return
+        if message is not None and (slug, message.room_id) not in self.rooms:
+            message = None
+        if message is None and (room is None or (slug, room.id) not in self.rooms):
+            log.info("%s answered %r outside the watched rooms: not posted", bot.name, event)
+            return
         if not self.post:
-            log.info("%s would answer %r with %r", bot.name, message, text)
+            log.info("%s would answer %r with %r", bot.name, message or event, text)
             return
         try:
+            if message is None:
+                await room.send(text)
+                bot.stats["answered"] += 1
+                return
             previous = self.answers.get((slug, message.id)) if edited else None
             if previous is not None and bot.edits == "update":
                 try:
@@ -252,4 +337,4 @@ class LiveRun:
             bot.stats["answered"] += 1
         except errors.ChatExchangeError as error:
             bot.stats["errors"] += 1
-            log.warning("%s could not answer %r: %s", bot.name, message, error)
+            log.warning("%s could not answer %r: %s", bot.name, message or event, error)

@@ -167,9 +167,9 @@ class Replayed(NamedTuple):
 def _engine(database: Any) -> Engine:
     if isinstance(database, Engine):
         return database
-    from .. import _store
+    from ..client import open_archive
 
-    return _store.open_engine(database)
+    return open_archive(database)
 
 
 def resolve_room(engine: Engine, room: Any) -> ReplayRoom:

@@ -8,7 +8,7 @@ API (``chatexchange.classic``), imported only when asked for.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._parser.records import (
     AccessLevelChanged,
@@ -43,7 +43,7 @@ from .._parser.records import (
 from ._async import AsyncClient, Credentials
 from ._blocking import Blocking, BlockingClient
 from ._history import ImportStats, PageProgress, ProgressCallback
-from ._loop import BlockingCallInLoopError
+from ._loop import BlockingCallInLoopError, new_event_loop
 from .actions import (
     AccessLevel,
     Bookmark,
@@ -56,6 +56,23 @@ from .actions import (
 )
 from .freshness import Freshness
 from .objects import ClientObject, Message, Room, Server, User
+
+
+def event_record(payload: dict[str, Any]) -> Event:
+    """The typed record of one chat event's JSON object (as ``room.events()`` yields it; an
+    ``UnknownEvent`` for anything unexpected). Replay uses it on archived payloads."""
+    from .._parser import parse_event
+
+    return parse_event(payload)
+
+
+def open_archive(url: Any = None) -> Engine:
+    """An SQLAlchemy Engine on the archive at ``url`` (as ``AsyncClient(db_path)`` opens it:
+    ``sqlite://./file`` and plain paths work, missing tables are created)."""
+    from .. import _store
+
+    return _store.open_engine(_store.DEFAULT_URL if url is None else url)
+
 
 #: The chat event records ``room.events()`` yields (the parser's own frozen records, unchanged).
 EVENT_RECORDS = (
@@ -86,6 +103,9 @@ EVENT_RECORDS = (
     UserSettingsChanged,
     UserSuspended,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 __all__ = [
     "EVENT_RECORDS",
@@ -139,6 +159,9 @@ __all__ = [
     "UserProfile",
     "UserSettingsChanged",
     "UserSuspended",
+    "event_record",
+    "new_event_loop",
+    "open_archive",
 ]
 
 #: Names of the classic ``chatexchange.client`` module, provided by the legacy API and imported

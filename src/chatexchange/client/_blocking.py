@@ -47,6 +47,11 @@ class Blocking:
         """The wrapped async object (use it only on the client's loop)."""
         return self._target
 
+    @property
+    def loop(self) -> Any:
+        """The event loop the AsyncClient behind this object runs on."""
+        return self._loop_thread.loop
+
     def _wrap(self, value: Any) -> Any:
         return _wrap(self._loop_thread, value)
 
@@ -71,7 +76,7 @@ class Blocking:
         return hash(self._target)
 
     def __dir__(self) -> list[str]:
-        return sorted(set(dir(self._target)) | {"async_object"})
+        return sorted(set(dir(self._target)) | {"async_object", "loop"})
 
 
 class _BlockingMethod:
@@ -160,11 +165,6 @@ class BlockingClient(Blocking):
     def async_client(self) -> AsyncClient:
         """The AsyncClient behind this client (for code running on its loop)."""
         return self._target
-
-    @property
-    def loop(self) -> Any:
-        """The event loop the AsyncClient runs on."""
-        return self._loop_thread.loop
 
     def close(self) -> None:
         """Close connections and the archive, stop the loop thread. Idempotent."""

@@ -52,8 +52,10 @@ class _Failure:
         self.error = error
 
 
-def _record(conn: Connection, server_meta_id: int, event: Any, now: Any) -> dict[str, Any] | None:
-    meta_id = _store.record_event(conn, server_meta_id, event, now=now)
+def _record(
+    conn: Connection, server_meta_id: int, event: Any, now: Any, via_room: int | None = None
+) -> dict[str, Any] | None:
+    meta_id = _store.record_event(conn, server_meta_id, event, now=now, via_room=via_room)
     message_id = getattr(event, "message_id", None)
     if meta_id is None or message_id is None:
         return None
@@ -61,9 +63,9 @@ def _record(conn: Connection, server_meta_id: int, event: Any, now: Any) -> dict
 
 
 def _record_batch(
-    conn: Connection, server_meta_id: int, events: list[Any], now: Any
+    conn: Connection, server_meta_id: int, events: list[Any], now: Any, via_room: int | None = None
 ) -> list[dict[str, Any] | None]:
-    return [_record(conn, server_meta_id, event, now) for event in events]
+    return [_record(conn, server_meta_id, event, now, via_room) for event in events]
 
 
 def _record_many(conn: Connection, server_meta_id: int, events: list[Any], now: Any) -> int:
@@ -267,7 +269,9 @@ class RoomFeed:
                 for item in batch:
                     if item.__class__ is UnknownEvent:
                         self.live.unknown(item)
-                rows = await client._db.write(_record_batch, sid, batch, client.now())
+                rows = await client._db.write(
+                    _record_batch, sid, batch, client.now(), self.room_id
+                )
                 for pair in zip(batch, rows, strict=True):
                     await self._broadcast(pair)
         except asyncio.CancelledError:
