@@ -31,6 +31,8 @@ class Failure:
     body: bytes
     content_type: str
     times: int | None
+    #: run the request first (its effect happens), then answer the failure: a lost answer
+    applied: bool = False
 
 
 @dataclass
@@ -149,7 +151,17 @@ async def failures_mw(request: web.Request, handler: Any) -> web.StreamResponse:
                 rule.times -= 1
                 if rule.times <= 0:
                     world.failures.remove(rule)
+            if rule.applied:
+                await _answer(request, handler)  # the server acts; its answer is lost
+            if rule.status == 0:  # no answer at all: the connection drops
+                if request.transport is not None:
+                    request.transport.close()
+                raise web.HTTPServiceUnavailable()  # never reaches the closed connection
             return web.Response(body=rule.body, status=rule.status, content_type=rule.content_type)
+    return await _answer(request, handler)
+
+
+async def _answer(request: web.Request, handler: Any) -> web.StreamResponse:
     try:
         return await handler(request)
     except Refusal as exc:

@@ -174,13 +174,16 @@ class DevServer:
         *,
         body: bytes | str = b"",
         content_type: str = "text/plain",
+        applied: bool = False,
     ) -> None:
         """Make requests whose path matches the regex answer ``status`` with ``body``, ``times``
         times (None: until ``clear_failures``). A 200 with a broken body simulates a malformed
-        answer."""
+        answer. ``status=0`` drops the connection without an answer. ``applied=True`` carries the
+        request out first, so its effect happens and only the answer is lost (a send the server
+        applied while the client saw a failure)."""
         data = body.encode() if isinstance(body, str) else body
         self.world.failures.append(
-            Failure(re.compile(path_pattern), status, data, content_type, times)
+            Failure(re.compile(path_pattern), status, data, content_type, times, applied)
         )
 
     def clear_failures(self) -> None:
