@@ -8,16 +8,21 @@ numbers are made up.
 
 from __future__ import annotations
 
+import pytest
+
 from chatexchange._parser import (
+    parse_events_response,
     parse_favorite,
     parse_login_page,
     parse_room_info,
     parse_transcript,
     parse_user_profile,
+    parse_ws_frame,
 )
+from chatexchange.errors import ParseError
 
 from .conftest import TRANSCRIPT_URL
-from .test_pages import message, monologue, transcript
+from .test_pages import STAR, message, monologue, transcript
 
 
 def test_pre_block_keeps_the_first_lines_indentation() -> None:
@@ -154,3 +159,26 @@ def test_room_info_user_cards_as_real_pages_nest_them() -> None:
     (user,) = info.users
     assert (user.user_id, user.name, user.reputation, user.about) == (77, "Dormouse", 8237, None)
     assert (user.message_count, user.last_message_id) == (3138, 54821367)
+
+
+def test_odd_digits_and_extreme_dates_give_parse_errors_or_missing_fields() -> None:
+    """Each of these once escaped as ValueError or OverflowError."""
+    url = "https://chat.stackexchange.com/transcript/7/2024/5/3"
+    body = transcript(monologue(3, "C", message(1, "x"), stamp="1:00 AM"))
+    odd_user = body.replace("monologue user-3", "monologue user--①")
+    (msg,) = parse_transcript(odd_user, url).messages
+    assert msg.owner_id == 3, "the user link names the owner when the class is unreadable"
+    odd_id = body.replace('id="message-1"', 'id="message-+²"')
+    assert parse_transcript(odd_id, url).messages[0].id == 1, "from a[name]"
+    stars = transcript(monologue(3, "C", message(1, "x", STAR.format(cls="", n="-①"))))
+    assert parse_transcript(stars, url).messages[0].stars == 1
+    late = transcript(
+        monologue(3, "C", message(1, "x"), stamp="11:58 PM")
+        + monologue(4, "D", message(2, "y"), stamp="11:02 PM"),
+        title="Room Seven - 9999-12-31",
+    )
+    with pytest.raises(ParseError, match="earlier than"):
+        parse_transcript(late, "https://chat.stackexchange.com/transcript/7/9999/12/31")
+    assert parse_ws_frame(b'{"r' + b"9" * 5000 + b'": {}}', "ws") == []
+    with pytest.raises(ParseError):
+        parse_events_response(b'{"events": [], "sync": 1e400}', "ev")

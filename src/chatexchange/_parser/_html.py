@@ -11,16 +11,15 @@ the rest of the page), nesting deeper than 256 or a text node over 10 MB all giv
 
 from __future__ import annotations
 
-import functools
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
-from typing import Any, TypeVar
 
 from lxml import etree
 
 from ..errors import ParseError
+from ._guard import guarded
 
 __all__ = [
     "XPath",
@@ -43,7 +42,6 @@ _tostring = etree.tostring
 _local = threading.local()
 #: The last thing of every chat page (trailing whitespace aside); a page without it was cut short.
 _END = re.compile(rb"</html\s*>$", re.IGNORECASE)
-_F = TypeVar("_F", bound=Callable[..., Any])
 #: A comment holding page structure: a stray ``<!--`` met a later ``-->`` and hid what was between.
 _MARKUP_COMMENT = re.compile(rb"<!--(?:(?!-->).)*?</?div[\s>](?:(?!-->).)*?-->", re.DOTALL)
 
@@ -56,25 +54,6 @@ def _parser() -> etree.HTMLParser:
             encoding="utf-8", remove_comments=True, remove_pis=True
         )
     return parser
-
-
-def guarded(fn: _F) -> _F:
-    """Make every exception of a parse function a ``ParseError`` naming the URL.
-
-    The parsers convert what they expect; this catches what they did not (odd digits that
-    ``int`` refuses, dates out of range, recursion on absurd markup), so callers handle one class.
-    """
-
-    @functools.wraps(fn)
-    def wrapper(body: Any, url: str | None = None, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(body, url, *args, **kwargs)
-        except ParseError:
-            raise
-        except Exception as exc:  # the point: convert everything
-            raise ParseError(f"unreadable page ({type(exc).__name__}: {exc})", url) from exc
-
-    return wrapper  # type: ignore[return-value]
 
 
 def cls(name: str) -> str:

@@ -18,6 +18,7 @@ import orjson
 from .._time import UTC
 from ..errors import ParseError
 from ..event_types import EventType as T
+from ._guard import guarded
 from .records import (
     AccessLevelChanged,
     DebugMessage,
@@ -315,6 +316,7 @@ def _decode(body: bytes | str | dict[str, Any], url: str | None, what: str) -> d
     return data
 
 
+@guarded
 def parse_events_response(body: bytes | str, url: str | None = None) -> EventsResponse:
     """``POST /chats/<room>/events`` -> events (oldest first), ``time`` cursor, ``sync`` time."""
     data = _decode(body, url, "events response")
@@ -343,7 +345,7 @@ _room_keys: dict[str, int] = {}
 def _room_key(key: str) -> int | None:
     """``"r17"`` -> 17 (remembered: a client sees few rooms); ``None`` for other keys."""
     tail = key[1:]
-    if key[:1] != "r" or not (tail.isascii() and tail.isdigit()):
+    if key[:1] != "r" or not (tail.isascii() and tail.isdigit()) or len(tail) > 18:
         return None
     room_id = int(tail)
     if len(_room_keys) < 4096:
