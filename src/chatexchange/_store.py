@@ -60,7 +60,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateColumn
 
-from . import _seed
+from . import _search, _seed
 from ._time import EPOCH, UTC, utcnow
 from .errors import StorageError
 from .event_types import EventType as T
@@ -199,6 +199,7 @@ def open_engine(url: str | os.PathLike[str] | URL | None = None, *, echo: bool =
         Base.metadata.create_all(engine)
         _apply_seed(engine)
         _upgrade(engine)
+        _search.ensure_index(engine)
     except SQLAlchemyError as exc:
         engine.dispose()
         raise StorageError(

@@ -6,6 +6,7 @@ import argparse
 import io
 import logging
 import math
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,24 @@ def test_subcommands_are_picked_by_their_word() -> None:
     assert form == "replay" and ns.room_ref == RoomRef("se", 1) and ns.database == "sqlite:///./a"
 
 
+def test_several_rooms_windows_and_the_reading_subcommands() -> None:
+    _, ns = parse_args(["sqlite://./a", "se/r/1", "so/r/2", "--watch", "--since", "123"])
+    assert ns.main.rooms == (RoomRef("se", 1), RoomRef("so", 2)) and ns.main.since == 123
+    _, ns = parse_args(["se/r/1", "--since", "2024-01-02", "--until", "2024-01-02T12:30+01:00"])
+    assert ns.main.since == datetime(2024, 1, 2, tzinfo=timezone.utc)
+    assert ns.main.until == datetime(2024, 1, 2, 11, 30, tzinfo=timezone.utc)
+    _, ns = parse_args(["se/r/1", "--since", "2d"])
+    assert abs(datetime.now(timezone.utc) - timedelta(days=2) - ns.main.since) < timedelta(
+        minutes=5
+    )
+    form, ns = parse_args(["show", "sqlite://./a", "se/r/1", "--last", "5", "--json"])
+    assert (form, ns.room_ref, ns.last, ns.json) == ("show", RoomRef("se", 1), 5, True)
+    form, ns = parse_args(["search", "sqlite://./a", '"rate limit"', "OR", "x", "--room", "se/r/1"])
+    assert (form, ns.query, ns.room_refs) == ("search", '"rate limit" OR x', (RoomRef("se", 1),))
+    form, ns = parse_args(["export", "sqlite://./a", "se/r/1", "-o", "x.csv"])
+    assert (form, ns.output, ns.format, ns.database) == ("export", "x.csv", None, "sqlite:///./a")
+
+
 def test_the_database_may_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """``chatexchange r/B6 -s "hello world"`` as the seed writes it: the archive is named once."""
     monkeypatch.setenv("CHATEXCHANGE_DATABASE", "sqlite://./data")
@@ -92,7 +111,17 @@ def test_server_url_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
         ([], "required"),
         (["sqlite://./data"], "which ROOM"),
         (["se/r/1", "sqlite://./data"], "DATABASE comes before"),
-        (["a", "b", "c"], "too many arguments"),
+        (["a", "b", "c"], "cannot read a room from 'a'"),
+        (["se/r/1", "se/r/2", "-s", "hi"], "--send takes one ROOM"),
+        (["se/r/1", "--all", "--since", "7d"], "not allowed with"),
+        (["se/r/1", "--since", "yesterday"], "expected a message id, a UTC date"),
+        (["se/r/1", "--since", "2024-02-01", "--until", "2024-01-01"], "nothing to import"),
+        (["show", "sqlite://./a", "se/r/1", "se/r/2"], "show takes one ROOM"),
+        (["show", "se/r/1"], "show reads an archive: give its DATABASE"),
+        (["show", "sqlite://./a", "se/r/1", "--since", "9", "--until", "3"], "window is empty"),
+        (["search", "sqlite://./a"], "search for what?"),
+        (["search", "hello"], "search reads an archive"),
+        (["export", "sqlite://./a", "se/r/1", "--format", "xml"], "invalid choice"),
         (["se/r/1", "--max-age", "soon"], "not a number of seconds"),
         (["se/r/1", "--send", "  "], "non-empty"),
         (["se/r/1", "--quiet", "--verbose"], "not allowed with"),

@@ -27,8 +27,16 @@ def test_twenty_sends_in_a_minute_log_in_once(devserver_thread, tmp_path) -> Non
     texts = [f"send number {n}" for n in range(20)]
 
     def send(text: str):
-        return run(devserver_thread, "se/r/1", "-s", text, "--session-file", str(path),
-                   cwd=tmp_path, env=ALICE)
+        return run(
+            devserver_thread,
+            "se/r/1",
+            "-s",
+            text,
+            "--session-file",
+            str(path),
+            cwd=tmp_path,
+            env=ALICE,
+        )
 
     first = send(texts[0])  # the first run logs in and saves the session
     assert first.returncode == 0, first.stderr
@@ -44,8 +52,15 @@ def test_twenty_sends_in_a_minute_log_in_once(devserver_thread, tmp_path) -> Non
 
 def test_no_session_logs_in_every_run(devserver_thread, tmp_path) -> None:
     for n in range(2):
-        proc = run(devserver_thread, "se/r/1", "-s", f"no session {n}", "--no-session",
-                   cwd=tmp_path, env=ALICE)
+        proc = run(
+            devserver_thread,
+            "se/r/1",
+            "-s",
+            f"no session {n}",
+            "--no-session",
+            cwd=tmp_path,
+            env=ALICE,
+        )
         assert proc.returncode == 0, proc.stderr
     assert _logins(devserver_thread) == 2
 
@@ -53,8 +68,14 @@ def test_no_session_logs_in_every_run(devserver_thread, tmp_path) -> None:
 def test_the_environment_names_the_session_file(devserver_thread, tmp_path) -> None:
     path = tmp_path / "env-sessions.json"
     for n in range(2):
-        proc = run(devserver_thread, "se/r/1", "-s", f"env file {n}", cwd=tmp_path,
-                   env={**ALICE, "CHATEXCHANGE_SESSION_FILE": str(path)})
+        proc = run(
+            devserver_thread,
+            "se/r/1",
+            "-s",
+            f"env file {n}",
+            cwd=tmp_path,
+            env={**ALICE, "CHATEXCHANGE_SESSION_FILE": str(path)},
+        )
         assert proc.returncode == 0, proc.stderr
     assert _logins(devserver_thread) == 1
     assert path.exists()

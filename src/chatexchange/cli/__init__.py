@@ -1,5 +1,5 @@
-"""The ``chatexchange`` command: import, watch and send from a shell; ``devserver``, ``replay``,
-``demo``.
+"""The ``chatexchange`` command: import, watch and send from a shell; read the archive back with
+``show``, ``search`` and ``export``; ``devserver``, ``replay``, ``demo``.
 
 ``main(argv)`` returns the exit code instead of exiting, so tests and other programs can call it.
 Every failure ends in :func:`exits.report`: one line on stderr and a code that says what kind of
@@ -82,6 +82,18 @@ def _run(form: str, ns: argparse.Namespace) -> int:
         from .commands import run_replay
 
         return run_replay(ns)
+    if form == "show":
+        from .reading import run_show
+
+        return run_show(ns)
+    if form == "export":
+        from .reading import run_export
+
+        return run_export(ns)
+    if form == "search":
+        from .search import run_search
+
+        return run_search(ns)
     from .demo import run_demo
 
     return run_demo(ns)

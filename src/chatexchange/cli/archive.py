@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import StorageError
 from .rooms import driver_missing, redact, relative_path_warning, sqlite_path
 
-__all__ = ["MARKER_TABLE", "prepare_database", "remove_new_file", "room_counts"]
+__all__ = ["MARKER_TABLE", "prepare_database", "remove_new_file", "room_counts", "window"]
 
 log = logging.getLogger("chatexchange.cli")
 
@@ -107,6 +107,18 @@ def _check_tables(tables: set[str], shown: str, *, must_exist: bool) -> None:
         raise StorageError(f"{shown} holds no archive: import a room into it first")
 
 
+def window(message: Any, since: datetime | int | None, until: datetime | int | None) -> list[Any]:
+    """SQL conditions on a message table or model for ``[since, until)``: a datetime bound is on
+    the time, a message-id bound on the id (ids grow with time on a server)."""
+    conditions = []
+    for bound, lower in ((since, True), (until, False)):
+        if bound is None:
+            continue
+        column = message.id if isinstance(bound, int) else message.time
+        conditions.append(column >= bound if lower else column < bound)
+    return conditions
+
+
 def remove_new_file(url: str) -> None:
     """Delete the SQLite file (and its journal) a failed command created, leaving no trace."""
     path = sqlite_path(url)
@@ -122,9 +134,14 @@ def remove_new_file(url: str) -> None:
 
 
 def room_counts(
-    engine: Any, server: str, room_id: int, since: datetime | None = None
+    engine: Any,
+    server: str,
+    room_id: int,
+    since: datetime | int | None = None,
+    until: datetime | int | None = None,
 ) -> tuple[int, int]:
-    """``(messages, deleted messages)`` the archive holds of a room (from ``since`` on)."""
+    """``(messages, deleted messages)`` the archive holds of a room in ``[since, until)`` (a time
+    or a message id each)."""
     from sqlalchemy import func, select
 
     from ..models import Message, Room, Server
@@ -136,8 +153,7 @@ def room_counts(
         .join(Server, Server.meta_id == Room.server_meta_id)
         .where(Server.slug == server, Room.id == room_id)
     )
-    if since is not None:
-        query = query.where(Message.time >= since)
+    query = query.where(*window(Message, since, until))
     with engine.connect() as conn:
         total, deleted = conn.execute(query).one()
     return int(total), int(deleted or 0)

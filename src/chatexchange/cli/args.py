@@ -12,9 +12,11 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from .._servers import DEVSERVER_ENV
 from .._version import __version__
@@ -47,8 +49,12 @@ DATABASE_ENV = "CHATEXCHANGE_DATABASE"
 PROG = "chatexchange"
 
 MAIN_USAGE = (
-    "chatexchange [DATABASE] ROOM [--all] [--max-age SECONDS|Infinity] [--watch] "
-    "[--send TEXT | -s TEXT]\n"
+    "chatexchange [DATABASE] ROOM [ROOM...] [--all | --since WHEN] [--until WHEN]\n"
+    "                    [--max-age SECONDS|Infinity] [--watch] [--send TEXT | -s TEXT]\n"
+    "       chatexchange show [DATABASE] ROOM [--since WHEN] [--until WHEN] [--last N]\n"
+    "       chatexchange search [DATABASE] WORDS... [--room ROOM] [--limit N]\n"
+    "       chatexchange export [DATABASE] ROOM [--since WHEN] [--until WHEN] "
+    "[--format jsonl|csv] [-o FILE]\n"
     "       chatexchange devserver [--port N] [--seed FILE] [--messages N]\n"
     "       chatexchange replay [DATABASE] ROOM --bot MODULE:OBJECT\n"
     "       chatexchange demo\n"
@@ -80,6 +86,12 @@ examples:
       (or name the archive: chatexchange sqlite://./data r/B6 -s "hello world")
   chatexchange so/r/1 --watch --json | jq -r .content_text
       one JSON object per new message, for piping
+  chatexchange sqlite://./data se/r/1 so/r/17 --since 7d --watch
+      import the last week of two rooms, then follow both
+  chatexchange show sqlite://./data se/r/1 --last 20
+  chatexchange search sqlite://./data websocket reconnect --room se/r/1
+  chatexchange export sqlite://./data se/r/1 -o sandbox.csv
+      read the archive back: a window of a room, full-text search, JSON Lines or CSV
   chatexchange devserver --port 8080 --messages 5000
       run the local chat server; then add --server-url http://127.0.0.1:8080 to any command
   chatexchange replay sqlite://./data se/r/1 --bot examples/command_bot.py:bot
@@ -103,7 +115,12 @@ exit codes:
 """
 
 
-SUBCOMMANDS = ("devserver", "replay", "demo")
+SUBCOMMANDS = ("show", "search", "export", "devserver", "replay", "demo")
+
+WHEN_HELP = (
+    "a message id, a UTC date or time (2024-01-02, 2024-01-02T15:30, with Z or +01:00 if "
+    "wanted), or a time ago (90m, 12h, 7d, 2w)"
+)
 
 #: The chat server's limit for a message without a line break (``MAX_SINGLE_LINE`` of
 #: ``chatexchange._transport.actions``, which this module does not import: it loads aiohttp).
@@ -121,7 +138,7 @@ class MainArgs:
     """The main form, validated: what the command needs and nothing argparse-specific."""
 
     database: str | None
-    room: RoomRef
+    rooms: tuple[RoomRef, ...]
     all: bool
     max_age: float | None
     watch: bool
@@ -133,6 +150,36 @@ class MainArgs:
     session_file: str | None = None
     no_session: bool = False
     give_up_after: float | None = None
+    since: datetime | int | None = None
+    until: datetime | int | None = None
+
+    @property
+    def room(self) -> RoomRef:
+        """The first (usually the only) room."""
+        return self.rooms[0]
+
+
+_AGO = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$", re.IGNORECASE)
+_AGO_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_when(text: str) -> datetime | int:
+    """A window bound: a message id (digits), an ISO 8601 date or time (UTC unless it says
+    otherwise) or a time ago (``7d``)."""
+    value = text.strip()
+    if value.isdigit():
+        return int(value)
+    ago = _AGO.match(value)
+    if ago:
+        seconds = float(ago[1]) * _AGO_SECONDS[ago[2].lower()]
+        return datetime.now(timezone.utc) - timedelta(seconds=seconds)
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected {WHEN_HELP}") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc)
 
 
 def parse_max_age(text: str) -> float:
@@ -225,12 +272,28 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         "positionals",
         nargs="+",
         metavar="[DATABASE] ROOM",
-        help="an optional database URL, then the room",
+        help="an optional database URL, then the room (several rooms: imported in turn, and "
+        "watched together)",
     )
-    main.add_argument(
+    span = main.add_mutually_exclusive_group()
+    span.add_argument(
         "--all",
         action="store_true",
         help="import the room's full history (without it: only the latest transcript day)",
+    )
+    span.add_argument(
+        "--since",
+        type=parse_when,
+        metavar="WHEN",
+        default=None,
+        help=f"import from WHEN: {WHEN_HELP}",
+    )
+    main.add_argument(
+        "--until",
+        type=parse_when,
+        metavar="WHEN",
+        default=None,
+        help="import up to WHEN (not included)",
     )
     main.add_argument(
         "--max-age",
@@ -340,7 +403,98 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         default=5000,
         help="size of the generated room (default 5000)",
     )
-    return {"main": main, "devserver": devserver, "replay": replay, "demo": demo}
+    archive_help = f"the archive's database URL (default ${DATABASE_ENV}), then the room"
+    show = _Parser(
+        prog=f"{PROG} show",
+        description="Print a room's archived messages, oldest first, in a time or message-id "
+        "window (one JSON object per message with --json). Reads the archive only: import the "
+        "room first.",
+        epilog="examples:\n"
+        "  chatexchange show sqlite://./data se/r/1 --since 2024-01-02 --until 2024-01-03\n"
+        "  chatexchange show sqlite://./data se/r/1 --last 20\n"
+        "  chatexchange show sqlite://./data se/r/1 --since 7d --json | jq -r .content_text",
+        formatter_class=fmt,
+        parents=[common],
+    )
+    show.add_argument("positionals", nargs="+", metavar="[DATABASE] ROOM", help=archive_help)
+    _window_options(show)
+    show.add_argument(
+        "--last", type=_positive_int, metavar="N", default=None, help="only the last N messages"
+    )
+
+    search = _Parser(
+        prog=f"{PROG} search",
+        description="Full-text search of the archive, best matches first, each with its link. "
+        'All WORDS must occur (in any form: "talk" finds "talking"); "a phrase" in quotes '
+        "must occur as written; OR between words accepts either; -word excludes.",
+        epilog="examples:\n"
+        "  chatexchange search sqlite://./data websocket reconnect\n"
+        "  chatexchange search sqlite://./data '\"rate limit\" OR throttle' --room se/r/1\n"
+        "  chatexchange search sqlite://./data release -beta --since 30d --json",
+        formatter_class=fmt,
+        parents=[common],
+    )
+    search.add_argument(
+        "positionals",
+        nargs="*",
+        metavar="[DATABASE] WORDS",
+        help=f"the archive's database URL (default ${DATABASE_ENV}), then what to look for",
+    )
+    search.add_argument(
+        "--room",
+        action="append",
+        default=[],
+        metavar="ROOM",
+        help="only in this room (repeat for several)",
+    )
+    _window_options(search)
+    search.add_argument(
+        "--limit",
+        type=_positive_int,
+        metavar="N",
+        default=20,
+        help="at most N results (default 20; 0: all)",
+    )
+
+    export = _Parser(
+        prog=f"{PROG} export",
+        description="Write a room's archived messages, oldest first, as JSON Lines or CSV, "
+        "streamed (any size of archive in little memory), with progress on a terminal.",
+        epilog="examples:\n"
+        "  chatexchange export sqlite://./data se/r/1 -o sandbox.csv\n"
+        "  chatexchange export sqlite://./data se/r/1 --since 2024-01-01 | gzip > 2024.jsonl.gz",
+        formatter_class=fmt,
+        parents=[common],
+    )
+    export.add_argument("positionals", nargs="+", metavar="[DATABASE] ROOM", help=archive_help)
+    _window_options(export)
+    export.add_argument(
+        "--format",
+        choices=("jsonl", "csv"),
+        default=None,
+        help="default: csv for an output file ending in .csv, else jsonl",
+    )
+    export.add_argument(
+        "-o", "--output", metavar="FILE", default=None, help="write to FILE instead of stdout"
+    )
+    return {
+        "main": main,
+        "show": show,
+        "search": search,
+        "export": export,
+        "devserver": devserver,
+        "replay": replay,
+        "demo": demo,
+    }
+
+
+def _window_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--since", type=parse_when, metavar="WHEN", default=None, help=f"from WHEN: {WHEN_HELP}"
+    )
+    parser.add_argument(
+        "--until", type=parse_when, metavar="WHEN", default=None, help="up to WHEN (not included)"
+    )
 
 
 def _split_subcommand(argv: list[str]) -> tuple[str, list[str]]:
@@ -367,16 +521,51 @@ def parse_args(argv: Sequence[str]) -> tuple[str, argparse.Namespace]:
     parsers = build_parsers()
     parser = parsers[form]
     # Intermixed, so options may sit between DATABASE and ROOM (``db --all se/r/1``).
-    ns = parser.parse_intermixed_args(rest) if form == "main" else parser.parse_args(rest)
+    if form == "search":
+        # ``-word`` excludes a word: what argparse does not know as an option is part of the query.
+        ns, unknown = parser.parse_known_intermixed_args(rest)
+        bad = [word for word in unknown if not re.match(r"^-\w", word) or word.startswith("--")]
+        if bad:
+            parser.error(f"unrecognized arguments: {' '.join(bad)}")
+        ns.positionals = [*(ns.positionals or []), *unknown]
+    elif form in ("main", "show", "export", "replay"):
+        ns = parser.parse_intermixed_args(rest)
+    else:
+        ns = parser.parse_args(rest)
     if ns.server_url is None:
         ns.server_url = os.environ.get(DEVSERVER_ENV) or None
     if ns.server_url is not None:
         ns.server_url = _check_server_url(ns.server_url)
     if form == "main":
         ns.main = _main_args(ns)
-    elif form == "replay":
+    elif form in ("replay", "show", "export"):
         ns.database, (ns.room_ref,) = _archive_and_rooms(ns.positionals, ns.server_url, form)
+    elif form == "search":
+        positionals = list(ns.positionals)
+        if positionals and looks_like_database(positionals[0]):
+            db_text, where = positionals.pop(0), ""
+        else:
+            db_text, where = os.environ.get(DATABASE_ENV, "").strip(), f"${DATABASE_ENV}: "
+        if not positionals:
+            raise UsageError(f"search for what? e.g. {PROG} search {db_text or 'DATABASE'} hello")
+        if not db_text:
+            raise UsageError(
+                f"search reads an archive: give its DATABASE before the WORDS "
+                f"(e.g. {PROG} search sqlite://./data {' '.join(positionals)}), "
+                f"or set {DATABASE_ENV}"
+            )
+        ns.database = _database(db_text, where)
+        ns.query = " ".join(positionals)
+        ns.room_refs = tuple(_room(text, ns.server_url) for text in ns.room)
+    if form in ("show", "search", "export") and _backwards(ns.since, ns.until):
+        raise UsageError("--until comes before --since: the window is empty")
     return form, ns
+
+
+def _backwards(since: datetime | int | None, until: datetime | int | None) -> bool:
+    if since is None or until is None or type(since) is not type(until):
+        return False
+    return until <= since  # type: ignore[operator]
 
 
 def _check_server_url(url: str) -> str:
@@ -419,6 +608,14 @@ def _archive_and_rooms(
         where = f"${DATABASE_ENV}: "
     if not room_texts:
         raise UsageError(f"which ROOM? e.g. {PROG} {form} {positionals[0]} se/r/1")
+    if len(room_texts) > max_rooms and where:  # no DATABASE given: was the first word one?
+        try:
+            parse_room(room_texts[0], server_url)
+        except RoomFormError:
+            raise UsageError(
+                f"{room_texts[0]!r} is neither a database nor a room; a database is a URL "
+                f"(sqlite://./{room_texts[0]}) or a file name ending in .db"
+            ) from None
     if len(room_texts) > max_rooms:
         rooms_word = "one ROOM" if max_rooms == 1 else f"at most {max_rooms} ROOMs"
         raise UsageError(f"too many arguments: {' '.join(room_texts)!r}; {form} takes {rooms_word}")
@@ -443,29 +640,31 @@ def _check_send(text: str) -> None:
 
 
 def _main_args(ns: argparse.Namespace) -> MainArgs:
-    positionals: list[str] = ns.positionals
-    if len(positionals) > 2:
-        raise UsageError(
-            f"too many arguments: {' '.join(positionals)!r}; expected [DATABASE] ROOM "
-            "(quote the text of --send)"
-        )
-    if len(positionals) == 2:
-        db_text, room_text = positionals
-        if not looks_like_database(db_text) and looks_like_database(room_text):
-            raise UsageError("the DATABASE comes before the ROOM: chatexchange DATABASE ROOM")
-        database: str | None = _database(db_text)
+    positionals: list[str] = list(ns.positionals)
+    database: str | None
+    if looks_like_database(positionals[0]):
+        db_text = positionals.pop(0)
+        if not positionals:
+            raise UsageError(f"{db_text!r} is a database; which ROOM? e.g. {db_text} se/r/1")
+        database = _database(db_text)
     else:
-        (room_text,) = positionals
-        if looks_like_database(room_text):
-            raise UsageError(f"{room_text!r} is a database; which ROOM? e.g. {room_text} se/r/1")
         from_env = os.environ.get(DATABASE_ENV, "").strip()
         database = _database(from_env, f"${DATABASE_ENV}: ") if from_env else None
-    room = _room(room_text, ns.server_url)
+    if any(looks_like_database(text) for text in positionals):
+        raise UsageError("the DATABASE comes before the ROOM: chatexchange DATABASE ROOM")
+    rooms = tuple(_room(text, ns.server_url) for text in positionals)
     if ns.send is not None:
+        if len(rooms) > 1:
+            raise UsageError(
+                f"too many arguments: {' '.join(positionals)!r}; --send takes one ROOM "
+                "(quote the text of --send)"
+            )
         _check_send(ns.send)
+    if _backwards(ns.since, ns.until):
+        raise UsageError("--until comes before --since: nothing to import")
     return MainArgs(
         database=database,
-        room=room,
+        rooms=rooms,
         all=ns.all,
         max_age=ns.max_age,
         watch=ns.watch,
@@ -477,4 +676,6 @@ def _main_args(ns: argparse.Namespace) -> MainArgs:
         session_file=ns.session_file,
         no_session=ns.no_session,
         give_up_after=ns.give_up_after,
+        since=ns.since,
+        until=ns.until,
     )

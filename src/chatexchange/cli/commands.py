@@ -12,17 +12,17 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from .. import errors
 from .._servers import DEVSERVER_ENV
-from .._time import EPOCH, utcnow
+from .._time import EPOCH, SUNSET, utcnow
 from .archive import prepare_database, remove_new_file, room_counts
 from .args import DATABASE_ENV, MainArgs
 from .exits import EXIT_OK
-from .output import message_json, message_line, write_json
+from .output import message_json, message_line, room_of, write_json
 from .progress import Progress, format_count, format_duration, format_rate
 from .rooms import RoomRef, redact
 
@@ -158,7 +158,8 @@ class ImportReport:
         #: Deleted messages the archive holds of the room in the import's window: kept, but a
         #: replay skips them.
         self.deleted = 0
-        self.since: datetime | None = None
+        self.since: datetime | int | None = None
+        self.until: datetime | int | None = None
 
     @property
     def messages(self) -> int:
@@ -246,20 +247,29 @@ async def import_room(
     full: bool,
     max_age: float | None,
     progress: Progress,
+    since: datetime | int | None = None,
+    until: datetime | int | None = None,
 ) -> ImportReport:
-    """Archive the room's history (all of it, or the last day) and report the figures."""
+    """Archive the room's history (all of it, from ``since``, or the last day) up to ``until``
+    and report the figures."""
     report = ImportReport(progress)
     now = utcnow()
-    since: datetime = EPOCH if full else now - timedelta(days=1)
+    if since is None:
+        since = EPOCH if full else now - timedelta(days=1)
+    last_day = until.date() if isinstance(until, datetime) and until < now else now.date()
     with progress:
         report.stats = await room.import_history(
-            since=since, max_age=max_age, progress=_progress_callback(progress, now.date())
+            since=since,
+            until=SUNSET if until is None else until,
+            max_age=max_age,
+            progress=_progress_callback(progress, last_day),
         )
         progress.items = report.stats.messages_stored
         if progress.total:
             progress.done = progress.total
         progress.finish()  # the bar ends at 100%, not at the last day drawn
-    report.since = None if full else since
+    report.since = None if since == EPOCH else since
+    report.until = until
     return report
 
 
@@ -320,48 +330,101 @@ async def _main(args: MainArgs, state: _State) -> int:
     err = sys.stderr
     client = _client(args)
     try:
-        room = await resolve_room(client, args.room, database=args.database)
-        key = (room.server_slug, room.id)
-        if args.database is not None:
-            state.before[key] = (await asyncio.to_thread(room_counts, client.sql_engine, *key))[0]
-        # The last day at least, unless nothing would be kept (a temporary database) and the
-        # command is about sending or watching.
-        wants_import = args.all or args.database is not None or not (args.send or args.watch)
-        if wants_import:
-            label = f"import {room.server_slug}/r/{room.id}"
-            progress = Progress(label, stream=err, enabled=not args.quiet, unit="days")
-            report = await import_room(room, full=args.all, max_age=args.max_age, progress=progress)
-            _total, report.deleted = await asyncio.to_thread(
-                room_counts, client.sql_engine, *key, report.since
-            )
-            if args.json:
-                write_json(report.as_json(room), out)
-            elif not args.quiet:
-                out.write(report.summary(room) + "\n")
-                out.flush()
-        if args.send is not None:
-            message = await room.send(args.send)
-            if args.json:
-                write_json(message_json(message, "sent"), out)
-            elif not args.quiet:
-                out.write(f"sent #{message.id} to {room_label(room)}\n")
-                out.flush()
+        rooms = [await resolve_room(client, ref, database=args.database) for ref in args.rooms]
+        for room in rooms:
+            await _import_and_send(client, room, args, state)
         if args.watch:
             if client.authenticated:
                 # Logged in, the watch gets the websocket; anonymous readers are polled.
-                await client.login(room.server_slug)
+                for slug in dict.fromkeys(room.server_slug for room in rooms):
+                    await client.login(slug)
             if not args.quiet and not args.json:
-                err.write(f"watching {room_label(room)}; Ctrl-C to stop\n")
+                names = ", ".join(room_label(room) for room in rooms)
+                err.write(f"watching {names}; Ctrl-C to stop\n")
                 err.flush()
-            async for message in room.new_messages():
+            async for message in merged(room.new_messages() for room in rooms):
                 if args.json:
                     write_json(message_json(message), out)
                 else:
-                    out.write(message_line(message) + "\n")
+                    prefix = f"[{room_of(message)}] " if len(rooms) > 1 else ""
+                    out.write(message_line(message, prefix) + "\n")
                     out.flush()
         return EXIT_OK
     finally:
         await client.close()
+
+
+async def _import_and_send(client: Any, room: Any, args: MainArgs, state: _State) -> None:
+    out, err = sys.stdout, sys.stderr
+    key = (room.server_slug, room.id)
+    if args.database is not None:
+        state.before[key] = (await asyncio.to_thread(room_counts, client.sql_engine, *key))[0]
+    # The last day at least, unless nothing would be kept (a temporary database) and the
+    # command is about sending or watching.
+    wants_import = (
+        args.all
+        or args.since is not None
+        or args.database is not None
+        or not (args.send or args.watch)
+    )
+    if wants_import:
+        label = f"import {room.server_slug}/r/{room.id}"
+        progress = Progress(label, stream=err, enabled=not args.quiet, unit="days")
+        report = await import_room(
+            room,
+            full=args.all,
+            max_age=args.max_age,
+            progress=progress,
+            since=args.since,
+            until=args.until,
+        )
+        _total, report.deleted = await asyncio.to_thread(
+            room_counts, client.sql_engine, *key, report.since, report.until
+        )
+        if args.json:
+            write_json(report.as_json(room), out)
+        elif not args.quiet:
+            out.write(report.summary(room) + "\n")
+            out.flush()
+    if args.send is not None:
+        message = await room.send(args.send)
+        if args.json:
+            write_json(message_json(message, "sent"), out)
+        elif not args.quiet:
+            out.write(f"sent #{message.id} to {room_label(room)}\n")
+            out.flush()
+
+
+async def merged(streams: Iterable[AsyncIterator[T]]) -> AsyncIterator[T]:
+    """The items of several async iterators as they come; ends when all have ended, and raises
+    the first error of any of them."""
+    queue: asyncio.Queue[tuple[int, Any]] = asyncio.Queue()
+    item_, end_, error_ = 0, 1, 2
+
+    async def pump(stream: AsyncIterator[T]) -> None:
+        try:
+            async for item in stream:
+                await queue.put((item_, item))
+        except Exception as exc:
+            await queue.put((error_, exc))
+        else:
+            await queue.put((end_, None))
+
+    tasks = [asyncio.ensure_future(pump(stream)) for stream in streams]
+    running = len(tasks)
+    try:
+        while running:
+            kind, value = await queue.get()
+            if kind == item_:
+                yield value
+            elif kind == end_:
+                running -= 1
+            else:
+                raise value
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def run_main(args: MainArgs) -> int:

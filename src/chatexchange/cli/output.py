@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 import orjson
 
-__all__ = ["MESSAGE_FIELDS", "message_json", "message_line", "write_json"]
+__all__ = ["MESSAGE_FIELDS", "message_json", "message_line", "room_of", "write_json"]
 
 #: The fields of a message JSON object, in order.
 MESSAGE_FIELDS = (
@@ -59,6 +59,12 @@ def write_json(obj: dict[str, Any], stream: TextIO | None = None) -> None:
     stream = stream if stream is not None else sys.stdout
     stream.write(orjson.dumps(obj, option=orjson.OPT_UTC_Z).decode() + "\n")
     stream.flush()
+
+
+def room_of(message: Any) -> str:
+    """``se/r/1``: the room a message was posted in."""
+    values = _values(message)
+    return f"{values.get('server')}/r/{values.get('room_id')}"
 
 
 def message_line(message: Any, prefix: str = "") -> str:

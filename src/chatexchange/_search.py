@@ -1,0 +1,273 @@
+"""Full-text search of the archived messages: the index, kept by the database itself, and the query.
+
+SQLite: an FTS5 table over ``messages.content_text`` with external content (the text is stored
+once, in ``messages``), kept up to date by triggers on every insert, update of the text and delete,
+so no code path that stores messages can forget it. PostgreSQL: a GIN index on
+``to_tsvector('english', content_text)``, which PostgreSQL maintains itself. Both stem words
+(English: "talk" finds "talking") and rank the matches (BM25 on SQLite, ``ts_rank`` on PostgreSQL).
+
+:func:`ensure_index` runs whenever an archive is opened (``chatexchange._store.open_engine``), so an
+archive written before this module existed gets its index (built from the stored messages) the
+first time it is opened.
+
+The query language is the same on both: words that must all occur, ``"a phrase"``, ``OR`` between
+two terms, ``-word`` to exclude (PostgreSQL's ``websearch_to_tsquery``; translated for FTS5).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, text
+from sqlalchemy.exc import OperationalError
+
+from .errors import ChatExchangeError
+from .models import UTCDateTime
+
+__all__ = ["FTS_TABLE", "Hit", "SearchQueryError", "ensure_index", "fts5_query", "search"]
+
+log = logging.getLogger("chatexchange.store")
+
+FTS_TABLE = "messages_fts"
+PG_INDEX = "ix_message_fulltext"
+#: The document of a message on PostgreSQL; the same expression in the index and in every query,
+#: or PostgreSQL will not use the index.
+PG_DOCUMENT = "to_tsvector('english', coalesce(content_text, ''))"
+
+_SQLITE_DDL = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(content_text, "
+    "content='messages', content_rowid='meta_id', tokenize='porter unicode61 remove_diacritics 2')",
+    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_insert AFTER INSERT ON messages BEGIN "
+    f"INSERT INTO {FTS_TABLE}(rowid, content_text) VALUES (new.meta_id, new.content_text); END",
+    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_delete AFTER DELETE ON messages BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, content_text) "
+    "VALUES ('delete', old.meta_id, old.content_text); END",
+    # An upsert that keeps the text (a re-import) costs the index nothing.
+    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_update AFTER UPDATE OF content_text ON messages "
+    "WHEN old.content_text IS NOT new.content_text BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, content_text) "
+    "VALUES ('delete', old.meta_id, old.content_text); "
+    f"INSERT INTO {FTS_TABLE}(rowid, content_text) VALUES (new.meta_id, new.content_text); END",
+)
+
+
+class SearchQueryError(ChatExchangeError):
+    """The search text has nothing to look for, or the database cannot search."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One match: the message's ``meta_id``, its score (higher is better) and a snippet of its text
+    with the matched words in ``[brackets]``."""
+
+    meta_id: int
+    score: float
+    snippet: str
+
+
+def ensure_index(engine: Engine) -> bool:
+    """Create the full-text index if the archive lacks it (filling it from the stored messages);
+    returns whether the database can search. Cheap when the index is there."""
+    dialect = engine.dialect.name
+    if dialect == "sqlite":
+        return _ensure_sqlite(engine)
+    if dialect == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(
+                text(f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON messages USING gin ({PG_DOCUMENT})")
+            )
+        return True
+    return False
+
+
+def _ensure_sqlite(engine: Engine) -> bool:
+    needed = {FTS_TABLE, f"{FTS_TABLE}_insert", f"{FTS_TABLE}_delete", f"{FTS_TABLE}_update"}
+    with engine.begin() as conn:
+        names = conn.execute(
+            text("SELECT name FROM sqlite_master WHERE name IN :names").bindparams(
+                bindparam("names", expanding=True)
+            ),
+            {"names": sorted(needed)},
+        ).scalars()
+        if needed <= set(names):
+            return True
+        try:
+            for statement in _SQLITE_DDL:
+                conn.exec_driver_sql(statement)
+        except OperationalError as exc:  # an SQLite built without FTS5
+            if "fts5" not in str(exc).lower():
+                raise
+            log.warning("this SQLite has no FTS5: the archive cannot be searched")
+            return False
+        if conn.execute(text("SELECT EXISTS (SELECT 1 FROM messages)")).scalar_one():
+            log.info("building the full-text index of the archive's messages")
+            conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+    return True
+
+
+# -- the query language --------------------------------------------------------------------------
+
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+def _terms(query: str) -> list[tuple[str, str]]:
+    """``(kind, text)`` tokens: ``word``, ``phrase``, ``not`` (a term to exclude), ``or``."""
+    tokens: list[tuple[str, str]] = []
+    for m in _TOKEN.finditer(query):
+        negated, phrase, word = m.group(1), m.group(2), m.group(3)
+        if phrase is not None:
+            if phrase.strip():
+                tokens.append(("not" if negated else "phrase", phrase))
+        elif word == "OR":
+            tokens.append(("or", word))
+        elif word.startswith("-") and len(word) > 1:
+            tokens.append(("not", word[1:]))
+        else:
+            tokens.append(("word", word))
+    return tokens
+
+
+def _words(term: str) -> str | None:
+    """The words of a term (what both tokenizers keep), or None when it has none."""
+    words = re.findall(r"\w+", term)
+    return " ".join(words) if words else None
+
+
+def _parse(query: str) -> tuple[list[list[str]], list[str]]:
+    """``(groups, excluded)``: every group must match (a group matches when any of its terms
+    does); no excluded term may. Terms are words or phrases (several words, in order)."""
+    groups: list[list[str]] = []
+    excluded: list[str] = []
+    join_next = False
+    for kind, value in _terms(query):
+        if kind == "or":
+            join_next = bool(groups)
+            continue
+        words = _words(value)
+        if words is None:
+            continue
+        if kind == "not":
+            excluded.append(words)
+        elif join_next:
+            groups[-1].append(words)
+        else:
+            groups.append([words])
+        join_next = False
+    if not groups:
+        raise SearchQueryError(f"nothing to search for in {query!r}: give at least one word")
+    return groups, excluded
+
+
+def _combine(groups: list[list[str]], excluded: list[str], term: Any, ops: tuple[str, ...]) -> str:
+    """One boolean expression: ``term(words)`` renders a term, ``ops`` are (and, or, and-not)."""
+    and_, or_, and_not = ops
+    expression = f" {and_} ".join(
+        term(group[0]) if len(group) == 1 else "(" + f" {or_} ".join(map(term, group)) + ")"
+        for group in groups
+    )
+    for words in excluded:
+        expression = f"({expression}) {and_not} {term(words)}"
+    return expression
+
+
+def fts5_query(query: str) -> str:
+    """The FTS5 expression for the query language (see the module's docstring)."""
+    groups, excluded = _parse(query)
+    return _combine(groups, excluded, lambda words: f'"{words}"', ("AND", "OR", "NOT"))
+
+
+def _pg_query(query: str, params: dict[str, Any]) -> str:
+    """A ``tsquery`` SQL expression for the query language, its terms bound in ``params``."""
+    groups, excluded = _parse(query)
+
+    def term(words: str) -> str:
+        name = f"t{len(params)}"
+        params[name] = f'"{words}"'  # websearch_to_tsquery: a quoted phrase, words in order
+        return f"websearch_to_tsquery('english', :{name})"
+
+    return _combine(groups, excluded, term, ("&&", "||", "&& !!"))
+
+
+# -- searching -----------------------------------------------------------------------------------
+
+
+def _filters(
+    alias: str,
+    rooms: list[int] | None,
+    since: datetime | int | None,
+    until: datetime | int | None,
+) -> tuple[list[str], dict[str, Any], list[Any]]:
+    conditions: list[str] = []
+    params: dict[str, Any] = {}
+    binds: list[Any] = []
+    if rooms:
+        conditions.append(f"{alias}.room_meta_id IN :rooms")
+        params["rooms"] = list(rooms)
+        binds.append(bindparam("rooms", expanding=True))
+    for name, bound, op in (("since", since, ">="), ("until", until, "<")):
+        if bound is None:
+            continue
+        column = "id" if isinstance(bound, int) else "time"
+        conditions.append(f"{alias}.{column} {op} :{name}")
+        params[name] = bound
+        if column == "time":
+            binds.append(bindparam(name, type_=UTCDateTime()))
+    return conditions, params, binds
+
+
+def search(
+    conn: Connection,
+    query: str,
+    *,
+    rooms: list[int] | None = None,
+    since: datetime | int | None = None,
+    until: datetime | int | None = None,
+    limit: int | None = 20,
+) -> list[Hit]:
+    """The messages matching ``query``, best first (at most ``limit``; ``None``: all).
+
+    ``rooms`` are room ``meta_id``s; ``since``/``until`` a time or a message id each (``[since,
+    until)``). Raises :class:`SearchQueryError` for a query without a word to look for or a
+    database that cannot search.
+    """
+    conditions, params, binds = _filters("m", rooms, since, until)
+    where = "".join(f" AND {c}" for c in conditions)
+    limit_sql = "" if limit is None else " LIMIT :limit"
+    if limit is not None:
+        params["limit"] = limit
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        params["q"] = fts5_query(query)
+        sql = (
+            f"SELECT m.meta_id, -bm25({FTS_TABLE}) AS score, "
+            f"snippet({FTS_TABLE}, 0, '[', ']', '…', 24) AS snippet "
+            f"FROM {FTS_TABLE} JOIN messages AS m ON m.meta_id = {FTS_TABLE}.rowid "
+            f"WHERE {FTS_TABLE} MATCH :q{where} ORDER BY bm25({FTS_TABLE}), m.id DESC{limit_sql}"
+        )
+        try:
+            rows = conn.execute(text(sql).bindparams(*binds), params).all()
+        except OperationalError as exc:
+            if f"no such table: {FTS_TABLE}" in str(exc):
+                raise SearchQueryError("this archive has no full-text index (no FTS5)") from None
+            raise
+    elif dialect == "postgresql":
+        tsquery = _pg_query(query, params)
+        sql = (
+            "SELECT hit.meta_id, hit.score, ts_headline('english', coalesce(hit.content_text, ''), "
+            f"{tsquery}, 'StartSel=[, StopSel=], MaxWords=24, MinWords=8, MaxFragments=1, "
+            'FragmentDelimiter=" … "\') AS snippet FROM ('
+            f"SELECT m.meta_id, m.id, m.content_text, ts_rank({PG_DOCUMENT}, {tsquery}) AS score "
+            f"FROM messages AS m WHERE {PG_DOCUMENT} @@ ({tsquery}){where} "
+            f"ORDER BY score DESC, m.id DESC{limit_sql}) AS hit "
+            "ORDER BY hit.score DESC, hit.id DESC"
+        )
+        rows = conn.execute(text(sql).bindparams(*binds), params).all()
+    else:
+        raise SearchQueryError(f"full-text search needs SQLite or PostgreSQL, not {dialect}")
+    return [Hit(row[0], float(row[1]), row[2]) for row in rows]
