@@ -81,25 +81,45 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 
 
 def table(rows: dict) -> list[str]:
-    header = ("workload (median per unit)", "compiled", "pure", "baseline", "compiled/pure",
-              "baseline/compiled", "compiled rate", "pure rate")
+    header = (
+        "workload (median per unit)",
+        "compiled",
+        "pure",
+        "baseline",
+        "compiled/pure",
+        "baseline/compiled",
+        "compiled rate",
+        "pure rate",
+    )
     lines = [header]
     for workload in sorted(rows):
         pair = rows[workload]
         info = next(iter(pair.values()))["extra_info"]
         unit = info.get("unit", "call")
-        pure, compiled, baseline = (per_unit(pair, kind) for kind in ("pure", "compiled",
-                                                                      "baseline"))
-        lines.append((
-            workload, _fmt_time(compiled), _fmt_time(pure), _fmt_time(baseline),
-            _fmt_ratio(_ratio(pure, compiled)), _fmt_ratio(_ratio(baseline, compiled)),
-            _fmt_rate(compiled, unit), _fmt_rate(pure, unit),
-        ))
+        pure, compiled, baseline = (
+            per_unit(pair, kind) for kind in ("pure", "compiled", "baseline")
+        )
+        lines.append(
+            (
+                workload,
+                _fmt_time(compiled),
+                _fmt_time(pure),
+                _fmt_time(baseline),
+                _fmt_ratio(_ratio(pure, compiled)),
+                _fmt_ratio(_ratio(baseline, compiled)),
+                _fmt_rate(compiled, unit),
+                _fmt_rate(pure, unit),
+            )
+        )
     widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
     out = []
     for n, line in enumerate(lines):
-        out.append("  ".join(str(cell).ljust(widths[i]) if i == 0 else str(cell).rjust(widths[i])
-                             for i, cell in enumerate(line)))
+        out.append(
+            "  ".join(
+                str(cell).ljust(widths[i]) if i == 0 else str(cell).rjust(widths[i])
+                for i, cell in enumerate(line)
+            )
+        )
         if n == 0:
             out.append("  ".join("-" * w for w in widths))
     return out
@@ -121,8 +141,9 @@ TARGETS = (
 )
 
 
-def check_target(pair: dict, measure: str, bound: float, stat: str = "median"
-                 ) -> tuple[float, bool] | None:
+def check_target(
+    pair: dict, measure: str, bound: float, stat: str = "median"
+) -> tuple[float, bool] | None:
     """(the measured ratio, met) of one target, or None when the run lacks a figure."""
     compiled = per_unit(pair, "compiled", stat)
     other = per_unit(pair, "baseline" if "baseline" in measure else "pure", stat)
@@ -160,8 +181,11 @@ def targets(rows: dict) -> list[str]:
             out.append(f"{workload}: {_describe(measure, bound)}: not measured in this run")
             continue
         ratio, met = median
-        name = "compiled/baseline" if measure == "within baseline" else (
-            "baseline/compiled" if measure == "vs baseline" else "pure/compiled")
+        name = (
+            "compiled/baseline"
+            if measure == "within baseline"
+            else ("baseline/compiled" if measure == "vs baseline" else "pure/compiled")
+        )
         line = f"{workload}: {_describe(measure, bound)}: {name} {ratio:.2f}x"
         if low is not None:
             line += f" (minimums {low[0]:.2f}x)"
@@ -181,9 +205,11 @@ def main(argv: list[str]) -> int:
         print("no pure/compiled/baseline benchmarks in", argv[1])
         return 1
     machine = data.get("machine_info", {})
-    print(f"machine: {machine.get('cpu', {}).get('brand_raw', '?')}, "
-          f"{machine.get('cpu', {}).get('count', '?')} cores, "
-          f"Python {machine.get('python_version', '?')}; medians of the same run")
+    print(
+        f"machine: {machine.get('cpu', {}).get('brand_raw', '?')}, "
+        f"{machine.get('cpu', {}).get('count', '?')} cores, "
+        f"Python {machine.get('python_version', '?')}; medians of the same run"
+    )
     print("\n".join(table(rows)))
     lines = targets(rows)
     if lines:

@@ -42,9 +42,7 @@ def test_brainfuck_hello(benchmark, engine_kind):
     interpreter = brainfuck.BFInterpreter(talk)
     program = brainfuck.HELLO.read_text()
     benchmark.group = "brainfuck hello.bf"
-    benchmark.extra_info.update(
-        impl=engine_kind, workload=benchmark.group, unit="run", units=1
-    )
+    benchmark.extra_info.update(impl=engine_kind, workload=benchmark.group, unit="run", units=1)
     output = benchmark(interpreter, "new", {"text": program, "test": True})
     assert output == "Hello World!\n"
 
@@ -75,8 +73,27 @@ def test_cool_lexer_100kb(benchmark, engine_kind, cool_source):
 
 #: 23 token cases: 4 regexes, then 19 operators (longest match wins in the SelectiveNotion).
 WALK_REGEXES = (r"[ \t]+", r"\n", r"[0-9]+", r"[A-Za-z_][A-Za-z0-9_]*")
-WALK_OPERATORS = ("==", "!=", "<=", ">=", "=", "<", ">", "+", "-", "*", "/", "(", ")", "{", "}",
-                  "[", "]", ";", ",")
+WALK_OPERATORS = (
+    "==",
+    "!=",
+    "<=",
+    ">=",
+    "=",
+    "<",
+    ">",
+    "+",
+    "-",
+    "*",
+    "/",
+    "(",
+    ")",
+    "{",
+    "}",
+    "[",
+    "]",
+    ";",
+    ",",
+)
 WALK_LINES = (
     "while (count1 <= 42) { total = total + count1 * 3; items[count1] = total - 7; }\n"
     "if (a != b) { f(a, b); }\n"
@@ -144,8 +161,9 @@ def test_lexer_walk(benchmark, engine_kind):
 
     assert walk() == tokens and process.is_parsed()
     benchmark.group = "lexer walk 23 cases"
-    benchmark.extra_info.update(impl=engine_kind, workload=benchmark.group, unit="token",
-                                units=tokens)
+    benchmark.extra_info.update(
+        impl=engine_kind, workload=benchmark.group, unit="token", units=tokens
+    )
     assert benchmark.pedantic(walk, rounds=5, iterations=1) == tokens
 
 
@@ -154,6 +172,7 @@ def test_lexer_walk_master_regex(benchmark):
     lex = master_regex_tokenizer(counter)
     tokens = _walk_tokens()
     benchmark.group = "lexer walk 23 cases"
-    benchmark.extra_info.update(impl="baseline", workload=benchmark.group, unit="token",
-                                units=tokens)
+    benchmark.extra_info.update(
+        impl="baseline", workload=benchmark.group, unit="token", units=tokens
+    )
     benchmark(lex, WALK_SOURCE)

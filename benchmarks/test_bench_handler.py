@@ -104,7 +104,8 @@ def run_handle(benchmark, core, kind, n, tagged, engine_kind):
     count = 100 if active <= 100 else 10
     benchmark.group = f"handle {kind} {n}{' tags' if tagged else ''}"
     benchmark.extra_info.update(
-        impl=engine_kind, workload=benchmark.group, active=active, unit="message", units=count)
+        impl=engine_kind, workload=benchmark.group, active=active, unit="message", units=count
+    )
     benchmark(batched(handler.handle, message, context, count))
 
 
@@ -157,8 +158,9 @@ def test_handle_tag_switch(benchmark, engine_kind):
             handle(message, context)
 
     benchmark.group = "handle string 1000 tag-switch"
-    benchmark.extra_info.update(impl=engine_kind, workload=benchmark.group, unit="message",
-                                units=100)
+    benchmark.extra_info.update(
+        impl=engine_kind, workload=benchmark.group, unit="message", units=100
+    )
     benchmark(steps)
 
 
@@ -172,8 +174,15 @@ def hand_loop(rules: list, active: frozenset = frozenset()):
     answer: every rule whose tags are active is tried, the highest rank wins, ties go to the
     first. ``test`` is a prefix, a compiled regex (``match`` or ``search``), or a function called
     directly: ``f(text)`` (ARGS) or ``f(text, user_id, room_id)`` (MAPPED)."""
-    rules = [(kind, test.match if kind == MATCH else test.search if kind == SEARCH else test,
-              tags, event) for kind, test, tags, event in rules]
+    rules = [
+        (
+            kind,
+            test.match if kind == MATCH else test.search if kind == SEARCH else test,
+            tags,
+            event,
+        )
+        for kind, test, tags, event in rules
+    ]
 
     def handle(message, context):
         text = message[0]
@@ -243,35 +252,102 @@ def test_handle_baseline(benchmark, kind, tagged):
     handle = hand_loop(rules, active)
     assert handle(message, context) == target
     benchmark.group = f"handle {kind} 100{' tags' if tagged else ''}"
-    benchmark.extra_info.update(impl="baseline", workload=benchmark.group, unit="message",
-                                units=100)
+    benchmark.extra_info.update(
+        impl="baseline", workload=benchmark.group, unit="message", units=100
+    )
     benchmark(batched(handle, message, context, 100))
 
 
 # -- bot rules: 100 rules as a chat bot has them, over a stream of chat lines --------------------
 
 COMMANDS = (
-    "help", "alive", "weather", "time", "uptime", "roll", "flip", "quote", "define", "wiki",
-    "so", "tag", "stats", "rank", "remind", "todo", "poll", "vote", "karma", "top", "joke",
-    "cat", "dog", "xkcd", "translate", "convert", "calc", "search", "source", "version",
-    "about", "ping", "echo", "say", "whois", "seen", "tell", "lang", "docs", "faq",
+    "help",
+    "alive",
+    "weather",
+    "time",
+    "uptime",
+    "roll",
+    "flip",
+    "quote",
+    "define",
+    "wiki",
+    "so",
+    "tag",
+    "stats",
+    "rank",
+    "remind",
+    "todo",
+    "poll",
+    "vote",
+    "karma",
+    "top",
+    "joke",
+    "cat",
+    "dog",
+    "xkcd",
+    "translate",
+    "convert",
+    "calc",
+    "search",
+    "source",
+    "version",
+    "about",
+    "ping",
+    "echo",
+    "say",
+    "whois",
+    "seen",
+    "tell",
+    "lang",
+    "docs",
+    "faq",
 )
 PRIVILEGED = (
-    "kill", "ban", "unban", "restart", "pull", "standby", "freeze", "purge", "shutdown",
+    "kill",
+    "ban",
+    "unban",
+    "restart",
+    "pull",
+    "standby",
+    "freeze",
+    "purge",
+    "shutdown",
     "notify",
 )
 #: Match-mode patterns (the start of the message), then search-mode ones (anywhere).
 MATCH_PATTERNS = (
-    r"(?:hi|hello|hey|howdy)\b", r"(?:good )?morning\b", r"(?:thanks?|thx|ty)\b", r"lol\b",
-    r"@(\w+)\s", r"(?:o/|\\o)", r"bye\b|cya\b|good night\b", r"(?:\+1|-1)\b", r"\?\?+",
-    r"why (?:does|is|do)\b", r"how (?:do|can) I\b", r"anyone (?:know|here)\b", r"sd (\w+)",
-    r"!!/(\w+)", r"(\d+) (?:min|minutes|h|hours) ago", r"tl;?dr\b", r"brb\b", r"afk\b",
-    r"ping\b", r"(?:yes|no|maybe)\b",
+    r"(?:hi|hello|hey|howdy)\b",
+    r"(?:good )?morning\b",
+    r"(?:thanks?|thx|ty)\b",
+    r"lol\b",
+    r"@(\w+)\s",
+    r"(?:o/|\\o)",
+    r"bye\b|cya\b|good night\b",
+    r"(?:\+1|-1)\b",
+    r"\?\?+",
+    r"why (?:does|is|do)\b",
+    r"how (?:do|can) I\b",
+    r"anyone (?:know|here)\b",
+    r"sd (\w+)",
+    r"!!/(\w+)",
+    r"(\d+) (?:min|minutes|h|hours) ago",
+    r"tl;?dr\b",
+    r"brb\b",
+    r"afk\b",
+    r"ping\b",
+    r"(?:yes|no|maybe)\b",
 )
 SEARCH_PATTERNS = (
-    r"stackoverflow\.com/(?:q|questions)/(\d+)", r"github\.com/([\w-]+/[\w.-]+)",
-    r"\bbug\b", r"\b(?:python|java|rust|go)\b", r"```", r"\bdeploy(?:ed|ing)?\b",
-    r"\berror\b", r"\bcoffee\b", r"https?://\S+\.(?:png|jpg|gif)\b", r"\bmeeting\b",
+    r"stackoverflow\.com/(?:q|questions)/(\d+)",
+    r"github\.com/([\w-]+/[\w.-]+)",
+    r"\bbug\b",
+    r"\b(?:python|java|rust|go)\b",
+    r"```",
+    r"\bdeploy(?:ed|ing)?\b",
+    r"\berror\b",
+    r"\bcoffee\b",
+    r"https?://\S+\.(?:png|jpg|gif)\b",
+    r"\bmeeting\b",
 )
 USERS = tuple(range(1000, 1020))
 MODERATORS = frozenset({1003, 1011})
@@ -287,17 +363,27 @@ def bot_functions() -> list:
         user = USERS[i % len(USERS)]
         limit = 40 + 10 * (i % 5)
         if i % 4 == 0:
-            functions.append(lambda text, user_id, room_id, room=room:
-                             room_id == room and text.endswith("?"))
+            functions.append(
+                lambda text, user_id, room_id, room=room: room_id == room and text.endswith("?")
+            )
         elif i % 4 == 1:
-            functions.append(lambda text, user_id, room_id, limit=limit, user=user:
-                             user_id == user and len(text) > limit)
+            functions.append(
+                lambda text, user_id, room_id, limit=limit, user=user: (
+                    user_id == user and len(text) > limit
+                )
+            )
         elif i % 4 == 2:
-            functions.append(lambda text, user_id, room_id, room=room, n=i:
-                             room_id == room and text.count(" ") > 8 + n // 4)
+            functions.append(
+                lambda text, user_id, room_id, room=room, n=i: (
+                    room_id == room and text.count(" ") > 8 + n // 4
+                )
+            )
         else:
-            functions.append(lambda text, user_id, room_id, user=user, room=room:
-                             user_id == user and room_id == room and "!!" not in text)
+            functions.append(
+                lambda text, user_id, room_id, user=user, room=room: (
+                    user_id == user and room_id == room and "!!" not in text
+                )
+            )
     return functions
 
 
@@ -306,16 +392,30 @@ def chat_lines(count: int, seed: int = 3) -> list[tuple[str, int, int]]:
     links, questions and plain chatter, most of which no rule answers."""
     rng = random.Random(seed)
     chatter = [
-        "I think the build is broken again", "did anyone try the new release?",
+        "I think the build is broken again",
+        "did anyone try the new release?",
         "that answer is wrong, the question asks about generators",
         "see https://stackoverflow.com/questions/231767 for yield",
-        "the meeting moved to thursday", "python 3.11 is noticeably faster here",
-        "who broke the deploy", "no idea, ask in the other room", "nice", "lol that error message",
-        "morning all", "hello there", "thanks, that fixed it", "@bob can you look at this",
-        "why does this regex not match", "how do I flatten a list of lists",
-        "here is the trace: ```Traceback (most recent call last)```", "brb coffee",
-        "github.com/python/cpython has the fix", "o/", "sd k", "+1",
-        "anyone know a good library for dates?", "tl;dr it works on my machine",
+        "the meeting moved to thursday",
+        "python 3.11 is noticeably faster here",
+        "who broke the deploy",
+        "no idea, ask in the other room",
+        "nice",
+        "lol that error message",
+        "morning all",
+        "hello there",
+        "thanks, that fixed it",
+        "@bob can you look at this",
+        "why does this regex not match",
+        "how do I flatten a list of lists",
+        "here is the trace: ```Traceback (most recent call last)```",
+        "brb coffee",
+        "github.com/python/cpython has the fix",
+        "o/",
+        "sd k",
+        "+1",
+        "anyone know a good library for dates?",
+        "tl;dr it works on my machine",
     ]
     lines = []
     for _ in range(count):
@@ -398,8 +498,9 @@ def test_bot_rules(benchmark, engine_kind):
     assert run_bot(handler, lines) == expected
     assert sum(1 for r in expected if r is not False) > BOT_LINES // 3  # most rules get exercised
     benchmark.group = "bot rules 100"
-    benchmark.extra_info.update(impl=engine_kind, workload=benchmark.group, unit="message",
-                                units=BOT_LINES)
+    benchmark.extra_info.update(
+        impl=engine_kind, workload=benchmark.group, unit="message", units=BOT_LINES
+    )
     benchmark(run_bot, handler, lines)
 
 
@@ -407,6 +508,7 @@ def test_bot_rules_baseline(benchmark):
     rules = bot_rules()
     lines = chat_lines(BOT_LINES)
     benchmark.group = "bot rules 100"
-    benchmark.extra_info.update(impl="baseline", workload=benchmark.group, unit="message",
-                                units=BOT_LINES)
+    benchmark.extra_info.update(
+        impl="baseline", workload=benchmark.group, unit="message", units=BOT_LINES
+    )
     benchmark(bot_baseline, rules, lines)

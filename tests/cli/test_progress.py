@@ -141,7 +141,9 @@ class _Room:
     def __init__(self, days: list[date]) -> None:
         self.days = days
 
-    async def import_history(self, *, since: object, max_age: object, progress: Any) -> Any:
+    async def import_history(
+        self, *, since: object, until: object, max_age: object, progress: Any
+    ) -> Any:
         for k, day in enumerate(self.days):
             progress(_Day(day, 100 * (k + 1)))
         return SimpleNamespace(messages_stored=100 * len(self.days))

@@ -1,0 +1,138 @@
+"""What the full-text index costs and gives: storing transcript pages into an SQLite archive with
+the index (triggers fill FTS5) against the same archive without it (baseline, same run), and
+searches per second over the stored messages.
+
+Run: ``.venv/bin/pytest benchmarks/test_bench_search.py --benchmark-enable -s``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+import pytest
+
+from chatexchange import _search, _store
+from chatexchange._parser.records import TranscriptMessage, TranscriptPage
+from chatexchange._time import UTC
+
+PAGES, PER_PAGE = 40, 250
+WORDS = [
+    "websocket",
+    "reconnect",
+    "release",
+    "parser",
+    "engine",
+    "bot",
+    "merge",
+    "fix",
+    "bug",
+    "deploy",
+    "room",
+    "star",
+    "pin",
+    "reply",
+    "edit",
+    "delete",
+    "python",
+    "rust",
+    "regex",
+    "async",
+    "transcript",
+    "throttle",
+    "limit",
+    "rate",
+    "server",
+    "client",
+    "timeout",
+]
+RESULTS: dict[str, float] = {}
+
+
+def _pages() -> list[TranscriptPage]:
+    rng = random.Random(7)
+    pages = []
+    for p in range(PAGES):
+        day = dt.date(2024, 1, 1) + dt.timedelta(days=p)
+        messages = []
+        for k in range(PER_PAGE):
+            mid = p * PER_PAGE + k + 1
+            text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 24)))
+            messages.append(
+                TranscriptMessage(
+                    id=mid,
+                    room_id=1,
+                    owner_id=100 + mid % 9,
+                    owner_name=f"user{mid % 9}",
+                    content_html=text,
+                    content_text=text,
+                    parent_id=None,
+                    edits=0,
+                    deleted=False,
+                    stars=0,
+                    pinned=False,
+                    onebox=None,
+                    time=dt.datetime.combine(day, dt.time(k % 24, k % 60), UTC),
+                )
+            )
+        pages.append(
+            TranscriptPage(
+                url="https://chat.stackexchange.com/transcript/1",
+                room_id=1,
+                room_name="Bench",
+                date=day,
+                first_day=dt.date(2024, 1, 1),
+                previous_day=None,
+                next_day=None,
+                last_day=None,
+                hours=(),
+                messages=messages,
+            )
+        )
+    return pages
+
+
+@pytest.mark.parametrize("index", ["without-index-baseline", "with-index"])
+def test_store_pages(benchmark: Any, tmp_path: Any, monkeypatch: Any, index: str) -> None:
+    if index.startswith("without"):
+        monkeypatch.setattr(_search, "ensure_index", lambda engine: False)
+    pages = _pages()
+    counter = iter(range(1000))
+
+    def setup() -> tuple[tuple[Any, int], dict[str, Any]]:
+        engine = _store.open_engine(f"sqlite:///{tmp_path / f'a{next(counter)}.db'}")
+        return (engine, _store.server_meta_id(engine, "se")), {}
+
+    def store(engine: Any, server: int) -> None:
+        for page in pages:
+            _store.upsert_transcript_page(engine, server, page)
+        engine.dispose()
+
+    benchmark.pedantic(store, setup=setup, rounds=5)
+    RESULTS[index] = PAGES * PER_PAGE / benchmark.stats.stats.mean
+    if len(RESULTS) == 2:
+        base, indexed = RESULTS["without-index-baseline"], RESULTS["with-index"]
+        print(
+            f"\nstore: {base:,.0f} msg/s without the index, {indexed:,.0f} with it "
+            f"({indexed / base:.2f} of the baseline)"
+        )
+
+
+def test_search_rate(benchmark: Any, tmp_path: Any) -> None:
+    engine = _store.open_engine(f"sqlite:///{tmp_path / 'search.db'}")
+    server = _store.server_meta_id(engine, "se")
+    for page in _pages():
+        _store.upsert_transcript_page(engine, server, page)
+    queries = ["websocket reconnect", '"rate limit"', "python OR rust -regex", "deploy timeout"]
+
+    def run() -> int:
+        with engine.connect() as conn:
+            return sum(len(_search.search(conn, q, limit=20)) for q in queries)
+
+    assert benchmark(run) > 0
+    print(
+        f"\nsearch: {len(queries) / benchmark.stats.stats.mean:,.0f} queries/s over "
+        f"{PAGES * PER_PAGE:,} messages (top 20 each)"
+    )
+    engine.dispose()
