@@ -36,6 +36,7 @@ cdef class Element(Handler):
     cdef Py_ssize_t _builtin_count
     cdef object _owner
     cdef bint _custom
+    cdef readonly bint _direct_type, _cursor_type
     cdef object _seal_tags
     cdef object _seal_unknown
 

@@ -36,6 +36,7 @@ cdef class Process(Handler):
     cdef list _builtin
     cdef dict _command_events
     cdef list _command_list
+    cdef long _dict_mask
     cdef object _r_value, _r_rank, _r_source, _p_rank, _p_condition, _p_event, _sel_condition
     cdef Py_ssize_t _sel_rank
     cdef bint _pending, _keys_in

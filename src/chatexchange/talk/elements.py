@@ -283,6 +283,8 @@ class Element(Handler):
         self._builtin_count = 0
         # Custom (the generic selection) until a built-in class's constructor seals its events.
         self._custom = True
+        self._direct_type = False
+        self._cursor_type = False
         self._owner = None
         self.owner = owner
 
@@ -370,6 +372,10 @@ class Element(Handler):
         """Mark the events registered so far as this class's own; later ones are the user's."""
         self._builtin_count = len(self.events)
         self._custom = False
+        # The class, decided once: a built-in one answers by its direct dispatch (_DIRECT_TYPES)
+        # and takes the text as an offset (_CURSOR_TYPES); a subclass does neither.
+        self._direct_type = type(self) in _DIRECT_TYPES
+        self._cursor_type = type(self) in _CURSOR_TYPES
         self._seal_tags = self.tags
         self._seal_unknown = self.unknown_event
 
@@ -401,7 +407,7 @@ class Element(Handler):
         the generic selection would."""
         return (
             not self._custom
-            and type(self) in _DIRECT_TYPES
+            and self._direct_type
             and self._tags is self._seal_tags
             and self._unknown_event is self._seal_unknown
         )

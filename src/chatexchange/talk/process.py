@@ -18,7 +18,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from .core import Abstract, Access, Handler
-from .elements import _CURSOR_TYPES, _INDIRECT, BACKWARD, FORWARD, TextCursor
+from .elements import _CURSOR_TYPES, _INDIRECT, BACKWARD, FORWARD, Element, TextCursor
 from .utils import is_list, is_number
 
 __all__ = [
@@ -153,6 +153,7 @@ class Process(Handler):
         self._builtin = []
         self._command_events = {}
         self._command_list = []
+        self._dict_mask = 0
         self.on(("stop", "ok"), self.do_finish, "string")
         self._string_command("stop", _C_FINISH, _R_NONE)
         self._string_command("ok", _C_FINISH, _R_NONE)
@@ -179,6 +180,10 @@ class Process(Handler):
             if command is not None and command not in values:
                 values[command] = value
         self._command_events = values
+        mask = 0
+        for command in self._dict_commands:
+            mask |= 1 << command
+        self._dict_mask = mask
         # The same by command number, for the direct dispatch (a list index, not a dict lookup).
         self._command_list = [values.get(command) for command in range(_C_TURN + 1)]
 
@@ -440,7 +445,7 @@ class Process(Handler):
                     command = _DICT_KEYS.get(key, 0)
                     if (
                         command
-                        and command in self._dict_commands
+                        and (self._dict_mask >> command) & 1
                         and self._dict_ready(command, item)
                     ):
                         self._sel_rank = 0
@@ -652,10 +657,10 @@ class Process(Handler):
 
     def ask(self, element):
         """Call ``element(query, **context)`` (context-mapped for a plain callable)."""
-        if type(element) in _CURSOR_TYPES and "answer" not in self._context:
+        builtin = element if isinstance(element, Element) else None
+        if builtin is not None and builtin._cursor_type and "answer" not in self._context:
             # What Handler.__call__ would do for a built-in element, without re-packing; without
             # even the copy of the context when nothing that runs could see it.
-            builtin = element
             reply = builtin._reply(self._query, self._context, None)
             if reply is not _INDIRECT:
                 return reply
@@ -1082,7 +1087,8 @@ class ParsingProcess(StatefulProcess):
 
     def ask(self, element):
         if self._source is not None and self._synced != self._offset:
-            if type(element) in _CURSOR_TYPES:
+            builtin = element if isinstance(element, Element) else None
+            if builtin is not None and builtin._cursor_type:
                 cursor = self._cursor
                 if (
                     cursor is None
@@ -1091,7 +1097,6 @@ class ParsingProcess(StatefulProcess):
                 ):
                     cursor = self._cursor = TextCursor(self._source, self._offset)
                 if "answer" not in self._context:
-                    builtin = element
                     reply = builtin._reply(self._query, self._context, cursor)
                     if reply is not _INDIRECT:
                         return reply
@@ -1100,7 +1105,6 @@ class ParsingProcess(StatefulProcess):
                 context[_S_TEXT] = cursor
                 if "answer" in context:
                     return element(self._query, **context)
-                builtin = element
                 return builtin.handle((self._query,), context)[0]
             self.sync()
         return StatefulProcess.ask(self, element)
