@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.plugins.database import postgres_admin, postgres_schema  # noqa: F401 (fixture)
 
 from benchmarks.test_bench_storage import write_summary
 from chatexchange._parser import parse_transcript
@@ -90,7 +91,7 @@ def _summary(request: pytest.FixtureRequest) -> Any:
     lines = []
     if parse:
         lines.append(f"  parse only (10k room's pages, in-process): {parse['rate']:,.0f} msg/s")
-    for cache in CACHES:
+    for cache in (*CACHES, "postgres"):
         for count in ROOMS:
             report = RESULTS.get(f"{cache}_{count}")
             if not report:
@@ -132,11 +133,12 @@ sys.exit(code)
 """
 
 
-def _import(server: _Server, room_id: int, db: Path, cache: str) -> dict[str, Any]:
+def _import(server: _Server, room_id: int, db: Path | str, cache: str) -> dict[str, Any]:
     """Run the command; its JSON report plus its peak RSS in MiB and the wall time."""
+    url = db if isinstance(db, str) else f"sqlite:///{db}"
     argv = [
         sys.executable, "-c", _WRAPPER, "--server-url", server.url, "--quiet", "--json",
-        f"sqlite:///{db}", f"se/r/{room_id}", "--all",
+        url, f"se/r/{room_id}", "--all",
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith("ChatExchange")}
     if cache == CACHES[1]:
@@ -225,6 +227,39 @@ def _parse_rate(pages: list[tuple[bytes, str]]) -> float:
         parsed = _parse_all(pages)
         best = min(best, time.perf_counter() - started)
     return parsed / best
+
+
+@pytest.mark.postgres
+def test_import_room_postgres(
+    benchmark: Any,
+    devserver: _Server,
+    pages: list[tuple[bytes, str]],
+    request: pytest.FixtureRequest,
+) -> None:
+    """The 10k room into PostgreSQL (``CHATEXCHANGE_TEST_POSTGRES_URL``), against parse-only."""
+    admin, reason = request.getfixturevalue("postgres_admin")
+    if admin is None:
+        pytest.skip(reason)
+    with postgres_schema(admin) as url:
+        reports: list[dict[str, Any]] = []
+        before = _parse_rate(pages)
+        benchmark.pedantic(
+            lambda: reports.append(_import(devserver, ROOMS[10_000], url, "postgres")),
+            rounds=1,
+            iterations=1,
+        )
+        parse_rate = (before + _parse_rate(pages)) / 2
+    report = reports[-1]
+    assert report["messages_stored"] == 10_000
+    report["parse_rate"] = parse_rate
+    RESULTS["postgres_10000"] = report
+    benchmark.extra_info.update(
+        messages=10_000,
+        messages_per_second=report["messages_per_second"],
+        parse_only_messages_per_second=round(parse_rate),
+        ratio_to_parse_only=round(report["messages_per_second"] / parse_rate, 3),
+        peak_rss_mib=round(report["peak_rss_mib"], 1),
+    )
 
 
 def test_parse_only_baseline(benchmark: Any, pages: list[tuple[bytes, str]]) -> None:

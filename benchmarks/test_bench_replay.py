@@ -1,4 +1,5 @@
-"""Replay end to end from SQLite: a bot of 50 rules (string, regex, function, tags) over an archive
+"""Replay end to end from SQLite (and PostgreSQL when ``CHATEXCHANGE_TEST_POSTGRES_URL`` names a
+server): a bot of 50 rules (string, regex, function, tags) over an archive
 of 100,000 messages, on the pure engine (the baseline) and the compiled one, in the same run.
 
 End to end means everything ``bot.replay()`` does: the SQLAlchemy Core select, building the
@@ -26,6 +27,7 @@ from typing import Any
 import pytest
 from tests.bot.archive import build_archive
 from tests.bot.rules import add_rules
+from tests.plugins.database import postgres_admin, postgres_schema  # noqa: F401 (fixture)
 
 from benchmarks.test_bench_storage import write_summary
 from chatexchange import _store
@@ -35,45 +37,60 @@ from chatexchange.bot._replay import replay
 from .conftest import engine_module
 
 MESSAGES = 100_000
-_rates: dict[tuple[str, str], float] = {}
+_rates: dict[tuple[str, str, str], float] = {}
 
 
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('bench-replay')}/archive.db"
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def archive(request, tmp_path_factory):
+    """The archive, an SQLite file or a PostgreSQL schema (``CHATEXCHANGE_TEST_POSTGRES_URL``)."""
+    schema = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('bench-replay')}/archive.db"
+    else:
+        admin, reason = request.getfixturevalue("postgres_admin")
+        if admin is None:
+            pytest.skip(reason)
+        schema = postgres_schema(admin)
+        url = schema.__enter__()
     engine = _store.open_engine(url)
     build_archive(engine, MESSAGES)
-    yield engine
+    yield request.param, engine
     engine.dispose()
+    if schema is not None:
+        schema.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _summary(request: pytest.FixtureRequest) -> Any:
     yield
     lines = []
-    for workload in ("50 rules", "no rules", "dispatch only"):
-        pure, compiled = _rates.get((workload, "pure")), _rates.get((workload, "compiled"))
-        if pure and compiled:
-            lines.append(
-                f"  {workload:14} pure {pure:>9,.0f}  compiled {compiled:>9,.0f}"
-                f"  compiled/pure {compiled / pure:.2f}x"
-            )
-    for kind in ("pure", "compiled"):
-        full, bare = _rates.get(("50 rules", kind)), _rates.get(("no rules", kind))
-        if full and bare:
-            reading = full / bare  # time share: (1/bare) / (1/full)
-            lines.append(
-                f"  {kind:8} 50-rule replay: {reading:.0%} reading rows and building messages "
-                f"and contexts, {1 - reading:.0%} dispatch"
-            )
+    for db in ("sqlite", "postgres"):
+        for workload in ("50 rules", "no rules", "dispatch only"):
+            pure = _rates.get((db, workload, "pure"))
+            compiled = _rates.get((db, workload, "compiled"))
+            if pure and compiled:
+                lines.append(
+                    f"  {db:8} {workload:14} pure {pure:>9,.0f}  compiled {compiled:>9,.0f}"
+                    f"  compiled/pure {compiled / pure:.2f}x"
+                )
+        for kind in ("pure", "compiled"):
+            full, bare = _rates.get((db, "50 rules", kind)), _rates.get((db, "no rules", kind))
+            if full and bare:
+                reading = full / bare  # time share: (1/bare) / (1/full)
+                lines.append(
+                    f"  {db:8} {kind:8} 50-rule replay: {reading:.0%} reading rows and building "
+                    f"messages and contexts, {1 - reading:.0%} dispatch"
+                )
     write_summary(request, "replay of 100,000 archived messages (messages/second, median):", lines)
 
 
-def _record(benchmark: Any, workload: str, kind: str) -> None:
+def _record(benchmark: Any, db: str, workload: str, kind: str) -> None:
     rate = MESSAGES / benchmark.stats.stats.median
-    _rates[(workload, kind)] = rate
+    _rates[(db, workload, kind)] = rate
     benchmark.extra_info.update(messages=MESSAGES, messages_per_second=round(rate))
-    pure = _rates.get((workload, "pure"))
+    pure = _rates.get((db, workload, "pure"))
     if kind == "compiled" and pure:
         benchmark.extra_info["ratio_to_pure"] = round(rate / pure, 2)
 
@@ -89,30 +106,33 @@ def _replay(bot, engine) -> int:
 @pytest.mark.parametrize("kind", ["pure", "compiled"])
 def test_replay_50_rules_100k_messages(benchmark, archive, kind):
     engine_module(kind, "core")  # skips the compiled case when it is not built
+    db, engine = archive
     bot = add_rules(Bot.using(kind)())
     assert len(bot.events) == 50
-    benchmark.group = "replay 50 rules"
-    answered = benchmark.pedantic(_replay, args=(bot, archive), rounds=5, warmup_rounds=1)
+    benchmark.group = f"replay 50 rules {db}"
+    answered = benchmark.pedantic(_replay, args=(bot, engine), rounds=5, warmup_rounds=1)
     assert answered > MESSAGES // 10
     benchmark.extra_info["rules"] = 50
-    _record(benchmark, "50 rules", kind)
+    _record(benchmark, db, "50 rules", kind)
 
 
 @pytest.mark.parametrize("kind", ["pure", "compiled"])
 def test_replay_no_rules(benchmark, archive, kind):
     """Reading, messages and contexts: the replay's own share."""
     engine_module(kind, "core")
+    db, engine = archive
     bot = Bot.using(kind)()
-    benchmark.group = "replay no rules"
-    answered = benchmark.pedantic(_replay, args=(bot, archive), rounds=5, warmup_rounds=1)
+    benchmark.group = f"replay no rules {db}"
+    answered = benchmark.pedantic(_replay, args=(bot, engine), rounds=5, warmup_rounds=1)
     assert answered == 0
-    _record(benchmark, "no rules", kind)
+    _record(benchmark, db, "no rules", kind)
 
 
 @pytest.mark.parametrize("kind", ["pure", "compiled"])
 def test_dispatch_only(benchmark, archive, kind):
     """The 50 rules over the same messages with their contexts built beforehand (no database)."""
     engine_module(kind, "core")
+    db, engine = archive
     bot = add_rules(Bot.using(kind)())
     # The contexts the replay builds, kept: rebuilt here from a replay with the same bot.
     prepared = []
@@ -123,7 +143,7 @@ def test_dispatch_only(benchmark, archive, kind):
         return original(args, context)
 
     bot.handle = keep
-    for _ in replay(bot, "se/r/1", database=archive):
+    for _ in replay(bot, "se/r/1", database=engine):
         pass
     bot.handle = original
     use_tags, handle = bot._use_tags, original
@@ -133,6 +153,6 @@ def test_dispatch_only(benchmark, archive, kind):
             use_tags(tags)
             handle(args, context)
 
-    benchmark.group = "replay dispatch only"
+    benchmark.group = f"replay dispatch only {db}"
     benchmark.pedantic(dispatch, rounds=5, warmup_rounds=1)
-    _record(benchmark, "dispatch only", kind)
+    _record(benchmark, db, "dispatch only", kind)
