@@ -200,7 +200,8 @@ def test_import_room(
 
 @pytest.fixture(scope="module")
 def pages(devserver: _Server) -> list[tuple[bytes, str]]:
-    """The 10k room's day pages as the import sees them, walked by their next-day links."""
+    """The 10k room's transcript pages as the import reads them: day by day along the next-day
+    links, a busy day's hour slices too."""
     room_id = ROOMS[10_000]
     url = f"{devserver.url}/se/transcript/{room_id}"
     with urllib.request.urlopen(url) as response:
@@ -210,7 +211,12 @@ def pages(devserver: _Server) -> list[tuple[bytes, str]]:
         url = f"{devserver.url}/se/transcript/{room_id}/{day.year}/{day.month}/{day.day}"
         with urllib.request.urlopen(url) as response:
             found.append((response.read(), url))
-        day = parse_transcript(*found[-1]).next_day
+        page = parse_transcript(*found[-1])
+        for hours in page.hours:  # a busy day's other hour slices
+            if (hours.start, hours.end) != (page.start_hour, page.end_hour):
+                with urllib.request.urlopen(f"{url}/{hours.start}-{hours.end}") as response:
+                    found.append((response.read(), f"{url}/{hours.start}-{hours.end}"))
+        day = page.next_day
     return found
 
 
