@@ -135,3 +135,13 @@ def test_an_error_hook_for_message_rules(kind):
     with pytest.raises(ValueError) as raised:
         root.answer("!!/fail", context)
     assert root.handle_error(raised.value, context, root.rule_owner(context)) == "child: nope"
+
+
+def test_routes_of_the_kind_come_before_any_routes_across_included_bots(kind):
+    root = Bot.using(kind)()
+    root.on_event(ANY, lambda: "the root's catch-all")
+    child = Bot.using(kind)()
+    child.on_join(lambda: "the child's join route")
+    root.include(child)
+    assert route(root, event(3)) == "the child's join route"
+    assert route(root, event(4)) == "the root's catch-all"

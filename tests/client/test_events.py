@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 import chatexchange.aio as aio
-from chatexchange import EventType
+from chatexchange import EventType, errors
 from chatexchange import client as public
 from chatexchange.client import AsyncClient, BlockingClient, UnknownEvent
 from chatexchange.models import Event as EventRow
@@ -203,3 +203,21 @@ def test_blocking_client_iterates_events(devserver_thread) -> None:
         stream.close()
     assert [e.event_type for e in got] == sent
     assert type(got[0]).__name__ == "MessagePosted" and isinstance(got[-3], UnknownEvent)
+
+
+async def test_the_message_of_an_event_is_read_from_the_archive(devserver) -> None:
+    """What the docs promise: the event was archived first, so its message needs no request."""
+    import math
+
+    async with AsyncClient(server_url=devserver.url, auth=ALICE) as client:
+        await client.login()
+        room = await client.se.room(1)
+        stream = await room.events(T.MESSAGE_POSTED).start()
+        posted = devserver.post("se", 1, 2, "look me up")
+        event = await asyncio.wait_for(aio.anext(stream), 10)
+        await stream.aclose()
+        devserver.fail(r"/transcript", status=500, times=None)  # any request would now fail
+        with pytest.raises(errors.ChatExchangeError):  # a fetch fails indeed
+            await room.server.message(event.message_id, desired_max_age=0, required_max_age=0)
+        message = await room.server.message(event.message_id, desired_max_age=math.inf)
+    assert (message.id, message.content_text) == (posted.id, "look me up")

@@ -21,7 +21,7 @@ __all__ = ["ANY", "Route", "RouterMixin"]
 
 log = logging.getLogger("chatexchange.bot")
 
-#: ``on_event(ANY, handler)``: every event type (tried after the routes of the event's own type).
+#: ``on_event(ANY, handler)``: every event type (tried after every route of the event's own type).
 ANY = "any"
 
 _TYPE = EventType
@@ -202,10 +202,12 @@ class RouterMixin:
         )
 
     def route_for(self, event: Any, context: dict[str, Any], tags: frozenset[str]) -> Any:
-        """The first route that accepts ``event``: this bot's routes of its type, then its
-        ``ANY`` routes, then those of the included bots in order; None when none does."""
-        for bot in self._reach():
-            for key in (event.event_type, ANY):
+        """The first route that accepts ``event``: the routes of its type (this bot's, then
+        those of the included bots in order), then the ``ANY`` routes in the same order; None
+        when none does."""
+        bots = self._reach()
+        for key in (event.event_type, ANY):
+            for bot in bots:
                 for route in bot.observers.get(key, ()):
                     if route.accepts(event, context, tags):
                         return route
