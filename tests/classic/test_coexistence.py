@@ -16,7 +16,7 @@ def _import(tmp_path, extra_path):
     code = (
         "import warnings\n"
         "warnings.simplefilter('default')\n"
-        "import chatexchange, chatexchange.client\n"
+        "import chatexchange\n"
         "import importlib; importlib.import_module('chatexchange')\n"
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(extra_path), *sys.path])}

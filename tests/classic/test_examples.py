@@ -90,3 +90,26 @@ def test_chat(devserver_process, tmp_path):
         if proc.poll() is None:
             proc.kill()
         bob.logout()
+
+
+def test_login_limit_and_heartbeat_from_the_command_line(devserver_process):
+    """``--login-limit 3/60``: the fourth login of an account within a minute meets the captcha
+    page; ``--heartbeat 0.5``: a quiet room's socket brings keep-alive frames."""
+    from chatexchange.browser import Browser, LoginError
+
+    frames = []
+    watching = Browser()
+    watching.login_site("stackexchange.com", *ALICE.values())
+    watcher = watching.watch_room_socket(3, frames.append)
+    try:
+        deadline = time.monotonic() + 30
+        while frames.count({"r3": {}}) < 2:
+            assert time.monotonic() < deadline, frames
+            time.sleep(0.05)
+    finally:
+        watcher.close()
+        watching.close()
+    for _ in range(2):
+        Browser().login_site("stackexchange.com", *ALICE.values())
+    with pytest.raises(LoginError, match="human verification"):
+        Browser().login_site("stackexchange.com", *ALICE.values())
