@@ -189,7 +189,9 @@ class Client:
         self._thread.start()
 
     def logout(self) -> None:
-        """Log out once every queued action is done; the client cannot be logged in again."""
+        """Stop the watchers, and the worker once every queued action is done; the client cannot
+        be logged in again. As in classic, the chat session itself stays valid (a cookie jar saved
+        from ``login`` still logs in); ``client._br.logout()`` ends it."""
         if not self.logged_in:
             raise RuntimeError("not logged in")
         for watcher in [*self._br.sockets.values(), *self._br.polls.values()]:
@@ -203,7 +205,7 @@ class Client:
         self._br.close()  # as classic: the session stays valid (a saved cookie jar still works)
 
     def close(self) -> None:
-        """Log out if logged in, else stop the browser (its loop thread and its connection).
+        """``logout`` if logged in, else stop the browser (its background loop and session).
 
         Not in the classic package; ours watches rooms through a background loop, so an
         anonymous client that watched a room should be closed. Idempotent.
