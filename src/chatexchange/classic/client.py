@@ -287,30 +287,27 @@ class Client:
         )
         turns = _rules.WriteTurns(action_type, url)
         while True:
+            refused: requests.HTTPError | None = None
             try:
                 response = self._try_send(action_type, room_id, message_id, text)
             except requests.HTTPError as error:
-                answer = error.response
-                if answer is None or turns.refreshed:
+                if error.response is None:
                     raise
-                status = answer.status_code
-                if not _rules.fkey_refused(status, _rules.short_text(status, answer.content)):
-                    raise
-                turns.refreshed = True
-                self.logger.info("%s refused (HTTP %d); refreshing the fkey", action_type,
-                                 answer.status_code)
-                del self._br.chat_fkey
-                continue
+                refused, response = error, error.response
             try:
                 step = turns.step(response.status_code, response.content,
                                   response.headers.get("Retry-After"))
             except errors.ChatExchangeError as error:
+                if refused is not None:
+                    raise refused  # an HTTP refusal stays requests.HTTPError, as in classic
                 raise ChatActionError(f"{action_type} failed: {error}") from error
             if step.action == "wait":
                 self.logger.debug("%s throttled, waiting %.1f seconds", action_type, step.seconds)
                 time.sleep(step.seconds)
                 continue
             if step.action == "refresh_fkey":
+                self.logger.info("%s refused (HTTP %d); refreshing the fkey", action_type,
+                                 response.status_code)
                 del self._br.chat_fkey
                 continue
             value = self._unpack_response(response)
