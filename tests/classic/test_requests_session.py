@@ -152,3 +152,20 @@ def test_queued_send_waits_out_a_409_and_reports_http_errors(monkeypatch):
     with FakeRequests(refused), pytest.raises(ChatActionError):
         client._do_action_despite_throttling(("send", 1, "hi"))
     client.close()
+
+
+def test_joining_a_closed_room_raises_key_error_as_classic():
+    """Chat's answer to entering a closed room has no event cursor; classic bots (sloshy) catch
+    the KeyError that classic raised for it."""
+    def closed_room(request):
+        if request.path_url.endswith("/chats/join/favorite"):
+            return FAVORITE.read_bytes()
+        if request.path_url.endswith("/chats/5/events"):
+            return (200, '{"events": []}')
+        return None
+
+    with FakeRequests(closed_room):
+        browser = Browser()
+        browser.host = "stackexchange.com"
+        with pytest.raises(KeyError, match="time"):
+            browser.join_room(5)

@@ -136,7 +136,18 @@ def test_smokedetector_runs_on_chatexchange3(chat, tmp_path):
         third.stop()
 
 
-def test_sloshy_imports():
-    """tripleee/sloshy's imports."""
-    from chatexchange.client import ChatActionError, Client  # noqa: F401
-    from chatexchange.events import MessagePosted  # noqa: F401
+def test_sloshy_thaws_a_room(chat):
+    """tripleee/sloshy's calls: its import line, one client per server logged in, join and post
+    in each room, log out and wait for the queue to drain."""
+    from chatexchange.client import ChatActionError  # noqa: F401 - it died here before
+    from chatexchange.client import Client as ChExClient
+
+    client = ChExClient("stackexchange.com")
+    client.login(*SMOKEY)
+    room = client.get_room(SANDBOX)
+    room.join()
+    room.send_message("[tag:unfreeze] thaw")
+    client.logout()
+    assert client._request_queue.empty()
+    assert any(m.source == "[tag:unfreeze] thaw" and m.user_id == 120914
+               for m in messages(chat, SANDBOX))

@@ -526,6 +526,8 @@ class Browser:
             _paths.room_events(room_id), {"since": 0, "mode": "Messages", "msgCount": 100}
         )
         answer = _parser.parse_events_response(response.content, response.url)
+        if answer.time is None and "time" not in response.json():
+            raise KeyError("time")  # as classic: what a bot sees on joining a closed room
         self.rooms[key]["eventtime"] = answer.time
 
     def leave_room(self, room_id: int) -> None:
