@@ -312,3 +312,45 @@ def test_the_migration_guide_states_the_measured_figures():
     guide = path.read_text(encoding="utf-8")
     assert f"...): {len(SURFACE)}\n  entries" in guide
     assert "+chatexchange3" in guide and "-ChatExchange==0.0.4" in guide
+
+
+#: Instance attributes the classic objects carry (set in their constructors).
+INSTANCE_ATTRIBUTES = {
+    "Client": ("logger host logged_in on_message_sent _request_queue _br _previous "
+               "_recently_gotten_objects _requests_served _thread aggressive_sender _messages "
+               "_rooms _users"),
+    "Browser": "logger session rooms sockets polls host on_websocket_closed",
+    "Room": "id _logger _client",
+    "Message": "id _logger _client",
+    "User": "id _client",
+    "Event": "logger client data type_id id room time_stamp",
+    "MessageEvent": ("logger client data type_id id room time_stamp user content _message_id "
+                     "_message_edits show_parent _message_stars _message_owner_stars "
+                     "target_user_id parent_message_id message"),
+    "RoomSocketWatcher": "logger browser room_id thread on_activity on_websocket_closed killed",
+    "RoomPollingWatcher": "logger browser room_id thread on_activity interval killed",
+}
+
+
+def test_classic_instance_attributes():
+    from chatexchange import browser, client, events
+
+    c = client.Client("stackexchange.com")
+    room = c.get_room(1)
+    data = {"event_type": 1, "id": 1, "time_stamp": 5, "room_id": 1, "room_name": "R",
+            "user_id": 7, "user_name": "U", "message_id": 3, "content": "x"}
+    objects = {
+        "Client": c,
+        "Browser": c._br,
+        "Room": room,
+        "Message": c.get_message(3),
+        "User": c.get_user(7),
+        "Event": events.make({"event_type": 14, "id": 2, "time_stamp": 5}, c),
+        "MessageEvent": events.make(data, c),
+        "RoomSocketWatcher": browser.RoomSocketWatcher(c._br, 1, print),
+        "RoomPollingWatcher": browser.RoomPollingWatcher(c._br, 1, print, 3),
+    }
+    for kind, names in INSTANCE_ATTRIBUTES.items():
+        for name in names.split():
+            assert hasattr(objects[kind], name), f"{kind} instance has no {name!r}"
+    c.close()
