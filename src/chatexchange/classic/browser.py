@@ -238,7 +238,7 @@ class Browser:
             answer.url,
             answer.status_code,
             answer.content,
-            has_account_cookie=self.session.cookies.get("acct") is not None,
+            has_account_cookie=any(c.name == "acct" for c in self.session.cookies),
             server=HOSTS[host],
             login_root=root,
         )
