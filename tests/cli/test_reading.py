@@ -58,6 +58,12 @@ def _server_messages(server: DevServerThread) -> list[tuple[int, datetime, str, 
     return server.call(read)
 
 
+def _room_slug(server: DevServerThread, cwd: Path) -> str:
+    """The archive slug of the generated room, as the import summary names it."""
+    proc = run(server, "sqlite://./data", f"se/r/{ROOM}", "--max-age=Infinity", cwd=cwd)
+    return proc.stdout.split("(r/", 1)[1].split(")", 1)[0]
+
+
 def _time(record: dict) -> datetime:
     return datetime.fromisoformat(record["time"].replace("Z", "+00:00"))
 
@@ -115,6 +121,18 @@ def test_show_prints_a_window_of_the_archive(imported: DevServerThread, tmp_path
         f"#{i} " in line for i, line in zip(ids[-3:], lines, strict=True)
     )
     assert lines[0].startswith(_time(shown[-3]).strftime("%Y-%m-%d %H:%M:%S"))
+
+    # The room by its archive slug, and by the transcript address of one of its messages.
+    room_slug = run(
+        imported, "show", "sqlite://./data", f"se/r/{ROOM}", "--last", "1", "--json", cwd=tmp_path
+    )
+    for ref in (
+        f"https://chat.stackexchange.com/transcript/message/{ids[5]}",
+        f"r/{_room_slug(imported, tmp_path)}",
+    ):
+        proc = run(imported, "show", "sqlite://./data", ref, "--last", "1", "--json", cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout == room_slug.stdout
 
     # Reading commands never create or fetch: a room not archived, an archive that is not there.
     proc = run(imported, "show", "sqlite://./data", "se/r/2", cwd=tmp_path)
@@ -231,6 +249,23 @@ def test_search_ranks_matches_with_their_links(imported: DevServerThread, tmp_pa
     assert "more may match (--limit)" in proc.stderr
     assert all("merge" not in line.lower() for line in blocks[0::2])
 
+    late = sorted(h["id"] for h in hits)[len(hits) // 2]
+    proc = run(
+        imported,
+        "search",
+        "sqlite://./data",
+        "python",
+        "merge",
+        "--since",
+        str(late),
+        "--limit",
+        "0",
+        "--json",
+        cwd=tmp_path,
+    )
+    assert sorted(h["id"] for h in _jsonl(proc.stdout)) == sorted(
+        h["id"] for h in hits if h["id"] >= late
+    )
     proc = run(imported, "search", "sqlite://./data", "python", "--room", "se/r/1", cwd=tmp_path)
     assert proc.returncode == 0 and proc.stdout == "" and "0 matches" in proc.stderr
     proc = run(imported, "search", "sqlite://./data", "--", "-python", cwd=tmp_path)
