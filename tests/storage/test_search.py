@@ -87,8 +87,9 @@ def test_an_archive_without_the_index_gets_it_when_opened(db_url: str) -> None:
     with engine.begin() as conn:  # as an archive written before the index existed
         if conn.dialect.name == "sqlite":
             for name in ("insert", "delete", "update"):
-                conn.exec_driver_sql(f"DROP TRIGGER {_search.FTS_TABLE}_{name}")
+                conn.exec_driver_sql(f"DROP TRIGGER {_search.FTS_TABLE}_queue_{name}")
             conn.exec_driver_sql(f"DROP TABLE {_search.FTS_TABLE}")
+            conn.exec_driver_sql(f"DROP TABLE {_search.PENDING_TABLE}")
         else:
             conn.exec_driver_sql(f"DROP INDEX {_search.PG_INDEX}")
     engine.dispose()
