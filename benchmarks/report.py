@@ -62,7 +62,9 @@ def _fmt_time(seconds: float | None) -> str:
 
 
 def _fmt_ratio(value: float | None) -> str:
-    return f"{value:.1f}x" if value else "-"
+    if not value:
+        return "-"
+    return f"{value:.1f}x" if value >= 1 else f"{value:.3f}x"
 
 
 def _fmt_rate(seconds: float | None, unit: str) -> str:
