@@ -352,3 +352,8 @@ def test_worker_survives_a_failing_action_and_pads_a_repeat(env, alice):
     assert first != second
     sources = {m.id: m.source for m in _room_messages(env)}
     assert sources[first] == "twice" and sources[second].strip() == "twice"
+
+
+def test_message_source_is_the_markdown(env, alice):
+    seeded = next(m for m in _room_messages(env) if m.source == "Hello, **Sandbox**!")
+    assert alice._br.get_message_source(seeded.id) == "Hello, **Sandbox**!"

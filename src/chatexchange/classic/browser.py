@@ -184,8 +184,8 @@ class Browser:
         data["fkey"] = self.chat_fkey
         return self.post(url, data, headers)
 
-    def _page(self, path: str, data: Any = None) -> tuple[bytes, str]:
-        response = self.get(path, data)
+    def _page(self, path: str) -> tuple[bytes, str]:
+        response = self.get(path)
         return response.content, response.url
 
     # -- authentication --------------------------------------------------------------------------
@@ -473,7 +473,7 @@ class Browser:
 
     def get_message_source(self, message_id: int) -> str:
         """The Markdown source of a message."""
-        body, url = self._page(_paths.message_text(message_id), {"plain": "true"})
+        body, url = self._page(_paths.message_text(message_id) + "?plain=true")
         return _parser.parse_message_source(body, url)
 
     def get_pingable_users_in_room(self, room_id: int) -> list[Any]:
