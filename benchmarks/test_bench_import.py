@@ -31,9 +31,9 @@ from tests.plugins.database import postgres_admin, postgres_schema  # noqa: F401
 from benchmarks.test_bench_storage import write_summary
 from chatexchange._parser import parse_transcript
 
-pytestmark = pytest.mark.slow
-
 LARGE = int(os.environ.get("CHATEXCHANGE_BENCH_IMPORT_LARGE", "100000"))
+# A million messages take minutes to generate and to import: more than the suite's 120 s.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(max(120, LARGE // 400))]
 ROOMS = {10_000: 110, LARGE: 200}
 PER_DAY = 250
 #: SQLite page cache of the import: the archive's setting (32 MiB), or SQLite's default (2 MiB).

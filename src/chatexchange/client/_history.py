@@ -186,11 +186,14 @@ class History:
         records = _Records(client, room_meta_id)
         inflight: list[asyncio.Future[int]] = []
         ahead: dict[date, asyncio.Task[Any]] = {}  # the next day's page, requested early
-        # The day fetched last: (day, pages fetched, its pending stores), done after the next.
-        pending: tuple[date, int, list[asyncio.Future[int]]] | None = None
+        # Days whose pages were handed to the database thread and are not counted yet, oldest
+        # first: (day, pages fetched, their stores); a day is done once the next one is fetched.
+        waiting: list[tuple[date, int, list[asyncio.Future[int]]]] = []
 
-        async def done(day: date, fetched_pages: int, stores: list[asyncio.Future[int]]) -> None:
+        async def done() -> date:
+            day, fetched_pages, stores = waiting[0]
             count = sum([await store for store in stores])
+            waiting.pop(0)
             if not fetched_pages and day in prefetched:  # fetched just now to find the first day
                 fetched_pages, count = prefetched.pop(day)
             stats.days += 1
@@ -216,6 +219,7 @@ class History:
                 )
                 if inspect.isawaitable(result):
                     await result
+            return day
 
         try:
             while day is not None and (bounds.last_day is None or day <= bounds.last_day):
@@ -223,6 +227,7 @@ class History:
                 next_day, fetched_pages, stores = await self._ensure_day(
                     room, day, cover, fresh, inflight, ahead.pop(day, None)
                 )
+                waiting.append((day, fetched_pages, stores))
                 if (
                     next_day is not None
                     and next_day > day
@@ -234,32 +239,28 @@ class History:
                     ahead[next_day] = asyncio.ensure_future(
                         connection.transcript(room.id, next_day)
                     )
-                if pending is not None:
-                    finished, pending = pending, None
-                    await done(*finished)
-                    yield finished[0]
-                pending = (day, fetched_pages, stores)
+                if len(waiting) > 1:
+                    yield await done()
                 if next_day is not None and next_day <= day:  # a malformed link must not loop
                     log.warning(
                         "transcript of room %s: next day %s after %s", room.id, next_day, day
                     )
                     next_day = None
                 day = next_day
-            if pending is not None:
-                finished, pending = pending, None
-                await done(*finished)
-                yield finished[0]
+            while waiting:
+                yield await done()
         finally:
             for task in ahead.values():
                 if task.done() and not task.cancelled():
                     task.exception()  # not needed after all: neither its page nor its error
                 task.cancel()
-            if pending is not None:  # interrupted: what was handed over still commits; count it
-                results = await asyncio.gather(*pending[2], return_exceptions=True)
+            # Interrupted: pages already handed over still commit; count them.
+            for day, _pages, stores in waiting:
+                results = await asyncio.gather(*stores, return_exceptions=True)
                 stored = [r for r in results if isinstance(r, int)]
                 if stored:
                     stats.days += 1
-                    stats.last_day = pending[0]
+                    stats.last_day = day
                     stats.pages_fetched += len(stored)
                     stats.messages_stored += sum(stored)
 
