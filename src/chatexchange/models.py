@@ -50,6 +50,7 @@ from ._time import UTC, utcnow
 
 __all__ = [
     "Base",
+    "BotPosition",
     "Event",
     "Message",
     "MessageRevision",
@@ -449,6 +450,21 @@ class Event(Base):
 
     server: Mapped[Server] = relationship()
     room: Mapped[Room | None] = relationship()
+
+
+class BotPosition(Base):
+    """How far a bot has handled a room: the newest message it handled there (answered, or looked
+    at and left), so that a bot restarted on this archive catches up from exactly there."""
+
+    __tablename__ = "bot_positions"
+    __table_args__ = (
+        UniqueConstraint("bot", "server_meta_id", "room_id", name="uq_bot_position"),
+    )
+
+    bot: Mapped[str] = mapped_column(String(200))
+    server_meta_id: Mapped[int] = mapped_column(ForeignKey("servers.meta_id"))
+    room_id: Mapped[int] = mapped_column(Integer)
+    message_id: Mapped[int] = mapped_column(Integer)
 
 
 #: Key/value facts about the database itself (schema version, when it was seeded).

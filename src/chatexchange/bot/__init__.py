@@ -20,6 +20,7 @@ from typing import Any
 from .._time import EPOCH, SUNSET
 from ._command import load_bot, replay_command
 from ._core import MODERATOR, OWNER, PRIVILEGED, BotMixin, answer_text
+from ._delivery import Delivery
 from ._engine import core_module
 from ._graph import GraphEvent
 from ._replay import Replayed, ReplayMessage, ReplayRoom, ReplayUser
@@ -32,6 +33,7 @@ __all__ = [
     "OWNER",
     "PRIVILEGED",
     "Bot",
+    "Delivery",
     "GraphEvent",
     "ReplayMessage",
     "ReplayRoom",
@@ -67,16 +69,26 @@ class _BotAPI(BotMixin):
 
     # -- live ------------------------------------------------------------------------------------
 
-    async def run(self, *rooms: Any, post: bool = True) -> None:
+    async def run(
+        self,
+        *rooms: Any,
+        post: bool = True,
+        catch_up: str | float = "all",
+        delivery: Any = None,
+    ) -> None:
         """Answer every new message of ``rooms`` until cancelled or :meth:`stop` is called.
 
         ``rooms``: client ``Room`` objects (``await client.se.room(1)``), or ``"se/r/1"`` forms /
         ``(slug, id)`` pairs with ``Bot(client=...)``. ``post=False`` only logs the answers.
+        ``catch_up``: what to do with messages posted while the bot was not listening (a lost
+        feed, or a restart on the same archive): ``"all"`` answers them, a number of seconds
+        answers those younger than that, ``"skip"`` answers none; skipped ones are logged.
+        ``delivery``: a :class:`~chatexchange.bot.Delivery` (how answers are retried).
         """
         from ._live import LiveRun
 
         targets = [await self._room(room) for room in rooms]
-        self._run = run = LiveRun(self, targets, post=post)
+        self._run = run = LiveRun(self, targets, post=post, catch_up=catch_up, delivery=delivery)
         try:
             await run.run()
         finally:

@@ -27,6 +27,7 @@ from .. import errors
 from ..client import Room, User
 from ..event_types import EventType
 from ._core import answer_text
+from ._delivery import Delivery
 
 __all__ = ["LiveRun"]
 
@@ -36,6 +37,8 @@ _POSTED = (EventType.MESSAGE_POSTED, EventType.MESSAGE_REPLY)
 _EDITED = EventType.MESSAGE_EDITED
 _ROOM_CHANGED = (EventType.ROOM_CHANGED, EventType.ACCESS_CHANGED)
 _USER_TTL = 3600.0
+#: Messages asked of a room's events endpoint when catching up (beyond: transcript pages).
+_RECENT = 100
 
 
 class _Seen(OrderedDict):
@@ -53,9 +56,26 @@ class _Seen(OrderedDict):
 class LiveRun:
     """One ``bot.run(*rooms)``: the rooms, who we are, and what was handled."""
 
-    def __init__(self, bot: Any, rooms: list[Any], *, post: bool = True) -> None:
+    def __init__(
+        self,
+        bot: Any,
+        rooms: list[Any],
+        *,
+        post: bool = True,
+        catch_up: str | float = "all",
+        delivery: Delivery | None = None,
+    ) -> None:
         if not rooms:
             raise ValueError("run() needs at least one room")
+        if not (catch_up in ("all", "skip") or (
+            isinstance(catch_up, (int, float)) and not isinstance(catch_up, bool) and catch_up >= 0
+        )):
+            raise ValueError(
+                f"catch_up={catch_up!r}: use 'all', 'skip' or a number of seconds (answer the "
+                "missed commands younger than that)"
+            )
+        self.catch_up = catch_up
+        self.delivery = delivery or Delivery()
         self.bot = bot
         self.client = rooms[0].client
         self.post = post
@@ -68,6 +88,7 @@ class LiveRun:
         self.handled = _Seen()
         self.answers = _Seen(5_000)  # (slug, message id) -> our answer (a client Message)
         self.last_seen: dict[tuple[str, int], int] = {}
+        self.saved: dict[tuple[str, int], int] = {}  # positions as written to the archive
         self.users: dict[tuple[str, int | None], tuple[float, Any]] = {}
         self.stopping = asyncio.Event()
         self.running = asyncio.Event()
@@ -125,6 +146,7 @@ class LiveRun:
     # -- running ---------------------------------------------------------------------------------
 
     async def run(self) -> None:
+        self.started = self.client.now()
         await self._prepare()
         slugs: dict[str, list[int]] = {}
         for slug, room_id in self.rooms:
@@ -155,7 +177,7 @@ class LiveRun:
             try:
                 await stream.start()  # type: ignore[attr-defined]
                 if lost is None:
-                    await self._note_newest(slug, room_ids)
+                    await self._begin(slug, room_ids)
                 else:
                     await self._catch_up(slug, room_ids, lost)
                 self.running.set()
@@ -176,28 +198,99 @@ class LiveRun:
                 await stream.aclose()  # type: ignore[attr-defined]
 
     async def _note_newest(self, slug: str, room_ids: list[int]) -> None:
-        """Note each room's newest message of the last hour, so that a catch-up never answers
-        what was posted before the bot started (the stream is open already: what follows comes
-        through it)."""
-        since = self.client.now() - timedelta(hours=1)
+        """Note each room's newest message (from the room's events endpoint), so that a catch-up
+        never answers what was posted before the bot started (the stream is open already: what
+        follows comes through it)."""
         for room_id in room_ids:
             key = (slug, room_id)
             try:
-                async for message in self.rooms[key].messages(since=since, max_age=0):
-                    self.last_seen[key] = max(self.last_seen.get(key, 0), message.id)
+                recent = await self.rooms[key].recent_messages(1)
             except errors.ChatExchangeError as error:
                 log.warning("could not read recent messages of %s/r/%s: %s", slug, room_id, error)
+                continue
+            self.last_seen[key] = max(self.last_seen.get(key, 0), recent[-1].id if recent else 0)
+
+    async def _begin(self, slug: str, room_ids: list[int]) -> None:
+        """At the start: a room this bot has handled before (its position is in the archive)
+        catches up from the message after it; a new one starts with what comes next."""
+        for room_id in room_ids:
+            key = (slug, room_id)
+            saved = await self.client.bot_position(self.bot.name, self.rooms[key])
+            if saved is None:
+                await self._note_newest(slug, [room_id])
+                await self._save_position(key)
+                continue
+            self.last_seen[key] = self.saved[key] = saved
+            await self._catch_up_room(slug, room_id, saved + 1)
 
     async def _catch_up(self, slug: str, room_ids: list[int], lost: datetime) -> None:
         """Answer what was posted while no stream was open: each room's messages after the last
         one seen (or, in a room quiet for an hour before the start, since shortly before the
         stream was lost: transcript times are minutes)."""
         for room_id in room_ids:
-            room = self.rooms[(slug, room_id)]
             floor = self.last_seen.get((slug, room_id))
-            since: Any = lost - timedelta(minutes=2) if floor is None else floor + 1
-            async for message in room.messages(since=since, max_age=0):
-                await self._on_message(slug, message, None, edited=False)
+            since: Any = self.started - timedelta(minutes=2) if floor is None else floor + 1
+            await self._catch_up_room(slug, room_id, since)
+
+    async def _catch_up_room(self, slug: str, room_id: int, since: Any) -> None:
+        """The room's messages from ``since`` (a message id or a time) up to now, read fresh from
+        the transcript, through the message rules as if live, minus what the ``catch_up`` policy
+        skips (logged) and what we had answered already (our reply is in the room: a restart
+        between answering and saving the position)."""
+        key = (slug, room_id)
+        me = self.me.get(slug)
+        missed = await self._missed(self.rooms[key], since)
+        answered = {m.parent_id for m in missed if me is not None and m.owner_id == me}
+        now = self.client.now()
+        todo, skipped = [], []
+        for message in missed:
+            stale = self.catch_up == "skip" or (
+                not isinstance(self.catch_up, str)
+                and (now - message.time).total_seconds() > self.catch_up
+            )
+            if message.id in answered or (stale and message.owner_id != me):
+                if message.id not in answered:
+                    skipped.append(message.id)
+                self.handled.add((slug, message.id))
+                continue
+            todo.append(message)
+        if skipped:  # said before answering the rest: never silently
+            self.bot.stats["skipped"] += len(skipped)
+            log.warning(
+                "%s skipped %d messages of %s/r/%s posted while it was away (catch_up=%r): %s",
+                self.bot.name, len(skipped), slug, room_id, self.catch_up,
+                ", ".join(map(str, skipped)),
+            )
+        for message in todo:
+            await self._on_message(slug, message, None, edited=False)
+        if missed:
+            self.last_seen[key] = max(self.last_seen.get(key, 0), missed[-1].id)
+        await self._save_position(key)
+
+    async def _missed(self, room: Any, since: Any) -> list[Any]:
+        """The messages from ``since`` on: from the room's events endpoint when its answer reaches
+        back that far (exact times), else from transcript pages (a long gap; the newest messages
+        still get the endpoint's exact times, older ones the transcript's, which chat gives per
+        group of messages: a group's later messages look as old as its first)."""
+        recent: list[Any] = []
+        try:
+            recent = await room.recent_messages(_RECENT)
+        except errors.ChatExchangeError as error:
+            log.info("could not read the recent messages of %r (%s); reading the transcript",
+                     room, error)
+        covers = recent and (len(recent) < _RECENT or recent[0].id < since)
+        if isinstance(since, int) and covers:
+            return [m for m in recent if m.id >= since]
+        exact = {m.id: m for m in recent}
+        return [exact.get(m.id, m) async for m in room.messages(since=since, max_age=0)]
+
+    async def _save_position(self, key: tuple[str, int]) -> None:
+        """Keep the room's position in the archive (a restart resumes from it)."""
+        position = self.last_seen.get(key)
+        if position is None or position <= self.saved.get(key, 0):
+            return
+        await self.client.advance_bot_position(self.bot.name, self.rooms[key], position)
+        self.saved[key] = position
 
     async def _on_event(self, slug: str, event: Any) -> None:
         kind = event.event_type
@@ -233,6 +326,8 @@ class LiveRun:
         elif self.bot.edits == "ignore" or key not in self.handled:
             return  # an edit of a message from before we started
         await self._handle(slug, event, message, edited=edited)
+        if not edited:  # handled (and answered): from now on a restart starts after it
+            await self._save_position(room_key)
 
     def _room_of(self, slug: str, event: Any) -> Any:
         room = self.rooms.get((slug, event.room_id))
@@ -262,7 +357,10 @@ class LiveRun:
         except Exception as error:
             bot.stats["errors"] += 1
             value = await self._failed(error, context, route.owner if route else bot)
-        await self._post(slug, room, message, answer_text(value), event)
+        await self._post(
+            slug, room, message, answer_text(value), event, context=context,
+            owner=route.owner if route else bot,
+        )
 
     async def _failed(self, error: Exception, context: dict[str, Any], owner: Any) -> Any:
         try:
@@ -294,7 +392,10 @@ class LiveRun:
         except Exception as error:
             bot.stats["errors"] += 1
             value = await self._failed(error, context, bot.rule_owner(context))
-        await self._post(slug, room, message, answer_text(value), event, edited=edited)
+        await self._post(
+            slug, room, message, answer_text(value), event, edited=edited, context=context,
+            owner=bot.rule_owner(context),
+        )
 
     async def _post(
         self,
@@ -305,9 +406,12 @@ class LiveRun:
         event: Any,
         *,
         edited: bool = False,
+        context: dict[str, Any] | None = None,
+        owner: Any = None,
     ) -> None:
         """Post an answer: a reply to ``message`` when there is one in a watched room, else into
-        ``room`` (nothing for events without a watched room)."""
+        ``room`` (nothing for events without a watched room). Delivered by :class:`Delivery`
+        (retries, never twice); an answer that finally fails goes to the error hooks."""
         bot = self.bot
         if text is None:
             return
@@ -320,8 +424,9 @@ class LiveRun:
             log.info("%s would answer %r with %r", bot.name, message or event, text)
             return
         try:
+            me = self.me.get(slug)
             if message is None:
-                await room.send(text)
+                await self.delivery.send(room, text, me)
                 bot.stats["answered"] += 1
                 return
             previous = self.answers.get((slug, message.id)) if edited else None
@@ -332,9 +437,12 @@ class LiveRun:
                     return
                 except errors.RefusedError:  # too late to edit: answer anew
                     pass
-            answer = await message.reply(text)
+            answer = await self.delivery.reply(message, text, me)
             self.answers.add((slug, message.id), answer)
             bot.stats["answered"] += 1
         except errors.ChatExchangeError as error:
             bot.stats["errors"] += 1
+            bot.stats["undelivered"] += 1
             log.warning("%s could not answer %r: %s", bot.name, message or event, error)
+            if context is not None:  # the hook hears of it; its own answer is not posted
+                await self._failed(error, {**context, "text": text}, owner or bot)

@@ -97,6 +97,8 @@ class AsyncClient:
     ``CHATEXCHANGE_SESSION_FILE`` environment variable, else ``sessions.json`` in the user's cache
     directory; ``False``: none). A saved session is checked with the server first; the client logs
     in only when it is rejected, and saves the new session.
+    ``watch_options``: options of each watched room's transport watcher (for example
+    ``max_failures=None`` to retry forever, ``on_state=`` to hear of lost connections).
     """
 
     def __init__(
@@ -111,6 +113,7 @@ class AsyncClient:
         engine: Engine | None = None,
         connection_options: dict[str, Any] | None = None,
         session_file: str | os.PathLike[str] | bool | None = None,
+        watch_options: dict[str, Any] | None = None,
     ) -> None:
         self._credentials = _credentials(auth)
         self._session_file = (
@@ -120,6 +123,7 @@ class AsyncClient:
         self.freshness = Freshness().override(desired_max_age, required_max_age)
         self.clock = clock
         self._connection_options = dict(connection_options or {})
+        self._watch_options = dict(watch_options or {})
         self._own_engine = engine is None
         self._engine = engine if engine is not None else _store.open_engine(db_path)
         self._db = DbWorker(self._engine)
@@ -189,6 +193,21 @@ class AsyncClient:
         me = await self._me(self.server(slug))
         assert me is not None
         return me
+
+    async def bot_position(self, bot: str, room: Room) -> int | None:
+        """The newest message id the bot named ``bot`` has handled in ``room`` (None: never ran
+        there), as kept in the archive (``models.BotPosition``)."""
+        from . import _positions
+
+        return await self._db.read(_positions.load, room.server.meta_id, bot, room.id)
+
+    async def advance_bot_position(self, bot: str, room: Room, message_id: int) -> None:
+        """Record that ``bot`` has handled ``room`` up to ``message_id`` (never moves back)."""
+        from . import _positions
+
+        await self._db.write(
+            _positions.advance, room.server.meta_id, bot, room.id, int(message_id), self.now()
+        )
 
     async def close(self) -> None:
         """Stop live streams, close connections and the database thread. Idempotent."""
@@ -487,6 +506,18 @@ class AsyncClient:
         connection = await self._ensure_login(message.server.slug)
         await connection.pin(message.id)
         await self._db.write(_archive.mark_stale, message.server.meta_id, message.id)
+
+    async def _recent_messages(self, room: Room, count: int) -> list[Message]:
+        from ._live import _record_batch
+
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        slug = room.server.slug
+        connection = await self._reader(slug)
+        response = await connection.room_events(room.id, msg_count=count)
+        events = [e for e in response.events if getattr(e, "message_id", None) is not None]
+        rows = await self._db.write(_record_batch, room.server.meta_id, events, self.now())
+        return [self._obj(Message, slug, row) for row in rows if row is not None]
 
     # -- archive-only streams ----------------------------------------------------------------------
 

@@ -235,7 +235,7 @@ class RoomFeed:
     async def start(self) -> None:
         client = self.live.client
         connection = await client._reader(self.slug)
-        self.watcher = connection.watch(self.room_id)
+        self.watcher = connection.watch(self.room_id, **client._watch_options)
         await self.watcher.start()
         self.task = asyncio.get_running_loop().create_task(
             self._pump(), name=f"chatexchange-feed-{self.slug}-{self.room_id}"

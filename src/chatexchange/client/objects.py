@@ -327,6 +327,12 @@ class Room(ClientObject):
         """
         return self._client._history.messages(self, since, until, max_age)
 
+    async def recent_messages(self, count: int = 100) -> list[Message]:
+        """The room's newest ``count`` messages, oldest first, read now from the room's events
+        endpoint (exact times, unlike transcript pages; the server gives at most a few hundred)
+        and archived."""
+        return await self._client._recent_messages(self, count)
+
     async def import_history(
         self,
         *,
