@@ -66,3 +66,19 @@ async def test_when_the_full_text_is_unavailable_the_archive_says_so(devserver, 
         devserver.fail(rf"/message/{long_message.id}$", status=404, times=None)
         await room.import_history(max_age=0)
         assert await _stored(client, long_message.id) == (LONG, True)
+
+
+async def test_an_event_with_the_shortened_content_gets_the_full_one(devserver, long_message):
+    from chatexchange._parser import parse_event
+
+    shortened = "<div class='partial'>line 0: word</div>"
+    raw = {"event_type": 1, "message_id": long_message.id, "content": shortened, "room_id": ROOM}
+    async with AsyncClient(server_url=devserver.url) as client:
+        connection = await client._reader("se")
+        full = await connection.full_event(parse_event(raw))
+        assert full.content == long_message.html and full.message_id == long_message.id
+        plain = parse_event({**raw, "content": "short and whole"})
+        assert await connection.full_event(plain) is plain
+        devserver.fail(rf"/message/{long_message.id}$", status=404, times=None)
+        kept = parse_event(raw)
+        assert await connection.full_event(kept) is kept, "a failed read keeps the event"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import re
 import weakref
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -22,6 +23,8 @@ from .actions import ActionQueue
 from .session import HttpSession, Response, refusal_error
 
 log = logging.getLogger("chatexchange.transport")
+#: The start of a shortened long message, as transcripts and events show it.
+_PARTIAL = re.compile(r"<(?:div|pre) class=['\"]partial['\"]>")
 
 
 class ServerConnection:
@@ -265,6 +268,28 @@ class ServerConnection:
             self.http.chat(paths.message_text(message_id)), what="message text"
         )
         return _parser.parse_message_html(response.body, response.url)  # type: ignore[no-any-return]
+
+    async def full_event(self, event: Any) -> Any:
+        """The event with its full message content if the server sent the shortened form.
+
+        Long multi-line messages arrive as ``<div class='partial'>…`` (or ``<pre …>``) in events
+        too; the full content is read from ``/message/<id>``. Any other event, or a failed read
+        (logged), comes back unchanged.
+        """
+        content = getattr(event, "content", None)
+        message_id = getattr(event, "message_id", None)
+        if not content or message_id is None or not _PARTIAL.search(content[:200]):
+            return event
+        try:
+            response = await self.http.get(
+                self.http.chat(paths.message_text(message_id)), what="message text"
+            )
+            _parser.parse_message_html(response.body, response.url)  # an error page raises
+        except ChatExchangeError as exc:
+            log.warning("message %d: full text not read (%s)", message_id, type(exc).__name__)
+            return event
+        # the content as the server writes it in events, not re-serialized
+        return dataclasses.replace(event, content=response.text.strip())
 
     async def _full_texts(self, page: Any) -> Any:
         """The page with every shortened message (``partial``) replaced by its full text.
