@@ -41,7 +41,7 @@ _USER_TTL = 3600.0
 _RECENT = 100
 
 
-class _Seen(OrderedDict):
+class _Seen(OrderedDict[Any, Any]):
     def __init__(self, size: int = 50_000) -> None:
         super().__init__()
         self.size = size
@@ -175,7 +175,7 @@ class LiveRun:
         while True:
             stream = server.events(rooms=room_ids)
             try:
-                await stream.start()  # type: ignore[attr-defined]
+                await stream.start()
                 if lost is None:
                     await self._begin(slug, room_ids)
                 else:
@@ -195,7 +195,7 @@ class LiveRun:
                 log.warning("live events of %s failed (%s); again in %.1fs", slug, error, delay)
                 await asyncio.sleep(delay)
             finally:
-                await stream.aclose()  # type: ignore[attr-defined]
+                await stream.aclose()
 
     async def _note_newest(self, slug: str, room_ids: list[int]) -> None:
         """Note each room's newest message (from the room's events endpoint), so that a catch-up

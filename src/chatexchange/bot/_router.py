@@ -25,9 +25,11 @@ log = logging.getLogger("chatexchange.bot")
 ANY = "any"
 
 _TYPE = EventType
+#: A message rule as registered: condition, event, tags, Condition options.
+_Rule = tuple[Any, Any, tuple[str, ...], dict[str, Any]]
 
 
-def _ids(value: Any) -> frozenset[int] | None:
+def _ids(value: Any) -> frozenset[Any] | None:
     """A user/room filter: an id, an object with ``.id``, or a collection of them."""
     if value is None:
         return None
@@ -90,7 +92,7 @@ class RouterMixin:
         self.included: list[Any] = []
         self.error_hooks: list[Any] = []
         self._includers: list[Any] = []
-        self._rules: list[tuple[Any, Any, tuple, dict]] = []
+        self._rules: list[_Rule] = []
 
     # -- registering -----------------------------------------------------------------------------
 
@@ -184,10 +186,12 @@ class RouterMixin:
             out.extend(b for b in bot._reach() if b not in out)
         return out
 
-    def _all_rules(self) -> list[tuple[Any, Any, tuple, dict]]:
+    def _all_rules(self) -> list[_Rule]:
         return [rule for bot in self._reach() for rule in bot._rules]
 
-    def _adopt(self, condition: Any, event: Any, tags: tuple, options: dict) -> None:
+    def _adopt(
+        self, condition: Any, event: Any, tags: tuple[str, ...], options: dict[str, Any]
+    ) -> None:
         """A rule registered on an included bot becomes a rule of this bot (and its includers)."""
         self._add_rule(condition, event, tags, options)  # type: ignore[attr-defined]
         for includer in self._includers:
