@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import queue
+import re
 
 import pytest
 import requests
@@ -312,8 +313,6 @@ def test_the_migration_guide_states_the_measured_figures():
     guide = path.read_text(encoding="utf-8")
     assert f"...): {len(SURFACE)}\n  entries" in guide
     assert "+chatexchange3" in guide and "-ChatExchange==0.0.4" in guide
-    import re
-
     named = set(re.findall(r"(test_\w+\.py)", guide))
     assert len(named) >= 6
     for name in named:  # every claim's test is there
