@@ -182,3 +182,17 @@ def test_odd_digits_and_extreme_dates_give_parse_errors_or_missing_fields() -> N
     assert parse_ws_frame(b'{"r' + b"9" * 5000 + b'": {}}', "ws") == []
     with pytest.raises(ParseError):
         parse_events_response(b'{"events": [], "sync": 1e400}', "ev")
+
+
+def test_a_card_whose_class_changed_raises_instead_of_vanishing() -> None:
+    url = "https://chat.stackoverflow.com/rooms/info/501/tea-room"
+    with pytest.raises(ParseError, match=r"id='user-77' class='user-card'.*\.usercard"):
+        parse_room_info(
+            ROOM_INFO.replace('id="user-77" class="usercard"', 'id="user-77" class="user-card"'),
+            url,
+        )
+    with pytest.raises(ParseError, match=r"id='room-501'.*\.roomcard"):
+        parse_user_profile(
+            PROFILE.replace('class="roomcard frozen"', 'class="room frozen"'),
+            "https://chat.stackoverflow.com/users/42/hatter",
+        )
