@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections import Counter
 from typing import Any
 
@@ -207,8 +208,6 @@ def test_blocking_client_iterates_events(devserver_thread) -> None:
 
 async def test_the_message_of_an_event_is_read_from_the_archive(devserver) -> None:
     """What the docs promise: the event was archived first, so its message needs no request."""
-    import math
-
     async with AsyncClient(server_url=devserver.url, auth=ALICE) as client:
         await client.login()
         room = await client.se.room(1)
@@ -221,3 +220,22 @@ async def test_the_message_of_an_event_is_read_from_the_archive(devserver) -> No
             await room.server.message(event.message_id, desired_max_age=0, required_max_age=0)
         message = await room.server.message(event.message_id, desired_max_age=math.inf)
     assert (message.id, message.content_text) == (posted.id, "look me up")
+
+
+async def test_a_shortened_message_event_arrives_and_is_archived_in_full(devserver) -> None:
+    """Chat shortens long multi-line messages in events too; the stream reads the full text."""
+    lines = "\n".join(f"line {n} of a long message" for n in range(40))
+    async with AsyncClient(server_url=devserver.url, auth=ALICE) as client:
+        await client.login()
+        room = await client.se.room(1)
+        posted = devserver.post("se", 1, 2, lines)
+        stream = await room.events(T.MESSAGE_EDITED).start()
+        shortened = "<div class='partial'>line 0 of a long message<br>line 1 of a</div>"
+        fields = {"user_id": 2, "user_name": "Bob Builder", "message_id": posted.id}
+        se = devserver.server("se")
+        se.emit(2, se.room(1), {**fields, "content": shortened})
+        event = await asyncio.wait_for(aio.anext(stream), 10)
+        await stream.aclose()
+        message = await room.server.message(posted.id, desired_max_age=math.inf)
+    assert "line 39 of a long message" in event.content and "partial" not in event.content
+    assert "line 39 of a long message" in message.content_text

@@ -226,6 +226,7 @@ class RoomFeed:
         self.room_id = room_id
         self.subscribers: set[Subscription] = set()
         self.watcher: Any = None
+        self.connection: Any = None
         self.task: asyncio.Task[None] | None = None
         self.closed = False
 
@@ -234,7 +235,7 @@ class RoomFeed:
 
     async def start(self) -> None:
         client = self.live.client
-        connection = await client._reader(self.slug)
+        connection = self.connection = await client._reader(self.slug)
         self.watcher = connection.watch(self.room_id, **client._watch_options)
         await self.watcher.start()
         self.task = asyncio.get_running_loop().create_task(
@@ -266,9 +267,12 @@ class RoomFeed:
                 # what else has arrived goes into the same transaction: a busy room costs one
                 # commit per burst, not one per event
                 batch = [event, *self.watcher.ready(_BATCH - 1)]
-                for item in batch:
+                for i, item in enumerate(batch):
                     if item.__class__ is UnknownEvent:
                         self.live.unknown(item)
+                    elif item.content and "partial" in item.content[:200]:
+                        # a long message shortened in the event: archive and yield its full text
+                        batch[i] = await self.connection.full_event(item)
                 rows = await client._db.write(
                     _record_batch, sid, batch, client.now(), self.room_id
                 )
