@@ -196,3 +196,20 @@ def test_a_card_whose_class_changed_raises_instead_of_vanishing() -> None:
             PROFILE.replace('class="roomcard frozen"', 'class="room frozen"'),
             "https://chat.stackoverflow.com/users/42/hatter",
         )
+
+
+@pytest.mark.parametrize(
+    ("shown", "garbled", "what"),
+    [
+        ("1:54 AM", "1:00", "01:00 earlier than the time shown before it"),
+        ("1:58 AM", "1:00 PM", "13:00 outside the page's hours 01:00-02:00"),
+    ],
+)
+def test_garbled_times_on_the_real_page_raise(
+    transcript_html: bytes, shown: str, garbled: str, what: str
+) -> None:
+    """Once these moved 18 messages to the next day, or 10 messages to 13:00."""
+    body = transcript_html.replace(f">{shown}<".encode(), f">{garbled}<".encode())
+    assert body != transcript_html
+    with pytest.raises(ParseError, match=what):
+        parse_transcript(body, TRANSCRIPT_URL)
