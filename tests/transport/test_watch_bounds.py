@@ -124,9 +124,9 @@ async def test_close_and_failure_reach_a_consumer_behind_a_full_queue(devserver,
 
 
 async def test_states_while_retrying_forever(devserver, alice, bob) -> None:
-    states: list[tuple[int, str, object]] = []
+    states: list[tuple[int, str, object]] = []  # (room, state, detail)
     options = {**FAST, "max_failures": None, "fallback_after": 1000}
-    async with alice.watch(1, on_state=lambda *s: states.append(s), **options) as watcher:
+    async with alice.watch(1, on_state=lambda slug, *s: states.append(s), **options) as watcher:
         await _until_open(devserver)
         devserver.fail(r"/ws-auth$", status=503, times=None)
         await devserver.drop_websockets()

@@ -101,11 +101,11 @@ class Watcher:
     ``max_failures`` (failed attempts in a row before ConnectionLostError; ``None``: retry
     forever), ``dedupe_window`` / ``dedupe_age`` (ids each room remembers to drop repeats, see
     :class:`_Recent`), ``queue_size`` (events waiting for the consumer, see below), ``on_state``
-    (called as ``on_state(room, state, detail)`` when a room's connection changes: ``"connected"``
-    with "websocket" or "polling", ``"lost"`` with the reason, ``"retrying"`` with the pause in
-    seconds), ``on_frame`` (called with every ``RoomFrame`` of a watched room as it arrives,
-    heartbeats included: a caller that must see the connection alive on a quiet room, like the
-    classic API, listens here).
+    (called as ``on_state(server_slug, room, state, detail)`` when a room's connection changes:
+    ``"connected"`` with "websocket" or "polling", ``"lost"`` with the reason, ``"retrying"`` with
+    the pause in seconds), ``on_frame`` (called with every ``RoomFrame`` of a watched room as it
+    arrives, heartbeats included: a caller that must see the connection alive on a quiet room,
+    like the classic API, listens here).
 
     A slow consumer: at most ``queue_size`` events wait in memory. When the queue is full the
     watcher stops reading from the server (the socket and the polls wait; TCP pushes back), logs
@@ -138,7 +138,7 @@ class Watcher:
         dedupe_window: int = 2_000,
         dedupe_age: float = 600.0,
         queue_size: int = 500,
-        on_state: Callable[[int, str, Any], None] | None = None,
+        on_state: Callable[[str, int, str, Any], None] | None = None,
         on_frame: Callable[[Any], None] | None = None,
     ) -> None:
         rooms = (room_ids,) if isinstance(room_ids, int) else tuple(dict.fromkeys(room_ids))
@@ -389,7 +389,7 @@ class Watcher:
         self._states[room] = state
         if self.on_state is not None:
             try:
-                self.on_state(room, state, detail)
+                self.on_state(self.connection.slug, room, state, detail)
             except Exception:  # a monitoring callback must not stop the watch
                 log.exception("on_state callback failed")
 

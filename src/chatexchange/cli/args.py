@@ -306,7 +306,9 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     main.add_argument(
         "--watch",
         action="store_true",
-        help="then stay connected, archiving and printing new messages until Ctrl-C",
+        help="then stay connected, archiving and printing new messages until Ctrl-C; a lost "
+        "connection is retried for ever (one line on stderr per change: connected, lost, "
+        "retrying in N s)",
     )
     main.add_argument(
         "--give-up-after",

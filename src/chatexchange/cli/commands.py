@@ -25,6 +25,7 @@ from .exits import EXIT_OK
 from .output import message_json, message_line, room_of, write_json
 from .progress import Progress, format_count, format_duration, format_rate
 from .rooms import RoomRef, redact
+from .watching import Connections, follow
 
 __all__ = ["ImportReport", "import_room", "resolve_room", "run_async", "run_main"]
 
@@ -315,20 +316,24 @@ class _State:
             engine.dispose()
 
 
-def _client(args: MainArgs) -> Any:
+def _client(args: MainArgs, watch_options: dict[str, Any] | None = None) -> Any:
     from ..client import AsyncClient
 
     if args.server_url:
         # Every layer (transport, classic API, bots loaded by this process) reads the variable.
         os.environ[DEVSERVER_ENV] = args.server_url
     session_file = False if args.no_session else args.session_file
-    return AsyncClient(args.database, server_url=args.server_url, session_file=session_file)
+    return AsyncClient(
+        args.database, server_url=args.server_url, session_file=session_file,
+        watch_options=watch_options,
+    )
 
 
 async def _main(args: MainArgs, state: _State) -> int:
     out = sys.stdout
     err = sys.stderr
-    client = _client(args)
+    connections = Connections(err, quiet=args.quiet, give_up_after=args.give_up_after)
+    client = _client(args, connections.options() if args.watch else None)
     try:
         rooms = [await resolve_room(client, ref, database=args.database) for ref in args.rooms]
         for room in rooms:
@@ -342,13 +347,16 @@ async def _main(args: MainArgs, state: _State) -> int:
                 names = ", ".join(room_label(room) for room in rooms)
                 err.write(f"watching {names}; Ctrl-C to stop\n")
                 err.flush()
-            async for message in merged(room.new_messages() for room in rooms):
+
+            def emit(message: Any) -> None:
                 if args.json:
                     write_json(message_json(message), out)
                 else:
                     prefix = f"[{room_of(message)}] " if len(rooms) > 1 else ""
                     out.write(message_line(message, prefix) + "\n")
                     out.flush()
+
+            await follow(rooms, connections, emit, merged)
         return EXIT_OK
     finally:
         await client.close()
