@@ -145,6 +145,29 @@ async def test_catch_up_policy_skips_old_commands_and_says_so(devserver, caplog)
     assert run.bot.stats["skipped"] == len(lost)
 
 
+async def test_a_restart_on_the_same_archive_resumes_exactly(devserver, db_url) -> None:
+    """Stopped, commands posted meanwhile, started again on the archive (SQLite file, and
+    PostgreSQL when the suite has one): those are answered, nothing earlier again."""
+    bot = echo_bot()
+
+    async def run_once(post_while_running: int) -> list[int]:
+        async with AsyncClient(db_url, auth=ALICE, server_url=devserver.url) as client:
+            room = await client.se.room(1)
+            task = asyncio.create_task(bot.run(room))
+            await bot.wait_running()
+            ids = [devserver.post("se", 1, BOB, f"!!/echo run {n}").id
+                   for n in range(post_while_running)]
+            await until(lambda: not tally(devserver, ids)[0], "the answers")
+            bot.stop()
+            await asyncio.wait_for(task, 30)
+            return ids
+
+    first = await run_once(3)
+    while_stopped = [devserver.post("se", 1, BOB, f"!!/echo stopped {n}").id for n in range(4)]
+    second = await run_once(2)
+    assert tally(devserver, first + while_stopped + second) == ([], [])
+
+
 # -- the bot process killed and started again --------------------------------------------------
 
 BOT_PROCESS = """
@@ -209,6 +232,8 @@ def test_sigkill_and_restart_lose_nothing(devserver_thread, tmp_path) -> None:
         proc.kill()
         proc.wait(30)
     assert devserver_thread.call(tally, commands) == ([], [])
+    # the restarted process used the session the first one saved: one login in all
+    assert devserver_thread.call(lambda d: len(d.world.login_posts)) == 1
     engine = create_engine(f"sqlite:///{archive}")
     with engine.connect() as conn:
         position = conn.execute(select(BotPosition.message_id).where(BotPosition.bot == "echo"))

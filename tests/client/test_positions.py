@@ -23,8 +23,8 @@ async def test_recent_messages_have_exact_times_and_are_archived(devserver) -> N
             await room.recent_messages(0)
 
 
-async def test_bot_positions_move_forward_only_and_persist(devserver, tmp_path) -> None:
-    archive = tmp_path / "positions.db"
+async def test_bot_positions_move_forward_only_and_persist(devserver, db_url) -> None:
+    archive = db_url  # a file, and PostgreSQL when the suite has one
     async with AsyncClient(archive, auth=False, server_url=devserver.url) as client:
         room = await client.se.room(1)
         assert await client.bot_position("echo", room) is None
