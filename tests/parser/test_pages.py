@@ -285,6 +285,12 @@ def test_message_history() -> None:
     assert [r.label for r in h.revisions] == [None, "edited", "said"]
     assert h.revisions[0].content_text == "new text"
     assert [r.source for r in h.revisions] == [None, "new *text*", "old"]
+    said = '<div class="monologue user-1"><div class="username"><a href="/users/1/a">A</a>'
+    said += '</div>\n<div class="messages"><b>said:'
+    changed = HISTORY.replace(said, said.replace('"monologue ', '"revision '))
+    assert changed != HISTORY
+    with pytest.raises(ParseError, match="revision outside the monologue markup"):
+        parse_message_history(changed, "https://chat.stackexchange.com/messages/9/history")
 
 
 def test_message_source() -> None:

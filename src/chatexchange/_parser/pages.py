@@ -491,6 +491,11 @@ def parse_user_profile(body: bytes | str, url: str | None = None) -> UserProfile
 
 _CONTENT = XPath("//*[@id='content']")
 _HISTORY_MONOLOGUES = XPath(".//div[" + cls("monologue") + "]")
+#: A revision's content outside every monologue: its monologue's markup changed.
+_STRAY_CONTENT = XPath(
+    ".//*[" + cls("content") + " or " + cls("message-source") + "]"
+    "[not(ancestor::div[" + cls("monologue") + "])]"
+)
 _H_USER_LINK = XPath("(.//*[" + cls("username") + "]//a[@href])[1]")
 _H_USERNAME = XPath("(.//*[" + cls("username") + "])[1]")
 _H_TIMESTAMP = XPath("(.//*[" + cls("timestamp") + "])[1]")
@@ -541,6 +546,8 @@ def parse_message_history(body: bytes | str, url: str | None = None) -> MessageH
     if not monologues:
         expect_page(root, url, "a message history page")
         raise missing(root, url, "the message revisions (#content .monologue)")
+    if _STRAY_CONTENT(content):
+        raise ParseError("a revision outside the monologue markup (#content .monologue)", url)
     message_id = None
     m = re.search(r"/messages/(\d+)/history", url or "")
     if m is not None:
