@@ -151,3 +151,48 @@ def test_step_keys_are_written_when_they_can_be_seen(talk):
     p.handle(["new", root], held)
     assert quiet == [(0, True)]  # the first step's, written at once; the query step's come later
     assert (held["rank"], held["condition"]) == (5, "query")
+
+
+def test_a_replaced_event_in_the_live_events_list_still_runs(talk):
+    """``events`` is a live list: an event put there directly (not through ``on``) replaces the
+    built-in one, and the walk runs it, as ``handle`` would."""
+    calls = []
+    root = talk.ComplexNotion("root")
+    select = talk.SelectiveNotion("select")
+    talk.NextRelation(root, select)
+    word = talk.ParsingRelation(select, talk.ActionNotion("word", lambda: calls.append("word")),
+                                re.compile("[a-z]+"))
+    talk.ParsingRelation(select, None, re.compile("[0-9]+"))
+    condition = word.events[0][0]
+    word.events[0] = (condition, talk.Event(lambda: calls.append("replaced") or "stop"))
+    p = talk.ParsingProcess()
+    assert p("new", root, text="abc") == "stop"
+    assert calls == ["replaced"]
+
+    loop_root = talk.ComplexNotion("loop root")
+    body = talk.ActionNotion("body", lambda: calls.append("body"))
+    loop = talk.LoopRelation(loop_root, body, 2)
+    start = loop.events[2]
+    loop.events[2] = (start[0], talk.Event(lambda: calls.append("start") or "stop"))
+    calls.clear()
+    assert talk.StatefulProcess()("new", loop_root) == "stop"
+    assert calls == ["start"]
+
+
+def test_a_list_condition_with_a_context_function_gets_a_copy(talk):
+    """A NextRelation whose condition is a list holding a ``**context`` function: the function
+    sees a copy of the process's context (the query step's rank and condition), and what it
+    writes stays there."""
+    seen = []
+
+    def sees(**context):
+        seen.append((context["rank"], context["condition"]))
+        context["leak"] = True
+        return True
+
+    root = talk.ComplexNotion("root")
+    talk.NextRelation(root, talk.ActionNotion("end", "stop"), ["nothing", sees])
+    p = talk.StatefulProcess()
+    assert p("new", root) == "stop"
+    assert seen == [(5, "query")]
+    assert "leak" not in p.context

@@ -37,6 +37,7 @@ cdef class Element(Handler):
     cdef object _owner
     cdef bint _custom
     cdef readonly bint _direct_type, _cursor_type
+    cdef tuple _seal_pairs
     cdef object _seal_tags
     cdef object _seal_unknown
 
@@ -45,6 +46,8 @@ cdef class Element(Handler):
     cpdef bint reads_text(self)
     cdef bint _untouched(self)
     cdef _dispatch(self, message, dict context)
+    @cython.locals(events=list, seal=tuple, event=Event)
+    cdef Event _own_event(self, Py_ssize_t index)
     cdef _reply(self, query, dict context, TextCursor cursor)
     @cython.locals(event=Event, answer=tuple)
     cdef tuple _answer(self, Py_ssize_t index, message, dict context, rank, condition)

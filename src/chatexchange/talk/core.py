@@ -410,6 +410,12 @@ class Condition(Access):
             self._conditions = tuple(
                 Condition(item, *tags, ignore_case=ignore_case, search=search, **options)
                 for item in value)
+            # A list checks its items: it sees what they see.
+            for item in self._conditions:
+                if item._sees_dict:
+                    self._sees_dict = True
+                if item._reads_text:
+                    self._reads_text = True
         elif isinstance(value, str):
             self._spec = "string"
             if self._ignore_case:

@@ -285,6 +285,7 @@ class Element(Handler):
         self._custom = True
         self._direct_type = False
         self._cursor_type = False
+        self._seal_pairs = ()
         self._owner = None
         self.owner = owner
 
@@ -376,6 +377,7 @@ class Element(Handler):
         # and takes the text as an offset (_CURSOR_TYPES); a subclass does neither.
         self._direct_type = type(self) in _DIRECT_TYPES
         self._cursor_type = type(self) in _CURSOR_TYPES
+        self._seal_pairs = tuple(self.events)
         self._seal_tags = self.tags
         self._seal_unknown = self.unknown_event
 
@@ -433,6 +435,22 @@ class Element(Handler):
         """The direct dispatch of a built-in class for a string first item; None: use the generic
         selection."""
         return None
+
+    def _own_event(self, index):
+        """The event of pair ``index`` while that pair is still the one the class registered (the
+        live ``events`` list may have been changed directly) and has no pre/post events: then the
+        class's own code can stand in for it. None otherwise."""
+        events = self.events
+        seal = self._seal_pairs
+        if index >= len(events) or index >= len(seal):
+            return None
+        pair = events[index]
+        if pair is not seal[index]:
+            return None
+        event = pair[1]
+        if event.pre_event is not None or event.post_event is not None:
+            return None
+        return event
 
     def _reply(self, query, context, cursor):
         """What ``self.handle((query,), copy)[0]`` gives a process, where ``copy`` is a copy of the
@@ -534,8 +552,9 @@ class ActionNotion(Notion):
         if query != _NEXT or len(self.events) != 1 or not self._untouched():
             return _INDIRECT
         event = self.events[0][1]
-        if (event.pre_event is not None or event.post_event is not None
-                or event._sees_dict or (cursor is not None and event._reads_text)):
+        if (type(event) is not Event or event.pre_event is not None
+                or event.post_event is not None or event._sees_dict
+                or (cursor is not None and event._reads_text)):
             return _INDIRECT
         return event.call((query,), context)
 
@@ -592,8 +611,7 @@ class ComplexNotion(Notion):
     def _reply(self, query, context, cursor):
         if query != _NEXT or type(self) is not ComplexNotion or not self._untouched():
             return _INDIRECT
-        event = self.events[1][1]
-        if event.pre_event is not None or event.post_event is not None:
+        if self._own_event(1) is None:
             return _INDIRECT
         return self.do_forward()
 
@@ -765,12 +783,10 @@ class SelectiveNotion(ComplexNotion):
         if query != _NEXT or not self._untouched():
             return _INDIRECT
         if context.get(_STATE):
-            event = self.events[4][1]
-            if event.pre_event is not None or event.post_event is not None:
+            if self._own_event(4) is None:
                 return _INDIRECT
             return self.do_finish()
-        event = self.events[1][1]
-        if event.pre_event is not None or event.post_event is not None:
+        if self._own_event(1) is None:
             return _INDIRECT
         relations = self._relations
         if len(relations) < 2:
@@ -923,13 +939,13 @@ class NextRelation(Relation):
     def _reply(self, query, context, cursor):
         if query != _NEXT or type(self) is not NextRelation or not self._untouched():
             return _INDIRECT
-        event = self.events[0][1]
-        if event.pre_event is not None or event.post_event is not None:
+        if self._own_event(0) is None:
             return _INDIRECT
         condition = self.condition_access
         if condition is not TRUE_CONDITION:
-            if condition._sees_dict or (cursor is not None
-                                                       and condition._reads_text):
+            # Only the built-in check: a subclass's own check could do anything with the context.
+            if type(condition) is not Condition or condition._sees_dict or (
+                    cursor is not None and condition._reads_text):
                 return _INDIRECT
             if condition.check((query,), context)[0] < 0:
                 return False
@@ -988,11 +1004,9 @@ class ActionRelation(Relation):
     def _reply(self, query, context, cursor):
         if query != _NEXT or not self._untouched():
             return _INDIRECT
-        event = self.events[0][1]
         action = self.action_access
-        if (event.pre_event is not None or event.post_event is not None
-                or action._sees_dict or (cursor is not None
-                                                        and action._reads_text)):
+        if (self._own_event(0) is None or type(action) is not Access or action._sees_dict
+                or (cursor is not None and action._reads_text)):
             return _INDIRECT
         return self._act((query,), context)
 
@@ -1093,10 +1107,7 @@ class ParsingRelation(NextRelation):
             or self._unknown_event is not self._seal_unknown
         ):
             return False
-        if self._matcher_of(self.condition_access) is None:
-            return False
-        event = self.events[0][1]
-        if event.pre_event is not None or event.post_event is not None:
+        if self._matcher_of(self.condition_access) is None or self._own_event(0) is None:
             return False
         unknown = self._unknown_event
         return unknown.pre_event is None and unknown.post_event is None
@@ -1399,8 +1410,7 @@ class LoopRelation(NextRelation):
             index = 5
         else:
             return False
-        event = self.events[index][1]
-        if event.pre_event is not None or event.post_event is not None:
+        if self._own_event(index) is None:
             return _INDIRECT
         if index == 0:
             return self._object
@@ -1409,7 +1419,8 @@ class LoopRelation(NextRelation):
         if index == 3:
             return self._loop(context.get(_STATE))
         condition = self.condition_access
-        if condition._sees_dict or (cursor is not None and condition._reads_text):
+        if type(condition) is not Condition or condition._sees_dict or (
+                cursor is not None and condition._reads_text):
             return _INDIRECT
         i = condition.call((query,), context)
         if i:
