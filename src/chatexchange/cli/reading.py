@@ -256,12 +256,12 @@ class _JsonWriter:
 def run_export(ns: argparse.Namespace) -> int:
     """``chatexchange export``: stream the room's messages to a file or stdout, with progress."""
     fmt = ns.format or ("csv" if (ns.output or "").lower().endswith(".csv") else "jsonl")
+    where = ns.output or "stdout"
     engine = open_archive(ns.database)
     try:
         with engine.connect() as conn:
             room = archived_room(conn, ns.room_ref)
             total = count(conn, room, ns.since, ns.until)
-            where = ns.output or "stdout"
             progress = Progress(
                 f"export {room.server}/r/{room.id}",
                 stream=sys.stderr,
@@ -290,7 +290,9 @@ def run_export(ns: argparse.Namespace) -> int:
     except BrokenPipeError:
         raise
     except OSError as exc:
-        raise errors.ChatExchangeError(f"cannot write {exc.filename or where}: {exc.strerror}")
+        raise errors.ChatExchangeError(
+            f"cannot write {exc.filename or where}: {exc.strerror}"
+        ) from None
     finally:
         engine.dispose()
     seconds = time.perf_counter() - started
