@@ -206,11 +206,9 @@ class Browser:
         self._forget_session()
         try:
             self._login(host, email, password)
-        except errors.LoginError as error:
-            if isinstance(error, LoginError):
-                raise
-            raise LoginError(str(error)) from error
-        except errors.ChatExchangeError as error:
+        except LoginError:
+            raise
+        except errors.ChatExchangeError as error:  # bad credentials, captcha, 429, no account
             raise LoginError(str(error)) from error
         return self.session.cookies
 
