@@ -130,12 +130,15 @@ def test_command_bot_ends_cleanly_on_ctrl_c(devserver_thread):
         ChatExchangeU="alice@example.com",
         ChatExchangeP="alice-password",
     )
+    # Ctrl-C as in a terminal's foreground job: a child inherits an ignored SIGINT when pytest
+    # runs as a background job of a script (``cmd &``), and Python then keeps ignoring it.
     process = subprocess.Popen(
         [sys.executable, str(EXAMPLES / "command_bot.py"), "se/r/1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 20

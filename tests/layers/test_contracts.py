@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,12 @@ def _lint(config: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
 def source_tree() -> Path:
     if not PYPROJECT.is_file():
         pytest.skip("needs the source tree (a wheel test has only tests/ and examples/)")
+    if importlib.util.find_spec("importlinter") is None:
+        pytest.fail(
+            "import-linter is missing: the test extra installs it (pip install -e '.[test]'; "
+            "a venv made before it joined the extra needs that once more)",
+            pytrace=False,
+        )
     return ROOT
 
 
