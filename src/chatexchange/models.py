@@ -467,6 +467,48 @@ class BotPosition(Base):
     message_id: Mapped[int] = mapped_column(Integer)
 
 
+class BotLease(Base):
+    """Which process of a bot answers in a room: a lease with a fencing token.
+
+    One row per (bot name, server, room). ``holder`` (a process's unique member id) may answer in
+    the room until ``expires`` (the database's clock); ``token`` grows by one on every takeover and
+    fences the holder's writes (a renewal or a position written with an older token changes
+    nothing). ``last_message_id`` is the newest message the holder has handled: a process taking
+    the room over answers what came after it. Only bots on PostgreSQL write these rows.
+    """
+
+    __tablename__ = "bot_leases"
+    __table_args__ = (UniqueConstraint("bot", "server_slug", "room_id", name="uq_bot_lease_room"),)
+
+    bot: Mapped[str] = mapped_column(String(200))
+    server_slug: Mapped[str] = mapped_column(String(20))
+    room_id: Mapped[int] = mapped_column(Integer)
+    holder: Mapped[str | None] = mapped_column(String(200))
+    host: Mapped[str | None] = mapped_column(String(200))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    token: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    since: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    expires: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_message_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class BotMember(Base):
+    """A running process of a bot (active or standby) and the rooms it can serve; alive while
+    ``expires`` (the database's clock) is in the future."""
+
+    __tablename__ = "bot_members"
+    __table_args__ = (UniqueConstraint("bot", "member", name="uq_bot_member"),)
+
+    bot: Mapped[str] = mapped_column(String(200))
+    member: Mapped[str] = mapped_column(String(200))
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    started: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    #: The rooms it serves, ``"se/r/1 so/r/5"``.
+    rooms: Mapped[str] = mapped_column(Text, default="")
+
+
 #: Key/value facts about the database itself (schema version, when it was seeded).
 database_info = Table(
     "chatexchange_database",

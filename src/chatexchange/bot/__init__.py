@@ -22,6 +22,7 @@ from ._command import load_bot, replay_command
 from ._core import MODERATOR, OWNER, PRIVILEGED, BotMixin, answer_text
 from ._delivery import Delivery
 from ._engine import core_module
+from ._fleet import Coordination
 from ._graph import GraphEvent
 from ._replay import Replayed, ReplayMessage, ReplayRoom, ReplayUser
 from ._replay_events import ReplayedEvent
@@ -33,6 +34,7 @@ __all__ = [
     "OWNER",
     "PRIVILEGED",
     "Bot",
+    "Coordination",
     "Delivery",
     "GraphEvent",
     "ReplayMessage",
@@ -75,6 +77,7 @@ class _BotAPI(BotMixin):
         post: bool = True,
         catch_up: str | float = "all",
         delivery: Any = None,
+        coordination: Any = None,
     ) -> None:
         """Answer every new message of ``rooms`` until cancelled or :meth:`stop` is called.
 
@@ -84,11 +87,18 @@ class _BotAPI(BotMixin):
         feed, or a restart on the same archive): ``"all"`` answers them, a number of seconds
         answers those younger than that, ``"skip"`` answers none; skipped ones are logged.
         ``delivery``: a :class:`~chatexchange.bot.Delivery` (how answers are retried).
+        ``coordination``: when the archive is PostgreSQL, processes running a bot of the same
+        ``name`` share its rooms, one active per room (``None``: the defaults of
+        :class:`Coordination`; a ``Coordination`` to tune it; ``False``: off). On SQLite a single
+        process is assumed and nothing is coordinated.
         """
         from ._live import LiveRun
 
         targets = [await self._room(room) for room in rooms]
-        self._run = run = LiveRun(self, targets, post=post, catch_up=catch_up, delivery=delivery)
+        self._run = run = LiveRun(
+            self, targets, post=post, catch_up=catch_up, delivery=delivery,
+            coordination=coordination,
+        )
         try:
             await run.run()
         finally:
@@ -127,7 +137,7 @@ class _BotAPI(BotMixin):
         if self._run is not None:
             self._run.stopping.set()
 
-    def run_blocking(self, *rooms: Any, post: bool = True) -> None:
+    def run_blocking(self, *rooms: Any, post: bool = True, coordination: Any = None) -> None:
         """:meth:`run` for code without an event loop; returns on Ctrl-C (KeyboardInterrupt).
 
         With rooms of a ``BlockingClient`` the bot runs on that client's loop thread; otherwise it
@@ -139,7 +149,8 @@ class _BotAPI(BotMixin):
         if loop is None and isinstance(self.client, Blocking):
             loop = self.client.loop
         if loop is not None:
-            future = asyncio.run_coroutine_threadsafe(self.run(*rooms, post=post), loop)
+            running = self.run(*rooms, post=post, coordination=coordination)
+            future = asyncio.run_coroutine_threadsafe(running, loop)
             try:
                 future.result()
             except KeyboardInterrupt:
@@ -151,7 +162,7 @@ class _BotAPI(BotMixin):
             return
         with asyncio.Runner(loop_factory=new_event_loop) as runner:
             try:
-                runner.run(self.run(*rooms, post=post))
+                runner.run(self.run(*rooms, post=post, coordination=coordination))
             except KeyboardInterrupt:
                 return
 

@@ -9,6 +9,12 @@ twice. If the stream fails altogether, the consumer subscribes again and reads t
 posted since the last one it saw (``room.messages(since=...)``), so nothing posted meanwhile is
 lost. Answers go through ``message.reply()`` / ``room.send()``, the transport's ordered,
 throttle-aware write queue.
+
+With a :class:`~._fleet.Fleet` (several processes on PostgreSQL) a room is handled only while this
+process holds its lease: on taking a room over, the messages after the position the lease row holds
+(else the bot's saved position) are caught up as after a restart (what already has our reply is
+not answered again); then live events of the room are handled again. Every answer is posted only
+while the lease is locally valid, and each handled message advances the lease's position (fenced).
 """
 
 from __future__ import annotations
@@ -64,6 +70,7 @@ class LiveRun:
         post: bool = True,
         catch_up: str | float = "all",
         delivery: Delivery | None = None,
+        coordination: Any = None,
     ) -> None:
         if not rooms:
             raise ValueError("run() needs at least one room")
@@ -92,6 +99,12 @@ class LiveRun:
         self.users: dict[tuple[str, int | None], tuple[float, Any]] = {}
         self.stopping = asyncio.Event()
         self.running = asyncio.Event()
+        self.coordination = coordination
+        self.fleet: Any = None
+        self.ready: set[tuple[str, int]] = set()  # rooms held and caught up
+        self.catching: set[tuple[str, int]] = set()  # rooms held, being caught up
+        self.lock = asyncio.Lock()  # one message handled at a time (catch-up vs live events)
+        self._takeovers: set[asyncio.Task] = set()
 
     # -- setup -----------------------------------------------------------------------------------
 
@@ -145,15 +158,87 @@ class LiveRun:
 
     # -- running ---------------------------------------------------------------------------------
 
+    def _active(self, room_key: tuple[str, int] | None) -> bool:
+        """Whether this process answers in ``room_key`` now (always without a fleet)."""
+        if self.fleet is None:
+            return True
+        if room_key is None or room_key not in self.rooms:
+            room_key = next(iter(self.rooms))  # events of no watched room: the first room's holder
+        ours = room_key in self.ready or room_key in self.catching
+        return ours and self.fleet.holds(room_key)
+
+    async def _start_fleet(self) -> list[asyncio.Future]:
+        from ._fleet import Coordination, Fleet, coordination_engine, guard_archive
+
+        config = self.coordination
+        if config is False:
+            return []
+        if config is None or config is True:
+            config = Coordination()
+        database = config.database if config.database is not None else self.client.sql_engine
+        engine = await asyncio.to_thread(coordination_engine, database)
+        if engine is None:
+            log.debug("%s: not on PostgreSQL: one process, no coordination", self.bot.name)
+            return []
+        guard_archive(self.client.sql_engine, config.lease)
+        self.fleet = Fleet(
+            engine, self.bot.name, list(self.rooms), config,
+            on_acquired=self._acquired, on_lost=self.ready.discard,
+        )
+        await self.fleet.start()
+        return [asyncio.ensure_future(self.fleet.run())]
+
+    def _acquired(self, room_key: tuple[str, int], position: int | None) -> None:
+        self.ready.discard(room_key)
+        task = asyncio.ensure_future(self._take_over(room_key, position))
+        self._takeovers.add(task)
+        task.add_done_callback(self._takeovers.discard)
+
+    async def _take_over(self, room_key: tuple[str, int], position: int | None) -> None:
+        """Answer what was posted in the room after the position and has no answer yet, then
+        handle its live events (see the module docstring)."""
+        slug, room_id = room_key
+        fleet = self.fleet
+        async with self.lock:
+            while fleet.holds(room_key):
+                try:
+                    if position is None:  # first coordinated run: the bot's saved position
+                        position = await self.client.bot_position(
+                            self.bot.name, self.rooms[room_key])
+                    self.catching.add(room_key)
+                    if position is None:  # nobody handled this room before: start from now
+                        self.last_seen.pop(room_key, None)
+                        await self._note_newest(slug, [room_id])
+                        fleet.advance(room_key, self.last_seen.get(room_key, 0))
+                        await fleet.flush()
+                        await self._save_position(room_key)
+                    else:
+                        self.last_seen[room_key] = position
+                        await self._catch_up_room(slug, room_id, position + 1)
+                    if fleet.holds(room_key):
+                        self.ready.add(room_key)
+                    return
+                except errors.ChatExchangeError as error:
+                    log.warning("%s: could not catch up %s/r/%s (%s); again shortly",
+                                self.bot.name, slug, room_id, error)
+                    await asyncio.sleep(1.0)
+                except Exception:
+                    log.exception("%s: catching up %s/r/%s failed", self.bot.name, slug, room_id)
+                    raise
+                finally:
+                    self.catching.discard(room_key)
+
     async def run(self) -> None:
         self.started = self.client.now()
         await self._prepare()
+        extra = await self._start_fleet()
         slugs: dict[str, list[int]] = {}
         for slug, room_id in self.rooms:
             slugs.setdefault(slug, []).append(room_id)
         tasks = [
             asyncio.ensure_future(self._consume(slug, room_ids)) for slug, room_ids in slugs.items()
         ]
+        tasks += extra
         stop = asyncio.ensure_future(self.stopping.wait())
         try:
             done, _ = await asyncio.wait([*tasks, stop], return_when=asyncio.FIRST_COMPLETED)
@@ -161,11 +246,14 @@ class LiveRun:
                 if task is not stop and task.exception() is not None:
                     raise task.exception()  # type: ignore[misc]
         finally:
-            for task in [*tasks, stop]:
+            for task in [*tasks, stop, *self._takeovers]:
                 task.cancel()
-            for task in tasks:
+            for task in [*tasks, *self._takeovers]:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+            if self.fleet is not None:
+                await self.fleet.close()
+                self.fleet.engine.dispose()
             self.running.clear()
 
     async def _consume(self, slug: str, room_ids: list[int]) -> None:
@@ -176,14 +264,18 @@ class LiveRun:
             stream = server.events(rooms=room_ids)
             try:
                 await stream.start()
-                if lost is None:
-                    await self._begin(slug, room_ids)
-                else:
-                    await self._catch_up(slug, room_ids, lost)
+                async with self.lock:
+                    if lost is None and self.fleet is not None:
+                        await self._note_newest(slug, room_ids)  # the fleet's takeovers catch up
+                    elif lost is None:
+                        await self._begin(slug, room_ids)
+                    else:
+                        await self._catch_up(slug, room_ids, lost)
                 self.running.set()
                 async for event in stream:
                     failures = 0
-                    await self._on_event(slug, event)
+                    async with self.lock:
+                        await self._on_event(slug, event)
                 return  # the stream ended (the client closes)
             except asyncio.CancelledError:
                 raise
@@ -287,6 +379,10 @@ class LiveRun:
     async def _save_position(self, key: tuple[str, int]) -> None:
         """Keep the room's position in the archive (a restart resumes from it)."""
         position = self.last_seen.get(key)
+        if self.fleet is not None and position is not None:
+            if not self.fleet.holds(key):
+                return  # not ours (any more): the holder keeps the position
+            self.fleet.advance(key, position)
         if position is None or position <= self.saved.get(key, 0):
             return
         await self.client.advance_bot_position(self.bot.name, self.rooms[key], position)
@@ -307,7 +403,7 @@ class LiveRun:
             message = await self._message(slug, message_id)
             if message is not None:
                 await self._on_message(slug, message, event, edited=kind == _EDITED)
-        if mine or not self.bot.has_routes(kind):
+        if mine or not self.bot.has_routes(kind) or not self._active((slug, event.room_id)):
             return
         if message is None and message_id is not None:
             message = await self._message(slug, message_id)
@@ -316,8 +412,8 @@ class LiveRun:
     async def _on_message(self, slug: str, message: Any, event: Any, *, edited: bool) -> None:
         key = (slug, message.id)
         room_key = (slug, message.room_id)
-        if room_key not in self.rooms:
-            return
+        if room_key not in self.rooms or not self._active(room_key):
+            return  # (another process answers there; it catches up from the room's position)
         if not edited:
             self.last_seen[room_key] = max(self.last_seen.get(room_key, 0), message.id)
             if key in self.handled:
@@ -420,6 +516,15 @@ class LiveRun:
         if message is None and (room is None or (slug, room.id) not in self.rooms):
             log.info("%s answered %r outside the watched rooms: not posted", bot.name, event)
             return
+        if self.fleet is not None:
+            key = (slug, message.room_id) if message is not None else (slug, room.id)
+            if not self.fleet.holds(key):
+                bot.stats["fenced"] += 1
+                if message is not None:  # unhandled here: if this room comes back, it is read again
+                    self.handled.pop((slug, message.id), None)
+                log.warning("%s: lease of %s/r/%s lost; %r not answered here", bot.name, slug,
+                            key[1], message or event)
+                return
         if not self.post:
             log.info("%s would answer %r with %r", bot.name, message or event, text)
             return

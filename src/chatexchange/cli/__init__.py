@@ -90,6 +90,10 @@ def _run(form: str, ns: argparse.Namespace) -> int:
         from .reading import run_export
 
         return run_export(ns)
+    if form == "bots":
+        from .bots import run_bots
+
+        return run_bots(ns)
     if form == "search":
         from .search import run_search
 

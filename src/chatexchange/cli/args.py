@@ -57,6 +57,7 @@ MAIN_USAGE = (
     "[--format jsonl|csv] [-o FILE]\n"
     "       chatexchange devserver [--port N] [--seed FILE] [--messages N]\n"
     "       chatexchange replay [DATABASE] ROOM --bot MODULE:OBJECT\n"
+    "       chatexchange bots status [DATABASE] [--json]\n"
     "       chatexchange demo\n"
     "       chatexchange --help | --version"
 )
@@ -115,7 +116,7 @@ exit codes:
 """
 
 
-SUBCOMMANDS = ("show", "search", "export", "devserver", "replay", "demo")
+SUBCOMMANDS = ("show", "search", "export", "devserver", "replay", "bots", "demo")
 
 WHEN_HELP = (
     "a message id, a UTC date or time (2024-01-02, 2024-01-02T15:30, with Z or +01:00 if "
@@ -479,9 +480,21 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     export.add_argument(
         "-o", "--output", metavar="FILE", default=None, help="write to FILE instead of stdout"
     )
+    bots = _Parser(
+        prog=f"{PROG} bots",
+        description="Bots running on several processes with one PostgreSQL archive: per room "
+        "the active process (host, pid, since), the standbys and the last handled message.",
+        epilog="example:\n  chatexchange bots status postgresql://bots@db/chat",
+        formatter_class=fmt,
+        parents=[common],
+    )
+    bots.add_argument("action", choices=("status",), help="what to show")
+    bots.add_argument("database", nargs="?", default=None, metavar="DATABASE",
+                      help=f"the archive's database URL (default ${DATABASE_ENV})")
     return {
         "main": main,
         "show": show,
+        "bots": bots,
         "search": search,
         "export": export,
         "devserver": devserver,
@@ -542,6 +555,13 @@ def parse_args(argv: Sequence[str]) -> tuple[str, argparse.Namespace]:
         ns.main = _main_args(ns)
     elif form in ("replay", "show", "export"):
         ns.database, (ns.room_ref,) = _archive_and_rooms(ns.positionals, ns.server_url, form)
+    elif form == "bots":
+        db_text = ns.database or os.environ.get(DATABASE_ENV, "").strip()
+        if not db_text:
+            raise UsageError(
+                f"bots status reads an archive: give its DATABASE or set {DATABASE_ENV}"
+            )
+        ns.database = _database(db_text, "" if ns.database else f"${DATABASE_ENV}: ")
     elif form == "search":
         positionals = list(ns.positionals)
         if positionals and looks_like_database(positionals[0]):

@@ -1,0 +1,259 @@
+"""The lease layer of several bot processes (bot/_fleet.py), on PostgreSQL: one holder per room,
+takeover after the holder stops renewing, the stalled holder stops first (fencing by its own
+clock), fenced position writes, rooms spread and handed over; on SQLite nothing is coordinated."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+import pytest
+from sqlalchemy import select, update
+
+from chatexchange.bot import Coordination
+from chatexchange.bot._fleet import Fleet, coordination_engine
+from chatexchange.models import BotLease, BotMember
+from tests.plugins.database import postgres_schema
+
+FAST = Coordination(lease=1.2, renew=0.3, margin=0.4)
+ROOM = ("se", 1)
+
+
+@pytest.fixture
+def pg_engine(postgres_admin):
+    admin, reason = postgres_admin
+    if admin is None:
+        pytest.skip(reason)
+    with postgres_schema(admin) as url:
+        engine = coordination_engine(url)
+        yield engine
+        engine.dispose()
+
+
+class Member:
+    """A Fleet running as one process would run it, with what it was told."""
+
+    def __init__(self, engine, rooms, config=FAST, name="fleet-bot"):
+        self.acquired: list[tuple] = []
+        self.lost: list[tuple] = []
+        self.fleet = Fleet(engine, name, rooms, config,
+                           on_acquired=lambda room, pos: self.acquired.append((room, pos)),
+                           on_lost=self.lost.append)
+        self.task = None
+
+    async def start(self):
+        await self.fleet.start()
+        self.task = asyncio.create_task(self.fleet.run())
+        return self
+
+    async def die(self):
+        """Stop renewing without giving anything up (a SIGKILL as the database sees it)."""
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+
+    async def close(self):
+        if not self.task.done():
+            await self.die()
+        await self.fleet.close()
+
+    @property
+    def held(self):
+        return {room for room in list(self.fleet.held) if self.fleet.holds(room)}
+
+
+async def until(predicate, what, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.02)
+    return value
+
+
+def lease_row(engine, room=ROOM, bot="fleet-bot"):
+    with engine.connect() as conn:
+        return conn.execute(select(BotLease).where(
+            BotLease.bot == bot, BotLease.server_slug == room[0], BotLease.room_id == room[1]
+        )).one()
+
+
+def test_settings_are_checked():
+    with pytest.raises(ValueError, match="must be less than lease"):
+        Coordination(lease=2, renew=1, margin=1)
+    with pytest.raises(ValueError, match="positive"):
+        Coordination(margin=0)
+    assert Coordination().takeover_within <= 10
+
+
+def test_sqlite_is_not_coordinated(tmp_path):
+    assert coordination_engine(f"sqlite:///{tmp_path / 'a.db'}") is None
+
+
+async def test_one_holder_and_takeover_after_death(pg_engine):
+    first = await Member(pg_engine, [ROOM]).start()
+    await until(lambda: first.held, "the first process to hold the room")
+    second = await Member(pg_engine, [ROOM]).start()
+    try:
+        first.fleet.advance(ROOM, 42)
+        await until(lambda: lease_row(pg_engine).last_message_id == 42, "the position written")
+        await asyncio.sleep(FAST.lease)  # several rounds: the standby takes nothing
+        assert first.held == {ROOM} and second.held == set()
+        token = lease_row(pg_engine).token
+
+        await first.die()
+        acquired = await until(lambda: second.acquired, "the takeover")
+        # the dead holder stopped by its own clock before the standby got the room
+        assert not first.fleet.holds(ROOM)
+        assert acquired == [(ROOM, 42)]
+        row = lease_row(pg_engine)
+        assert row.holder == second.fleet.member and row.token == token + 1
+
+        # fencing: the old holder's late position write changes nothing
+        first.fleet.held.clear()
+        await asyncio.to_thread(first.fleet._write_positions, {ROOM: 99}, {ROOM: token})
+        assert lease_row(pg_engine).last_message_id == 42
+        second.fleet.advance(ROOM, 50)
+        await until(lambda: lease_row(pg_engine).last_message_id == 50, "the new holder's position")
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_stalled_holder_stops_before_the_takeover(pg_engine):
+    """A frozen event loop: no renewals. Its lease lapses locally ``margin`` seconds before the
+    database lets another process have it."""
+    stalled = await Member(pg_engine, [ROOM]).start()
+    await until(lambda: stalled.held, "the room held")
+    other = await Member(pg_engine, [ROOM]).start()
+    try:
+        time.sleep(FAST.lease)  # the whole loop stalls (no await)
+        assert not stalled.fleet.holds(ROOM)  # the first thing it learns on waking
+        await until(lambda: other.acquired, "the takeover")
+        await until(lambda: stalled.lost, "the stalled process to notice")
+        assert ROOM not in stalled.fleet.held
+    finally:
+        await stalled.close()
+        await other.close()
+
+
+async def test_a_lease_taken_meanwhile_is_lost_at_the_next_renewal(pg_engine):
+    holder = await Member(pg_engine, [ROOM]).start()
+    await until(lambda: holder.held, "the room held")
+    try:
+        with pg_engine.connect() as conn:  # someone else took it (a takeover the holder missed)
+            conn.execute(update(BotLease).values(holder="elsewhere:1:x", token=BotLease.token + 1))
+        await until(lambda: holder.lost == [ROOM], "the loss noticed")
+        assert not holder.fleet.holds(ROOM)
+    finally:
+        await holder.close()
+
+
+async def test_rooms_spread_and_move_without_gaps(pg_engine):
+    rooms = [("se", n) for n in range(1, 7)]
+    members = [await Member(pg_engine, rooms).start()]
+    try:
+        await until(lambda: len(members[0].held) == 6, "one process holding all six rooms")
+        members.append(await Member(pg_engine, rooms).start())
+        members.append(await Member(pg_engine, rooms).start())
+
+        def spread():
+            held = [m.held for m in members]
+            return [len(h) for h in held] == [2, 2, 2] and set().union(*held) == set(rooms)
+
+        await until(spread, "the rooms spread 2/2/2")
+        # a process leaves cleanly: its rooms go to the others at once
+        leaving = members.pop()
+        await leaving.close()
+
+        def taken():
+            held = [m.held for m in members]
+            return sorted(len(h) for h in held) == [3, 3] and set().union(*held) == set(rooms)
+
+        await until(taken, "the rooms of the process that left taken over")
+        with pg_engine.connect() as conn:
+            alive = conn.execute(select(BotMember.member)).scalars().all()
+        assert leaving.fleet.member not in alive and len(alive) == 2
+    finally:
+        for member in members:
+            await member.close()
+
+
+async def test_bots_of_other_names_do_not_share(pg_engine):
+    one = await Member(pg_engine, [ROOM], name="one").start()
+    two = await Member(pg_engine, [ROOM], name="two").start()
+    try:
+        await until(lambda: one.held and two.held, "each bot holding the room")
+    finally:
+        await one.close()
+        await two.close()
+
+
+async def test_a_bot_on_sqlite_runs_alone_uncoordinated(devserver, tmp_path):
+    """On SQLite one process is assumed: no leases, every message answered as always."""
+    from chatexchange import AsyncClient, Bot
+    from tests.bot.test_live import ALICE, BOB, answers_to
+
+    url = f"sqlite:///{tmp_path / 'archive.db'}"
+    bot = Bot(name="alone")
+    bot.on("!!/ping", lambda: "pong")
+    async with AsyncClient(url, auth=ALICE, server_url=devserver.url) as client:
+        room = await client.se.room(1)
+        task = asyncio.create_task(bot.run(room, coordination=FAST))
+        try:
+            await bot.wait_running()
+            assert bot._run.fleet is None
+            asked = devserver.post("se", 1, BOB, "!!/ping")
+            await until(lambda: answers_to(devserver, asked.id), "the answer")
+        finally:
+            bot.stop()
+            await asyncio.wait_for(task, 10)
+        with client.sql_engine.connect() as conn:
+            assert conn.execute(select(BotLease)).all() == []
+
+
+async def test_takeover_answers_what_came_after_the_position_once(devserver, postgres_admin):
+    """The archive says message P was handled; after it, one command already has our reply (the
+    old holder posted it, then died before writing its position) and one has none: only the
+    second is answered."""
+    from sqlalchemy import insert
+
+    from chatexchange import AsyncClient, Bot
+    from tests.bot.test_live import ALICE, BOB, answers_to
+
+    admin, reason = postgres_admin
+    if admin is None:
+        pytest.skip(reason)
+    handled = devserver.post("se", 1, BOB, "!!/ping 1")
+    answered = devserver.post("se", 1, BOB, "!!/ping 2")
+    devserver.post("se", 1, 1, f":{answered.id} pong")
+    waiting = devserver.post("se", 1, BOB, "!!/ping 3")
+    with postgres_schema(admin) as url:
+        engine = coordination_engine(url)
+        with engine.connect() as conn:
+            conn.execute(insert(BotLease).values(
+                bot="resume", server_slug="se", room_id=1, token=4, holder="gone:1:x",
+                host="gone", pid=1, last_message_id=handled.id))
+        bot = Bot(name="resume")
+        bot.on("!!/ping", lambda: "pong")
+        async with AsyncClient(url, auth=ALICE, server_url=devserver.url) as client:
+            room = await client.se.room(1)
+            task = asyncio.create_task(bot.run(room, coordination=FAST))
+            try:
+                await until(lambda: answers_to(devserver, waiting.id), "the waiting command")
+                later = devserver.post("se", 1, BOB, "!!/ping 4")
+                await until(lambda: answers_to(devserver, later.id), "a live command")
+                with client.sql_engine.connect() as conn:
+                    timeout = conn.exec_driver_sql(
+                        "SHOW idle_in_transaction_session_timeout").scalar_one()
+            finally:
+                bot.stop()
+                await asyncio.wait_for(task, 10)
+        assert answers_to(devserver, handled.id) == []
+        assert len(answers_to(devserver, answered.id)) == 1
+        assert len(answers_to(devserver, waiting.id)) == 1
+        assert bot.stats["answered_before"] == 1
+        assert timeout == "1200ms"  # guard_archive: a stalled writer's locks are released
+        row = lease_row(engine, bot="resume")
+        assert row.token == 5 and row.holder is None and row.last_message_id >= waiting.id
+        engine.dispose()
