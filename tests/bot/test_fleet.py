@@ -252,7 +252,6 @@ async def test_takeover_answers_what_came_after_the_position_once(devserver, pos
         assert answers_to(devserver, handled.id) == []
         assert len(answers_to(devserver, answered.id)) == 1
         assert len(answers_to(devserver, waiting.id)) == 1
-        assert bot.stats["answered_before"] == 1
         assert timeout == "1200ms"  # guard_archive: a stalled writer's locks are released
         row = lease_row(engine, bot="resume")
         assert row.token == 5 and row.holder is None and row.last_message_id >= waiting.id
