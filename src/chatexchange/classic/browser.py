@@ -15,6 +15,7 @@ callback may block, or call back into the browser, freely.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -553,7 +554,8 @@ class Browser:
 
     def _watch_connection(self) -> Any:
         """The transport connection the watchers read through, holding the session's cookies
-        (copied again for each new watcher, so a later login counts)."""
+        (copied again for each new watcher, so a later login counts); made when the first
+        watcher starts."""
         from .._transport import ServerConnection
         from ._background import BackgroundLoop
 
@@ -689,8 +691,6 @@ class _Watcher:
         self.thread.start()
 
     async def _pump(self, watcher: Any) -> None:
-        import asyncio
-
         try:
             async for event in watcher:
                 self._events.put(event)
