@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from chatexchange.devserver import DevServerThread
 
 from .test_end_to_end import CLI, _env, assert_one_error_line, error_lines, run
@@ -101,3 +103,28 @@ def test_an_unrelated_sqlite_file_is_refused_untouched(
         tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master")]
     conn.close()
     assert tables == ["notes"]
+
+
+@pytest.mark.postgres
+def test_an_unrelated_postgresql_schema_is_refused_untouched(
+    devserver_thread: DevServerThread, tmp_path: Path, postgres_admin: tuple
+) -> None:
+    from sqlalchemy import create_engine, inspect, text
+
+    from tests.plugins.database import postgres_schema
+
+    admin, reason = postgres_admin
+    if admin is None:
+        pytest.skip(reason)
+    with postgres_schema(admin) as url:
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("CREATE TABLE notes (id integer PRIMARY KEY)"))
+            proc = run(devserver_thread, url, "se/r/1", cwd=tmp_path)
+            assert_one_error_line(proc, 9, "is not a chatexchange archive (it holds other tables")
+            proc = run(devserver_thread, "show", url, "se/r/1", cwd=tmp_path)
+            assert_one_error_line(proc, 9, "is not a chatexchange archive")
+            assert inspect(engine).get_table_names() == ["notes"]
+        finally:
+            engine.dispose()
