@@ -108,3 +108,24 @@ def test_an_archive_without_the_index_gets_it_when_opened(db_url: str) -> None:
             assert _search.PG_INDEX in plan
     finally:
         engine.dispose()
+
+
+def test_a_read_only_archive_is_searched_as_its_index_stands(
+    tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sqlalchemy import create_engine
+
+    path = tmp_path / "archive.db"
+    engine = _store.open_engine(f"sqlite:///{path}")
+    (indexed,) = _store_texts(engine, {1: TEXTS[1]})
+    assert _ids(engine, "websocket") == [1]  # indexed
+    _store_texts(engine, {4: TEXTS[4]})  # queued, not yet indexed
+    engine.dispose()
+    readonly = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    try:
+        with readonly.connect() as conn:
+            hits = _search.search(conn, "websocket")
+        assert [hit.meta_id for hit in hits] == [indexed]  # not message 4, still queued
+        assert "could not be brought up to date" in caplog.text
+    finally:
+        readonly.dispose()
