@@ -126,6 +126,14 @@ def test_unknown_room(archive):
         list(Bot().replay("se/r/999", database=archive[0]))
 
 
+def test_a_room_text_without_database_is_a_type_error():
+    bot = Bot()
+    with pytest.raises(TypeError, match=r"^replay needs database="):
+        list(bot.replay("se/r/1"))
+    with pytest.raises(TypeError, match=r"^replay_events needs database="):
+        list(bot.replay_events("se/r/1"))
+
+
 async def test_replay_from_a_client_room(archive):
     url, ids = archive
     async with AsyncClient(url, auth=False) as client:

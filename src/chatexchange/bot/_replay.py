@@ -164,12 +164,21 @@ class Replayed(NamedTuple):
     answer: str | None
 
 
-def _engine(database: Any) -> Engine:
+def archived_room(room: Any, database: Any, what: str) -> tuple[Engine, ReplayRoom]:
+    """The archive to read (``database``: an Engine or URL, by default the archive of ``room``'s
+    client) and the room in it; ``what`` names the caller in the error."""
+    if database is None:
+        client = getattr(getattr(room, "async_object", room), "client", None)
+        if client is None or not hasattr(client, "sql_engine"):
+            raise TypeError(f"{what} needs database= unless the room comes from a client")
+        database = client.sql_engine
     if isinstance(database, Engine):
-        return database
-    from ..client import open_archive
+        engine = database
+    else:
+        from ..client import open_archive
 
-    return open_archive(database)
+        engine = open_archive(database)
+    return engine, resolve_room(engine, room)
 
 
 def resolve_room(engine: Engine, room: Any) -> ReplayRoom:
@@ -270,13 +279,7 @@ def replay(
     Nothing is posted and nothing touches the network: the context's ``client`` and ``event``
     are None. An async event is awaited on a private event loop.
     """
-    if database is None:
-        client = getattr(getattr(room, "async_object", room), "client", None)
-        if client is None or not hasattr(client, "sql_engine"):
-            raise TypeError("replay needs database= unless the room comes from a client")
-        database = client.sql_engine
-    engine = _engine(database)
-    target = resolve_room(engine, room)
+    engine, target = archived_room(room, database, "replay")
     slug = target.server_slug
     authors = select(M.c.owner_meta_id).where(M.c.room_meta_id == target.meta_id).distinct()
     user_query = select(U.c.meta_id, U.c.id, U.c.name, U.c.is_moderator, U.c.reputation).where(

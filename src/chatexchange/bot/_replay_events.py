@@ -22,7 +22,7 @@ from sqlalchemy import and_, select
 from .._time import EPOCH, SUNSET
 from ..models import Event, Message, Room, User
 from ._core import answer_text
-from ._replay import ReplayMessage, ReplayUser, _as_time, _engine, resolve_room
+from ._replay import ReplayMessage, ReplayUser, _as_time, archived_room
 
 __all__ = ["ReplayedEvent", "replay_events"]
 
@@ -54,13 +54,7 @@ def replay_events(
     routes takes, oldest first, with the answer; ``types`` limits the event types read."""
     from ..client import event_record
 
-    if database is None:
-        client = getattr(getattr(room, "async_object", room), "client", None)
-        if client is None or not hasattr(client, "sql_engine"):
-            raise TypeError("replay_events needs database= unless the room comes from a client")
-        database = client.sql_engine
-    engine = _engine(database)
-    target = resolve_room(engine, room)
+    engine, target = archived_room(room, database, "replay_events")
     slug = target.server_slug
     message_join = and_(M.c.server_meta_id == E.c.server_meta_id, M.c.id == E.c.message_id)
     query = (
