@@ -41,7 +41,8 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class PingableUser:
-    """A user a ``@name`` in the room reaches (present or talking there lately)."""
+    """A user a ``@name`` in the room reaches: present now or talking there lately
+    (``room.pingable_users()``)."""
 
     user_id: int
     name: str
@@ -61,7 +62,8 @@ class BookmarkAnswer:
 
 @dataclass(frozen=True, slots=True)
 class Mention:
-    """A message that mentioned or replied to the viewer; ``unread`` until acknowledged."""
+    """A message that mentioned or replied to you (``server.mentions()``); ``unread`` until
+    acknowledged with ``server.ack_mentions(...)``."""
 
     message_id: int
     room_id: int

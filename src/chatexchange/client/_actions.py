@@ -302,7 +302,7 @@ class Actions:
                 [(p.user_id, p.name) for p in found],
                 now=client.now(),
             )
-        return [PingableUser(p.user_id, p.name, p.last_seen, p.last_post) for p in found]
+        return list(found)
 
     # -- users and the server ---------------------------------------------------------------------
 
@@ -337,19 +337,7 @@ class Actions:
         if session.user_id is None:
             raise errors.AuthRequiredError(f"mentions: not logged in to {server.slug!r}")
         found = await connection.mentions(session.user_id)
-        return [
-            Mention(
-                m.message_id,
-                m.room_id,
-                m.user_id,
-                m.user_name,
-                m.content_html,
-                m.content_text,
-                m.unread,
-            )
-            for m in found
-            if m.unread or not unread_only
-        ]
+        return [m for m in found if m.unread or not unread_only]
 
     async def ack_mentions(self, server: Server, ids: list[int]) -> None:
         connection = await self._client._ensure_login(server.slug)

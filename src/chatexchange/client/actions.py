@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
+
+from .._parser.answers import Mention, PingableUser
 
 __all__ = [
     "AccessLevel",
@@ -69,16 +71,6 @@ class Bookmark:
 
 
 @dataclass(frozen=True, slots=True)
-class PingableUser:
-    """A user a ``@name`` in the room reaches: present now or talking there lately."""
-
-    user_id: int
-    name: str
-    last_seen: datetime | None
-    last_post: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
 class RoomUser:
     """A user as the room info page shows them (an owner, or someone in the room now)."""
 
@@ -128,17 +120,3 @@ class UserProfile:
     parent_site: str | None
     rooms_owned: tuple[tuple[int, str], ...]
     rooms: tuple[tuple[int, str], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Mention:
-    """A message that mentioned or replied to you (``server.mentions()``); ``unread`` until
-    acknowledged with ``server.ack_mentions(...)``."""
-
-    message_id: int
-    room_id: int
-    user_id: int | None
-    user_name: str | None
-    content_html: str
-    content_text: str
-    unread: bool
