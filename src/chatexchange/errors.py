@@ -106,6 +106,11 @@ class ConnectionLostError(ChatExchangeError):
     exit_code = 7
 
 
+class FencedError(ChatExchangeError):
+    """A write was not sent: the write guard of the code that started it said no (a bot process
+    whose lease on the room has lapsed; see ``chatexchange._fencing``)."""
+
+
 class ParseError(ChatExchangeError):
     """A page or payload was not what was expected.
 

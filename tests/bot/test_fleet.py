@@ -260,3 +260,23 @@ async def test_takeover_answers_what_came_after_the_position_once(devserver, pos
         row = lease_row(engine, bot="resume")
         assert row.token == 5 and row.holder is None and row.last_message_id >= waiting.id
         engine.dispose()
+
+
+async def test_a_write_whose_guard_refuses_never_leaves(devserver):
+    """The write queue asks the guard right before the request: a lapsed lease stops an answer
+    that was already waiting to be sent."""
+    from chatexchange import AsyncClient, _fencing, errors
+    from tests.bot.test_live import ALICE, messages
+
+    async with AsyncClient(auth=ALICE, server_url=devserver.url) as client:
+        room = await client.se.room(1)
+        before = len(messages(devserver))
+        token = _fencing.WRITE_GUARD.set(lambda: False)
+        try:
+            with pytest.raises(errors.FencedError, match="not sent"):
+                await room.send("must not appear")
+        finally:
+            _fencing.WRITE_GUARD.reset(token)
+        assert len(messages(devserver)) == before
+        await room.send("guard gone: sent")
+        assert messages(devserver)[-1].source == "guard gone: sent"

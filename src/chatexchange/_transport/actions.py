@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from .. import _fencing
 from .._rules import MAX_SINGLE_LINE, WriteTurns
 from ..errors import AuthRequiredError
 from .session import HttpSession, Response
@@ -65,6 +66,7 @@ class ActionQueue:
         while True:
             form = dict(data)
             form["fkey"] = await self._fkey()
+            _fencing.check(what)  # as late as possible: a fenced bot's write never leaves
             response = await self._http.request("POST", url, data=form, what=what)
             step = turns.step(response.status, response.body, response.headers.get("Retry-After"))
             if step.action == "done":

@@ -29,7 +29,7 @@ from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Any
 
-from .. import errors
+from .. import _fencing, errors
 from ..client import Room, User
 from ..event_types import EventType
 from ._core import answer_text
@@ -516,18 +516,17 @@ class LiveRun:
         if message is None and (room is None or (slug, room.id) not in self.rooms):
             log.info("%s answered %r outside the watched rooms: not posted", bot.name, event)
             return
+        guard = None
         if self.fleet is not None:
             key = (slug, message.room_id) if message is not None else (slug, room.id)
             if not self.fleet.holds(key):
-                bot.stats["fenced"] += 1
-                if message is not None:  # unhandled here: if this room comes back, it is read again
-                    self.handled.pop((slug, message.id), None)
-                log.warning("%s: lease of %s/r/%s lost; %r not answered here", bot.name, slug,
-                            key[1], message or event)
+                self._fenced(slug, key, message, event)
                 return
         if not self.post:
             log.info("%s would answer %r with %r", bot.name, message or event, text)
             return
+        if self.fleet is not None:
+            guard = _fencing.WRITE_GUARD.set(lambda: self.fleet.holds(key))
         try:
             me = self.me.get(slug)
             if message is None:
@@ -545,9 +544,23 @@ class LiveRun:
             answer = await self.delivery.reply(message, text, me)
             self.answers.add((slug, message.id), answer)
             bot.stats["answered"] += 1
+        except errors.FencedError:  # the lease lapsed while the answer waited to leave
+            self._fenced(slug, key, message, event)
         except errors.ChatExchangeError as error:
             bot.stats["errors"] += 1
             bot.stats["undelivered"] += 1
             log.warning("%s could not answer %r: %s", bot.name, message or event, error)
             if context is not None:  # the hook hears of it; its own answer is not posted
                 await self._failed(error, {**context, "text": text}, owner or bot)
+        finally:
+            if guard is not None:
+                _fencing.WRITE_GUARD.reset(guard)
+
+    def _fenced(self, slug: str, key: tuple[str, int], message: Any, event: Any) -> None:
+        """An answer not posted because this process lost the room's lease (the next holder
+        answers it: its catch-up starts at the position, which this message did not pass)."""
+        self.bot.stats["fenced"] += 1
+        if message is not None:  # unhandled here: if this room comes back, it is read again
+            self.handled.pop((slug, message.id), None)
+        log.warning("%s: lease of %s/r/%s lost; %r not answered here", self.bot.name, slug,
+                    key[1], message or event)
