@@ -45,6 +45,8 @@ _ROOM_CHANGED = (EventType.ROOM_CHANGED, EventType.ACCESS_CHANGED)
 _USER_TTL = 3600.0
 #: Messages asked of a room's events endpoint when catching up (beyond: transcript pages).
 _RECENT = 100
+#: Message ids per room a run remembers exactly (older ones are under the room's floor).
+_HANDLED_WINDOW = 2_000
 
 
 class _Seen(OrderedDict[Any, Any]):
@@ -57,6 +59,42 @@ class _Seen(OrderedDict[Any, Any]):
         self.move_to_end(key)
         if len(self) > self.size:
             self.popitem(last=False)
+
+
+class _Handled:
+    """The messages handled, per room: the last ``size`` ids exactly, and below them a floor (the
+    highest id pushed out) at or under which a message counts as handled. Memory stays bounded
+    (about 0.4 MiB a room for 2,000 ids) and a repeat is still never answered: a room's messages
+    are handled in id order (catch-up reads them ascending, the feed delivers them so)."""
+
+    def __init__(self, size: int | None = None) -> None:
+        self.size = size or _HANDLED_WINDOW
+        self.rooms: dict[tuple[str, int], tuple[OrderedDict[int, None], list[int]]] = {}
+
+    def _room(self, room: tuple[str, int]) -> tuple[OrderedDict[int, None], list[int]]:
+        found = self.rooms.get(room)
+        if found is None:
+            found = self.rooms[room] = (OrderedDict(), [0])
+        return found
+
+    def add(self, room: tuple[str, int], message_id: int) -> None:
+        recent, floor = self._room(room)
+        recent[message_id] = None
+        recent.move_to_end(message_id)
+        if len(recent) > self.size:
+            pushed_out, _ = recent.popitem(last=False)
+            floor[0] = max(floor[0], pushed_out)
+
+    def seen(self, room: tuple[str, int], message_id: int) -> bool:
+        recent, floor = self._room(room)
+        return message_id in recent or message_id <= floor[0]
+
+    def recent(self, room: tuple[str, int], message_id: int) -> bool:
+        """Handled lately (an edit of an older message is not answered again)."""
+        return message_id in self._room(room)[0]
+
+    def discard(self, room: tuple[str, int], message_id: int) -> None:
+        self._room(room)[0].pop(message_id, None)
 
 
 class LiveRun:
@@ -92,8 +130,9 @@ class LiveRun:
                 raise ValueError("all rooms of one run must come from the same client")
             self.rooms[(room.server.slug, room.id)] = room
         self.me: dict[str, int | None] = {}
-        self.handled = _Seen()
-        self.answers = _Seen(5_000)  # (slug, message id) -> our answer (a client Message)
+        self.handled = _Handled()
+        # (slug, message id) -> our answer (a client Message), kept only for edits="update"
+        self.answers = _Seen(5_000)
         self.last_seen: dict[tuple[str, int], int] = {}
         self.saved: dict[tuple[str, int], int] = {}  # positions as written to the archive
         self.users: dict[tuple[str, int | None], tuple[float, Any]] = {}
@@ -343,7 +382,7 @@ class LiveRun:
             if message.id in answered or (stale and message.owner_id != me):
                 if message.id not in answered:
                     skipped.append(message.id)
-                self.handled.add((slug, message.id))
+                self.handled.add(key, message.id)
                 continue
             todo.append(message)
         if skipped:  # said before answering the rest: never silently
@@ -410,16 +449,15 @@ class LiveRun:
         await self._route(slug, event, message)
 
     async def _on_message(self, slug: str, message: Any, event: Any, *, edited: bool) -> None:
-        key = (slug, message.id)
         room_key = (slug, message.room_id)
         if room_key not in self.rooms or not self._active(room_key):
             return  # (another process answers there; it catches up from the room's position)
         if not edited:
             self.last_seen[room_key] = max(self.last_seen.get(room_key, 0), message.id)
-            if key in self.handled:
+            if self.handled.seen(room_key, message.id):
                 return
-            self.handled.add(key)
-        elif self.bot.edits == "ignore" or key not in self.handled:
+            self.handled.add(room_key, message.id)
+        elif self.bot.edits == "ignore" or not self.handled.recent(room_key, message.id):
             return  # an edit of a message from before we started
         await self._handle(slug, event, message, edited=edited)
         if not edited:  # handled (and answered): from now on a restart starts after it
@@ -542,7 +580,8 @@ class LiveRun:
                 except errors.RefusedError:  # too late to edit: answer anew
                     pass
             answer = await self.delivery.reply(message, text, me)
-            self.answers.add((slug, message.id), answer)
+            if bot.edits == "update":
+                self.answers.add((slug, message.id), answer)
             bot.stats["answered"] += 1
         except errors.FencedError:  # the lease lapsed while the answer waited to leave
             self._fenced(slug, key, message, event)
@@ -561,6 +600,6 @@ class LiveRun:
         answers it: its catch-up starts at the position, which this message did not pass)."""
         self.bot.stats["fenced"] += 1
         if message is not None:  # unhandled here: if this room comes back, it is read again
-            self.handled.pop((slug, message.id), None)
+            self.handled.discard(key, message.id)
         log.warning("%s: lease of %s/r/%s lost; %r not answered here", self.bot.name, slug,
                     key[1], message or event)
