@@ -1,5 +1,5 @@
-"""``chatexchange.events.make()`` for every event type of the protocol spec (§5), with the payload
-shapes the spec records, and for the real events capture. No network: a classic Client that never
+"""``chatexchange.events.make()`` for every event type the chat server sends, with the payload
+shapes of real events, and for the real events capture. No network: a classic Client that never
 logs in only hands out objects."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every event type the devserver produces, with its fields and who gets it (spec §5, §8.5)."""
+"""Every event type the devserver produces, with its fields and who gets it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Login on the emulated login hosts: success and every failure shape of spec §2.2."""
+"""Login on the emulated login hosts: success and every way a real login fails."""
 
 from __future__ import annotations
 

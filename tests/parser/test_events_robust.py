@@ -41,7 +41,7 @@ from chatexchange.errors import ParseError
 T = 1539079436
 ROOM = {"room_id": 15, "room_name": "Android"}
 
-# Shapes of spec §5 (live frames of chat.SO room 15, as the field lists there describe them).
+# Event shapes as the real server sends them (live frames of chat.SO room 15).
 SAMPLES: dict[int, dict[str, Any]] = {
     1: {"event_type": 1, "time_stamp": T, "content": "hello", "id": 90287708, "user_id": 4875631,
         "user_name": "FrankerZ", **ROOM, "message_id": 44402065},
@@ -196,7 +196,7 @@ def test_unknown_types_are_kept(event_type: int, extra: dict[str, Any]) -> None:
     assert event.raw is raw
 
 
-# Spec §5: every type with a meaning of its own (23-28, 31-33 and 35 are "InternalEvent", unknown).
+# Every type with a meaning of its own (23-28, 31-33 and 35 are internal events: UnknownEvent).
 SPEC_TYPES = {
     1: "MessagePosted", 2: "MessageEdited", 3: "UserEntered", 4: "UserLeft",
     5: "RoomNameChanged", 6: "MessageStarred", 7: "DebugMessage", 8: "UserMentioned",

@@ -1,4 +1,4 @@
-"""Spec-§6 markup the captures do not exercise (stars, pins, message pages, room info, profiles,
+"""Real-page markup the captures do not exercise (stars, pins, message pages, room info, profiles,
 history) and wrong pages: each raises ParseError naming the URL and what was missing."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Access: modes, specs, context mapping (semantics §3, cases AC-02, AC-03)."""
+"""Access: modes, specs, context mapping."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import pytest
 
 
 def test_star_signatures(talk):
-    """AC-02."""
     assert talk.Access(lambda *m: m)(1, 2, k=3) == (1, 2)
     assert talk.Access(lambda **c: c)("x", a=1, b=2) == {"a": 1, "b": 2}
     assert talk.Access(lambda a, *m: (a, m))("x", "y", a=5) == ("x", ("y",))
@@ -27,7 +26,7 @@ def test_context_mapping(talk):
 
 
 def test_keyword_only_parameters_are_mapped(talk):
-    """Decision (§16): keyword-only parameters are filled from the context like the others."""
+    """Decision: keyword-only parameters are filled from the context like the others."""
     access = talk.Access(lambda a, *, k, j=2: (a, k, j))
     assert access(a=1, k=5) == (1, 5, 2)
     assert access() == (None, None, 2)
@@ -40,7 +39,6 @@ def test_kwargs_missing_name_raises(talk):
 
 
 def test_values_modes_and_equality(talk):
-    """AC-03."""
     assert talk.Access((1, 2))("x", y=1) == (1, 2)
     assert talk.Access(7).mode == "value" and talk.Access(7).spec == "other"
     assert talk.Access(lambda: 1).mode == "function"
@@ -52,7 +50,7 @@ def test_values_modes_and_equality(talk):
 
 
 def test_hash_follows_the_value(talk):
-    """Decision (§16): an Access hashes like its value, so equal objects hash equal."""
+    """Decision: an Access hashes like its value, so equal objects hash equal."""
     assert hash(talk.Access("a")) == hash("a")
     assert len({talk.Access(1), talk.Access(1)}) == 1
     with pytest.raises(TypeError):
@@ -190,7 +188,7 @@ def test_strategy_cache_follows_function_identity(talk):
 
 
 def test_positional_only_parameters_are_mapped(talk):
-    """Decision (§16): the original's shim called by keyword, which breaks positional-only
+    """Decision: the original's shim called by keyword, which breaks positional-only
     parameters; mapping calls positionally, so they work like any other."""
     access = talk.Access(lambda a, /, b=2: (a, b))
     assert access("message", a=1) == (1, 2)

@@ -1,4 +1,4 @@
-"""GraphBuilder chains (AC-34, AC-75)."""
+"""GraphBuilder chains."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import pytest
 
 
 def test_guide_example(talk):
-    """AC-34."""
     b = talk.GraphBuilder("New Graph")
     b.next_rel().complex("initiate").next_rel().notion(
         "remove breaks"
@@ -18,7 +17,6 @@ def test_guide_example(talk):
 
 
 def test_builder_chain(talk):
-    """AC-75."""
     assert (talk.GraphBuilder().graph, talk.GraphBuilder().current) == (None, None)
     assert talk.GraphBuilder(talk.Graph()).current is None
     b = talk.GraphBuilder("BT")

@@ -1,4 +1,4 @@
-"""ProcessDebugger: the log and reply_at (AC-35, AC-36), on both implementations."""
+"""ProcessDebugger: the log and reply_at, on both implementations."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from chatexchange.talk.debug import ProcessDebugger
 
 
 def test_log(talk, capsys):
-    """AC-35."""
     cn = talk.ComplexNotion("CN")
     talk.NextRelation(cn, talk.Notion("N1"))
     talk.NextRelation(cn, talk.Notion("N2"))
@@ -23,7 +22,6 @@ def test_log(talk, capsys):
 
 
 def test_reply_at_and_detach(talk):
-    """AC-36."""
     here = talk.ComplexNotion("here")
     a = talk.ActionNotion("a", None)
     talk.NextRelation(here, a)
@@ -40,7 +38,7 @@ def test_reply_at_and_detach(talk):
 
 
 def test_log_of_a_parsing_process_shows_the_text(talk, capsys):
-    """Semantics §13: with a text, the query part is "<text>, <query>" (inside the quotes)."""
+    """With a text, the query part is "<text>, <query>" (inside the quotes)."""
     root = talk.ComplexNotion("root")
     talk.ParsingRelation(root, None, "a")
     p = talk.ParsingProcess()

@@ -1,4 +1,4 @@
-"""Element: property-change protocol, directions, string forms, subclassing (cases AC-18..AC-20)."""
+"""Element: property-change protocol, directions, string forms, subclassing."""
 
 from __future__ import annotations
 
@@ -35,7 +35,6 @@ def test_add_prefix(talk):
 
 
 def test_direction_helpers(talk):
-    """AC-19."""
     e = talk.Element()
     e.on_forward(lambda *m: m[0])
     assert e("next") == "next"

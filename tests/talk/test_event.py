@@ -1,10 +1,9 @@
-"""Event.run with pre- and post-events (semantics §5, case AC-11)."""
+"""Event.run with pre- and post-events."""
 
 from __future__ import annotations
 
 
 def test_run_with_pre_and_post(talk):
-    """AC-11."""
     e = talk.Event(1)
     assert e.run([], {}) == (1, 1) and e.pre is None and e.post is None
     e.pre = 0

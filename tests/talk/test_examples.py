@@ -40,7 +40,6 @@ cool_lexer = _load("cool_lexer")
     ],
 )
 def test_brainfuck(talk, program, data, output):
-    """AC-79."""
     assert brainfuck.BFInterpreter(talk)("new", {"text": program, "test": data}) == output
 
 
@@ -52,7 +51,7 @@ def test_brainfuck_interpreter_is_reusable(talk):
 
 
 def test_brainfuck_converter(talk):
-    """AC-79: the converter's Python source, line by line."""
+    """The converter's Python source, line by line."""
     assert brainfuck.BFConverter(talk)("++[>+<-]>.").splitlines() == [
         "import sys",
         "i, mem = 0, bytearray(30000)",
@@ -118,7 +117,6 @@ HELLO_TOKENS = """#2 CLASS
 
 
 def test_cool_hello(talk):
-    """AC-80."""
     assert cool_lexer.lex_file(cool_lexer.HELLO, talk) == HELLO_TOKENS
 
 
@@ -162,7 +160,6 @@ def test_cool_hello(talk):
     ],
 )
 def test_cool_small_inputs(talk, text, tokens, tmp_path):
-    """AC-80."""
     path = tmp_path / "input.cool"
     path.write_bytes(text.encode("latin-1"))
     assert cool_lexer.lex_file(path, talk) == tokens

@@ -1,4 +1,4 @@
-"""DOT export of graphs (AC-77, AC-78)."""
+"""DOT export of graphs."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ def export(talk):
 
 
 def test_ids_and_a_custom_exporter(talk, export, capsys):
-    """AC-77."""
     ExportProcess, _ = export
     b = talk.GraphBuilder("Export Graph").next_rel().complex("complex")
     graph = b.graph
@@ -82,7 +81,6 @@ return_true[color = red, shape = "rect"]
 
 
 def test_dot_export(talk, export, capsys, tmp_path):
-    """AC-78."""
     _, DotExport = export
     graph = _dot_graph(talk)
     p = DotExport()
@@ -96,7 +94,6 @@ def test_dot_export(talk, export, capsys, tmp_path):
 
 
 def test_dot_pieces(talk, export):
-    """AC-78."""
     _, DotExport = export
     p = DotExport()
     assert DotExport.get_dot_string(1) == "1"
@@ -116,7 +113,7 @@ def test_dot_pieces(talk, export):
 
 
 def test_dot_individual_exports(talk, export):
-    """AC-78: each element on its own, after two empty ids were handed out."""
+    """Each element on its own, after two empty ids were handed out."""
     _, DotExport = export
     graph = _dot_graph(talk)
     select = graph.notion("select")

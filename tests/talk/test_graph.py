@@ -1,4 +1,4 @@
-"""Graph: membership, root, search, naming, sub-graphs (AC-71..AC-74)."""
+"""Graph: membership, root, search, naming, sub-graphs."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ def _graph(talk):
 
 
 def test_membership_and_root(talk):
-    """AC-71."""
     g = talk.Graph("root")
     rave = talk.Notion("rave", g)
     assert list(g.notions()) == [g.root, rave]
@@ -36,7 +35,6 @@ def test_membership_and_root(talk):
 
 
 def test_notion_search(talk):
-    """AC-72."""
     g, root, rave, lock = _graph(talk)
     assert [n.name for n in g.notions(re.compile("r"))] == ["root", "rave"]
     assert g.notion(re.compile("r")) is root
@@ -48,7 +46,6 @@ def test_notion_search(talk):
 
 
 def test_relation_search(talk):
-    """AC-73."""
     g, root, rave, lock = _graph(talk)
     rel = talk.Relation(root, rave, g)
     rel2 = talk.Relation(rave, lock, g)
@@ -65,7 +62,6 @@ def test_relation_search(talk):
 
 
 def test_naming_and_sub_graphs(talk):
-    """AC-74."""
     graph = talk.Graph("g")
     assert graph("next") is graph.root
     graph.name = "graph"

@@ -1,4 +1,4 @@
-"""Handler registration, selection, tags and context (semantics §6, cases AC-12..AC-17)."""
+"""Handler registration, selection, tags and context."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ def test_guide_example(talk):
 
 
 def test_registration(talk):
-    """AC-12."""
     h = talk.Handler()
 
     def f():
@@ -43,7 +42,6 @@ def test_registration(talk):
 
 
 def test_duplicates_ignore_tags(talk):
-    """AC-12."""
     h = talk.Handler()
     h.on("go", "first", "t1")
     h.on("go", "first", "t2")
@@ -53,7 +51,6 @@ def test_duplicates_ignore_tags(talk):
 
 
 def test_event_context(talk):
-    """AC-14."""
     h = talk.Handler()
     h.on("sender", lambda **c: c["sender"])
     assert h.handle(["sender"], {})[:2] == (h, 6)
@@ -68,7 +65,6 @@ def test_event_context(talk):
 
 
 def test_docs_example_with_pre_event(talk):
-    """AC-17."""
     h = talk.Handler()
     e = talk.Event(lambda **c: None)
     h.on_access(talk.Condition(re.compile("a+")), e)
@@ -323,7 +319,7 @@ def test_events_list_can_be_replaced(talk):
 
 
 def test_on_access_wraps_raw_values(talk):
-    """Decision (§16): the original stored raw values given to on_access and failed when it
+    """Decision: the original stored raw values given to on_access and failed when it
     handled them; here they are wrapped in a Condition and an Event."""
     h = talk.Handler()
     h.on_access("go", lambda rank: rank)

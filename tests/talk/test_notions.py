@@ -1,5 +1,4 @@
-"""Notions: ActionNotion, ComplexNotion, SelectiveNotion with lookahead and default (AC-21, AC-23,
-AC-50, AC-52, AC-53, AC-56, AC-57, AC-58)."""
+"""Notions: ActionNotion, ComplexNotion, SelectiveNotion with lookahead and default."""
 
 from __future__ import annotations
 
@@ -9,7 +8,6 @@ from tests.talk.graph_helpers import acc, summary
 
 
 def test_complex_reply_shape_and_membership(talk):
-    """AC-21."""
     cn = talk.ComplexNotion("cn")
     cn2 = talk.ComplexNotion("cn2")
     r1 = talk.Relation(cn, None)
@@ -27,7 +25,6 @@ def test_complex_reply_shape_and_membership(talk):
 
 
 def test_action_notion(talk):
-    """AC-23."""
     a = talk.ActionNotion("action", "action")
     assert a("next") == "action"
     assert a.action == "action"
@@ -40,7 +37,6 @@ def test_action_notion(talk):
 
 
 def test_complex_notions_in_parsing(talk):
-    """AC-50."""
     root = talk.ComplexNotion("root")
     ab = talk.ComplexNotion("ab")
     talk.NextRelation(root, ab)
@@ -82,7 +78,6 @@ def test_selective_simple_choice(talk):
 
 
 def test_default_relation(talk):
-    """AC-52."""
     root = talk.SelectiveNotion("root")
     talk.ParsingRelation(root, None, "a")
     talk.ParsingRelation(root, None, "b")
@@ -102,7 +97,6 @@ def test_default_relation(talk):
 
 
 def test_lookahead_across_cases(talk):
-    """AC-53."""
     root = talk.SelectiveNotion("root")
     a1 = talk.ComplexNotion("a1")
     a = talk.ComplexNotion("a")
@@ -135,7 +129,6 @@ def test_both_cases_fail_keeps_last_consumption(talk):
 
 
 def test_selective_replies_called_directly(talk):
-    """AC-56."""
     s = talk.SelectiveNotion("s")
     n1 = talk.Notion("n1")
     n2 = talk.Notion("n2")
@@ -163,8 +156,8 @@ def test_selective_replies_called_directly(talk):
 
 
 def test_break_leaks_through_selective_as_in_the_original(talk):
-    """AC-57."""
-    # Documents the original's known leak (semantics §8.4, AC-57): kept on purpose.
+    # The original's known leak, kept on purpose: a 'break' reaching a selective notion that still
+    # has cases pending leaves its state and undo group in the process.
     root = talk.ComplexNotion("root")
     body = talk.SelectiveNotion("body")
     talk.LoopRelation(root, body, True)
@@ -178,8 +171,7 @@ def test_break_leaks_through_selective_as_in_the_original(talk):
 
 
 def test_failing_optional_case_is_excluded(talk):
-    """AC-58."""
-    # AC-58: Python 2 let the failing optional case win, Python 3 raised TypeError; we exclude it.
+    # Python 2 let the failing optional case win, Python 3 raised TypeError; we exclude it.
     root = talk.SelectiveNotion("root")
     talk.ParsingRelation(root, talk.ActionNotion("A", "ok"), "a", optional=True)
     talk.ParsingRelation(root, talk.ActionNotion("B", "ok"), "b")

@@ -1,5 +1,5 @@
 """ParsingProcess: direction commands, text consumption by offset, parsing relations and loops in a
-walk (AC-45, AC-47..AC-49, AC-59..AC-69)."""
+walk."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from tests.talk.graph_helpers import acc, loopfix, run_fix, vstart
     ],
 )
 def test_direction_commands(talk, items, ctx, result, query):
-    """AC-45."""
     p = talk.ParsingProcess()
     assert p("new", *items, **ctx) == result
     assert p.query == query
@@ -43,7 +42,6 @@ def test_proceed(talk):
 
 
 def test_parsing_relation_in_a_walk(talk):
-    """AC-47 a."""
     root = talk.ComplexNotion("root")
     action = talk.ActionNotion("action", lambda last_parsed: last_parsed)
     rel = talk.ParsingRelation(root, action, "a")
@@ -55,7 +53,6 @@ def test_parsing_relation_in_a_walk(talk):
 
 
 def test_function_conditions_and_optional(talk):
-    """AC-47 b."""
     root = talk.ComplexNotion("root")
     rel = talk.ParsingRelation(root, None, lambda **c: 1 if c["text"].startswith("a") else -1)
     p = talk.ParsingProcess()
@@ -71,7 +68,6 @@ def test_function_conditions_and_optional(talk):
 
 
 def test_check_only(talk):
-    """AC-47 c."""
     root = talk.ComplexNotion("root")
     rel = talk.ParsingRelation(root, True, "x", check_only=True)
     p = talk.ParsingProcess()
@@ -82,7 +78,6 @@ def test_check_only(talk):
 
 
 def test_search_and_ignore_case_lists(talk):
-    """AC-48."""
     root = talk.ComplexNotion("root")
     talk.ParsingRelation(root, None, re.compile("b+"), search=True)
     p = talk.ParsingProcess()
@@ -95,7 +90,6 @@ def test_search_and_ignore_case_lists(talk):
 
 
 def test_sequence_parsing(talk):
-    """AC-49."""
     root = talk.ComplexNotion("root")
     talk.ParsingRelation(root, talk.ActionNotion("A", None), "a")
     talk.ParsingRelation(root, talk.ActionNotion("B", None), "b")
@@ -136,13 +130,13 @@ def test_sequence_parsing(talk):
     ],
 )
 def test_loops(talk, condition, text, expected):
-    """AC-59, AC-60, AC-63 and the range/wildcard outcomes of semantics §9.5."""
+    """Counted, ranged, wildcard and endless loops: n means exactly n passes (0 means one), None
+    or 0 in a range means no bound, True ends only by break or error."""
     root, _ = loopfix(talk, condition)
     assert run_fix(talk, root, text) == expected
 
 
 def test_custom_loops(talk):
-    """AC-64."""
     root, loop = loopfix(talk, lambda state: 5 if "i" not in state else state["i"] - 1)
     assert (loop.is_general(), loop.is_flexible(), loop.is_custom()) == (False, False, True)
     assert sorted(loop.tags) == ["function"]
@@ -153,7 +147,6 @@ def test_custom_loops(talk):
 
 
 def test_nested_loops(talk):
-    """AC-65."""
     root = talk.ComplexNotion("root")
     aaa = talk.ComplexNotion("aaa")
     aa = talk.ComplexNotion("aa")
@@ -174,7 +167,6 @@ def _break_graph(talk, condition):
 
 
 def test_break(talk):
-    """AC-66."""
     root, aa, b = _break_graph(talk, (2, None))
     c_rel = talk.ParsingRelation(root, talk.ActionNotion("c", acc), "c")
     p = talk.ParsingProcess()
@@ -188,7 +180,6 @@ def test_break(talk):
 
 @pytest.mark.parametrize("condition", [2, lambda state: 2 if "i" not in state else state["i"] - 1])
 def test_continue(talk, condition):
-    """AC-67."""
     root, aa, b = _break_graph(talk, condition)
     p = talk.ParsingProcess()
     assert run_fix(talk, root, "aa", p) == (None, 2, 2, 0, 1)
@@ -199,7 +190,6 @@ def test_continue(talk, condition):
 
 
 def test_loop_without_condition(talk):
-    """AC-69."""
     root = talk.ComplexNotion("root")
     aa = talk.ComplexNotion("aa")
     loop = talk.LoopRelation(root, aa)

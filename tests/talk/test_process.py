@@ -1,4 +1,4 @@
-"""Process, Shared-, Stacking-, Stateful- and VisitorProcess (AC-26..AC-43, AC-76)."""
+"""Process, Shared-, Stacking-, Stateful- and VisitorProcess."""
 
 from __future__ import annotations
 
@@ -65,7 +65,6 @@ def test_fresh_process(talk):
 
 
 def test_list_replies_and_stop(talk):
-    """AC-26."""
     n2 = talk.ActionNotion("N2", [True, "stop"])
     cn = _cn(talk, "CN", talk.Notion("N1"), n2)
     p = talk.Process()
@@ -74,7 +73,6 @@ def test_list_replies_and_stop(talk):
 
 
 def test_skip(talk):
-    """AC-27."""
     p = talk.Process()
     assert p("new", "strange") is False
     assert p.current is None and p.message == ["strange"]
@@ -84,7 +82,6 @@ def test_skip(talk):
 
 
 def test_callables_as_elements(talk):
-    """AC-28."""
     n1 = talk.Notion("N1")
     n2 = talk.ActionNotion("N2", lambda: lambda: n1)
     p = talk.Process()
@@ -102,7 +99,6 @@ def test_callables_as_elements(talk):
 
 
 def test_stack_of_frames_and_skip(talk):
-    """AC-30."""
     b = talk.Notion("b")
     c = talk.ActionNotion("c", [])
     d = talk.ActionNotion("d", "unk")
@@ -125,7 +121,6 @@ def test_stack_of_frames_and_skip(talk):
 
 
 def test_what_an_element_sees(talk):
-    """AC-32."""
     seen = {}
 
     def spy(**context):
@@ -174,7 +169,6 @@ def test_reply_interpretation(talk, reply, result, head):
 
 
 def test_dict_commands_are_consumed(talk):
-    """AC-38."""
     x = talk.ActionNotion("x", {"add_context": {"k": 1}})
     p = talk.SharedProcess()
     assert p("new", x) is None
@@ -201,7 +195,6 @@ def test_shared_commands(talk):
 
 
 def test_undo_without_push(talk):
-    """AC-39."""
     pop = talk.ActionNotion("pop", "pop_context")
     root = _cn(
         talk,
@@ -239,7 +232,6 @@ def test_undo_groups(talk):
 
 
 def test_private_state(talk):
-    """AC-41."""
     inc = talk.ActionNotion("inc", vstart)
     inc2 = talk.ActionNotion("inc2", vstart)
     check = talk.ActionNotion("check", lambda state: "stop" if "v" in state else "ok")
@@ -259,7 +251,6 @@ def test_private_state(talk):
 
 
 def test_set_state_with_queued_command(talk):
-    """AC-42."""
     a = talk.ActionNotion("a", {"set_state": {"mind": "New York"}})
     p = talk.StatefulProcess()
     assert p(a, {"add_context": {"key": "skeleton"}}) is None
@@ -330,7 +321,6 @@ def test_user_events_on_a_process(talk):
 
 
 def test_visitor_order(talk):
-    """AC-76."""
     g = talk.Graph("g")
     cn = g.root
     cn2 = talk.ComplexNotion("cn2", g)
@@ -351,7 +341,6 @@ def test_visitor_order(talk):
 
 
 def test_visitor_skips_action_relation_objects(talk):
-    """AC-76."""
     cn = talk.ComplexNotion("cn")
     ar = talk.ActionRelation(cn, talk.Notion("tail"), None)
     sub = talk.ComplexNotion("sub")

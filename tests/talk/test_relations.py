@@ -1,5 +1,4 @@
-"""Relations: NextRelation, ActionRelation, ParsingRelation, LoopRelation replies (AC-22, AC-23,
-AC-46, AC-70)."""
+"""Relations: NextRelation, ActionRelation, ParsingRelation, LoopRelation replies."""
 
 from __future__ import annotations
 
@@ -9,7 +8,6 @@ import pytest
 
 
 def test_next_relation(talk):
-    """AC-22."""
     n1, n2 = talk.Notion("n1"), talk.Notion("n2")
     nr = talk.NextRelation(n1, n2)
     assert nr("next") is n2
@@ -29,7 +27,6 @@ def test_next_relation(talk):
 
 
 def test_action_relation(talk):
-    """AC-23."""
     rel = talk.ActionRelation("subj", "obj", True)
     assert rel("next") == (True, "obj")
     rel.action = None
@@ -44,7 +41,6 @@ def test_action_relation(talk):
 
 
 def test_parsing_relation_called_directly(talk):
-    """AC-46."""
     root = talk.ComplexNotion("root")
     action = talk.ActionNotion("action", None)
     rel = talk.ParsingRelation(root, action, "a")
@@ -73,7 +69,6 @@ def _loop(talk, condition):
 
 
 def test_loop_reply_protocol_exact(talk):
-    """AC-70."""
     loop, o = _loop(talk, 3)
     assert loop("next", state={}) == [{"set_state": {"i": 1}}, o, loop]
     assert loop("next", state={"i": 1}) == [{"set_state": {"i": 2}}, o, loop]
@@ -84,7 +79,6 @@ def test_loop_reply_protocol_exact(talk):
 
 
 def test_loop_reply_protocol_wildcard(talk):
-    """AC-70."""
     loop, o = _loop(talk, "*")
     assert loop("next", state={}) == [{"set_state": {"i": 1}}, "push_context", o, loop]
     assert loop("next", state={"i": 1}) == [
@@ -99,7 +93,6 @@ def test_loop_reply_protocol_wildcard(talk):
 
 
 def test_loop_reply_protocol_range(talk):
-    """AC-70."""
     loop, _ = _loop(talk, (2, 3))
     assert loop("error", state={"i": 2}) == ["forget_context", "clear_state"]
     assert loop("error", state={"i": 3}) == ["next", "pop_context", "clear_state"]
@@ -107,7 +100,6 @@ def test_loop_reply_protocol_range(talk):
 
 
 def test_loop_reply_protocol_custom(talk):
-    """AC-70."""
     loop, o = _loop(talk, lambda: 7)
     assert loop("next", state={}) == [{"set_state": {"i": 7}}, o, loop]
     loop, o = _loop(talk, lambda: 0)
@@ -132,7 +124,6 @@ def test_loop_reply_protocol_custom(talk):
     ],
 )
 def test_loop_kinds_and_bounds(talk, condition, bounds, kinds):
-    """AC-59, AC-60, AC-63."""
     loop, _ = _loop(talk, condition)
     assert loop.get_bounds() == bounds
     found = {
@@ -144,7 +135,6 @@ def test_loop_kinds_and_bounds(talk, condition, bounds, kinds):
 
 
 def test_loop_without_condition_passes_once(talk):
-    """AC-69."""
     loop, o = _loop(talk, None)
     assert loop.tags == frozenset()
     assert loop("next", state={}) is o

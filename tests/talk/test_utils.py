@@ -1,4 +1,4 @@
-"""gt.utils equivalents (semantics §1, case AC-43)."""
+"""gt.utils equivalents."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def test_tupled_and_names(talk):
 def test_text_helpers(talk, tmp_path):
     assert talk.replace_special_chars('a\nb\tc"\r\v\b\f') == 'a\\nb\\tc\\"\\r\\v\\b\\f'
     assert talk.escape("a") == "a" and talk.escape("\x01") == "\\x01"
-    # Decision (§16): above 0xff the original raised TypeError on Python 3; here it escapes.
+    # Decision: above 0xff the original raised TypeError on Python 3; here it escapes.
     assert talk.escape("\u20ac") == "\\u20ac" and talk.escape("\U0001f600") == "\\U0001f600"
     path = tmp_path / "t.txt"
     path.write_bytes(b"a\r\nb")
@@ -42,7 +42,7 @@ def test_text_helpers(talk, tmp_path):
 
 
 def test_dict_change_group(talk):
-    """AC-43: record, do, undo; set b=3 merges into set b=4."""
+    """Record, do, undo; set b=3 merges into set b=4."""
     d = {"a": 1, "c": 12}
     d2 = {"a": 1}
     op = talk.DictChangeOperation

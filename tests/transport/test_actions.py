@@ -1,4 +1,4 @@
-"""Writes through the ordered queue: throttling, refusals, fkey refresh (spec §3, §7)."""
+"""Writes through the ordered queue: throttling, refusals, fkey refresh."""
 
 from __future__ import annotations
 

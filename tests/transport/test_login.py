@@ -1,4 +1,4 @@
-"""Login (spec §2): success by the acct cookie, one exception per failure kind, cookie reuse."""
+"""Login: success by the acct cookie, one exception per failure kind, cookie reuse."""
 
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ def _response(status: int, body: bytes, headers: dict[str, str] | None = None) -
     ],
 )  # fmt: skip
 def test_login_host_and_origin_per_server(slug: str, login: str, origin: str) -> None:
-    """Spec §1/§2.2: stackexchange.com logs in on meta; the socket's Origin is the chat host."""
+    """The stackexchange.com server logs in on meta; the socket's Origin is the chat host."""
     http = ServerConnection(slug).http
     assert http.login("/users/login") == login
     assert http.origin == origin

@@ -1,4 +1,4 @@
-"""Live events (spec §4): websocket, reconnect with gap filling, watchdog, polling fallback."""
+"""Live events: websocket, reconnect with gap filling, watchdog, polling fallback."""
 
 from __future__ import annotations
 

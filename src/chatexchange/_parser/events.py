@@ -1,6 +1,6 @@
 """Chat events: ``/chats/<room>/events`` answers, websocket frames and ``/events`` poll answers.
 
-Decoded with orjson; each event becomes the record class of its ``event_type`` (spec §5). Fields
+Decoded with orjson; each event becomes the record class of its numeric ``event_type``. Fields
 the server leaves out for some viewers (user fields on other people's stars, ``id`` and
 ``room_name`` in ``mode=Messages``, ``content`` of deleted messages) are ``None`` or their zero
 value. An unknown type, or an event whose fields have unexpected types, becomes an

@@ -252,7 +252,8 @@ class MessageHistory:
 
 
 # --------------------------------------------------------------------------------------------------
-# Events (spec §5). Base fields are present on every event, ``None`` when the payload lacked them.
+# Events (docs/parsing.md lists the types). Base fields are present on every event, ``None``
+# when the payload lacked them.
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

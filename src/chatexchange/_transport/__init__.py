@@ -1,4 +1,4 @@
-"""The transport layer: one aiohttp session per chat server (spec §2–§4, §7).
+"""The transport layer: one aiohttp session per chat server (docs/transport.md).
 
 ``ServerConnection`` is the one public entry point: login and cookies, pages, the ordered write
 queue with throttle handling, and live events (websocket with reconnect and gap filling, polling

@@ -1,6 +1,6 @@
 """Writes (send, edit, delete, star, pin, join, leave) through one ordered queue per server.
 
-Chat throttles writes per user (spec §7): a 409 "You can perform this action again in N seconds" is
+Chat throttles writes per user: a 409 "You can perform this action again in N seconds" is
 waited out as the server says and retried, a bounded number of times. Writes go one at a time in the
 order they were asked for, so a bot's replies cannot overtake each other while one waits out a
 throttle. Every refusal becomes a specific exception; nothing is dropped silently. A refused fkey is

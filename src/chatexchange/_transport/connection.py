@@ -96,7 +96,7 @@ class ServerConnection:
         return self.http.has_account_cookie()
 
     async def login(self, email: str, password: str) -> Any:
-        """Log in (spec §2.2) and read the chat fkey and current user; returns the ChatSession."""
+        """Log in and read the chat fkey and current user; returns the ChatSession."""
         self._session = None
         await _login.login(self.http, email, password)
         return await self.current_user(refresh=True)

@@ -1,6 +1,6 @@
 """Saving and loading a session's cookies, so that a restarted bot does not log in again.
 
-Frequent logins are what triggers captchas (spec §2.2), so bots keep their cookies between runs. The
+Frequent logins are what triggers captchas, so bots keep their cookies between runs. The
 file is JSON (our own small format, not aiohttp's pickle of older versions), created with mode 0600
 and replaced atomically; cookie values never reach logs, reprs or exception messages.
 """

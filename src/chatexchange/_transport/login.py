@@ -1,8 +1,8 @@
-"""Credential login (spec §2.2) and logout (§2.4).
+"""Credential login and logout on the server's parent site.
 
 The login form lives on the server's parent site (``meta.stackexchange.com`` for chat.SE and
 chat.MSE, ``stackoverflow.com`` for chat.SO; with a devserver, under ``<url>/<slug>``). Success is
-the ``acct`` cookie; each failure shape of the spec becomes its own exception so that a bot can
+the ``acct`` cookie; each way a login can fail becomes its own exception so that a bot can
 react: back off on a captcha or a 429, fix its configuration on bad credentials or a missing
 account.
 """

@@ -2,9 +2,9 @@
 
 Everything that goes over HTTP passes through :class:`HttpSession`, so the rules live in one place:
 the user agent, timeouts, which failures are retried (connection errors, 502/503/504 on reads), how
-an answer is unpacked (JSON or text, spec §3) and which ``chatexchange.errors`` class a refusal
-becomes. Logs carry the method, URL and status only: never form data (passwords, fkeys) and never
-cookies.
+an answer is unpacked (chat answers JSON, a JSON string or bare text: JSON when it decodes, else
+text) and which ``chatexchange.errors`` class a refusal becomes. Logs carry the method, URL and
+status only: never form data (passwords, fkeys) and never cookies.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ class HttpSession:
         login = URL(self.endpoints.login)
         self.chat_url = chat
         self.login_url = login
-        #: The websocket ``Origin`` header: the chat host's origin (spec §4.1).
+        #: The websocket ``Origin`` header: the chat host's origin, which the server checks.
         self.origin = str(chat.origin())
         self._unsafe_cookies = _is_ip(chat.host) or _is_ip(login.host)
         self._jar: aiohttp.CookieJar | None = None
@@ -170,7 +170,7 @@ class HttpSession:
         return set(self.cookie_jar.filter_cookies(target).keys())
 
     def has_account_cookie(self) -> bool:
-        """Spec §2.2: a login worked when the ``acct`` cookie reaches the chat host."""
+        """A login worked when the ``acct`` cookie reaches the chat host."""
         if self._jar is None:
             return False
         return "acct" in self.cookie_names() or "acct" in self.cookie_names(

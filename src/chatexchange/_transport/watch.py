@@ -1,6 +1,6 @@
 """Live events of many rooms: websocket with watchdog, reconnect and gap filling; polling fallback.
 
-Spec §4. Per room: read the event cursor ``time`` from ``/chats/<room>/events``, get a fresh socket
+Per room: read the event cursor ``time`` from ``/chats/<room>/events``, get a fresh socket
 URL from ``/ws-auth``, open it with the ``Origin`` header and ``l=<last event id seen>``. A closed
 socket, no frame for longer than ``silence_timeout``, or a frame that cannot be read (it may have
 carried events) means reconnect (fresh ``/ws-auth``, exponential backoff with jitter). Before every

@@ -1,4 +1,4 @@
-"""HTML pages in the real chat markup (ids, classes and attributes of the captures and spec §6).
+"""HTML pages in the real chat markup (ids, classes and attributes of the real pages' captures).
 
 Links are root-relative like the real server's (``/transcript/1/2024/5/3``), without the devserver's
 ``/<slug>`` prefix, so parsers written against real pages read these unchanged; the app

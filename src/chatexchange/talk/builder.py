@@ -1,4 +1,4 @@
-"""GraphBuilder: build graphs with chained calls (semantics file §11)."""
+"""GraphBuilder: build graphs with chained calls."""
 
 from __future__ import annotations
 

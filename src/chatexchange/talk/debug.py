@@ -1,4 +1,4 @@
-"""ProcessDebugger: watch a process walk (semantics file §13).
+"""ProcessDebugger: watch a process walk.
 
 ``ProcessDebugger(process, log=True)`` prints ``"<current>: '<query>'? - '<reply>'"`` after every
 element is asked; ``reply_at(element, reply)`` makes the process receive ``reply`` when ``element``

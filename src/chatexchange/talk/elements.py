@@ -1,4 +1,4 @@
-"""Graph elements: notions, relations and graphs (semantics file §7-§10).
+"""Graph elements: notions, relations and graphs.
 
 Every element is a Handler that answers the process's question ('next', 'visit', 'error', ...) with
 a reply: another element, a tuple of them, or a command for the process. The module also keeps the
@@ -622,7 +622,7 @@ class ComplexNotion(Notion):
 
 def _usable_rank(rank) -> bool:
     # Ranks are numbers; anything else (the unknown-event answer of a failing optional relation,
-    # a string from a user condition) never wins a selection (semantics §16, AC-58).
+    # a string from a user condition) never wins a selection (docs/engine.md, decisions).
     return (type(rank) is int or type(rank) is float) and rank >= 0
 
 

@@ -1,4 +1,4 @@
-"""Export a graph, so a user can look at it instead of reading it (semantics file §15).
+"""Export a graph, so a user can look at it instead of reading it.
 
 ``DotExport`` writes Graphviz DOT: ``DotExport()("new", graph)`` fills ``out`` (and prints it), or
 ``DotExport()("new", graph, file="graph.dot")`` writes the file. ``ExportProcess`` is the base for

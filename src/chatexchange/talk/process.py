@@ -1,4 +1,4 @@
-"""Processes: walking a graph by asking elements and executing their replies (semantics file §12).
+"""Processes: walking a graph by asking elements and executing their replies.
 
 A process keeps a stack of frames (the current element and its pending items), asks the current
 element the query ('next', 'visit', 'error', ...) and splices the reply in front of the pending
