@@ -8,6 +8,9 @@ and the fallback on PyPy or without a compiler) and their Cython-compiled twins 
 ``chatexchange._speedups``. The names below come from the compiled twins when they are built and not
 disabled with ``CHATEXCHANGE_NO_EXTENSIONS=1``; ``COMPILED`` says which one is loaded, and
 ``implementation("pure")`` / ``implementation("compiled")`` give either one explicitly.
+
+Type checkers read the pure modules (the ``TYPE_CHECKING`` imports below): both implementations
+are one source, so they have the same names and signatures.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import importlib
 import os
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 #: Engine modules, in dependency order; each defines ``__all__``.
 MODULES = ("utils", "core", "elements", "process", "builder")
@@ -39,18 +43,139 @@ def implementation(kind: str) -> SimpleNamespace:
     return _cache[kind]
 
 
-def _select() -> SimpleNamespace:
+def _select() -> str:
+    """``"compiled"`` when the twins are built and not disabled, else ``"pure"``."""
     disabled = os.environ.get("CHATEXCHANGE_NO_EXTENSIONS", "").strip().lower()
     if disabled in {"1", "true", "yes", "on"}:
-        return implementation("pure")
+        return "pure"
     try:
-        return implementation("compiled")
+        implementation("compiled")
     except ImportError:
-        return implementation("pure")
+        return "pure"
+    return "compiled"
 
 
-_selected = _select()
 #: True when the Cython-compiled engine is the one behind these names.
-COMPILED: bool = _selected.KIND == "compiled"
-globals().update((k, v) for k, v in vars(_selected).items() if k != "KIND")
-__all__ = [*sorted(k for k in vars(_selected) if k != "KIND"), "COMPILED", "implementation"]
+COMPILED: bool = _select() == "compiled"
+
+if TYPE_CHECKING:
+    from .builder import GraphBuilder
+    from .core import (
+        TRUE_CONDITION,
+        Abstract,
+        Access,
+        ArgSpec,
+        Condition,
+        Event,
+        Handler,
+        TrueCondition,
+    )
+    from .elements import (
+        BACKWARD,
+        FORWARD,
+        ActionNotion,
+        ActionRelation,
+        ComplexNotion,
+        Element,
+        Graph,
+        LoopRelation,
+        NextRelation,
+        Notion,
+        ParsingRelation,
+        Relation,
+        SelectiveNotion,
+        TextCursor,
+    )
+    from .process import (
+        ParsingProcess,
+        Process,
+        SharedProcess,
+        StackingProcess,
+        StatefulProcess,
+        VisitorProcess,
+    )
+    from .utils import (
+        DictChangeGroup,
+        DictChangeOperation,
+        NotifyDict,
+        NotifyList,
+        escape,
+        get_content,
+        get_len,
+        get_object_name,
+        has_first,
+        has_keys,
+        is_dict,
+        is_function,
+        is_list,
+        is_number,
+        is_regex,
+        is_string,
+        replace_special_chars,
+        tupled,
+    )
+elif COMPILED:
+    # The same names, from the compiled twins (each module's __all__ is the list above).
+    from chatexchange._speedups.builder import *  # noqa: F403
+    from chatexchange._speedups.core import *  # noqa: F403
+    from chatexchange._speedups.elements import *  # noqa: F403
+    from chatexchange._speedups.process import *  # noqa: F403
+    from chatexchange._speedups.utils import *  # noqa: F403
+else:
+    from .builder import *  # noqa: F403
+    from .core import *  # noqa: F403
+    from .elements import *  # noqa: F403
+    from .process import *  # noqa: F403
+    from .utils import *  # noqa: F403
+
+__all__ = [
+    "BACKWARD",
+    "COMPILED",
+    "FORWARD",
+    "TRUE_CONDITION",
+    "Abstract",
+    "Access",
+    "ActionNotion",
+    "ActionRelation",
+    "ArgSpec",
+    "ComplexNotion",
+    "Condition",
+    "DictChangeGroup",
+    "DictChangeOperation",
+    "Element",
+    "Event",
+    "Graph",
+    "GraphBuilder",
+    "Handler",
+    "LoopRelation",
+    "NextRelation",
+    "NotifyDict",
+    "NotifyList",
+    "Notion",
+    "ParsingProcess",
+    "ParsingRelation",
+    "Process",
+    "Relation",
+    "SelectiveNotion",
+    "SharedProcess",
+    "StackingProcess",
+    "StatefulProcess",
+    "TextCursor",
+    "TrueCondition",
+    "VisitorProcess",
+    "escape",
+    "get_content",
+    "get_len",
+    "get_object_name",
+    "has_first",
+    "has_keys",
+    "implementation",
+    "is_dict",
+    "is_function",
+    "is_list",
+    "is_number",
+    "is_regex",
+    "is_string",
+    "replace_special_chars",
+    "tupled",
+]
