@@ -6,12 +6,13 @@ One source, so the compiled and pure engines cannot drift. Switches:
 
 * ``CHATEXCHANGE_NO_EXTENSIONS=1``: build nothing; the wheel is ``py3-none-any``.
 * ``CHATEXCHANGE_REQUIRE_EXTENSIONS=1``: a failed compile is an error instead of a pure fallback.
+* Both at once is an error (the build stops before doing anything).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
+import importlib.util
 import shutil
 import sys
 from pathlib import Path
@@ -24,12 +25,23 @@ SRC = HERE / "src" / "chatexchange"
 GENERATED = HERE / "build" / "cython-src"
 
 
-def _flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+def _load_env():
+    """``chatexchange._env`` (the one reading of the switches), loaded by path: nothing of the
+    package is installed while it is being built."""
+    spec = importlib.util.spec_from_file_location("_chatexchange_env", SRC / "_env.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-NO_EXTENSIONS = _flag("CHATEXCHANGE_NO_EXTENSIONS") or sys.implementation.name != "cpython"
-REQUIRE_EXTENSIONS = _flag("CHATEXCHANGE_REQUIRE_EXTENSIONS")
+_env = _load_env()
+if _env.flag(_env.NO_EXTENSIONS) and _env.flag(_env.REQUIRE_EXTENSIONS):
+    sys.exit(
+        f"setup.py: error: both {_env.NO_EXTENSIONS} and {_env.REQUIRE_EXTENSIONS} are set; "
+        "they contradict each other (unset one)"
+    )
+NO_EXTENSIONS = _env.flag(_env.NO_EXTENSIONS) or sys.implementation.name != "cpython"
+REQUIRE_EXTENSIONS = _env.flag(_env.REQUIRE_EXTENSIONS)
 
 
 def _stage_sources() -> list[tuple[str, str]]:

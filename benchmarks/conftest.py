@@ -8,9 +8,10 @@ Run: ``.venv/bin/pytest benchmarks --benchmark-enable --benchmark-json=results.j
 from __future__ import annotations
 
 import importlib
-import os
 
 import pytest
+
+from chatexchange._env import NO_EXTENSIONS, flag
 
 KINDS = ("pure", "compiled")
 PACKAGES = {"pure": "chatexchange.talk", "compiled": "chatexchange._speedups"}
@@ -18,7 +19,7 @@ PACKAGES = {"pure": "chatexchange.talk", "compiled": "chatexchange._speedups"}
 
 def engine_module(kind: str, name: str):
     """One engine module (``core``, ``elements``...) of an implementation, or a skip."""
-    if kind == "compiled" and os.environ.get("CHATEXCHANGE_NO_EXTENSIONS", "") == "1":
+    if kind == "compiled" and flag(NO_EXTENSIONS):
         pytest.skip("CHATEXCHANGE_NO_EXTENSIONS=1")
     try:
         return importlib.import_module(f"{PACKAGES[kind]}.{name}")

@@ -9,7 +9,9 @@ imports aiohttp, requests or lxml; callers hand in status, body and headers and 
 
 from __future__ import annotations
 
+import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,6 +37,7 @@ __all__ = [
     "TRANSIENT_STATUSES",
     "WriteStep",
     "WriteTurns",
+    "backoff",
     "check_message",
     "fkey_refused",
     "login_answer_error",
@@ -51,6 +54,16 @@ MAX_SINGLE_LINE = 500
 TRANSIENT_STATUSES = frozenset({502, 503, 504})
 
 _THROTTLE_RE = re.compile(r"again in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
+
+
+def backoff(
+    failures: int, initial: float, maximum: float, rng: Callable[[], float] = random.random
+) -> float:
+    """Seconds to pause after the ``failures``-th failure in a row (1 for the first): ``initial``
+    doubling per failure up to ``maximum``, times a random factor in [0.5, 1) so that clients that
+    lost the server together do not all come back in the same instant."""
+    base = min(maximum, initial * 2.0 ** min(max(0, failures - 1), 62))
+    return base * (0.5 + rng() / 2)
 
 
 def throttle_seconds(text: str) -> float | None:

@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import importlib.machinery
 import importlib.util
-import os
 from pathlib import Path
 
 import pytest
 
 import chatexchange.talk
+from chatexchange._env import flag as _flag
 
 KINDS = ("pure", "compiled")
-
-
-def _flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def load_implementation(kind: str):

@@ -43,3 +43,14 @@ def test_long_single_line_and_login_answers():
     assert _rules.login_answer_error(
         "u", 200, b"", has_account_cookie=True, server="se", login_root="r"
     ) is None
+
+
+def test_backoff_doubles_up_to_the_cap_with_jitter_in_half_to_one():
+    """Every retry loop (socket reconnects, bot delivery, the CLI's --watch) pauses by this rule."""
+    from chatexchange._rules import backoff
+
+    assert [backoff(n, 0.5, 30.0, rng=lambda: 0.0) for n in (1, 2, 3, 7, 8, 2000)] == [
+        0.25, 0.5, 1.0, 15.0, 15.0, 15.0
+    ]
+    assert backoff(1, 0.5, 30.0, rng=lambda: 0.999) < 0.5
+    assert backoff(0, 1.0, 30.0, rng=lambda: 0.5) == 0.75  # no failure yet counts as the first

@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import Any
 
 from .. import _parser
-from .._rules import check_message, fkey_refused
+from .._rules import WriteTurns, check_message
 from .._time import from_timestamp
 from ..errors import ChatExchangeError, DuplicateMessageError, RefusedError, ServerError
 from . import cookies as _cookies
@@ -187,17 +187,17 @@ class ServerConnection:
         return response.unpack()
 
     async def _post_with_fkey(self, url: str, data: Mapping[str, Any], *, what: str) -> Response:
-        for attempt in range(2):
+        # The write queue's rules without its throttle waits: a read is not worth waiting for.
+        turns = WriteTurns(what, url, throttle_retries=0)
+        while True:
             form = dict(data)
             form["fkey"] = await self.fkey()
             response = await self.http.request("POST", url, data=form, what=what)
             if response.status < 300:
                 return response
-            if attempt == 0 and fkey_refused(response.status, response.message()):
-                await self._refresh_fkey()
-                continue
-            raise refusal_error(response, what)
-        raise AssertionError("unreachable")
+            # Raises for a refusal; what it lets through is the one fkey refresh.
+            turns.step(response.status, response.body, response.headers.get("Retry-After"))
+            await self._refresh_fkey()
 
     async def room_info(self, room_id: int) -> Any:
         """``/rooms/info/<room>``: a ``RoomInfo`` (description, tags, owners, current users)."""

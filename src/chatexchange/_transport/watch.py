@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import time
 from collections.abc import Callable, Iterable
 from types import TracebackType
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 
 from .. import _parser
+from .._rules import backoff
 from ..errors import (
     AccessDeniedError,
     AuthRequiredError,
@@ -397,8 +397,7 @@ class Watcher:
         return self.max_failures is not None and failures >= self.max_failures
 
     def _backoff(self, failures: int) -> float:
-        base = min(self.backoff_max, self.backoff_initial * (2 ** max(0, failures - 1)))
-        return base * (0.5 + random.random() / 2)
+        return backoff(failures, self.backoff_initial, self.backoff_max)
 
     async def _fill_gap(self, room: int) -> None:
         """Deliver what the room saw while we were not listening (``/chats/<room>/events``).

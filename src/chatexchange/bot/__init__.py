@@ -21,7 +21,7 @@ from .._time import EPOCH, SUNSET
 from ._command import load_bot, replay_command
 from ._core import MODERATOR, OWNER, PRIVILEGED, BotMixin, answer_text
 from ._delivery import Delivery
-from ._engine import core_module
+from ._engine import core_module, kind_of
 from ._fleet import Coordination
 from ._graph import GraphEvent
 from ._replay import Replayed, ReplayMessage, ReplayRoom, ReplayUser
@@ -214,7 +214,7 @@ def bot_class(kind: str = "default") -> type:
     cls = _classes.get(core.__name__)
     if cls is None:
         namespace = {
-            "ENGINE": "compiled" if "_speedups" in core.__name__ else "pure",
+            "ENGINE": kind_of(core.Handler),
             "__module__": __name__,
             "__qualname__": "Bot",
         }

@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from .. import errors
+from .._rules import backoff
 
 __all__ = ["RETRIED", "Delivery"]
 
@@ -58,8 +59,7 @@ class Delivery:
         self.recovered = 0  # answers found posted after their answer was lost
 
     def pause(self, failures: int, error: BaseException) -> float:
-        base = min(self.backoff_max, self.backoff_initial * 2 ** (failures - 1))
-        delay = base * (0.5 + self.rng() / 2)
+        delay = backoff(failures, self.backoff_initial, self.backoff_max, self.rng)
         retry_after = getattr(error, "retry_after", None)
         return max(delay, float(retry_after)) if retry_after else delay
 

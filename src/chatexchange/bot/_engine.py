@@ -10,19 +10,26 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from typing import Any
 
-__all__ = ["KINDS", "core_module", "default_kind"]
+__all__ = ["KINDS", "core_module", "default_kind", "kind_of"]
 
 KINDS = ("pure", "compiled")
 
 _MODULES = {"pure": "chatexchange.talk.core", "compiled": "chatexchange._speedups.core"}
 
 
+def kind_of(obj: Any) -> str:
+    """The engine kind an engine class, or an instance of one, comes from."""
+    cls = obj if isinstance(obj, type) else type(obj)
+    return "compiled" if cls.__module__.startswith("chatexchange._speedups.") else "pure"
+
+
 def default_kind() -> str:
     """The kind behind ``chatexchange.talk.Handler``."""
     from .. import talk
 
-    return "compiled" if talk.Handler.__module__.startswith("chatexchange._speedups") else "pure"
+    return kind_of(talk.Handler)
 
 
 def core_module(kind: str = "default") -> ModuleType:

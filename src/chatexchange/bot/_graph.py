@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._engine import default_kind, kind_of
+
 __all__ = ["GraphEvent", "is_graph"]
 
 
@@ -27,9 +29,9 @@ def _process_class(root: Any) -> Any:
     """The ParsingProcess of the implementation ``root`` belongs to (pure or compiled)."""
     from .. import talk
 
-    kind = "compiled" if type(root).__module__.startswith("chatexchange._speedups") else "pure"
+    kind = kind_of(root)
     if not isinstance(root, talk.implementation(kind).Element):  # a user's subclass
-        kind = "compiled" if talk.COMPILED else "pure"
+        kind = default_kind()
     return talk.implementation(kind).ParsingProcess
 
 

@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .. import _fencing, errors
+from .._rules import backoff
 from ..client import Room, User
 from ..event_types import EventType
 from ._core import answer_text
@@ -322,7 +323,7 @@ class LiveRun:
                 failures += 1
                 lost = lost or self.client.now()
                 self.bot.stats["resubscribed"] += 1
-                delay = min(30.0, 0.5 * 2 ** min(failures, 6))
+                delay = backoff(failures, 1.0, 30.0)
                 log.warning("live events of %s failed (%s); again in %.1fs", slug, error, delay)
                 await asyncio.sleep(delay)
             finally:

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from .. import errors
+from .._eventloop import new_event_loop
 from .._servers import DEVSERVER_ENV
 from .._time import EPOCH, SUNSET, utcnow
 from .archive import prepare_database, remove_new_file, room_counts
@@ -39,13 +40,7 @@ def run_async(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
     blocks (closing the client, ending a progress line) run before ``KeyboardInterrupt`` reaches
     ``main()``. SIGTERM (``kill``) gets the same orderly stop and ends as :class:`Terminated`.
     """
-    try:
-        import uvloop
-
-        factory: Callable[[], asyncio.AbstractEventLoop] | None = uvloop.new_event_loop
-    except ImportError:  # pragma: no cover - Windows, PyPy
-        factory = None
-    with asyncio.Runner(loop_factory=factory) as runner:
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
         return runner.run(_until_signalled(main))
 
 

@@ -13,12 +13,12 @@ connection that long.
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TextIO
 
 from .. import errors
+from .._rules import backoff
 
 __all__ = ["Connections", "follow"]
 
@@ -118,7 +118,7 @@ async def _follow(
             return
         except _TRANSIENT as error:
             failures += 1
-            delay = min(30.0, 0.5 * 2 ** (failures - 1)) * (0.5 + random.random() / 2)
+            delay = backoff(failures, 0.5, 30.0)
             for room in rooms:
                 if failures == 1:
                     connections.on_state(room.server_slug, room.id, "lost", _reason(error))

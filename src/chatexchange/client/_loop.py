@@ -16,6 +16,8 @@ import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
+from .._eventloop import new_event_loop
+
 __all__ = ["BlockingCallInLoopError", "BridgedIterator", "LoopThread", "new_event_loop"]
 
 log = logging.getLogger("chatexchange.client")
@@ -30,15 +32,6 @@ class BlockingCallInLoopError(RuntimeError):
 
     Inside the loop use the AsyncClient (``blocking_client.async_client``) and ``await`` instead.
     """
-
-
-def new_event_loop() -> asyncio.AbstractEventLoop:
-    """A uvloop loop where the platform has uvloop, else the default asyncio loop."""
-    try:
-        import uvloop
-    except ImportError:  # Windows, PyPy: plain asyncio
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
 
 
 class LoopThread:

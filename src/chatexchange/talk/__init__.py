@@ -16,9 +16,10 @@ are one source, so they have the same names and signatures.
 from __future__ import annotations
 
 import importlib
-import os
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
+
+from .. import _env
 
 #: Engine modules, in dependency order; each defines ``__all__``.
 MODULES = ("utils", "core", "elements", "process", "builder")
@@ -45,8 +46,7 @@ def implementation(kind: str) -> SimpleNamespace:
 
 def _select() -> str:
     """``"compiled"`` when the twins are built and not disabled, else ``"pure"``."""
-    disabled = os.environ.get("CHATEXCHANGE_NO_EXTENSIONS", "").strip().lower()
-    if disabled in {"1", "true", "yes", "on"}:
+    if _env.flag(_env.NO_EXTENSIONS):
         return "pure"
     try:
         implementation("compiled")
