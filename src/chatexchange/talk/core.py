@@ -23,7 +23,8 @@ import re
 import types
 import weakref
 from collections import namedtuple
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 try:
     import cython
@@ -44,15 +45,21 @@ __all__ = [
 ]
 
 _Pattern = re.Pattern
-try:  # the parser re itself compiles with (a private module: without it, no regex index)
-    from re import _constants as _sre_constants
-    from re import _parser as _sre_parser
-except ImportError:  # Python 3.10
-    try:
-        import sre_constants as _sre_constants
-        import sre_parse as _sre_parser
-    except ImportError:
-        _sre_parser = _sre_constants = None
+if TYPE_CHECKING:
+    # re's private parser: not a stable API (its stubs do not follow it); read only to index
+    # regexes by their possible first characters.
+    _sre_constants: Any = None
+    _sre_parser: Any = None
+else:
+    try:  # the parser re itself compiles with (a private module: without it, no regex index)
+        from re import _constants as _sre_constants
+        from re import _parser as _sre_parser
+    except ImportError:  # Python 3.10
+        try:
+            import sre_constants as _sre_constants
+            import sre_parse as _sre_parser
+        except ImportError:
+            _sre_parser = _sre_constants = None
 
 # How an Access calls its value (decided once, at construction).
 _CALL_VALUE = 0  # not callable: the value itself
@@ -78,8 +85,8 @@ _K_REGEX = 6
 _K_REGEX_SEARCH = 7
 _K_BOOLEAN = 8
 
-_NO_CHECK = (-1, None)
-_NO_HANDLE = (False, -1, None)
+_NO_CHECK: Checked = (-1, None)
+_NO_HANDLE: tuple[Any, ...] = (False, -1, None)
 _MAX_PLANS = 256  # tag states remembered per handler before the cache starts over
 _SCAN_LIMIT = 8  # string conditions sharing a first character scanned one by one
 
@@ -94,6 +101,23 @@ _ANSWER = "answer"
 #: What context mapping knows of a callable: positional parameter names, the ``*`` and ``**``
 #: parameter names (or None), the defaults of the last positional parameters, keyword-only names.
 ArgSpec = namedtuple("ArgSpec", "args varargs keywords defaults kwonlyargs", defaults=((),))
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    #: The items a message is made of: the first is what conditions look at.
+    Message: TypeAlias = Sequence[Any]
+    #: What the callees of a message see by name (``sender``, ``rank``, ... and the caller's keys).
+    Context: TypeAlias = dict[str, Any]
+    #: ``(rank, result)`` of a condition; a negative rank is "not satisfied". A condition function
+    #: may rank with a float.
+    Checked: TypeAlias = tuple[float, Any]
+    #: How an Access calls a callable: (kind, positional names, their defaults, keyword-only
+    #: names, their defaults, ArgSpec).
+    _Strategy: TypeAlias = tuple[
+        int, tuple[str, ...], tuple[Any, ...], tuple[str, ...], tuple[Any, ...], ArgSpec]
+    #: A handler's registration: the condition and the event it runs.
+    Pair: TypeAlias = tuple["Condition", "Event"]
 
 
 class Abstract:
@@ -110,21 +134,21 @@ class Abstract:
 # strategy as a bound method (None until needed)], where a strategy is (kind, names, defaults,
 # kw names, kw defaults, ArgSpec). Bound methods share the entry of their function. Keyed by id
 # (checked against the reference) rather than a WeakKeyDictionary: a lookup is one dict get.
-_signatures: dict = {}
+_signatures: dict[int, list[Any]] = {}
 _FunctionType = types.FunctionType
 _MethodType = types.MethodType
 #: Type names of Cython's function objects (compiled functions and methods, with binding=True).
 _CYFUNCTION_TYPES = frozenset({"cython_function_or_method", "fused_cython_function"})
 
 
-def _strategy_of(sig: inspect.Signature) -> tuple:
-    names: list = []
-    defaults: list = []
-    kwnames: list = []
-    kwdefaults: list = []
+def _strategy_of(sig: inspect.Signature) -> _Strategy:
+    names: list[str] = []
+    defaults: list[Any] = []
+    kwnames: list[str] = []
+    kwdefaults: list[Any] = []
     varargs = None
     varkw = None
-    positional_defaults: list = []
+    positional_defaults: list[Any] = []
     for p in sig.parameters.values():
         default = None if p.default is p.empty else p.default
         if p.kind is p.VAR_POSITIONAL:
@@ -155,7 +179,7 @@ def _strategy_of(sig: inspect.Signature) -> tuple:
     return kind, tuple(names), tuple(defaults), tuple(kwnames), tuple(kwdefaults), spec
 
 
-def _unbound(strategy: tuple) -> tuple:
+def _unbound(strategy: _Strategy) -> _Strategy:
     """The strategy of a bound method, from that of its function: the first positional parameter is
     the instance."""
     kind, names, defaults, kwnames, kwdefaults, spec = strategy
@@ -181,15 +205,15 @@ def _function_like(f: Any) -> bool:
     return isinstance(f, _FunctionType) or type(f).__name__ in _CYFUNCTION_TYPES
 
 
-def _remember(target: Any) -> list:
+def _remember(target: Any) -> list[Any]:
     """Inspect a function once and cache its strategy while the function lives."""
     key = id(target)
 
-    def forget(ref: Any, key: int = key, cache: dict = _signatures) -> None:
+    def forget(ref: Any, key: int = key, cache: dict[int, list[Any]] = _signatures) -> None:
         if cache.get(key, (None,))[0] is ref:
             del cache[key]
 
-    entry = [None, _strategy_of(inspect.signature(target)), None]
+    entry: list[Any] = [None, _strategy_of(inspect.signature(target)), None]
     try:
         entry[0] = weakref.ref(target, forget)
     except TypeError:  # not weakly referenceable: not cached, inspected again next time
@@ -203,7 +227,7 @@ def _no_reference() -> None:
     return None
 
 
-def _strategy(f: Any) -> tuple:
+def _strategy(f: Any) -> _Strategy:
     """The call strategy of a callable, computed once per function: plain and compiled functions
     and the bound methods of either (which share the entry of their function) are inspected once;
     other callables (callable objects, classes, builtins) on each new Access."""
@@ -216,11 +240,12 @@ def _strategy(f: Any) -> tuple:
         entry = _signatures.get(id(target))
         if entry is None or entry[0]() is not target:
             entry = _remember(target)
+        strategy: _Strategy = entry[1]
         if not bound:
-            return entry[1]
-        unbound = entry[2]
+            return strategy
+        unbound: _Strategy | None = entry[2]
         if unbound is None:
-            unbound = entry[2] = _unbound(entry[1])
+            unbound = entry[2] = _unbound(strategy)
         return unbound
     try:
         return _strategy_of(inspect.signature(f))
@@ -244,14 +269,16 @@ class Access(Abstract):
     CACHEABLE = frozenset({"call", "function"})
 
     def __init__(self, value: Any) -> None:
-        self._value = value
-        self._names = ()
-        self._defaults = ()
-        self._kwnames = ()
-        self._kwdefaults = ()
+        self._value: Any = value
+        self._names: tuple[str, ...] = ()
+        self._defaults: tuple[Any, ...] = ()
+        self._kwnames: tuple[str, ...] = ()
+        self._kwdefaults: tuple[Any, ...] = ()
         if isinstance(value, Abstract):
             self._mode = "call"
-            self._spec = "abstract"
+            #: What the value is: an ArgSpec of a callable, else "abstract", "other" or (of a
+            #: Condition) the kind of value compared.
+            self._spec: str | ArgSpec = "abstract"
             self._call_kind = _CALL_ABSTRACT
         elif callable(value):
             self._mode = "function"
@@ -289,7 +316,7 @@ class Access(Abstract):
     def spec(self) -> Any:
         return self._spec
 
-    def call(self, message: Any, context: dict) -> Any:
+    def call(self, message: Message, context: Context) -> Any:
         """Call the value with a message sequence and a context dict, as ``__call__`` would.
 
         The dict is not copied unless the callee takes ``**context``.
@@ -342,7 +369,8 @@ class Access(Abstract):
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Access):
             other = other._value
-        return self._value == other
+        equal: bool = self._value == other
+        return equal
 
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
@@ -360,7 +388,7 @@ class Access(Abstract):
     def get_access(obj: Any, cache: bool = False) -> Access:
         """The Access stored on ``obj`` as ``__access__``, or a new one (stored there when
         ``cache`` is set and ``obj`` is callable and accepts attributes)."""
-        access = getattr(obj, "__access__", None)
+        access: Access | None = getattr(obj, "__access__", None)
         if access is not None:
             return access
         access = Access(obj)
@@ -396,9 +424,10 @@ class Condition(Access):
         self._ignore_case = bool(ignore_case)
         self._search = bool(search)
         self._options = options
-        self._conditions = (self,)
+        self._conditions: tuple[Condition, ...] = (self,)
         self._length = 0
-        self._matcher = None
+        # The bound match or search of a regex (str or bytes pattern), None for other kinds.
+        self._matcher: Any = None
         if self._mode == "function":
             self._kind = _K_FUNCTION
         elif type(value) is int:
@@ -440,11 +469,11 @@ class Condition(Access):
             self._kind = _K_COMPARE
 
     @property
-    def tags(self) -> frozenset:
+    def tags(self) -> frozenset[Any]:
         return self._tags
 
     @property
-    def list(self) -> tuple:
+    def list(self) -> tuple[Condition, ...]:
         """The inner conditions of a list condition; ``(self,)`` for any other."""
         return self._conditions
 
@@ -457,14 +486,14 @@ class Condition(Access):
         return self._search
 
     @property
-    def options(self) -> dict:
+    def options(self) -> dict[str, Any]:
         """Every option given to the constructor, ``ignore_case`` and ``search`` included."""
         options = dict(self._options)
         options["ignore_case"] = self._ignore_case
         options["search"] = self._search
         return options
 
-    def check(self, message: Any, context: dict) -> tuple:
+    def check(self, message: Message, context: Context) -> Checked:
         """``(rank, result)`` for the message's first item; ``NO_CHECK`` when not satisfied."""
         kind = self._kind
         if kind == _K_FUNCTION:
@@ -505,8 +534,8 @@ class Condition(Access):
                 return (max(get_len(self._value), 0), self._value)
             return _NO_CHECK
         if kind == _K_LIST:
-            best = _NO_CHECK
-            best_rank = -1
+            best: Checked = _NO_CHECK
+            best_rank: float = -1
             for condition in self._conditions:
                 checked = condition.check(message, context)
                 if checked[0] > best_rank:
@@ -541,7 +570,7 @@ def _overrides_check(cls: type) -> bool:
     return False
 
 
-def _function_rank(r: Any) -> tuple:
+def _function_rank(r: Any) -> Checked:
     """Read what a condition function returned: a 2-item tuple or list is ``(rank, result)``;
     True is rank 0; a number is its own rank; any other truthy value is rank 0; a falsy value is no
     match."""
@@ -565,7 +594,7 @@ class TrueCondition(Condition):
     def __init__(self) -> None:
         Condition.__init__(self, id(self))
 
-    def check(self, message: Any, context: dict) -> tuple:
+    def check(self, message: Message, context: Context) -> Checked:
         return (0, True)
 
 
@@ -580,8 +609,8 @@ class Event(Access):
 
     def __init__(self, value: Any) -> None:
         Access.__init__(self, value)
-        self.pre_event = None
-        self.post_event = None
+        self.pre_event: Event | None = None
+        self.post_event: Event | None = None
 
     @property
     def pre(self) -> Any:
@@ -599,7 +628,7 @@ class Event(Access):
     def post(self, value: Any) -> None:
         self.post_event = Event(value) if value is not None else None
 
-    def run(self, message: Any, context: dict) -> tuple:
+    def run(self, message: Message, context: Context) -> tuple[Any, Any]:
         """``(result, source)``: the source is the value that answered."""
         if self.pre_event is not None:
             answer = self.pre_event.run(message, context)
@@ -617,7 +646,7 @@ class Event(Access):
 _FIRST_CHARS_LIMIT = 128  # character classes larger than this are not indexed
 
 
-def _first_chars(pattern: Any) -> frozenset | None:
+def _first_chars(pattern: re.Pattern[Any]) -> frozenset[str] | None:
     """The characters a match of a ``str`` regex (match mode) can start with, when that is a
     small known set; None when it is not (then the regex is always tried)."""
     if _sre_parser is None or not isinstance(pattern.pattern, str):
@@ -631,7 +660,7 @@ def _first_chars(pattern: Any) -> frozenset | None:
     return _sequence_first(items)
 
 
-def _sequence_first(items: list) -> frozenset | None:
+def _sequence_first(items: list[Any]) -> frozenset[str] | None:
     c = _sre_constants
     for op, av in items:
         if op is c.AT:
@@ -640,12 +669,12 @@ def _sequence_first(items: list) -> frozenset | None:
     return None  # only zero-width items: the empty string can match
 
 
-def _item_first(op: Any, av: Any) -> frozenset | None:
+def _item_first(op: Any, av: Any) -> frozenset[str] | None:
     c = _sre_constants
     if op is c.LITERAL:
         return frozenset((chr(av),))
     if op is c.IN:
-        chars: set = set()
+        chars: set[str] = set()
         for kind, value in av:
             if kind is c.LITERAL:
                 chars.add(chr(value))
@@ -687,14 +716,14 @@ class _Plan:
     ``indexed``: (position, condition) of those same string conditions, for a non-string first item.
     """
 
-    def __init__(self, pairs: tuple) -> None:
+    def __init__(self, pairs: tuple[Pair, ...]) -> None:
         self.pairs = pairs
         generic = []
         regex = []
         regex_indexed = []
-        regex_index: dict = {}
+        regex_index: dict[str, list[tuple[int, Any]]] = {}
         indexed = []
-        strings: dict = {}
+        strings: dict[str, list[tuple[str, int]]] = {}
         for pos, pair in enumerate(pairs):
             condition = pair[0]
             # A subclass's own check() (which may call Condition.check) runs in the generic scan.
@@ -702,7 +731,7 @@ class _Plan:
                 kind = condition._kind
             else:
                 kind = _K_CUSTOM
-            value = condition._value if kind != _K_CUSTOM else None
+            value: Any = condition._value if kind != _K_CUSTOM else None
             if kind == _K_REGEX:
                 first = _first_chars(value)
                 if first is None:
@@ -728,13 +757,13 @@ class _Plan:
         self.textual = bool(regex) or bool(indexed) or bool(regex_indexed)
 
 
-def _bucket(entries: list) -> tuple:
+def _bucket(entries: list[tuple[str, int]]) -> tuple[Any, ...]:
     """(values, positions, tables or None) of the string conditions sharing a first character."""
     values = tuple(entry[0] for entry in entries)
     positions = tuple(entry[1] for entry in entries)
     if len(entries) <= _SCAN_LIMIT:
         return (values, positions, None)
-    by_length: dict = {}
+    by_length: dict[int, dict[str, tuple[int, str]]] = {}
     for value, pos in entries:
         # Equal values rank equally, so only the first registered can win.
         by_length.setdefault(len(value), {}).setdefault(value, (pos, value))
@@ -757,17 +786,18 @@ class Handler(Abstract):
     NO_HANDLE = _NO_HANDLE
 
     def __init__(self) -> None:
-        self.events = []
-        self._tags = frozenset()
-        self._unknown_event = None
-        self._plans = {}
-        self._plan = None
+        #: (condition, event) pairs in registration order.
+        self.events: list[Pair] = []
+        self._tags: frozenset[Any] = frozenset()
+        self._unknown_event: Event | None = None
+        self._plans: dict[frozenset[Any], _Plan] = {}
+        self._plan: _Plan | None = None
         self._plan_tags = self._tags
 
     # -- tags -------------------------------------------------------------------------------------
 
     @property
-    def tags(self) -> frozenset:
+    def tags(self) -> frozenset[Any]:
         return self._tags
 
     @tags.setter
@@ -792,7 +822,7 @@ class Handler(Abstract):
         self._plans = {}
         self._activate(self._tags)
 
-    def _activate(self, tags: frozenset) -> _Plan:
+    def _activate(self, tags: frozenset[Any]) -> _Plan:
         """Switch to the active pairs of ``tags``: a lookup when this tag state was seen before."""
         plan = self._plans.get(tags)
         if plan is None:
@@ -816,7 +846,7 @@ class Handler(Abstract):
         return plan
 
     @property
-    def active_events(self) -> tuple:
+    def active_events(self) -> tuple[Pair, ...]:
         """The active (condition, event) pairs, in registration order."""
         return self._current_plan().pairs
 
@@ -873,7 +903,7 @@ class Handler(Abstract):
         self.events[:] = [pair for pair in self.events if pair[1] != event]
         self._changed()
 
-    def get_events(self, condition: Any = None) -> list:
+    def get_events(self, condition: Any = None) -> list[Event]:
         """The Events of a condition; with no condition, those registered with ``on_any``."""
         if not condition:
             condition = TRUE_CONDITION
@@ -885,7 +915,7 @@ class Handler(Abstract):
 
     # -- handling ---------------------------------------------------------------------------------
 
-    def handle(self, message: Any, context: dict) -> tuple:
+    def handle(self, message: Message, context: Context) -> tuple[Any, ...]:
         """Run the event of the best active condition: ``(result, rank, source)``.
 
         Sets ``context['sender']`` when missing, and ``rank``, ``condition`` and ``event`` for the
@@ -897,10 +927,10 @@ class Handler(Abstract):
         plan = self._plan
         if plan is None:
             plan = self._current_plan()
-        best_rank = -1
+        best_rank: float = -1
         best_pos = -1
-        best_result = None
-        best_match = None
+        best_result: Any = None
+        best_match: re.Match[Any] | None = None
         for pos, condition in plan.generic:
             rank, result = condition.check(message, context)
             if rank > best_rank:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, SupportsIndex
 
 __all__ = [
     "DictChangeGroup",
@@ -84,10 +84,10 @@ def get_len(o: object) -> int:
         return -1
 
 
-def tupled(*args: object) -> tuple:
+def tupled(*args: object) -> tuple[Any, ...]:
     """One flat tuple: list and tuple arguments are spliced in one level, anything else is one
     item."""
-    result: list = []
+    result: list[Any] = []
     for arg in args:
         if isinstance(arg, (list, tuple)):
             result.extend(arg)
@@ -142,15 +142,15 @@ class DictChangeOperation:
     SET = "set"
     DELETE = "delete"
 
-    def __init__(self, d: dict, type: str, key: object, value: object = None) -> None:
+    def __init__(self, d: dict[Any, Any], type: str, key: object, value: object = None) -> None:
         self._dict = d
         self._type = type
         self._key = key
         self._value = value
-        self._old_value = None
+        self._old_value: object = None
 
     @property
-    def target(self) -> dict:
+    def target(self) -> dict[Any, Any]:
         return self._dict
 
     @property
@@ -214,10 +214,10 @@ class DictChangeGroup:
     """An undo record: changes kept in order, undone in reverse."""
 
     def __init__(self) -> None:
-        self._changes: list = []
+        self._changes: list[DictChangeOperation] = []
 
     @property
-    def changes(self) -> list:
+    def changes(self) -> list[DictChangeOperation]:
         return self._changes
 
     def add(self, change: DictChangeOperation, do: bool = True) -> None:
@@ -245,10 +245,10 @@ class DictChangeGroup:
     __repr__ = __str__
 
 
-def _notifying(base: type, name: str) -> Callable:
+def _notifying(base: type, name: str) -> Callable[..., Any]:
     method = getattr(base, name)
 
-    def wrapper(self, *args, **kwargs):
+    def wrapper(self: NotifyList | NotifyDict, *args: Any, **kwargs: Any) -> Any:
         result = method(self, *args, **kwargs)
         self._callback()
         return result
@@ -258,28 +258,28 @@ def _notifying(base: type, name: str) -> Callable:
     return wrapper
 
 
-class NotifyList(list):
+class NotifyList(list[Any]):
     """A list that calls ``callback()`` after every change."""
 
-    def __init__(self, callback: Callable[[], object], iterable: Iterable = ()) -> None:
+    def __init__(self, callback: Callable[[], object], iterable: Iterable[Any] = ()) -> None:
         super().__init__(iterable if iterable is not None else ())
         self._callback = callback
 
-    def __add__(self, other):
+    def __add__(self, other: list[Any]) -> NotifyList:
         result = NotifyList(self._callback, list.__add__(self, other))
         self._callback()
         return result
 
-    def __mul__(self, n):
+    def __mul__(self, n: SupportsIndex) -> NotifyList:
         result = NotifyList(self._callback, list.__mul__(self, n))
         self._callback()
         return result
 
 
-class NotifyDict(dict):
+class NotifyDict(dict[Any, Any]):
     """A dict that calls ``callback()`` after every change."""
 
-    def __init__(self, callback: Callable[[], object], iterable: Iterable = (),
+    def __init__(self, callback: Callable[[], object], iterable: Iterable[Any] = (),
                  **kw: object) -> None:
         super().__init__(iterable if iterable is not None else (), **kw)
         self._callback = callback
