@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, text
 from sqlalchemy.exc import OperationalError
 
-from .errors import ChatExchangeError
+from .errors import UsageError
 from .models import UTCDateTime
 
 __all__ = [
@@ -78,10 +78,8 @@ _SQLITE_DDL = (
 )
 
 
-class SearchQueryError(ChatExchangeError):
+class SearchQueryError(UsageError):
     """The search text has nothing to look for, or the database cannot search."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """Every error the package raises on purpose.
 
 One hierarchy, so callers can catch ``ChatExchangeError`` and the CLI can map each kind to one line
-and an exit code. Messages never contain credentials, cookies or fkeys.
+and an exit code (its one table is ``chatexchange.cli.exits.EXIT_CODES``). Messages never contain
+credentials, cookies or fkeys.
 """
 
 from __future__ import annotations
@@ -10,13 +11,24 @@ from __future__ import annotations
 class ChatExchangeError(Exception):
     """Base of all errors raised by chatexchange."""
 
-    exit_code = 1
+
+class UsageError(ChatExchangeError):
+    """A bad argument, found before anything was sent: a room form, a database URL, a search with
+    nothing to look for, a ``--bot`` that names no bot."""
+
+
+class ClosedError(ChatExchangeError, RuntimeError):
+    """The client was closed; a closed client does nothing more (open a new one)."""
+
+
+class UserCodeError(ChatExchangeError):
+    """The user's own code (a bot file) failed; ``user_traceback`` is its traceback as text."""
+
+    user_traceback: str | None = None
 
 
 class LoginError(ChatExchangeError):
     """Logging in failed; the subclass says why."""
-
-    exit_code = 3
 
 
 class BadCredentialsError(LoginError):
@@ -38,13 +50,9 @@ class NoAccountError(LoginError):
 class AuthRequiredError(ChatExchangeError):
     """A write was attempted by a client that has no credentials."""
 
-    exit_code = 3
-
 
 class NotFoundError(ChatExchangeError):
     """The room, message or user does not exist (or is not visible to us)."""
-
-    exit_code = 4
 
 
 class AccessDeniedError(ChatExchangeError):
@@ -53,8 +61,6 @@ class AccessDeniedError(ChatExchangeError):
     ``text`` is the server's own words (for example "You do not have permission to kick users
     from this room"); the message adds what was attempted and where."""
 
-    exit_code = 5
-
     def __init__(self, message: str, text: str | None = None) -> None:
         super().__init__(message)
         self.text = text if text is not None else message
@@ -62,8 +68,6 @@ class AccessDeniedError(ChatExchangeError):
 
 class RefusedError(ChatExchangeError):
     """The server refused an action with an explanation (``text`` holds it)."""
-
-    exit_code = 5
 
     def __init__(self, message: str, text: str | None = None) -> None:
         super().__init__(message)
@@ -81,13 +85,9 @@ class DuplicateMessageError(RefusedError):
 class MessageTooLongError(ChatExchangeError):
     """A single-line message over 500 characters, refused before it was sent."""
 
-    exit_code = 2
-
 
 class ThrottledError(ChatExchangeError):
     """The server kept answering 409 "try again in N seconds" beyond the retry budget."""
-
-    exit_code = 6
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
@@ -97,13 +97,9 @@ class ThrottledError(ChatExchangeError):
 class ServerError(ChatExchangeError):
     """The server answered with an unexpected status (5xx, or a shape we do not know)."""
 
-    exit_code = 7
-
 
 class ConnectionLostError(ChatExchangeError):
     """The network connection failed and could not be re-established."""
-
-    exit_code = 7
 
 
 class FencedError(ChatExchangeError):
@@ -117,8 +113,6 @@ class ParseError(ChatExchangeError):
     ``url`` names the page; the message says what is missing.
     """
 
-    exit_code = 8
-
     def __init__(self, message: str, url: str | None = None) -> None:
         super().__init__(f"{message} ({url})" if url else message)
         self.url = url
@@ -127,10 +121,6 @@ class ParseError(ChatExchangeError):
 class StaleDataError(ChatExchangeError):
     """A fetch failed and no local row is fresh enough for ``required_max_age``."""
 
-    exit_code = 7
-
 
 class StorageError(ChatExchangeError):
     """The database could not be opened or written."""
-
-    exit_code = 9

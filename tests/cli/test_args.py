@@ -163,7 +163,7 @@ def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
         "exit codes:",
         'chatexchange r/B6 -s "hello world"',
         "CHATEXCHANGE_DATABASE",
-        "10 login needs a captcha",
+        "10   login needs a captcha",
     ):
         assert word in out
     assert main(["--version"]) == 0

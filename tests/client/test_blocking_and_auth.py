@@ -39,8 +39,17 @@ def test_blocking_client_shuts_down_cleanly(devserver_thread):
     assert chat.closed
     assert len(_loop_threads()) == before
     chat.close()  # idempotent
-    with pytest.raises(RuntimeError):
+    with pytest.raises(errors.ClosedError, match="closed"):
         chat.se.room(1)
+
+
+async def test_a_closed_async_client_raises_an_error_of_the_hierarchy(devserver):
+    async with AsyncClient(server_url=devserver.url) as client:
+        await client.se.room(1)
+    with pytest.raises(errors.ClosedError, match="closed") as caught:
+        await client.se.room(2)
+    assert isinstance(caught.value, errors.ChatExchangeError)
+    assert isinstance(caught.value, RuntimeError)  # what it raised before
 
 
 def test_blocking_client_refuses_calls_from_its_own_loop(devserver_thread):

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from chatexchange import _store
+from chatexchange import _store, errors
 from chatexchange.client._db import DbWorker
 from chatexchange.models import Server
 from tests.plugins.database import postgres_admin, postgres_schema  # noqa: F401 (fixture)
@@ -121,6 +121,6 @@ def test_close_returns_the_read_connections(tmp_path):
     assert engine.pool.checkedout() == 2
     worker.close()
     assert engine.pool.checkedout() == 0
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(errors.ClosedError, match="closed"):
         asyncio.run(worker.read(_where))
     engine.dispose()

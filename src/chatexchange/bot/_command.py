@@ -17,21 +17,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from .. import errors
+
 __all__ = ["BotCodeError", "BotLoadError", "load_bot", "replay_command"]
 
 
-class BotLoadError(ValueError):
+class BotLoadError(errors.UsageError, ValueError):
     """``--bot`` names nothing that is a bot."""
 
-    exit_code = 2  # a usage error, for the command line
 
-
-class BotCodeError(Exception):
+class BotCodeError(errors.UserCodeError):
     """The bot's own code failed while it was loaded (a syntax error, an exception at import or
     in the function that makes the bot): the user's bug, not ours, so the command line shows the
     traceback of the user's code (``user_traceback``) and exits with its own code."""
-
-    exit_code = 11
 
     def __init__(self, spec: str, error: BaseException) -> None:
         kind = type(error).__name__

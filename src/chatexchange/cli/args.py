@@ -20,6 +20,8 @@ from datetime import datetime, timedelta, timezone
 
 from .._servers import DEVSERVER_ENV
 from .._version import __version__
+from ..errors import UsageError
+from .exits import MEANINGS
 from .rooms import (
     ROOM_FORMS_HELP,
     DatabaseFormError,
@@ -107,13 +109,7 @@ environment:
   {SESSION_ENV}      same as --session-file
 
 exit codes:
-  0 ok, 1 other error, 2 bad arguments or message too long,
-  3 login failed (wrong email or password) or credentials missing, 4 room or message not found,
-  5 refused by the server, 6 throttled beyond retries, 7 server or network error,
-  8 unreadable page, 9 database cannot be opened or written, 10 login needs a captcha,
-  11 the bot's own code failed (its traceback is shown), 70 internal error,
-  130 interrupted (Ctrl-C), 143 terminated (SIGTERM)
-"""
+{"".join(f"  {code:<5}{meaning}{chr(10)}" for code, meaning in MEANINGS.items())}"""
 
 
 SUBCOMMANDS = ("show", "search", "export", "devserver", "replay", "bots", "demo")
@@ -126,12 +122,6 @@ WHEN_HELP = (
 #: The chat server's limit for a message without a line break (``MAX_SINGLE_LINE`` of
 #: ``chatexchange._transport.actions``, which this module does not import: it loads aiohttp).
 MAX_SINGLE_LINE = 500
-
-
-class UsageError(Exception):
-    """A bad argument found after argparse accepted the syntax (a room form, a database URL)."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from .._servers import DEVSERVER_ENV
 from .._time import EPOCH, SUNSET, utcnow
 from .archive import prepare_database, remove_new_file, room_counts
 from .args import DATABASE_ENV, MainArgs
-from .exits import EXIT_OK
+from .exits import EXIT_OK, Interrupted, Terminated
 from .output import message_json, message_line, room_of, write_json
 from .progress import Progress, format_count, format_duration, format_rate
 from .rooms import RoomRef, redact
@@ -69,24 +69,6 @@ async def _until_signalled(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
             loop.remove_signal_handler(signal.SIGTERM)
         except (NotImplementedError, RuntimeError, ValueError):
             pass
-
-
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C, with a note of what was kept (``main()`` appends it to the one-line report)."""
-
-    exit_code = 130
-    cli_line = "interrupted"
-
-    def __init__(self, note: str | None = None) -> None:
-        super().__init__()
-        self.cli_note = note
-
-
-class Terminated(Interrupted):
-    """SIGTERM: stopped in order, like Ctrl-C, with its own exit code (128 + 15)."""
-
-    exit_code = 143
-    cli_line = "terminated"
 
 
 # -- rooms ------------------------------------------------

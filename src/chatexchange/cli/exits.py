@@ -1,9 +1,9 @@
 """How a failed command ends: one readable line on stderr and an exit code that says what kind of
 failure.
 
-The codes come from the ``exit_code`` of the ``chatexchange.errors`` classes, so scripts can tell
-"room not found" (4) from "throttled" (6) without parsing text. Tracebacks are for ``--verbose`` and
-for our own bugs.
+:data:`EXIT_CODES` is the one table of codes (``--help`` and docs/cli.md show it), so scripts can
+tell "room not found" (4) from "throttled" (6) without parsing text. Tracebacks are for
+``--verbose`` and for our own bugs.
 """
 
 from __future__ import annotations
@@ -16,25 +16,82 @@ from typing import TextIO
 from .. import errors
 
 __all__ = [
-    "EXIT_CAPTCHA",
+    "EXIT_CODES",
     "EXIT_INTERNAL",
-    "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_PIPE",
-    "EXIT_TERMINATED",
     "EXIT_USAGE",
-    "EXIT_USER_CODE",
+    "MEANINGS",
+    "Interrupted",
+    "Terminated",
+    "exit_code",
     "report",
 ]
 
 EXIT_OK = 0
 EXIT_USAGE = 2
-EXIT_CAPTCHA = 10  # the password may be right: a person has to pass the check in a browser
-EXIT_USER_CODE = 11  # the user's own code (a bot file) failed; its traceback is shown
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug of ours, not the user's
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 EXIT_PIPE = 141  # 128 + SIGPIPE: the reader of our output went away
-EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, with a note of what was kept (``main()`` appends it to the one-line report)."""
+
+    cli_line = "interrupted"
+
+    def __init__(self, note: str | None = None) -> None:
+        super().__init__()
+        self.cli_note = note
+
+
+class Terminated(Interrupted):
+    """SIGTERM: stopped in order, like Ctrl-C, with its own exit code (128 + 15)."""
+
+    cli_line = "terminated"
+
+
+#: The exit code of a failure: the first row whose class it is an instance of decides (so the
+#: more specific classes come first). Anything not in it is a bug of ours: ``EXIT_INTERNAL``.
+EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
+    (Terminated, 143),  # 128 + SIGTERM
+    (KeyboardInterrupt, 130),  # 128 + SIGINT, what shells report for Ctrl-C
+    (argparse.ArgumentError, EXIT_USAGE),
+    (errors.UsageError, EXIT_USAGE),
+    (errors.MessageTooLongError, EXIT_USAGE),
+    (errors.CaptchaError, 10),  # the password may be right: a person must pass the check
+    (errors.LoginError, 3),
+    (errors.AuthRequiredError, 3),
+    (errors.NotFoundError, 4),
+    (errors.AccessDeniedError, 5),
+    (errors.RefusedError, 5),
+    (errors.ThrottledError, 6),
+    (errors.ServerError, 7),
+    (errors.ConnectionLostError, 7),
+    (errors.StaleDataError, 7),
+    (errors.ParseError, 8),
+    (errors.StorageError, 9),
+    (errors.UserCodeError, 11),  # the user's code failed; its traceback is shown, not ours
+    (errors.ChatExchangeError, 1),
+)
+
+#: What each code means, for ``--help``; docs/cli.md has the same table (a test compares them).
+MEANINGS: dict[int, str] = {
+    EXIT_OK: "ok",
+    1: "another chat error",
+    EXIT_USAGE: "bad arguments or message too long",
+    3: "login failed (wrong email or password) or credentials missing",
+    4: "room or message not found",
+    5: "refused by the server",
+    6: "throttled beyond retries",
+    7: "server or network error",
+    8: "unreadable page",
+    9: "database cannot be opened or written",
+    10: "login needs a captcha",
+    11: "the bot's own code failed (its traceback is shown)",
+    EXIT_INTERNAL: "internal error",
+    130: "interrupted (Ctrl-C)",
+    143: "terminated (SIGTERM)",
+}
 
 _PREFIX = {
     errors.BadCredentialsError: "login failed: wrong email or password",
@@ -65,7 +122,7 @@ _TERSE = (errors.AuthRequiredError,)
 def describe(exc: BaseException) -> str:
     """One line for an error, with its kind first and the detail after."""
     detail = " ".join(str(exc).split())
-    if isinstance(exc, errors.ChatExchangeError):
+    if isinstance(exc, errors.ChatExchangeError) and not isinstance(exc, errors.UserCodeError):
         prefix = next((text for cls, text in _PREFIX.items() if isinstance(exc, cls)), "error")
         if not detail or detail.lower() in prefix.lower() or isinstance(exc, _TERSE):
             return prefix
@@ -73,24 +130,9 @@ def describe(exc: BaseException) -> str:
     return detail or type(exc).__name__
 
 
-#: Where the command line tells apart what the library groups (a captcha is not a wrong password).
-_CODES: tuple[tuple[type[BaseException], int], ...] = ((errors.CaptchaError, EXIT_CAPTCHA),)
-
-
 def exit_code(exc: BaseException) -> int:
-    for cls, code in _CODES:
-        if isinstance(exc, cls):
-            return code
-    code = getattr(exc, "exit_code", None)
-    if isinstance(code, int):
-        return code
-    if isinstance(exc, errors.ChatExchangeError):
-        return 1
-    if isinstance(exc, argparse.ArgumentError):
-        return EXIT_USAGE
-    if isinstance(exc, KeyboardInterrupt):
-        return EXIT_INTERRUPTED
-    return EXIT_INTERNAL
+    """The code :data:`EXIT_CODES` gives ``exc``."""
+    return next((code for cls, code in EXIT_CODES if isinstance(exc, cls)), EXIT_INTERNAL)
 
 
 def report(
@@ -114,8 +156,6 @@ def report(
             line += " (run with --verbose for the traceback)"
     else:
         line = describe(exc)
-        if code == EXIT_USAGE and not isinstance(exc, errors.ChatExchangeError):
-            line = f"error: {line}"
     if note:
         line = f"{line}; {note}"
     user_traceback = getattr(exc, "user_traceback", None)

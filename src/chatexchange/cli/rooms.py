@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .._servers import BY_HOST, SERVERS
+from ..errors import UsageError
 
 __all__ = [
     "DatabaseFormError",
@@ -33,11 +34,11 @@ ROOM_FORMS_HELP = (
 )
 
 
-class RoomFormError(ValueError):
+class RoomFormError(UsageError, ValueError):
     """The text names no room we understand; the message says what was expected."""
 
 
-class DatabaseFormError(ValueError):
+class DatabaseFormError(UsageError, ValueError):
     """The text is not a database URL SQLAlchemy can use."""
 
 

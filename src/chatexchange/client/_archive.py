@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, or_, select
 
+from ..errors import StorageError
 from ..models import Message, Room, Server, TranscriptPageFetch, User
 
 M = Message.__table__
@@ -235,7 +236,8 @@ def store_sent(
     else:
         conn.execute(M.update().where(M.c.meta_id == existing).values(content_markdown=markdown))
     row = message(conn, server_meta_id, message_id)
-    assert row is not None
+    if row is None:
+        raise StorageError(f"message {message_id} is missing right after it was written")
     return row
 
 

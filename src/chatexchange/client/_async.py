@@ -191,7 +191,8 @@ class AsyncClient:
         """Log in to one server now (else it happens on the first write); returns who we are."""
         await self._ensure_login(slug)
         me = await self._me(self.server(slug))
-        assert me is not None
+        if me is None:
+            raise errors.AuthRequiredError("logging in needs credentials")
         return me
 
     async def bot_position(self, bot: str, room: Room) -> int | None:
@@ -246,7 +247,7 @@ class AsyncClient:
 
     def _connection(self, slug: str) -> ServerConnection:
         if self._closed:
-            raise RuntimeError("the client is closed")
+            raise errors.ClosedError("the client is closed")
         connection = self._connections.get(slug)
         if connection is None:
             connection = ServerConnection(
@@ -276,7 +277,8 @@ class AsyncClient:
 
     async def _login(self, connection: ServerConnection) -> None:
         creds = self._credentials
-        assert creds is not None
+        if creds is None:
+            raise errors.AuthRequiredError("logging in needs credentials")
         await connection.login(creds._email, creds._password)
         log.info("logged in to %s", connection.slug)
 
@@ -284,7 +286,8 @@ class AsyncClient:
         self, connection: ServerConnection, sessions: _sessionfile.SessionFile
     ) -> None:
         """Use the saved session when the server still accepts it, else log in and save."""
-        assert self._credentials is not None
+        if self._credentials is None:
+            raise errors.AuthRequiredError("logging in needs credentials")
         key = _sessionfile.account_key(connection.endpoints.chat, self._credentials._email)
         async with sessions.locked():  # other processes wait: one login for all of them
             records = sessions.load(key)
@@ -415,7 +418,8 @@ class AsyncClient:
                 now=self.now(),
             )
             row = await self._db.read(_archive.user, sid, session.user_id)
-        assert row is not None
+        if row is None:
+            raise errors.StorageError(f"user {session.user_id} missing just after it was written")
         return self._obj(User, server.slug, row)
 
     async def _rooms(

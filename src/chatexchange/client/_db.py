@@ -26,6 +26,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 
+from ..errors import ClosedError
+
 __all__ = ["DbWorker"]
 
 T = TypeVar("T")
@@ -54,7 +56,7 @@ class DbWorker:
         """Queue ``fn(*args, **kwargs)`` for the database thread now; its result, to await later
         (jobs run in the order they were queued)."""
         if self._closed:
-            raise RuntimeError("the client is closed")
+            raise ClosedError("the client is closed")
         ctx = contextvars.copy_context()
         future = self._executor.submit(functools.partial(ctx.run, fn, *args, **kwargs))
         self._last = future

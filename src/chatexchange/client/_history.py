@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import _store
 from .._time import UTC
+from ..errors import StorageError
 from . import _archive
 from ._bounds import Window, window
 from .freshness import Freshness, age_seconds, resolve
@@ -156,7 +157,8 @@ class History:
         if row is None:
             await client._db.call(_store.upsert_rooms, client._engine, sid, [(room.id, room.name)])
             row = await client._db.read(_archive.room, sid, room.id)
-        assert row is not None
+        if row is None:
+            raise StorageError(f"room {room.id} is missing right after it was written")
         return row["meta_id"]
 
     async def _walk(

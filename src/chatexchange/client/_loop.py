@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 from .._eventloop import new_event_loop
+from ..errors import ChatExchangeError, ClosedError
 
 __all__ = ["BlockingCallInLoopError", "BridgedIterator", "LoopThread", "new_event_loop"]
 
@@ -27,7 +28,7 @@ T = TypeVar("T")
 _END: Any = object()
 
 
-class BlockingCallInLoopError(RuntimeError):
+class BlockingCallInLoopError(ChatExchangeError, RuntimeError):
     """A BlockingClient method was called from its own event loop thread (that would deadlock).
 
     Inside the loop use the AsyncClient (``blocking_client.async_client``) and ``await`` instead.
@@ -91,7 +92,8 @@ class LoopThread:
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
-        assert self._loop is not None
+        if self._loop is None:
+            raise ClosedError("the event loop thread is not running")
         return self._loop
 
     @property
@@ -108,7 +110,7 @@ class LoopThread:
                 "forever. Use the AsyncClient (BlockingClient.async_client) with await here."
             )
         if not self.alive:
-            raise RuntimeError("this BlockingClient is closed")
+            raise ClosedError("this BlockingClient is closed")
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Run ``coro`` on the loop and wait for its result (exceptions are re-raised here)."""

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from ..errors import UsageError
 from . import seed as seed_mod
 from .app import Failure, World, make_app
 from .generator import GeneratedRoom, generate_room
@@ -268,7 +269,8 @@ class DevServerThread:
     def call(self, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
         """Run ``fn(devserver, *args, **kw)`` on the server's loop (awaiting it if it is a
         coroutine)."""
-        assert self._loop is not None, "server not started"
+        if self._loop is None:
+            raise UsageError("the devserver thread is not running: start it first")
 
         async def runner() -> Any:
             result = fn(self.devserver, *args, **kw)
