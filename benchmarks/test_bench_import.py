@@ -116,14 +116,14 @@ def _summary(request: pytest.FixtureRequest) -> Any:
 _WRAPPER = """
 import os, sys
 if os.environ.get("SMALL_SQLITE_CACHE"):
-    from chatexchange import _store
-    archive_pragmas = _store._sqlite_pragmas
+    from chatexchange.store import engine as store_engine
+    archive_pragmas = store_engine._sqlite_pragmas
     def pragmas(dbapi_connection, record):
         archive_pragmas(dbapi_connection, record)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA cache_size=-2000")
         cursor.close()
-    _store._sqlite_pragmas = pragmas
+    store_engine._sqlite_pragmas = pragmas
 from chatexchange.cli import main
 code = main(sys.argv[1:])
 with open("/proc/self/status") as status:

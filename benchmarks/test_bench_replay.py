@@ -30,7 +30,7 @@ from tests.bot.rules import add_rules
 from tests.plugins.database import postgres_admin, postgres_schema  # noqa: F401 (fixture)
 
 from benchmarks.test_bench_storage import write_summary
-from chatexchange import _store
+from chatexchange import store
 from chatexchange.bot import Bot
 from chatexchange.bot._replay import replay
 
@@ -54,7 +54,7 @@ def archive(request, tmp_path_factory):
             pytest.skip(reason)
         schema = postgres_schema(admin)
         url = schema.__enter__()
-    engine = _store.open_engine(url)
+    engine = store.open_engine(url)
     build_archive(engine, MESSAGES)
     yield request.param, engine
     engine.dispose()

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from chatexchange import _search, _store
+from chatexchange import _search, store
 from chatexchange._parser.records import TranscriptMessage, TranscriptPage
 from chatexchange._time import UTC
 
@@ -104,18 +104,18 @@ def test_store_pages(benchmark: Any, tmp_path: Any, monkeypatch: Any, index: str
     counter = iter(range(1000))
 
     def setup() -> tuple[tuple[Any, int], dict[str, Any]]:
-        engine = _store.open_engine(f"sqlite:///{tmp_path / f'a{next(counter)}.db'}")
-        return (engine, _store.server_meta_id(engine, "se")), {}
+        engine = store.open_engine(f"sqlite:///{tmp_path / f'a{next(counter)}.db'}")
+        return (engine, store.server_meta_id(engine, "se")), {}
 
-    def store(engine: Any, server: int) -> None:
+    def store_pages(engine: Any, server: int) -> None:
         for page in pages:
-            _store.upsert_transcript_page(engine, server, page)
+            store.upsert_transcript_page(engine, server, page)
         if index.endswith("then-indexed"):  # what the first search afterwards does
             with engine.begin() as conn:
                 assert _search.sync(conn) == PAGES * PER_PAGE
         engine.dispose()
 
-    benchmark.pedantic(store, setup=setup, rounds=7)
+    benchmark.pedantic(store_pages, setup=setup, rounds=7)
     # The best round: the machine is shared, and load only ever slows a round down.
     RESULTS[index] = PAGES * PER_PAGE / benchmark.stats.stats.min
     if len(RESULTS) == len(VARIANTS):
@@ -128,10 +128,10 @@ def test_store_pages(benchmark: Any, tmp_path: Any, monkeypatch: Any, index: str
 
 
 def test_search_rate(benchmark: Any, tmp_path: Any) -> None:
-    engine = _store.open_engine(f"sqlite:///{tmp_path / 'search.db'}")
-    server = _store.server_meta_id(engine, "se")
+    engine = store.open_engine(f"sqlite:///{tmp_path / 'search.db'}")
+    server = store.server_meta_id(engine, "se")
     for page in _pages():
-        _store.upsert_transcript_page(engine, server, page)
+        store.upsert_transcript_page(engine, server, page)
     queries = ["websocket reconnect", '"rate limit"', "python OR rust -regex", "deploy timeout"]
 
     def run() -> int:

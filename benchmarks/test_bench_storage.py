@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.plugins.database import postgres_admin, postgres_schema  # noqa: F401 (fixture)
 
-from chatexchange import _store
+from chatexchange import store
 from chatexchange._parser.records import TranscriptMessage, TranscriptPage
 from chatexchange._time import UTC
 from chatexchange.models import Base, Message, Room, User
@@ -89,7 +89,7 @@ def bench_db(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
         engines: list[Any] = []
 
         def fresh() -> Any:
-            engine = _store.open_engine(f"sqlite:///{tmp_path}/bench{next(counter)}.db")
+            engine = store.open_engine(f"sqlite:///{tmp_path}/bench{next(counter)}.db")
             engines.append(engine)
             return engine
 
@@ -107,7 +107,7 @@ def bench_db(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
             if engines:
                 Base.metadata.drop_all(engines[-1])
                 engines.pop().dispose()
-            engines.append(_store.open_engine(url))
+            engines.append(store.open_engine(url))
             return engines[-1]
 
         yield request.param, fresh_pg
@@ -116,15 +116,15 @@ def bench_db(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
 
 
 def _batched(engine: Any, pages: list[TranscriptPage]) -> None:
-    sid = _store.server_meta_id(engine, "se")
+    sid = store.server_meta_id(engine, "se")
     for page in pages:
-        _store.upsert_transcript_page(engine, sid, page)
+        store.upsert_transcript_page(engine, sid, page)
 
 
 def _naive(engine: Any, pages: list[TranscriptPage]) -> None:
     """What one writes without thinking about speed: ORM objects, a lookup per message."""
     with Session(engine) as s:
-        sid = _store.server_meta_id(engine, "se")
+        sid = store.server_meta_id(engine, "se")
         for page in pages:
             room = s.scalars(
                 select(Room).where(Room.server_meta_id == sid, Room.id == page.room_id)

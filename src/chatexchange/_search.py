@@ -8,7 +8,7 @@ PostgreSQL: a GIN index on ``to_tsvector('english', content_text)``, which Postg
 itself. Both stem words
 (English: "talk" finds "talking") and rank the matches (BM25 on SQLite, ``ts_rank`` on PostgreSQL).
 
-:func:`ensure_index` runs whenever an archive is opened (``chatexchange._store.open_engine``), so an
+:func:`ensure_index` runs whenever an archive is opened (``chatexchange.store.open_engine``), so an
 archive written before this module existed gets its index (built from the stored messages) the
 first time it is opened.
 

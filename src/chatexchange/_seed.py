@@ -1,6 +1,6 @@
 """The rows every new archive starts with: the three chat servers.
 
-Applied once, when ``chatexchange._store.open_engine`` creates a database; a marker row in
+Applied once, when ``chatexchange.store.open_engine`` creates a database; a marker row in
 ``chatexchange_database`` records that it happened, so servers a user later edits or deletes are
 not put back.
 """

@@ -126,7 +126,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     and get ``tzinfo=UTC`` back on load. On SQLite that is text, always
     ``'YYYY-MM-DD HH:MM:SS.ffffff'`` (SQLAlchemy's SQLite format, the fraction included when it is
     zero), so comparisons and ORDER BY in SQL are exact; whatever writes bypassing SQLAlchemy's
-    statement execution must use the dialect's bind processor (``chatexchange._store`` does).
+    statement execution must use the dialect's bind processor (``chatexchange.store`` does).
     Naive datetimes are refused on the way in: they are a bug in the caller, not something to
     guess about.
     """
@@ -517,6 +517,6 @@ database_info = Table(
     Column("value", Text, nullable=False),
 )
 
-#: 2: canonical time text on SQLite; 3: ``messages.text_complete`` (``chatexchange._store``
+#: 2: canonical time text on SQLite; 3: ``messages.text_complete`` (``chatexchange.store``
 #: upgrades older archives).
 SCHEMA_VERSION = 3

@@ -1,6 +1,6 @@
 """A synthetic archive for replay tests and the replay benchmark.
 
-Messages are stored the way an import stores them (``_store.upsert_messages`` with transcript
+Messages are stored the way an import stores them (``store.upsert_messages`` with transcript
 records, one transaction per page of 1000); the room then gets tags and owners and one user becomes
 a moderator, as the room info and profile pages would have recorded.
 """
@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine, update
 
-from chatexchange import _store
+from chatexchange import store
 from chatexchange._parser.records import TranscriptMessage
 from chatexchange.models import Room, User
 
@@ -50,7 +50,7 @@ def message_texts(n: int, seed: int = 1) -> list[tuple[int, str]]:
 
 def build_archive(engine: Engine, n: int, *, seed: int = 1, first_id: int = 1000) -> list[int]:
     """Store ``n`` messages of room se/r/1; returns their ids in order."""
-    server = _store.server_meta_id(engine, "se")
+    server = store.server_meta_id(engine, "se")
     names = dict(USERS)
     ids = []
     page: list[TranscriptMessage] = []
@@ -75,10 +75,10 @@ def build_archive(engine: Engine, n: int, *, seed: int = 1, first_id: int = 1000
             )
         )
         if len(page) == 1000:
-            _store.upsert_messages(engine, server, page, room_names={ROOM_ID: "Sandbox"})
+            store.upsert_messages(engine, server, page, room_names={ROOM_ID: "Sandbox"})
             page = []
     if page:
-        _store.upsert_messages(engine, server, page, room_names={ROOM_ID: "Sandbox"})
+        store.upsert_messages(engine, server, page, room_names={ROOM_ID: "Sandbox"})
     with engine.begin() as conn:
         conn.execute(
             update(Room.__table__)

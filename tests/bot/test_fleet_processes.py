@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from chatexchange import _store
+from chatexchange import store
 from chatexchange.bot._fleet import coordination_engine
 from chatexchange.models import BotLease, BotMember
 from tests.bot.test_live import BOB
@@ -45,7 +45,7 @@ class Fleet:
         self.processes: list[subprocess.Popen] = []
         # the archive exists before the processes start (create_all from three processes at
         # once races in PostgreSQL's catalog)
-        _store.open_engine(url).dispose()
+        store.open_engine(url).dispose()
         self.engine = coordination_engine(url)
 
     def start(self, *rooms):

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from chatexchange import AsyncClient, Bot, _store
+from chatexchange import AsyncClient, Bot, store
 from chatexchange.bot import Replayed, load_bot, replay_command
 from chatexchange.bot._command import BotLoadError
 from chatexchange.cli import main as cli_main
@@ -21,7 +21,7 @@ N = 400
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('replay')}/archive.db"
-    engine = _store.open_engine(url)
+    engine = store.open_engine(url)
     ids = build_archive(engine, N)
     engine.dispose()
     return url, ids
@@ -90,7 +90,7 @@ def test_replay_reads_with_core_only(archive, monkeypatch):
     """Rows, not ORM objects: replay works with ORM sessions made impossible."""
     from sqlalchemy.orm import Session
 
-    engine = _store.open_engine(archive[0])
+    engine = store.open_engine(archive[0])
 
     def refuse(*args, **kwargs):
         raise AssertionError("replay opened an ORM session")

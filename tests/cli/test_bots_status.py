@@ -11,7 +11,7 @@ import socket
 
 import pytest
 
-from chatexchange import _store
+from chatexchange import store
 from chatexchange.bot import Coordination
 from chatexchange.bot._fleet import Fleet, coordination_engine
 from chatexchange.cli import main
@@ -26,7 +26,7 @@ def pg_url(postgres_admin):
     if admin is None:
         pytest.skip(reason)
     with postgres_schema(admin) as url:
-        _store.open_engine(url).dispose()
+        store.open_engine(url).dispose()
         yield url
 
 
@@ -81,7 +81,7 @@ async def test_status_lists_active_standbys_and_position(pg_url, capsys):
 
 def test_status_on_sqlite_says_nothing_is_coordinated(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'archive.db'}"
-    _store.open_engine(url).dispose()
+    store.open_engine(url).dispose()
     assert main(["bots", "status", url]) == 0
     assert "coordination runs on PostgreSQL only" in capsys.readouterr().out
 

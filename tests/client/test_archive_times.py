@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chatexchange import _store
+from chatexchange import store
 from chatexchange._time import UTC
 from chatexchange.client import AsyncClient
 from chatexchange.models import Message, User
@@ -47,7 +47,7 @@ async def _add_orm_messages(client: AsyncClient, room_meta_id: int, times: dict[
     """Messages written by the ORM (the other write path), owned by alice."""
     engine = client.sql_engine
     with Session(engine) as s:
-        sid = _store.server_meta_id(engine, "se")
+        sid = store.server_meta_id(engine, "se")
         alice = s.scalars(select(User).where(User.server_meta_id == sid, User.id == ALICE)).one()
         for mid, when in times.items():
             s.add(
@@ -64,7 +64,7 @@ async def _add_orm_messages(client: AsyncClient, room_meta_id: int, times: dict[
 
 
 async def test_a_day_boundary_reads_every_message_once_in_order(devserver, midnight, db_url):
-    engine = _store.open_engine(db_url)
+    engine = store.open_engine(db_url)
     try:
         async with AsyncClient(server_url=devserver.url, engine=engine, auth=False) as client:
             room = await client.se.room(ROOM)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from chatexchange import _store, errors
+from chatexchange import errors, store
 from chatexchange.client._db import DbWorker
 from chatexchange.models import Server
 from tests.plugins.database import postgres_admin, postgres_schema  # noqa: F401 (fixture)
@@ -29,7 +29,7 @@ def _add_server(conn: Any, slug: str) -> None:
 
 @pytest.mark.parametrize("url", ["file", "memory"])
 def test_lookup_runs_inline_on_sqlite_only_when_the_worker_is_idle(tmp_path, url):
-    engine = _store.open_engine(tmp_path / "a.db" if url == "file" else None)
+    engine = store.open_engine(tmp_path / "a.db" if url == "file" else None)
     worker = DbWorker(engine)
 
     async def scenario() -> None:
@@ -64,9 +64,9 @@ def test_lookup_runs_inline_on_sqlite_only_when_the_worker_is_idle(tmp_path, url
 def test_reads_hold_no_transaction_between_calls(tmp_path):
     """A read leaves no snapshot open: another connection's write commits at once and the next
     read (inline or on the worker) sees it."""
-    engine = _store.open_engine(tmp_path / "a.db")
+    engine = store.open_engine(tmp_path / "a.db")
     worker = DbWorker(engine)
-    other = _store.open_engine(tmp_path / "a.db")
+    other = store.open_engine(tmp_path / "a.db")
 
     async def scenario() -> None:
         assert (await worker.lookup(_where))[1] == 3
@@ -94,7 +94,7 @@ def test_lookup_on_postgres_goes_through_the_worker(postgres_admin):  # noqa: F8
     if admin is None:
         pytest.skip(reason)
     with postgres_schema(admin) as url:
-        engine = _store.open_engine(url)
+        engine = store.open_engine(url)
         worker = DbWorker(engine)
 
         async def scenario() -> None:
@@ -110,7 +110,7 @@ def test_lookup_on_postgres_goes_through_the_worker(postgres_admin):  # noqa: F8
 
 
 def test_close_returns_the_read_connections(tmp_path):
-    engine = _store.open_engine(tmp_path / "a.db")
+    engine = store.open_engine(tmp_path / "a.db")
     worker = DbWorker(engine)
 
     async def scenario() -> None:

@@ -6,7 +6,7 @@ Fixtures:
   fresh schema, dropped afterwards, in the database named by ``CHATEXCHANGE_TEST_POSTGRES_URL``;
   ``.ci/run`` starts a throwaway server and sets it). The ``postgres`` case is skipped, with the
   reason shown by ``-ra``, only when no server is available.
-* ``db_engine`` — ``chatexchange._store.open_engine(db_url)``, disposed after the test.
+* ``db_engine`` — ``chatexchange.store.open_engine(db_url)``, disposed after the test.
 
 Engines a test opens itself on ``db_url`` should be disposed before it ends.
 """
@@ -85,7 +85,7 @@ def postgres_schema(admin: Any) -> Iterator[str]:
 
 @pytest.fixture
 def db_engine(db_url: str) -> Iterator[Any]:
-    from chatexchange._store import open_engine
+    from chatexchange.store import open_engine
 
     engine = open_engine(db_url)
     yield engine

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, text, update
 
-from chatexchange import _search, _store
+from chatexchange import _search, store
 from chatexchange._time import UTC
 from chatexchange.models import Message
 
@@ -32,8 +32,8 @@ def _store_texts(engine: Any, texts: dict[int, str]) -> dict[int, int]:
         )
         for mid, body in texts.items()
     ]
-    server = _store.server_meta_id(engine, "se")
-    _store.upsert_messages(engine, server, records)
+    server = store.server_meta_id(engine, "se")
+    store.upsert_messages(engine, server, records)
     with engine.connect() as conn:
         return dict(conn.execute(text("SELECT meta_id, id FROM messages")).all())
 
@@ -82,7 +82,7 @@ def test_the_index_follows_edits_and_deletions(db_engine: Any) -> None:
 
 
 def test_an_archive_without_the_index_gets_it_when_opened(db_url: str) -> None:
-    engine = _store.open_engine(db_url)
+    engine = store.open_engine(db_url)
     _store_texts(engine, TEXTS)
     with engine.begin() as conn:  # as an archive written before the index existed
         if conn.dialect.name == "sqlite":
@@ -93,7 +93,7 @@ def test_an_archive_without_the_index_gets_it_when_opened(db_url: str) -> None:
         else:
             conn.exec_driver_sql(f"DROP INDEX {_search.PG_INDEX}")
     engine.dispose()
-    engine = _store.open_engine(db_url)
+    engine = store.open_engine(db_url)
     try:
         assert sorted(_ids(engine, "websocket")) == [1, 4]
         if engine.dialect.name == "postgresql":
@@ -116,7 +116,7 @@ def test_a_read_only_archive_is_searched_as_its_index_stands(
     from sqlalchemy import create_engine
 
     path = tmp_path / "archive.db"
-    engine = _store.open_engine(f"sqlite:///{path}")
+    engine = store.open_engine(f"sqlite:///{path}")
     (indexed,) = _store_texts(engine, {1: TEXTS[1]})
     assert _ids(engine, "websocket") == [1]  # indexed
     _store_texts(engine, {4: TEXTS[4]})  # queued, not yet indexed

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from chatexchange import _store
+from chatexchange import store
 from chatexchange._parser.records import (
     MessageDeleted,
     MessageEdited,
@@ -48,7 +48,7 @@ def _without(rows: dict[int, dict], *keys: str) -> dict[int, dict]:
 
 
 def test_seed_rows_are_applied_once(db_url: str) -> None:
-    engine = _store.open_engine(db_url)
+    engine = store.open_engine(db_url)
     try:
         with Session(engine) as s:
             servers = s.scalars(select(Server).order_by(Server.meta_id)).all()
@@ -64,31 +64,31 @@ def test_seed_rows_are_applied_once(db_url: str) -> None:
             s.commit()
     finally:
         engine.dispose()
-    again = _store.open_engine(db_url)  # an existing database: tables kept, no second seeding
+    again = store.open_engine(db_url)  # an existing database: tables kept, no second seeding
     try:
-        assert sorted(_store.server_meta_ids(again)) == ["se", "so"]
+        assert sorted(store.server_meta_ids(again)) == ["se", "so"]
     finally:
         again.dispose()
 
 
 def test_memory_default_is_one_shared_database() -> None:
-    engine = _store.open_engine()
+    engine = store.open_engine()
     assert engine.url.database == ":memory:"
-    sid = _store.server_meta_id(engine, "se")
+    sid = store.server_meta_id(engine, "se")
     worker = threading.Thread(
-        target=_store.upsert_transcript_page, args=(engine, sid, page([message(1)]))
+        target=store.upsert_transcript_page, args=(engine, sid, page([message(1)]))
     )
     worker.start()
     worker.join()
     assert list(_messages(engine)) == [1]
-    assert list(_messages(_store.open_engine())) == []  # another engine: another database
+    assert list(_messages(store.open_engine())) == []  # another engine: another database
 
 
 def test_seed_readme_sqlite_form(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    engine = _store.open_engine("sqlite://./data")
+    engine = store.open_engine("sqlite://./data")
     try:
-        assert _store.server_meta_id(engine, "so") == 2
+        assert store.server_meta_id(engine, "so") == 2
     finally:
         engine.dispose()
     assert (tmp_path / "data").is_file()
@@ -111,21 +111,21 @@ def test_seed_readme_sqlite_form(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ],
 )
 def test_database_url(given: str | None, expected: str) -> None:
-    assert _store.database_url(given) == make_url(expected)
+    assert store.database_url(given) == make_url(expected)
 
 
 def test_a_path_is_an_sqlite_file(tmp_path: Path) -> None:
-    assert _store.database_url(tmp_path / "a b.db") == make_url(f"sqlite:///{tmp_path}/a b.db")
+    assert store.database_url(tmp_path / "a b.db") == make_url(f"sqlite:///{tmp_path}/a b.db")
 
 
 def test_unopenable_sqlite_file(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="cannot open the database"):
-        _store.open_engine(f"sqlite:///{tmp_path}/missing/dir/archive.db")
+        store.open_engine(f"sqlite:///{tmp_path}/missing/dir/archive.db")
 
 
 def test_unreachable_postgres_hides_the_password() -> None:
     with pytest.raises(StorageError) as info:
-        _store.open_engine("postgresql://someone:s3cr3tpw@127.0.0.1:1/nothing?connect_timeout=2")
+        store.open_engine("postgresql://someone:s3cr3tpw@127.0.0.1:1/nothing?connect_timeout=2")
     assert "s3cr3tpw" not in str(info.value)
     assert "127.0.0.1" in str(info.value)
 
@@ -133,7 +133,7 @@ def test_unreachable_postgres_hides_the_password() -> None:
 @pytest.mark.parametrize("url", ["nosuchdialect://x/y", "postgresql+nosuchdriver://a:pw@h/d"])
 def test_unknown_dialect(url: str) -> None:
     with pytest.raises(StorageError) as info:
-        _store.open_engine(url)
+        store.open_engine(url)
     assert ":pw@" not in str(info.value)
 
 
@@ -141,22 +141,22 @@ def test_not_a_database(tmp_path: Path) -> None:
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StorageError, match=r"junk\.db"):
-        _store.open_engine(f"sqlite:///{junk}")
+        store.open_engine(f"sqlite:///{junk}")
 
 
 # -- transcript pages ------------------------------------------------------------------------------
 
 
 def test_page_upsert_is_idempotent(db_engine) -> None:
-    sid = _store.server_meta_id(db_engine, "se")
+    sid = store.server_meta_id(db_engine, "se")
     msgs = [message(i, parent_id=i - 1 if i % 3 == 0 else None) for i in range(1, 301)]
-    first = _store.upsert_transcript_page(db_engine, sid, page(msgs), fetched=T0)
+    first = store.upsert_transcript_page(db_engine, sid, page(msgs), fetched=T0)
     assert first.messages == 300
     before = _messages(db_engine)
     assert len(before) == 300
     assert {r["room_meta_id"] for r in before.values()} == {first.room_meta_id}
     later = T0 + dt.timedelta(hours=1)
-    _store.upsert_transcript_page(db_engine, sid, page(msgs), fetched=later)
+    store.upsert_transcript_page(db_engine, sid, page(msgs), fetched=later)
     after = _messages(db_engine)
     assert _without(after, "meta_updated") == _without(before, "meta_updated")
     assert {r["meta_updated"] for r in after.values()} == {later}
@@ -174,8 +174,8 @@ def test_page_upsert_is_idempotent(db_engine) -> None:
 
 
 def test_edited_and_deleted_messages_update(db_engine) -> None:
-    sid = _store.server_meta_id(db_engine, "se")
-    _store.upsert_transcript_page(db_engine, sid, page([message(1), message(2)]), fetched=T0)
+    sid = store.server_meta_id(db_engine, "se")
+    store.upsert_transcript_page(db_engine, sid, page([message(1), message(2)]), fetched=T0)
     with Session(db_engine) as s:  # we knew the markdown of message 1 (we sent it)
         s.scalars(select(Message).where(Message.id == 1)).one().content_markdown = "message **1**"
         s.scalars(select(Message).where(Message.id == 2)).one().content_markdown = "message **2**"
@@ -188,7 +188,7 @@ def test_edited_and_deleted_messages_update(db_engine) -> None:
         deleted=True,
     )
     t1 = T0 + dt.timedelta(minutes=5)
-    _store.upsert_transcript_page(db_engine, sid, page([edited, removed]), fetched=t1)
+    store.upsert_transcript_page(db_engine, sid, page([edited, removed]), fetched=t1)
     rows = _messages(db_engine)
     assert rows[1]["content_html"] == "changed <i>1</i>"
     assert rows[1]["content_text"] == "changed 1"
@@ -198,25 +198,25 @@ def test_edited_and_deleted_messages_update(db_engine) -> None:
     assert rows[2]["content_html"] == "message <b>2</b>"  # the archive keeps what was said
     assert rows[2]["content_markdown"] == "message **2**"
     assert rows[2]["meta_deleted"] == t1
-    _store.upsert_transcript_page(
+    store.upsert_transcript_page(
         db_engine, sid, page([edited, removed]), fetched=t1 + dt.timedelta(1)
     )
     assert _messages(db_engine)[2]["meta_deleted"] == t1  # when we first saw it gone
 
 
 def test_page_fetch_records(db_engine) -> None:
-    sid = _store.server_meta_id(db_engine, "se")
+    sid = store.server_meta_id(db_engine, "se")
     p = page([message(5), message(9)], start_hour=12, end_hour=13, next_day=dt.date(2020, 3, 31))
-    stored = _store.upsert_transcript_page(db_engine, sid, p, fetched=T0)
-    row = _store.page_fetch(db_engine, stored.room_meta_id, DAY, 12, 13)
+    stored = store.upsert_transcript_page(db_engine, sid, p, fetched=T0)
+    row = store.page_fetch(db_engine, stored.room_meta_id, DAY, 12, 13)
     assert row.fetched == T0
     assert (row.message_count, row.first_message_id, row.last_message_id) == (2, 5, 9)
     assert (row.previous_day, row.next_day) == (dt.date(2020, 3, 29), dt.date(2020, 3, 31))
-    assert _store.page_fetch(db_engine, stored.room_meta_id, DAY) is None  # whole day: not fetched
-    _store.upsert_transcript_page(
+    assert store.page_fetch(db_engine, stored.room_meta_id, DAY) is None  # whole day: not fetched
+    store.upsert_transcript_page(
         db_engine, sid, page([], start_hour=12, end_hour=13), fetched=T0 + dt.timedelta(1)
     )
-    row = _store.page_fetch(db_engine, stored.room_meta_id, DAY, 12, 13)
+    row = store.page_fetch(db_engine, stored.room_meta_id, DAY, 12, 13)
     assert (row.fetched, row.message_count, row.first_message_id) == (T0 + dt.timedelta(1), 0, None)
     with Session(db_engine) as s:
         assert s.scalar(select(func.count()).select_from(TranscriptPageFetch)) == 1
@@ -224,10 +224,10 @@ def test_page_fetch_records(db_engine) -> None:
 
 
 def test_big_page_on_both_databases(db_engine) -> None:
-    sid = _store.server_meta_id(db_engine, "so")
+    sid = store.server_meta_id(db_engine, "so")
     msgs = [message(i, owner_id=i % 97, owner_name=f"u{i % 97}") for i in range(5000)]
     msgs.append(message(17, content_html="dup wins", content_text="dup wins"))  # same id twice
-    assert _store.upsert_transcript_page(db_engine, sid, page(msgs)).messages == 5000
+    assert store.upsert_transcript_page(db_engine, sid, page(msgs)).messages == 5000
     rows = _messages(db_engine)
     assert len(rows) == 5000 and rows[17]["content_html"] == "dup wins"
 
@@ -239,8 +239,8 @@ def test_real_transcript_fixture(db_engine) -> None:
     parsed = parse_transcript(
         (FIXTURES / "transcript-se-11540-2017-11-17-1-2.html").read_bytes(), url
     )
-    sid = _store.server_meta_id(db_engine, "se")
-    stored = _store.upsert_transcript_page(db_engine, sid, parsed)
+    sid = store.server_meta_id(db_engine, "se")
+    stored = store.upsert_transcript_page(db_engine, sid, parsed)
     assert stored.messages == len({m.id for m in parsed.messages}) > 0
     rows = _messages(db_engine)
     for m in parsed.messages:
@@ -273,11 +273,11 @@ def _profile(uid: int, **kw) -> UserProfile:
 
 
 def test_users_stubs_and_profiles(db_engine) -> None:
-    sid = _store.server_meta_id(db_engine, "se")
-    ids = _store.upsert_users(db_engine, sid, [(1, "a"), (2, "b"), (1, "a2")], now=T0)
+    sid = store.server_meta_id(db_engine, "se")
+    ids = store.upsert_users(db_engine, sid, [(1, "a"), (2, "b"), (1, "a2")], now=T0)
     assert set(ids) == {1, 2}
-    _store.upsert_users(db_engine, sid, [_profile(2)], now=T0)
-    _store.upsert_users(db_engine, sid, [(2, None), UserCard(3, "c", False, 10)], now=T0)
+    store.upsert_users(db_engine, sid, [_profile(2)], now=T0)
+    store.upsert_users(db_engine, sid, [(2, None), UserCard(3, "c", False, 10)], now=T0)
     with Session(db_engine) as s:
         users = {u.id: u for u in s.scalars(select(User))}
         assert users[1].name == "a2" and users[1].meta_updated == EPOCH
@@ -293,7 +293,7 @@ def test_users_stubs_and_profiles(db_engine) -> None:
 
 
 def test_room_info(db_engine) -> None:
-    sid = _store.server_meta_id(db_engine, "mse")
+    sid = store.server_meta_id(db_engine, "mse")
     info = RoomInfo(
         url="https://chat.meta.stackexchange.com/rooms/info/89",
         room_id=89,
@@ -308,8 +308,8 @@ def test_room_info(db_engine) -> None:
         first_message=dt.date(2015, 10, 19),
         last_message="18 minutes ago",
     )
-    meta_id = _store.upsert_room(db_engine, sid, info, now=T0)
-    assert _store.upsert_room(db_engine, sid, (89, None), now=T0) == meta_id
+    meta_id = store.upsert_room(db_engine, sid, info, now=T0)
+    assert store.upsert_room(db_engine, sid, (89, None), now=T0) == meta_id
     with Session(db_engine) as s:
         room = s.get(Room, meta_id)
         assert (room.name, room.tags, room.owner_ids) == (
@@ -341,12 +341,12 @@ def _ev(cls, etype: int, **kw):
 
 
 def test_live_events(db_engine) -> None:
-    sid = _store.server_meta_id(db_engine, "se")
+    sid = store.server_meta_id(db_engine, "se")
     exact = T0 + dt.timedelta(seconds=42)
     posted = _ev(MessagePosted, 1, message_id=77, content="hello <b>there</b>", time_stamp=exact)
-    meta_id = _store.record_event(db_engine, sid, posted, now=T0)
+    meta_id = store.record_event(db_engine, sid, posted, now=T0)
     # the transcript's minute-resolution time does not replace the exact one
-    _store.upsert_transcript_page(db_engine, sid, page([message(77, owner_id=50, time=T0)]))
+    store.upsert_transcript_page(db_engine, sid, page([message(77, owner_id=50, time=T0)]))
     rows = _messages(db_engine)
     assert rows[77]["time"] == exact
     edited = _ev(
@@ -357,7 +357,7 @@ def test_live_events(db_engine) -> None:
         message_edits=2,
         time_stamp=T0 + dt.timedelta(1),
     )
-    assert _store.record_event(db_engine, sid, edited) == meta_id
+    assert store.record_event(db_engine, sid, edited) == meta_id
     starred = _ev(
         MessageStarred,
         6,
@@ -368,7 +368,7 @@ def test_live_events(db_engine) -> None:
         user_id=None,
         user_name=None,
     )
-    _store.record_event(db_engine, sid, starred)
+    store.record_event(db_engine, sid, starred)
     row = _messages(db_engine)[77]
     assert (row["content_text"], row["edits"], row["stars"], row["pinned"], row["time"]) == (
         "new",
@@ -378,7 +378,7 @@ def test_live_events(db_engine) -> None:
         exact,
     )
     deleted = _ev(MessageDeleted, 10, message_id=77, user_id=51, user_name="mod", message_edits=2)
-    _store.record_event(db_engine, sid, deleted, now=T0 + dt.timedelta(2))
+    store.record_event(db_engine, sid, deleted, now=T0 + dt.timedelta(2))
     row = _messages(db_engine)[77]
     assert (
         row["deleted"]
@@ -389,15 +389,15 @@ def test_live_events(db_engine) -> None:
         m = s.get(Message, meta_id)
         assert m.owner is not None and m.owner.name == "poster"  # the deleter is not the owner
     # a deletion of a message we never saw leaves a tombstone
-    _store.record_event(db_engine, sid, _ev(MessageDeleted, 10, message_id=78))
+    store.record_event(db_engine, sid, _ev(MessageDeleted, 10, message_id=78))
     assert _messages(db_engine)[78]["deleted"] is True
     # entering stores the user; a name change makes the changed user's row stale
     assert (
-        _store.record_event(db_engine, sid, _ev(UserEntered, 3, user_id=60, user_name="newbie"))
+        store.record_event(db_engine, sid, _ev(UserEntered, 3, user_id=60, user_name="newbie"))
         is None
     )
-    _store.upsert_users(db_engine, sid, [_profile(60, name="newbie")], now=T0)
-    _store.record_event(
+    store.upsert_users(db_engine, sid, [_profile(60, name="newbie")], now=T0)
+    store.record_event(
         db_engine,
         sid,
         _ev(UserNameOrAvatarChanged, 34, user_id=-2, user_name="Feeds", target_user_id=60),
@@ -408,7 +408,7 @@ def test_live_events(db_engine) -> None:
 
 def _sent(engine, sid: int, message_id: int, markdown: str) -> None:
     """What the client records right after sending: the markdown, no HTML yet."""
-    room_meta_id = _store.upsert_room(engine, sid, (1, "Sandbox"))
+    room_meta_id = store.upsert_room(engine, sid, (1, "Sandbox"))
     with Session(engine) as s:
         s.add(
             Message(
@@ -428,34 +428,34 @@ def _markdown(engine, message_id: int) -> str | None:
 
 
 def test_markdown_of_a_sent_message_survives_its_first_html(db_engine) -> None:
-    sid = _store.server_meta_id(db_engine, "se")
+    sid = store.server_meta_id(db_engine, "se")
     # the live event of our own message lands after we recorded its markdown
     _sent(db_engine, sid, 80, "hello **there**")
     posted = _ev(MessagePosted, 1, message_id=80, content="hello <b>there</b>", time_stamp=T0)
-    _store.record_event(db_engine, sid, posted)
+    store.record_event(db_engine, sid, posted)
     row = _messages(db_engine)[80]
     assert (row["content_html"], row["content_text"]) == ("hello <b>there</b>", "hello there")
     assert row["content_markdown"] == "hello **there**"
     # the same HTML again (a transcript page, the executemany path; a star event): kept
     same = message(80, owner_id=50, content_html="hello <b>there</b>", content_text="hello there")
-    _store.upsert_transcript_page(db_engine, sid, page([same]))
+    store.upsert_transcript_page(db_engine, sid, page([same]))
     starred = _ev(MessageStarred, 6, message_id=80, content="hello <b>there</b>", message_stars=1)
-    _store.record_event(db_engine, sid, starred)
+    store.record_event(db_engine, sid, starred)
     assert _markdown(db_engine, 80) == "hello **there**"
     # an event that carries no content changes nothing about it
-    _store.record_event(db_engine, sid, _ev(MessageStarred, 6, message_id=80, content=None))
+    store.record_event(db_engine, sid, _ev(MessageStarred, 6, message_id=80, content=None))
     assert _messages(db_engine)[80]["content_html"] == "hello <b>there</b>"
     assert _markdown(db_engine, 80) == "hello **there**"
     # an edit made elsewhere: the known HTML changes, the markdown no longer describes it
     edited = _ev(MessageEdited, 2, message_id=80, content="bye", message_edits=1)
-    _store.record_event(db_engine, sid, edited)
+    store.record_event(db_engine, sid, edited)
     assert _markdown(db_engine, 80) is None
 
     # first HTML from a transcript page (the executemany path) keeps it too
     _sent(db_engine, sid, 81, "*first*")
     first = message(81, owner_id=50, content_html="<i>first</i>", content_text="first")
-    _store.upsert_transcript_page(db_engine, sid, page([first]))
+    store.upsert_transcript_page(db_engine, sid, page([first]))
     assert _markdown(db_engine, 81) == "*first*"
     changed = message(81, owner_id=50, content_html="<i>second</i>", content_text="second")
-    _store.upsert_transcript_page(db_engine, sid, page([changed]))
+    store.upsert_transcript_page(db_engine, sid, page([changed]))
     assert _markdown(db_engine, 81) is None

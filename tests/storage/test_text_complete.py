@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, text, update
 
-from chatexchange import _store
+from chatexchange import store
 from chatexchange.models import SCHEMA_VERSION, Message, database_info
 
 from .factories import message, page
@@ -27,7 +27,7 @@ def _stored(engine, mid: int) -> tuple[str, str, bool]:
 
 
 def _store_page(engine, *messages) -> None:
-    _store.upsert_transcript_page(engine, _store.server_meta_id(engine, "se"), page(list(messages)))
+    store.upsert_transcript_page(engine, store.server_meta_id(engine, "se"), page(list(messages)))
 
 
 def test_a_partial_text_never_replaces_a_full_one(db_engine) -> None:
@@ -51,7 +51,7 @@ def test_a_full_text_replaces_a_partial_one(db_engine) -> None:
 
 
 def test_an_archive_without_the_column_is_upgraded(db_url: str) -> None:
-    engine = _store.open_engine(db_url)
+    engine = store.open_engine(db_url)
     _store_page(
         engine,
         message(1, content_html=PARTIAL_HTML, content_text="short", partial=True),
@@ -63,7 +63,7 @@ def test_an_archive_without_the_column_is_upgraded(db_url: str) -> None:
             update(database_info).where(database_info.c.key == "schema_version").values(value="2")
         )
     engine.dispose()
-    engine = _store.open_engine(db_url)
+    engine = store.open_engine(db_url)
     try:
         assert _stored(engine, 1)[2] is False
         assert _stored(engine, 2)[2] is True

@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.dialects import sqlite
 
-from chatexchange._store import _sqlite_time_text
 from chatexchange.models import UTCDateTime
+from chatexchange.store.upsert import _sqlite_time_text
 
 _DIALECT = sqlite.dialect()
 _COLUMN = UTCDateTime().dialect_impl(_DIALECT).bind_processor(_DIALECT)

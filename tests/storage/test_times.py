@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from chatexchange import _store
+from chatexchange import store
 from chatexchange._parser.records import MessagePosted
 from chatexchange._time import UTC
 from chatexchange.models import SCHEMA_VERSION, Base, Message, UTCDateTime, database_info
@@ -62,10 +62,10 @@ def _posted(message_id: int, when: dt.datetime) -> MessagePosted:
 
 def _store_around_midnight(engine) -> int:
     """Store :data:`TIMES` through all three write paths; returns the server's meta_id."""
-    sid = _store.server_meta_id(engine, "se")
+    sid = store.server_meta_id(engine, "se")
     transcript = [message(i, time=TIMES[i]) for i in (1, 2, 7, 9)]
-    stored = _store.upsert_transcript_page(engine, sid, page(transcript), fetched=MIDNIGHT)
-    _store.record_event(engine, sid, _posted(4, TIMES[4]), now=MIDNIGHT)
+    stored = store.upsert_transcript_page(engine, sid, page(transcript), fetched=MIDNIGHT)
+    store.record_event(engine, sid, _posted(4, TIMES[4]), now=MIDNIGHT)
     with Session(engine) as s:
         for i in (3, 5, 6, 8):
             s.add(
@@ -107,8 +107,8 @@ def test_merged_times_keep_the_format(db_engine) -> None:
     sid = _store_around_midnight(db_engine)
     # message 2 gets its exact time from the live event (a Core upsert over a fast-path row);
     # message 4 is then re-imported from a transcript (the fast path merges, keeping it)
-    _store.record_event(db_engine, sid, _posted(2, MIDNIGHT), now=MIDNIGHT)
-    _store.upsert_transcript_page(db_engine, sid, page([message(4, time=MIDNIGHT)]))
+    store.record_event(db_engine, sid, _posted(2, MIDNIGHT), now=MIDNIGHT)
+    store.upsert_transcript_page(db_engine, sid, page([message(4, time=MIDNIGHT)]))
     assert _ids(db_engine, Message.time == MIDNIGHT) == [2, 3, 4]
     assert _ids(db_engine) == IN_ORDER
 
@@ -128,10 +128,10 @@ def _time_texts(engine) -> list[tuple[str, str, object]]:
 
 
 def test_sqlite_stores_every_time_as_one_text_format() -> None:
-    engine = _store.open_engine()
+    engine = store.open_engine()
     try:
         sid = _store_around_midnight(engine)
-        _store.upsert_users(engine, sid, [(77, "stub")])  # EPOCH via the executemany path
+        store.upsert_users(engine, sid, [(77, "stub")])  # EPOCH via the executemany path
         stored = _time_texts(engine)
         tables = {t for t, _, _ in stored}
         assert {"messages", "users", "rooms", "servers", "transcript_page_fetches"} <= tables
@@ -143,7 +143,7 @@ def test_sqlite_stores_every_time_as_one_text_format() -> None:
 
 def test_an_old_sqlite_archive_is_upgraded(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    engine = _store.open_engine(f"sqlite:///{path}")
+    engine = store.open_engine(f"sqlite:///{path}")
     _store_around_midnight(engine)
     engine.dispose()
     # what version 1 wrote through its executemany path: no fraction when it is zero
@@ -156,7 +156,7 @@ def test_an_old_sqlite_archive_is_upgraded(tmp_path: Path) -> None:
         "2026-11-17 00:00:00",
     )
     raw.close()
-    engine = _store.open_engine(f"sqlite:///{path}")
+    engine = store.open_engine(f"sqlite:///{path}")
     try:
         assert all(CANONICAL.match(value) for _, _, value in _time_texts(engine))
         assert _ids(engine) == IN_ORDER
@@ -171,14 +171,14 @@ def test_an_old_sqlite_archive_is_upgraded(tmp_path: Path) -> None:
 
 
 def test_opening_an_archive_twice_changes_no_time(db_url: str) -> None:
-    engine = _store.open_engine(db_url)
+    engine = store.open_engine(db_url)
     try:
         _store_around_midnight(engine)
         with engine.connect() as conn:
             before = conn.execute(select(Message.id, Message.time).order_by(Message.id)).all()
     finally:
         engine.dispose()
-    engine = _store.open_engine(db_url)
+    engine = store.open_engine(db_url)
     try:
         with engine.connect() as conn:
             assert (

@@ -79,7 +79,7 @@ def _tables(url: str) -> set[str]:
     from sqlalchemy import create_engine, inspect
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .._store import database_url
+    from ..store import database_url
 
     engine = create_engine(database_url(url))
     try:

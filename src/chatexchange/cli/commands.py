@@ -281,7 +281,7 @@ class _State:
             return 0
         from sqlalchemy import create_engine
 
-        from .._store import database_url
+        from ..store import database_url
 
         engine = create_engine(database_url(self.database))
         try:

@@ -57,10 +57,10 @@ class ArchivedRoom:
 
 def open_archive(url: str) -> Any:
     """The engine of an existing archive (refusing what is not one, creating nothing)."""
-    from .. import _store
+    from .. import store
 
     prepare_database(url, must_exist=True)
-    return _store.open_engine(url)
+    return store.open_engine(url)
 
 
 def archived_room(conn: Any, ref: RoomRef) -> ArchivedRoom:

@@ -69,9 +69,9 @@ def event_record(payload: dict[str, Any]) -> Event:
 def open_archive(url: Any = None) -> Engine:
     """An SQLAlchemy Engine on the archive at ``url`` (as ``AsyncClient(db_path)`` opens it:
     ``sqlite://./file`` and plain paths work, missing tables are created)."""
-    from .. import _store
+    from .. import store
 
-    return _store.open_engine(_store.DEFAULT_URL if url is None else url)
+    return store.open_engine(store.DEFAULT_URL if url is None else url)
 
 
 #: The chat event records ``room.events()`` yields (the parser's own frozen records, unchanged).

@@ -13,14 +13,8 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select
-
-from .. import _store, errors
-from .._time import EPOCH
+from .. import errors, store
 from .._transport import ServerConnection
-from ..models import Message as MessageRow
-from ..models import MessageRevision
-from ..models import Room as RoomRow
 from . import _archive
 from .actions import (
     AccessLevel,
@@ -76,54 +70,6 @@ def _room_user(card: Any) -> RoomUser:
     return RoomUser(card.user_id, card.name, card.moderator, card.reputation)
 
 
-def _mark_room_stale(conn: Connection, server_meta_id: int, room_id: int) -> None:
-    rooms = RoomRow.__table__
-    conn.execute(
-        rooms.update()
-        .where(rooms.c.server_meta_id == server_meta_id, rooms.c.id == room_id)
-        .values(meta_updated=EPOCH)
-    )
-
-
-def _store_history(
-    conn: Connection,
-    server_meta_id: int,
-    message_id: int,
-    revisions: tuple[Revision, ...],
-    values: dict[str, Any],
-) -> None:
-    """The message's revisions replace the stored ones; its row takes the edit count, stars and
-    pin the page showed and is marked stale (its HTML may be older than the page)."""
-    messages = MessageRow.__table__
-    meta_id = conn.execute(
-        select(messages.c.meta_id).where(
-            messages.c.server_meta_id == server_meta_id, messages.c.id == message_id
-        )
-    ).scalar()
-    if meta_id is None:  # not archived (yet): nothing to attach the revisions to
-        return
-    _archive.mark_stale(conn, server_meta_id, message_id, **values)
-    table = MessageRevision.__table__
-    conn.execute(table.delete().where(table.c.message_meta_id == meta_id))
-    conn.execute(
-        table.insert(),
-        [
-            {
-                "message_meta_id": meta_id,
-                "position": position,
-                "user_id": r.user_id,
-                "user_name": r.user_name,
-                "time_text": r.time_text,
-                "label": r.label,
-                "content_html": r.content_html,
-                "content_text": r.content_text,
-                "content_markdown": r.source,
-            }
-            for position, r in enumerate(revisions)
-        ],
-    )
-
-
 class Actions:
     """One per client; holds no state of its own."""
 
@@ -140,7 +86,7 @@ class Actions:
 
     async def _stale(self, server: Server, *message_ids: int) -> None:
         for message_id in message_ids:
-            await self._client._db.write(_archive.mark_stale, server.meta_id, message_id)
+            await self._client._db.write(store.mark_stale, server.meta_id, message_id)
 
     # -- messages ---------------------------------------------------------------------------------
 
@@ -176,7 +122,7 @@ class Actions:
         server = message.server
         markdown = await (await self._reader(server.slug)).message_source(message.id)
         await self._client._db.write(
-            _archive.mark_stale, server.meta_id, message.id, content_markdown=markdown
+            store.mark_stale, server.meta_id, message.id, content_markdown=markdown
         )
         return markdown
 
@@ -203,7 +149,9 @@ class Actions:
         }
         if revisions and revisions[0].source is not None and not page.deleted:
             values["content_markdown"] = revisions[0].source
-        await self._client._db.write(_store_history, server.meta_id, message.id, revisions, values)
+        await self._client._db.write(
+            store.record_history, server.meta_id, message.id, revisions, values
+        )
         return revisions
 
     # -- rooms ------------------------------------------------------------------------------------
@@ -213,7 +161,7 @@ class Actions:
         its info page again now. The action itself succeeded, so a failed read is only logged and
         the next lookup reads the page."""
         client = self._client
-        await client._db.write(_mark_room_stale, room.server.meta_id, room.id)
+        await client._db.write(store.mark_room_stale, room.server.meta_id, room.id)
         try:
             await client._room(room.server, room.id, client._fresh(0, None))
         except errors.ChatExchangeError as exc:
@@ -251,11 +199,11 @@ class Actions:
         server = room.server
         info = await (await self._reader(server.slug)).room_info(room.id)
         await client._db.call(
-            _store.upsert_room, client._engine, server.meta_id, info, now=client.now()
+            store.upsert_room, client._engine, server.meta_id, info, now=client.now()
         )
         if info.users:
             await client._db.call(
-                _store.upsert_users, client._engine, server.meta_id, info.users, now=client.now()
+                store.upsert_users, client._engine, server.meta_id, info.users, now=client.now()
             )
         return info
 
@@ -296,7 +244,7 @@ class Actions:
         found = await (await self._reader(server.slug)).pingable(room.id)
         if found:
             await client._db.call(
-                _store.upsert_users,
+                store.upsert_users,
                 client._engine,
                 server.meta_id,
                 [(p.user_id, p.name) for p in found],
@@ -311,7 +259,7 @@ class Actions:
         server = user.server
         profile = await (await client._reader(server.slug)).user_profile(user.id)
         await client._db.call(
-            _store.upsert_users, client._engine, server.meta_id, [profile], now=client.now()
+            store.upsert_users, client._engine, server.meta_id, [profile], now=client.now()
         )
         return UserProfile(
             profile.user_id,

@@ -1,4 +1,5 @@
-"""Reads from the archive with SQLAlchemy Core: plain row mappings, no ORM objects.
+"""Reads from the archive with SQLAlchemy Core: plain row mappings, no ORM objects (the writes
+are ``chatexchange.store``'s).
 
 Every function takes a ``Connection`` and runs on the client's database thread (``_db.DbWorker``).
 Rows come back as dicts holding the model's column names, plus the chat ids and names of the row's
@@ -14,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, or_, select
 
-from ..errors import StorageError
 from ..models import Message, Room, Server, TranscriptPageFetch, User
 
 M = Message.__table__
@@ -183,86 +183,3 @@ def count_room_messages(conn: Connection, room_meta_id: int) -> int:
     return conn.execute(
         select(func.count()).select_from(M).where(M.c.room_meta_id == room_meta_id)
     ).scalar_one()
-
-
-# -- small writes the client makes after its own actions ----------------------------------------
-
-
-def store_sent(
-    conn: Connection,
-    server_meta_id: int,
-    room_id: int,
-    room_name: str | None,
-    owner: tuple[int | None, str | None],
-    message_id: int,
-    when: datetime,
-    markdown: str,
-    now: datetime,
-) -> Row:
-    """Record a message we just sent: its Markdown is known, its HTML not yet.
-
-    A new row gets ``meta_updated = EPOCH`` (its content is incomplete, so a lookup fetches it); if
-    the live event already stored the message, only the Markdown is added.
-    """
-    from .. import _store
-    from .._time import EPOCH
-
-    room_meta_id = _store.upsert_rooms(conn, server_meta_id, [(room_id, room_name)], now=now)[
-        room_id
-    ]
-    owner_meta_id = None
-    if owner[0] is not None:
-        owner_meta_id = _store.upsert_users(conn, server_meta_id, [owner], now=now)[owner[0]]
-    existing = conn.execute(
-        select(M.c.meta_id).where(M.c.server_meta_id == server_meta_id, M.c.id == message_id)
-    ).scalar()
-    if existing is None:
-        conn.execute(
-            M.insert().values(
-                server_meta_id=server_meta_id,
-                room_meta_id=room_meta_id,
-                owner_meta_id=owner_meta_id,
-                id=message_id,
-                content_markdown=markdown,
-                time=when,
-                edits=0,
-                stars=0,
-                pinned=False,
-                deleted=False,
-                meta_created=now,
-                meta_updated=EPOCH,
-            )
-        )
-    else:
-        conn.execute(M.update().where(M.c.meta_id == existing).values(content_markdown=markdown))
-    row = message(conn, server_meta_id, message_id)
-    if row is None:
-        raise StorageError(f"message {message_id} is missing right after it was written")
-    return row
-
-
-def store_edit(
-    conn: Connection, server_meta_id: int, message_id: int, markdown: str, now: datetime
-) -> None:
-    """After our edit: the new Markdown; the stored HTML is now outdated, so the row is stale."""
-    mark_stale(conn, server_meta_id, message_id, content_markdown=markdown)
-
-
-def mark_stale(conn: Connection, server_meta_id: int, message_id: int, **values: Any) -> None:
-    """After our own action on a message (edit, star, pin): the row no longer says what chat
-    says, so the next lookup fetches it whatever its max age."""
-    from .._time import EPOCH
-
-    conn.execute(
-        M.update()
-        .where(M.c.server_meta_id == server_meta_id, M.c.id == message_id)
-        .values(meta_updated=EPOCH, **values)
-    )
-
-
-def store_deleted(conn: Connection, server_meta_id: int, message_id: int, now: datetime) -> None:
-    conn.execute(
-        M.update()
-        .where(M.c.server_meta_id == server_meta_id, M.c.id == message_id)
-        .values(deleted=True, meta_deleted=func.coalesce(M.c.meta_deleted, now), meta_updated=now)
-    )

@@ -17,10 +17,10 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from .. import _parser, _store, errors
+from .. import _parser, errors, store
 from .._servers import BY_HOST, SERVERS
 from .._time import utcnow
 from .._transport import ServerConnection, paths
@@ -103,7 +103,7 @@ class AsyncClient:
 
     def __init__(
         self,
-        db_path: str | os.PathLike[str] | None = _store.DEFAULT_URL,
+        db_path: str | os.PathLike[str] | None = store.DEFAULT_URL,
         auth: Any = None,
         *,
         server_url: str | None = None,
@@ -125,7 +125,7 @@ class AsyncClient:
         self._connection_options = dict(connection_options or {})
         self._watch_options = dict(watch_options or {})
         self._own_engine = engine is None
-        self._engine = engine if engine is not None else _store.open_engine(db_path)
+        self._engine = engine if engine is not None else store.open_engine(db_path)
         self._db = DbWorker(self._engine)
         rows = _archive_servers(self._engine)
         self._servers = {
@@ -198,16 +198,17 @@ class AsyncClient:
     async def bot_position(self, bot: str, room: Room) -> int | None:
         """The newest message id the bot named ``bot`` has handled in ``room`` (None: never ran
         there), as kept in the archive (``models.BotPosition``)."""
-        from . import _positions
-
-        return await self._db.read(_positions.load, room.server.meta_id, bot, room.id)
+        return await self._db.read(store.bot_position, room.server.meta_id, bot, room.id)
 
     async def advance_bot_position(self, bot: str, room: Room, message_id: int) -> None:
         """Record that ``bot`` has handled ``room`` up to ``message_id`` (never moves back)."""
-        from . import _positions
-
         await self._db.write(
-            _positions.advance, room.server.meta_id, bot, room.id, int(message_id), self.now()
+            store.advance_bot_position,
+            room.server.meta_id,
+            bot,
+            room.id,
+            int(message_id),
+            self.now(),
         )
 
     async def close(self) -> None:
@@ -358,7 +359,7 @@ class AsyncClient:
 
         async def fetch() -> None:
             profile = await (await self._reader(slug)).user_profile(user_id)
-            await self._db.call(_store.upsert_users, self._engine, sid, [profile], now=self.now())
+            await self._db.call(store.upsert_users, self._engine, sid, [profile], now=self.now())
 
         row = await self._lookup(
             f"user {slug}/u/{user_id}",
@@ -373,7 +374,7 @@ class AsyncClient:
 
         async def fetch() -> None:
             info = await (await self._reader(slug)).room_info(room_id)
-            await self._db.call(_store.upsert_room, self._engine, sid, info, now=self.now())
+            await self._db.call(store.upsert_room, self._engine, sid, info, now=self.now())
 
         row = await self._lookup(
             f"room {slug}/r/{room_id}",
@@ -390,7 +391,7 @@ class AsyncClient:
         async def fetch() -> None:
             page = await (await self._reader(slug)).message_transcript(message_id)
             await self._db.call(
-                _store.upsert_transcript_page, self._engine, sid, page, fetched=self.now()
+                store.upsert_transcript_page, self._engine, sid, page, fetched=self.now()
             )
             if not any(m.id == message_id for m in page.messages):
                 raise errors.NotFoundError(f"{what} not found")
@@ -411,7 +412,7 @@ class AsyncClient:
         row = await self._db.read(_archive.user, sid, session.user_id)
         if row is None:
             await self._db.call(
-                _store.upsert_users,
+                store.upsert_users,
                 self._engine,
                 sid,
                 [(session.user_id, session.user_name)],
@@ -438,7 +439,7 @@ class AsyncClient:
             if not listing.rooms:
                 return
             await self._db.call(
-                _store.upsert_rooms, self._engine, sid, listing.rooms, now=self.now()
+                store.upsert_rooms, self._engine, sid, listing.rooms, now=self.now()
             )
             rows = await self._db.read(
                 _archive.rooms_by_ids, sid, [c.room_id for c in listing.rooms]
@@ -459,17 +460,18 @@ class AsyncClient:
         connection = await self._ensure_login(slug)
         message_id, when = await connection.send(room.id, markdown)
         session = await connection.current_user()
-        row = await self._db.write(
-            _archive.store_sent,
-            self.server(slug).meta_id,
-            room.id,
-            room._values.get("name"),
-            (session.user_id, session.user_name),
-            message_id,
-            when,
-            markdown,
-            self.now(),
-        )
+        sid = self.server(slug).meta_id
+        owner = (session.user_id, session.user_name)
+        name = room._values.get("name")
+        now = self.now()
+
+        def record(conn: Connection) -> _archive.Row | None:
+            store.record_sent(conn, sid, room.id, name, owner, message_id, when, markdown, now)
+            return _archive.message(conn, sid, message_id)
+
+        row = await self._db.write(record)
+        if row is None:  # only if the database lost a row it just committed
+            raise errors.StorageError(f"message {message_id} was sent but is not in the archive")
         return self._obj(Message, slug, row)
 
     async def _ping(self, room: Room, user: User | str | int, markdown: str) -> Message:
@@ -490,7 +492,7 @@ class AsyncClient:
         connection = await self._ensure_login(slug)
         await connection.edit(message.id, markdown)
         await self._db.write(
-            _archive.store_edit, self.server(slug).meta_id, message.id, markdown, self.now()
+            store.record_edit, self.server(slug).meta_id, message.id, markdown, self.now()
         )
 
     async def _delete(self, message: Message) -> None:
@@ -498,18 +500,18 @@ class AsyncClient:
         connection = await self._ensure_login(slug)
         await connection.delete(message.id)
         await self._db.write(
-            _archive.store_deleted, self.server(slug).meta_id, message.id, self.now()
+            store.record_deleted, self.server(slug).meta_id, message.id, self.now()
         )
 
     async def _star(self, message: Message) -> None:
         connection = await self._ensure_login(message.server.slug)
         await connection.star(message.id)
-        await self._db.write(_archive.mark_stale, message.server.meta_id, message.id)
+        await self._db.write(store.mark_stale, message.server.meta_id, message.id)
 
     async def _pin(self, message: Message) -> None:
         connection = await self._ensure_login(message.server.slug)
         await connection.pin(message.id)
-        await self._db.write(_archive.mark_stale, message.server.meta_id, message.id)
+        await self._db.write(store.mark_stale, message.server.meta_id, message.id)
 
     async def _recent_messages(self, room: Room, count: int) -> list[Message]:
         from ._live import _record_batch

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from .. import _store
+from .. import store
 from .._time import UTC
 from ..errors import StorageError
 from . import _archive
@@ -155,7 +155,7 @@ class History:
         sid = room.server.meta_id
         row = await client._db.read(_archive.room, sid, room.id)
         if row is None:
-            await client._db.call(_store.upsert_rooms, client._engine, sid, [(room.id, room.name)])
+            await client._db.call(store.upsert_rooms, client._engine, sid, [(room.id, room.name)])
             row = await client._db.read(_archive.room, sid, room.id)
         if row is None:
             raise StorageError(f"room {room.id} is missing right after it was written")
@@ -194,7 +194,7 @@ class History:
 
         async def done() -> date:
             day, fetched_pages, stores = waiting[0]
-            count = sum([await store for store in stores])
+            count = sum([await pending for pending in stores])
             waiting.pop(0)
             if not fetched_pages and day in prefetched:  # fetched just now to find the first day
                 fetched_pages, count = prefetched.pop(day)
@@ -383,7 +383,7 @@ def _stale(cover: list[dict[str, Any]] | None, fresh: Freshness, now: datetime) 
 
 
 def _stored_count(engine: Any, server_meta_id: int, page: Any, fetched: datetime) -> int:
-    return _store.upsert_transcript_page(engine, server_meta_id, page, fetched=fetched).messages
+    return store.upsert_transcript_page(engine, server_meta_id, page, fetched=fetched).messages
 
 
 class _Records:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
-from .. import _store
+from .. import store
 from .._parser.records import Event, UnknownEvent
 from .._time import EPOCH
 from ..event_types import EventType
@@ -55,7 +55,7 @@ class _Failure:
 def _record(
     conn: Connection, server_meta_id: int, event: Any, now: Any, via_room: int | None = None
 ) -> dict[str, Any] | None:
-    meta_id = _store.record_event(conn, server_meta_id, event, now=now, via_room=via_room)
+    meta_id = store.record_event(conn, server_meta_id, event, now=now, via_room=via_room)
     message_id = getattr(event, "message_id", None)
     if meta_id is None or message_id is None:
         return None
@@ -70,7 +70,7 @@ def _record_batch(
 
 def _record_many(conn: Connection, server_meta_id: int, events: list[Any], now: Any) -> int:
     for event in events:
-        _store.record_event(conn, server_meta_id, event, now=now)
+        store.record_event(conn, server_meta_id, event, now=now)
     return len(events)
 
 

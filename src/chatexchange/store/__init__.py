@@ -1,0 +1,68 @@
+"""The archive: opening it, its schema, and every write into it.
+
+Modules, each for one thing:
+
+* ``urls`` — what a user gives (a path, ``sqlite://./data``, a URL) as an SQLAlchemy URL; error
+  text without passwords;
+* ``engine`` — :func:`open_engine`: the engine, SQLite's pragmas, the schema made ready;
+* ``schema`` — seed rows applied once; archives of older versions brought up to date;
+* ``tables`` — the models' Core tables;
+* ``upsert`` — batched ``INSERT ... ON CONFLICT DO UPDATE`` (update-then-insert elsewhere), the
+  compiled SQLite fast path, and the one-transaction wrapper;
+* ``merge`` — the merge rules: what an upsert sets on a row already stored;
+* ``rows`` — parser records (profiles, cards, pages) as rows;
+* ``writes`` — users, rooms, messages, transcript pages, and the client's own actions;
+* ``live`` — live events: the event itself and what it says about its message, user and room;
+* ``positions`` — bots' positions per room;
+* ``reads`` — server ids and page-fetch records, which writers' callers need.
+
+Other layers import from this package only (an import-linter contract says so).
+"""
+
+from __future__ import annotations
+
+from .engine import open_engine
+from .live import record_event
+from .positions import advance_bot_position, bot_position
+from .reads import page_fetch, server_meta_id, server_meta_ids
+from .urls import DEFAULT_URL, database_url
+from .writes import (
+    PageStored,
+    mark_room_stale,
+    mark_stale,
+    record_deleted,
+    record_edit,
+    record_history,
+    record_page_fetch,
+    record_sent,
+    upsert_messages,
+    upsert_room,
+    upsert_rooms,
+    upsert_transcript_page,
+    upsert_users,
+)
+
+__all__ = [
+    "DEFAULT_URL",
+    "PageStored",
+    "advance_bot_position",
+    "bot_position",
+    "database_url",
+    "mark_room_stale",
+    "mark_stale",
+    "open_engine",
+    "page_fetch",
+    "record_deleted",
+    "record_edit",
+    "record_event",
+    "record_history",
+    "record_page_fetch",
+    "record_sent",
+    "server_meta_id",
+    "server_meta_ids",
+    "upsert_messages",
+    "upsert_room",
+    "upsert_rooms",
+    "upsert_transcript_page",
+    "upsert_users",
+]

@@ -1,0 +1,192 @@
+"""Batched upserts: the dialect's ``INSERT ... ON CONFLICT DO UPDATE`` on SQLite and PostgreSQL,
+update-then-insert elsewhere, and a compiled fast path for SQLite's big batches."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from itertools import chain
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, and_, bindparam, insert, update
+from sqlalchemy.engine.url import URL
+from sqlalchemy.exc import SQLAlchemyError
+
+from .._time import UTC
+from ..errors import StorageError
+from ..models import UTCDateTime
+from .urls import _reason
+
+Merge = Callable[[Table, Callable[[str], Any]], dict[str, Any]]
+
+# Built statements, by (dialect, table, conflict keys, merge): building and cache-keying an
+# ON CONFLICT statement with its CASE expressions costs more than running it on a small page.
+_statements: dict[tuple[Any, ...], Any] = {}
+# SQLite fast path: SQL text, parameter order and bind processors of a compiled upsert.
+_compiled: dict[tuple[Any, ...], tuple[str, list[str], list[Any]]] = {}
+
+
+def _upsert_statement(dialect: str, table: Table, keys: tuple[str, ...], merge: Merge) -> Any:
+    cache_key = (dialect, table.name, keys, merge)
+    stmt = _statements.get(cache_key)
+    if stmt is None:
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        ins = dialect_insert(table)
+        stmt = ins.on_conflict_do_update(
+            index_elements=list(keys), set_=merge(table, lambda name: ins.excluded[name])
+        )
+        _statements[cache_key] = stmt
+    return stmt
+
+
+def _upsert(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    keys: tuple[str, ...],
+    merge: Merge,
+    *,
+    raw: bool = False,
+) -> None:
+    """Insert ``rows``; where ``keys`` already exist, set what ``merge`` says.
+
+    ``merge(table, incoming)`` builds the SET clause; ``incoming(name)`` is the new value of a
+    column (``excluded.name`` on SQLite/PostgreSQL, a bound parameter in the fallback). All rows
+    have the same keys. ``raw=True`` (big batches) runs SQLite's ``executemany`` on the compiled
+    statement with the column types' own bind processors, skipping per-row statement work.
+    """
+    if not rows:
+        return
+    dialect = conn.dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        stmt = _upsert_statement(dialect, table, keys, merge)
+        if raw and dialect == "sqlite" and _upsert_raw(conn, stmt, table, keys, merge, rows):
+            return
+        conn.execute(stmt, list(rows))
+        return
+    # Anything else: update by key, insert what was not there; row by row, but correct.
+    columns = list(rows[0].keys())
+    set_ = merge(table, lambda name: bindparam(f"new_{name}", type_=table.c[name].type))
+    upd = (
+        update(table).where(and_(*(table.c[k] == bindparam(f"key_{k}") for k in keys))).values(set_)
+    )
+    for row in rows:
+        params = {f"new_{c}": row[c] for c in columns}
+        params.update({f"key_{k}": row[k] for k in keys})
+        if conn.execute(upd, params).rowcount == 0:
+            conn.execute(insert(table), dict(row))
+
+
+def _upsert_raw(
+    conn: Connection,
+    stmt: Any,
+    table: Table,
+    keys: tuple[str, ...],
+    merge: Merge,
+    rows: Sequence[Mapping[str, Any]],
+) -> bool:
+    columns = tuple(rows[0].keys())
+    cache_key = (conn.dialect.name, table.name, keys, merge, columns)
+    entry = _compiled.get(cache_key)
+    if entry is None:
+        compiled = stmt.compile(dialect=conn.dialect, column_keys=list(columns))
+        names = list(compiled.positiontup or ())
+        if not names or not set(names) <= set(columns):
+            return False  # a shape this path does not handle: let SQLAlchemy do it
+        # The dialect's own processors, as SQLAlchemy would use: the generic types' processors
+        # leave datetimes to the driver, and sqlite3's default adapter drops a zero fraction
+        # ('19:50:00' instead of the '19:50:00.000000' every other path stores).
+        procs = [_bind_processor(compiled.binds[n].type, conn.dialect) for n in names]
+        entry = (compiled.string, names, procs, {})
+        _compiled[cache_key] = entry
+    sql, names, procs, multi = entry
+    get = itemgetter(*names)
+    # Only typed columns need converting (datetimes, dates); their values repeat a lot (the same
+    # "now", minute-resolution times), so each distinct value is converted once.
+    typed = [(i, proc, {}) for i, proc in enumerate(procs) if proc is not None]
+    params = []
+    for row in rows:
+        values = list(get(row)) if len(names) > 1 else [get(row)]
+        for i, proc, seen in typed:
+            value = values[i]
+            if value is not None:
+                try:
+                    values[i] = seen[value]
+                except KeyError:
+                    values[i] = seen[value] = proc(value)
+                except TypeError:  # unhashable (JSON)
+                    values[i] = proc(value)
+        params.append(tuple(values))
+    _execute_rows(conn, sql, len(names), params, multi)
+    return True
+
+
+# Parameters per statement: SQLite's smallest compiled-in limit (999 before version 3.32).
+_SQLITE_MAX_PARAMETERS = 999
+
+
+def _execute_rows(
+    conn: Connection, sql: str, width: int, params: list[tuple[Any, ...]], multi: dict[int, str]
+) -> None:
+    """Run a one-row ``INSERT ... VALUES (?, ...)`` for every row of ``params``, as few
+    multi-row statements as SQLite takes (``VALUES (...), (...), ...``).
+
+    The driver runs each statement with the GIL released; one statement per row would take the
+    GIL back for every row, and with another thread busy (the history import parses the next
+    page meanwhile) each of those waits costs milliseconds.
+    """
+    one = "(" + ", ".join(["?"] * width) + ")"
+    per = max(1, _SQLITE_MAX_PARAMETERS // width)
+    if per == 1 or sql.count(one) != 1:
+        conn.exec_driver_sql(sql, params)
+        return
+    for start in range(0, len(params), per):
+        chunk = params[start : start + per]
+        text = multi.get(len(chunk))
+        if text is None:
+            text = multi[len(chunk)] = sql.replace(one, ", ".join([one] * len(chunk)))
+        conn.exec_driver_sql(text, tuple(chain.from_iterable(chunk)))
+
+
+def _bind_processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    if dialect.name == "sqlite" and isinstance(type_, UTCDateTime):
+        return _sqlite_time_text
+    return type_.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _sqlite_time_text(value: dt.datetime) -> str:
+    """What ``UTCDateTime`` and SQLite's DATETIME store for ``value``
+    (``'YYYY-MM-DD HH:MM:SS.ffffff'``, naive UTC), in one C call instead of two layers of
+    processors: an import converts a time per message."""
+    if value.__class__ is not dt.datetime or value.tzinfo is None:
+        return _sqlite_time_slow(value)
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _sqlite_time_slow(value: Any) -> Any:
+    """The column type's own processors (they refuse naive datetimes with a clear error)."""
+    from sqlalchemy.dialects import sqlite
+
+    dialect = sqlite.dialect()
+    return UTCDateTime().dialect_impl(dialect).bind_processor(dialect)(value)
+
+
+
+def _transaction(target: Engine | Connection, work: Callable[[Connection], Any]) -> Any:
+    try:
+        if isinstance(target, Engine):
+            with target.begin() as conn:
+                return work(conn)
+        return work(target)
+    except SQLAlchemyError as exc:
+        raise StorageError(f"writing to the archive failed: {_reason(exc, _url_of(target))}")
+
+
+def _url_of(target: Engine | Connection) -> URL:
+    return target.engine.url
