@@ -77,14 +77,22 @@ cdef class ComplexNotion(Notion):
 
 cdef class SelectiveNotion(ComplexNotion):
     cdef object _default
+    cdef tuple _plan_relations, _plan_conditions, _plan_any
+    cdef object _plan_default
+    cdef dict _plan_index
 
     @cython.locals(first=str)
     cdef _dispatch(self, message, dict context)
     @cython.locals(copy=dict, best=list, builtin=Element, answer=tuple, scratch=dict,
                    parsing=ParsingRelation, at=TextCursor)
     cpdef get_best_cases(self, message, dict context)
+    @cython.locals(conditions=list, cases=list, chars=set, index=dict, parsing=ParsingRelation)
+    cdef bint _make_plan(self) except -1
+    @cython.locals(plan=tuple, relations=list, conditions=tuple, n=Py_ssize_t, i=Py_ssize_t,
+                   parsing=ParsingRelation)
+    cdef bint _plan_valid(self) except -1
     @cython.locals(source=str, pos=Py_ssize_t, best=list, top=Py_ssize_t, rank=Py_ssize_t,
-                   parsing=ParsingRelation, matcher=tuple, first=frozenset)
+                   parsing=ParsingRelation, matcher=tuple, candidates=tuple)
     cdef object _best_direct(self, dict context, TextCursor cursor)
     @cython.locals(event=Event, relations=list, best=list)
     cdef _reply(self, query, dict context, TextCursor cursor)
@@ -124,10 +132,12 @@ cdef class ParsingRelation(NextRelation):
     cdef object _raw_condition
     cdef object _unknown
     cdef public object _first
+    cdef object _seal_pair
+    cdef Event _seal_event
 
     cdef object _matcher_of(self, condition)
-    @cython.locals(event=Event, unknown=Event)
-    cdef bint _plain(self)
+    @cython.locals(event=Event, unknown=Event, events=list)
+    cdef bint _plain(self) except -1
     @cython.locals(first=str, condition=Condition, cursor=TextCursor, unknown=Event)
     cdef _dispatch(self, message, dict context)
     @cython.locals(source=str, pos=Py_ssize_t, matcher=tuple, rank=Py_ssize_t)

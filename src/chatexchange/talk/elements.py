@@ -633,6 +633,13 @@ class SelectiveNotion(ComplexNotion):
 
     def __init__(self, name, owner=None):
         self._default = None
+        # The case plan of _best_direct (see _make_plan): the relations and conditions it was
+        # made from, the default then, and the cases to try per next character.
+        self._plan_relations = None
+        self._plan_conditions = ()
+        self._plan_default = None
+        self._plan_index = None
+        self._plan_any = ()
         ComplexNotion.__init__(self, name, owner)
         self.on(self.can_retry, self.do_retry)
         self.on(self.can_finish, self.do_finish)
@@ -732,10 +739,70 @@ class SelectiveNotion(ComplexNotion):
             best = [default]
         return best
 
+    def _make_plan(self):
+        """Decide once, for the current cases, which to try per next character: a case whose
+        condition can only match text starting with one of a known set of characters is tried
+        for those only (``_first``), the others always, each list in registration order. False
+        (and no plan) when a case is not a plain ParsingRelation."""
+        self._plan_relations = None
+        default = self._default
+        conditions = []
+        cases = []
+        chars = set()
+        for relation in self._relations:
+            if relation is default:
+                conditions.append(None)
+                continue
+            if type(relation) is not ParsingRelation:
+                return False
+            parsing = relation
+            if not parsing._plain():
+                return False
+            conditions.append(parsing.condition_access)
+            cases.append(parsing)
+            if parsing._first is not None:
+                chars |= parsing._first
+        index = {}
+        for char in chars:
+            index[char] = tuple(
+                [case for case in cases if case._first is None or char in case._first]
+            )
+        self._plan_index = index
+        self._plan_any = tuple([case for case in cases if case._first is None])
+        self._plan_conditions = tuple(conditions)
+        self._plan_default = default
+        self._plan_relations = tuple(self._relations)
+        return True
+
+    def _plan_valid(self):
+        """Whether the plan still describes the cases: the same relations and default, each case
+        still plain with the condition the plan was made from (checked at every selection: the
+        relations list, a case's events and its condition can all be changed directly)."""
+        plan = self._plan_relations
+        relations = self._relations
+        if plan is None or self._default is not self._plan_default:
+            return False
+        n = len(relations)
+        if n != len(plan):
+            return False
+        default = self._default
+        conditions = self._plan_conditions
+        for i in range(n):
+            relation = relations[i]
+            if relation is not plan[i]:
+                return False
+            if relation is default:
+                continue
+            parsing = relation
+            if not parsing._plain() or parsing.condition_access is not conditions[i]:
+                return False
+        return True
+
     def _best_direct(self, context, cursor):
         """get_best_cases for a selection whose cases are all plain ParsingRelations (matched
-        against the text without user code, so there is nothing to copy the context for); None
-        when a case is not."""
+        against the text without user code, so there is nothing to copy the context for): only
+        the cases the plan lists for the next character are matched (the others cannot match,
+        and a failing plain case has no side effect). None when a case is not plain."""
         if cursor is not None:
             source = cursor.source
             pos = cursor.pos
@@ -745,21 +812,17 @@ class SelectiveNotion(ComplexNotion):
                 return None
             source = text
             pos = 0
-        head = source[pos] if pos < len(source) else None
+        if not self._plan_valid() and not self._make_plan():
+            return None
+        candidates = None
+        if pos < len(source):
+            candidates = self._plan_index.get(source[pos])
+        if candidates is None:
+            candidates = self._plan_any
         best = []
         top = -1
-        default = self._default
-        for relation in self._relations:
-            if relation is default:
-                continue
-            if type(relation) is not ParsingRelation:
-                return None
+        for relation in candidates:
             parsing = relation
-            if not parsing._plain():
-                return None
-            first = parsing._first
-            if first is not None and (head is None or head not in first):
-                continue
             matcher = parsing._matcher
             rank = 0 if matcher[0] == _M_TRUE else _match_at(matcher, source, pos)[0]
             if rank < 0:
@@ -775,8 +838,8 @@ class SelectiveNotion(ComplexNotion):
                 best = [reply]
             elif rank == top:
                 best.append(reply)
-        if not best and default is not None:
-            best = [default]
+        if not best and self._default is not None:
+            best = [self._default]
         return best
 
     def _reply(self, query, context, cursor):
@@ -1093,21 +1156,35 @@ class ParsingRelation(NextRelation):
         self._own_condition = None
         self._raw_condition = None
         self._first = None
+        self._seal_pair = None
+        self._seal_event = None
         NextRelation.__init__(self, subj, obj, condition, owner, **options)
         self.unknown_event = Event(self.on_error)
         self._unknown = self.unknown_event
         self._sealed()
+        self._seal_pair = self._seal_pairs[0]
+        self._seal_event = self._seal_pair[1]
 
     def _plain(self):
         """Untouched, its condition matched without user code, no pre/post events. Only for an
-        exact ParsingRelation (the caller checks the type): the rest of ``_untouched`` is inline."""
+        exact ParsingRelation (the caller checks the type): the rest of ``_untouched`` is inline,
+        and so is ``_own_event(0)`` (its pair and event as sealed: a tuple never changes)."""
         if (
             self._custom
             or self._tags is not self._seal_tags
             or self._unknown_event is not self._seal_unknown
         ):
             return False
-        if self._matcher_of(self.condition_access) is None or self._own_event(0) is None:
+        condition = self.condition_access
+        if condition is not self._matcher_for:
+            self._matcher_of(condition)
+        if self._matcher is None:
+            return False
+        events = self.events
+        if not events or events[0] is not self._seal_pair:
+            return False
+        event = self._seal_event
+        if event.pre_event is not None or event.post_event is not None:
             return False
         unknown = self._unknown_event
         return unknown.pre_event is None and unknown.post_event is None

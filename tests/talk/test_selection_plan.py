@@ -1,0 +1,92 @@
+"""A selection of plain parsing cases is matched by a plan made once (which cases to try for the
+next character). The cases can still be changed at any time, also directly (the relations list,
+a case's condition or events): each change between two tokens must take effect at the next one,
+as it did when every case was asked at every token."""
+
+from __future__ import annotations
+
+import re
+
+
+def _walk(talk):
+    """A '*' loop over a selection with cases 'a', 'b' and [0-9]+; each action records what it
+    parsed. Returns (graph, selection, cases, seen)."""
+    seen = []
+    builder = talk.GraphBuilder("tokens")
+    builder.loop_rel("*").select("token")
+    selection = builder.current
+    cases = []
+    for name, condition in (("a", "a"), ("b", "b"), ("digits", re.compile("[0-9]+"))):
+        builder.set_current(selection)
+        builder.parse_rel(condition)
+        cases.append(builder.current)
+        builder.act(name, lambda last_parsed, name=name: seen.append((name, last_parsed)))
+    return builder.graph, selection, cases, seen
+
+
+def _parse(talk, graph, text):
+    process = talk.ParsingProcess()
+    process("new", graph, text=text)
+    return process
+
+
+def test_a_condition_set_between_tokens_is_used_at_the_next_one(talk):
+    graph, _selection, cases, seen = _walk(talk)
+    swapped = []
+
+    def swap(last_parsed):
+        swapped.append(last_parsed)
+        cases[1].condition = "x"  # through the setter
+        cases[2].condition_access = talk.Condition("y")  # directly
+
+    cases[0].object.action = swap
+    process = _parse(talk, graph, "a12")
+    # After 'a' no case matches '1' any more: the walk stops there, unparsed.
+    assert swapped == ["a"]
+    assert not process.is_parsed() and process.parsed_length == 1
+    assert _parse(talk, graph, "axy").is_parsed()
+    assert seen == [("b", "x"), ("digits", "y")]
+
+
+def test_cases_added_or_removed_directly_take_part_at_once(talk):
+    graph, selection, cases, seen = _walk(talk)
+    assert _parse(talk, graph, "ab1").is_parsed()
+    extra = talk.ParsingRelation(None, talk.ActionNotion("z", lambda: seen.append("z")), "z")
+    selection.relations.append(extra)  # the live list, not the subject property
+    assert _parse(talk, graph, "zaz").is_parsed()
+    selection.relations.remove(cases[0])
+    process = _parse(talk, graph, "za")
+    assert not process.is_parsed() and process.parsed_length == 1
+    assert seen == [("a", "a"), ("b", "b"), ("digits", "1"), "z", ("a", "a"), "z", "z"]
+
+
+def test_a_case_that_stops_being_plain_is_asked_as_before(talk):
+    """A pre-event on a case, its events list changed directly, an event added: each makes the
+    case run user code, which the next selection runs."""
+    graph, _selection, cases, seen = _walk(talk)
+    calls = []
+    cases[1].events[0][1].pre_event = talk.Event(lambda: calls.append("pre"))
+    assert _parse(talk, graph, "ab").is_parsed()
+    assert calls == ["pre"]
+    cases[1].events[0][1].pre_event = None
+    condition, event = cases[2].events[0]
+    cases[2].events[0] = (condition, talk.Event(lambda: calls.append("replaced") or "stop"))
+    process = _parse(talk, graph, "a7")
+    assert calls == ["pre", "replaced"] and process.parsed_length == 1
+    cases[2].events[0] = (condition, event)
+    cases[0].on("next", lambda: calls.append("always") or "stop")
+    process = _parse(talk, graph, "b")
+    assert "always" in calls
+    assert seen[:2] == [("a", "a"), ("b", "b")]
+
+
+def test_a_default_set_or_cleared_between_walks(talk):
+    graph, selection, _cases, seen = _walk(talk)
+    assert not _parse(talk, graph, "a?").is_parsed()
+    builder = talk.GraphBuilder(graph)
+    builder.set_current(selection)
+    builder.parse_rel(re.compile(r"[\s\S]")).default().act("other", lambda: seen.append("?"))
+    assert _parse(talk, graph, "a?").is_parsed()
+    selection.default = None  # now an ordinary case, tried with the others
+    assert _parse(talk, graph, "?b").is_parsed()
+    assert seen == [("a", "a"), ("a", "a"), "?", "?", ("b", "b")]
