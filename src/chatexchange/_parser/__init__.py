@@ -77,7 +77,7 @@ if TYPE_CHECKING:
         parse_rooms_list,
         parse_user_profile,
     )
-    from .transcript import parse_transcript
+    from .transcript import TranscriptReader, parse_transcript
 
 _FUNCTIONS = {
     "EVENT_TYPES": "events",
@@ -95,6 +95,7 @@ _FUNCTIONS = {
     "parse_rooms_list": "pages",
     "parse_user_profile": "pages",
     "parse_transcript": "transcript",
+    "TranscriptReader": "transcript",
     "parse_pingable": "answers",
     "parse_bookmark_answer": "answers",
     "parse_mentions": "answers",
@@ -132,6 +133,7 @@ __all__ = [
     "TimeBreak",
     "TranscriptMessage",
     "TranscriptPage",
+    "TranscriptReader",
     "UnknownEvent",
     "UserCard",
     "UserEntered",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -30,7 +31,7 @@ from ._html import (
 )
 from .records import HourSlice, TranscriptMessage, TranscriptPage
 
-__all__ = ["parse_clock_time", "parse_transcript"]
+__all__ = ["TranscriptReader", "parse_clock_time", "parse_transcript"]
 
 # One scan of the document finds the three landmarks; everything else is looked up below them
 # (each "//" over a whole transcript page costs as much as the rest of the work per page).
@@ -356,6 +357,39 @@ def _span(
 @guarded
 def parse_transcript(body: bytes | str, url: str | None = None) -> TranscriptPage:
     """A transcript page -> ``TranscriptPage``; ``ParseError`` when it is not one."""
+    return TranscriptReader(body, url).page()
+
+
+class TranscriptReader:
+    """A transcript page read in two steps: creating it reads the page's frame (room, day, hour
+    slices, the day links: ``next_day``); :meth:`page` then reads the messages, most of the work.
+    The history import requests the next day's page between the two. ``ParseError`` from either
+    step when it is not a transcript page."""
+
+    def __init__(self, body: bytes | str, url: str | None = None) -> None:
+        self._body = body
+        self._url = url
+        self._frame = _read_frame(body, url)
+        self.next_day: date | None = self._frame.nav.get("next")
+
+    def page(self) -> TranscriptPage:
+        """The whole page, messages included."""
+        return _read_page(self._body, self._url, self._frame)  # type: ignore[no-any-return]
+
+
+class _Frame(NamedTuple):
+    transcript: etree._Element
+    canonical: str | None
+    room_id: int
+    room_name: str
+    day: date
+    hours: tuple[HourSlice, ...]
+    span: tuple[int, int]
+    nav: dict[str, date | None]
+
+
+@guarded
+def _read_frame(body: bytes | str, url: str | None) -> _Frame:
     root = parse_html(body, url)
     landmarks = {el.get("id"): el for el in reversed(_LANDMARKS(root))}
     transcript = landmarks.get("transcript")
@@ -375,7 +409,12 @@ def parse_transcript(body: bytes | str, url: str | None = None) -> TranscriptPag
     day = _page_date(root, info, canonical, url)
     hours, current = _hours(root, main)
     span = _span(canonical, url, current, url)
-    nav = _nav(main)
+    return _Frame(transcript, canonical, room_id, room_name, day, hours, span, _nav(main))
+
+
+@guarded
+def _read_page(body: bytes | str, url: str | None, frame: _Frame) -> TranscriptPage:
+    transcript, canonical, room_id, room_name, day, hours, span, nav = frame
     raw = body.encode() if isinstance(body, str) else body
     init = _INIT.search(raw)
     viewer_id = int_or_none(init[1].decode("ascii")) if init is not None else None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import os
 import re
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any
@@ -245,6 +246,12 @@ class ServerConnection:
         hours: tuple[int, int] | None = None,
     ) -> Any:
         """A transcript page: the latest day, a given day, or an hour slice ``(h0, h1)`` of it."""
+        return await self.transcript_page(await self.transcript_response(room_id, date, hours))
+
+    async def transcript_response(
+        self, room_id: int, date: date | None = None, hours: tuple[int, int] | None = None
+    ) -> Response:
+        """A transcript page as it arrived, not parsed yet (see :meth:`transcript_page`)."""
         path = paths.transcript(room_id)
         if date is not None:
             path += f"/{date.year}/{date.month}/{date.day}"
@@ -252,8 +259,20 @@ class ServerConnection:
                 path += f"/{int(hours[0])}-{int(hours[1])}"
         elif hours is not None:
             raise ValueError("an hour slice needs a date")
-        response = await self.http.get(self.http.chat(path), what="transcript")
-        return await self._full_texts(_parser.parse_transcript(response.body, response.url))
+        return await self.http.get(self.http.chat(path), what="transcript")
+
+    async def transcript_page(
+        self, response: Response, on_next_day: Callable[[date | None], Any] | None = None
+    ) -> Any:
+        """The transcript page of ``response``, shortened messages completed.
+
+        ``on_next_day`` is called with the page's "next day" link as soon as the parser has read
+        it, before the messages (most of the work); a request it starts goes out meanwhile."""
+        reader = _parser.TranscriptReader(response.body, response.url)
+        if on_next_day is not None:
+            on_next_day(reader.next_day)
+            await asyncio.sleep(0)  # one turn of the loop: the request it started is sent
+        return await self._full_texts(reader.page())
 
     async def message_transcript(self, message_id: int) -> Any:
         """``/transcript/message/<id>``: the transcript page holding that message."""

@@ -21,14 +21,17 @@ again — which is also how an interrupted import resumes: the days it finished 
 fetch fails, stored pages within the client's ``required_max_age`` are used with a warning (the
 freshness rule).
 
-The walk is a pipeline: once a day's page is parsed, it goes to the database thread and the next
-day's page is requested at once, so the server's answer, the parser and the database overlap. At
-most two parsed pages wait for the database, so memory does not grow with the room.
+The walk is a pipeline: the next day's page is requested as soon as the parser has read the
+"next day" link, before it reads the messages, and a parsed page goes to the database thread
+without waiting. So the server's answer, the parser and the database overlap. At most one page
+is requested ahead and two parsed pages wait for the database, so memory does not grow with the
+room.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -188,6 +191,21 @@ class History:
         records = _Records(client, room_meta_id)
         inflight: list[asyncio.Future[int]] = []
         ahead: dict[date, asyncio.Task[Any]] = {}  # the next day's page, requested early
+
+        def request_ahead(current: date, next_day: date | None) -> None:
+            """Request ``next_day``'s page now (unless it is fresh in the archive): the server
+            answers while ``current`` is parsed and written."""
+            if (
+                next_day is None
+                or next_day <= current
+                or next_day in ahead
+                or (bounds.last_day is not None and next_day > bounds.last_day)
+            ):
+                return
+            ahead[next_day] = asyncio.ensure_future(
+                self._response_if_stale(room, next_day, records, fresh)
+            )
+
         # Days whose pages were handed to the database thread and are not counted yet, oldest
         # first: (day, pages fetched, their stores); a day is done once the next one is fetched.
         waiting: list[tuple[date, int, list[asyncio.Future[int]]]] = []
@@ -227,20 +245,17 @@ class History:
             while day is not None and (bounds.last_day is None or day <= bounds.last_day):
                 cover = _covering(await records.of(day))
                 next_day, fetched_pages, stores = await self._ensure_day(
-                    room, day, cover, fresh, inflight, ahead.pop(day, None)
+                    room,
+                    day,
+                    cover,
+                    fresh,
+                    inflight,
+                    ahead.pop(day, None),
+                    functools.partial(request_ahead, day),
                 )
                 waiting.append((day, fetched_pages, stores))
-                if (
-                    next_day is not None
-                    and next_day > day
-                    and (bounds.last_day is None or next_day <= bounds.last_day)
-                    and _stale(_covering(await records.of(next_day)), fresh, client.now())
-                ):
-                    # Request it now: the server answers while this day's pages are written.
-                    connection = await client._reader(room.server.slug)
-                    ahead[next_day] = asyncio.ensure_future(
-                        connection.transcript(room.id, next_day)
-                    )
+                # A day served from the archive was not parsed: its next day is requested here.
+                request_ahead(day, next_day)
                 if len(waiting) > 1:
                     yield await done()
                 if next_day is not None and next_day <= day:  # a malformed link must not loop
@@ -292,11 +307,13 @@ class History:
         cover: list[dict[str, Any]] | None,
         fresh: Freshness,
         inflight: list[asyncio.Future[int]],
-        first_page: asyncio.Task[Any] | None = None,
+        first_page: asyncio.Task[Any] | None,
+        on_next_day: Callable[[date | None], None],
     ) -> tuple[date | None, int, list[asyncio.Future[int]]]:
         """Archive one day unless stored fresh (``cover``: its stored page records):
         ``(next day, pages fetched, the stores of its pages, each giving a message count)``.
-        ``first_page``: the day's page, already requested."""
+        ``first_page``: the day's page, already requested (None inside if it was found fresh);
+        ``on_next_day`` is told the next day as soon as the day's page links to it."""
         client = self.client
         local = None
         updated = None
@@ -305,7 +322,7 @@ class History:
             updated = min(r["fetched"] for r in cover)
 
         async def fetch() -> tuple[date | None, int, list[asyncio.Future[int]]]:
-            return await self._fetch_day(room, day, inflight, first_page)
+            return await self._fetch_day(room, day, inflight, first_page, on_next_day)
 
         if first_page is not None and not _stale(cover, fresh, client.now()):
             first_page.cancel()  # fresh after all (stored meanwhile by someone else)
@@ -325,14 +342,15 @@ class History:
         room: Room,
         day: date,
         inflight: list[asyncio.Future[int]],
-        first_page: asyncio.Task[Any] | None = None,
+        first_page: asyncio.Task[Any] | None,
+        on_next_day: Callable[[date | None], None],
     ) -> tuple[date | None, int, list[asyncio.Future[int]]]:
         sid = room.server.meta_id
         connection = await self.client._reader(room.server.slug)
-        if first_page is not None:
-            page = await first_page
-        else:
-            page = await connection.transcript(room.id, day)
+        response = None if first_page is None else await first_page
+        if response is None:
+            response = await connection.transcript_response(room.id, day)
+        page = await connection.transcript_page(response, on_next_day)
         stores = [await self._store_soon(sid, page, inflight)]
         if page.hours:
             done = {(page.start_hour, page.end_hour)}
@@ -344,6 +362,15 @@ class History:
                 slice_page = await connection.transcript(room.id, day, key)
                 stores.append(await self._store_soon(sid, slice_page, inflight))
         return page.next_day, len(stores), stores
+
+    async def _response_if_stale(
+        self, room: Room, day: date, records: _Records, fresh: Freshness
+    ) -> Any:
+        """``day``'s page as it arrived, not parsed yet; None when the archive's copy is fresh."""
+        if not _stale(_covering(await records.of(day)), fresh, self.client.now()):
+            return None
+        connection = await self.client._reader(room.server.slug)
+        return await connection.transcript_response(room.id, day)
 
     async def _store_soon(
         self, server_meta_id: int, page: Any, inflight: list[asyncio.Future[int]]
@@ -398,11 +425,13 @@ class _Records:
 
     async def of(self, day: date) -> list[dict[str, Any]]:
         if self.start is None or self.end is None or not self.start <= day < self.end:
-            self.start, self.end = day, day + timedelta(days=_RECORD_DAYS)
+            start, end = day, day + timedelta(days=_RECORD_DAYS)
             rows = await self.client._db.read(
-                _archive.page_fetches_between, self.room_meta_id, self.start, self.end
+                _archive.page_fetches_between, self.room_meta_id, start, end
             )
-            self.by_day = {}
+            by_day: dict[date, list[dict[str, Any]]] = {}
             for row in rows:
-                self.by_day.setdefault(row["day"], []).append(row)
+                by_day.setdefault(row["day"], []).append(row)
+            # Set together after the read: the walk and an early request may both be reading.
+            self.start, self.end, self.by_day = start, end, by_day
         return self.by_day.get(day, [])
