@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
 import logging
 import math
@@ -59,6 +60,11 @@ def test_options_may_come_anywhere() -> None:
 def test_subcommands_are_picked_by_their_word() -> None:
     form, ns = parse_args(["--server-url", "http://127.0.0.1:9/", "devserver", "--port", "0"])
     assert form == "devserver" and ns.port == 0 and ns.server_url == "http://127.0.0.1:9"
+    # the devserver's own parser: the same options and checks as python -m chatexchange.devserver
+    form, ns = parse_args(["-q", "devserver", "--throttle", "2/5", "--login-limit", "5/60",
+                           "--heartbeat", "3"])
+    assert (ns.throttle.count, ns.throttle.per, ns.login_limit.count, ns.heartbeat) == (2, 5, 5, 3)
+    assert ns.quiet is True
     form, ns = parse_args(["demo", "--messages", "300"])
     assert form == "demo" and ns.messages == 300
     form, ns = parse_args(["replay", "sqlite://./a", "se/r/1", "--bot", "m:o"])
@@ -220,3 +226,27 @@ def test_main_in_process_leaves_logging_as_it_found_it(
     assert main(argv) == 2
     assert "no_such_module_here" in capsys.readouterr().err
     assert (list(logger.handlers), logger.level, logger.propagate) == before
+
+
+def test_every_form_the_parser_knows_runs_its_own_command():
+    from chatexchange.cli import COMMANDS
+    from chatexchange.cli.args import SUBCOMMANDS
+
+    assert set(COMMANDS) == {"main", *SUBCOMMANDS}
+    for target in COMMANDS.values():
+        module_name, function_name = target.split(":")
+        module = importlib.import_module(f"chatexchange.cli.{module_name}")
+        assert callable(getattr(module, function_name)), target
+
+
+def test_a_form_nothing_runs_is_an_argument_error(monkeypatch, capsys):
+    """A parser form without a command ends with one line and exit 2 (it used to run the demo)."""
+    import chatexchange.cli as cli
+
+    real = cli.parse_args
+    monkeypatch.setattr(cli, "parse_args", lambda argv: ("nosuch", real(["demo"])[1]))
+    assert cli.main(["demo"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    expected = "chatexchange: error: unknown command 'nosuch'; see 'chatexchange --help'\n"
+    assert captured.err == expected

@@ -244,33 +244,36 @@ def _read_all(fd: int, into: list[bytes]) -> None:
         into.append(chunk)
 
 
-@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
-def test_on_a_terminal_the_import_draws_a_bar_that_ends_at_100_percent(
-    history: DevServerThread, tmp_path: Path
-) -> None:
+def on_terminal(
+    argv: list[str], cwd: Path, columns: int
+) -> tuple[subprocess.CompletedProcess[str], str]:
+    """Run ``argv`` with stderr on a pseudo-terminal ``columns`` wide (stdout a pipe); returns the
+    finished process and everything the terminal received."""
     master, slave = os.openpty()
-    # The classic 80x24 terminal (a new pty reports 0x0).
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))  # new: 0x0
     seen: list[bytes] = []
     reader = threading.Thread(target=_read_all, args=(master, seen), daemon=True)
     reader.start()
     try:
         proc = subprocess.run(
-            _argv(history, "sqlite://./data", f"se/r/{ROOM}", "--all"),
-            cwd=tmp_path,
-            env=_env(),
-            stdout=subprocess.PIPE,
-            stderr=slave,
-            text=True,
-            timeout=120,
+            argv, cwd=cwd, env=_env(), stdout=subprocess.PIPE, stderr=slave, text=True, timeout=120
         )
     finally:
         os.close(slave)
     reader.join(10)
     os.close(master)
+    return proc, b"".join(seen).decode()
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_on_a_terminal_the_import_draws_a_bar_that_ends_at_100_percent(
+    history: DevServerThread, tmp_path: Path
+) -> None:
+    # The classic 80x24 terminal.
+    proc, terminal = on_terminal(_argv(history, "sqlite://./data", f"se/r/{ROOM}", "--all"),
+                                 tmp_path, 80)
     assert proc.returncode == 0
     assert "2,000 messages stored" in proc.stdout  # the summary still goes to the pipe
-    terminal = b"".join(seen).decode()
     assert terminal.startswith(f"\rimport se/r/{ROOM} [")
     drawn = [line.removesuffix("\x1b[K") for line in terminal.strip().split("\r")]
     assert all(len(line) < 80 for line in drawn), drawn
@@ -281,27 +284,10 @@ def test_on_a_terminal_the_import_draws_a_bar_that_ends_at_100_percent(
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
 def test_a_40_column_terminal_still_gets_the_bar(history: DevServerThread, tmp_path: Path) -> None:
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 40, 0, 0))
-    seen: list[bytes] = []
-    reader = threading.Thread(target=_read_all, args=(master, seen), daemon=True)
-    reader.start()
-    try:
-        proc = subprocess.run(
-            _argv(history, "sqlite://./data", f"se/r/{ROOM}", "--all"),
-            cwd=tmp_path,
-            env=_env(),
-            stdout=subprocess.PIPE,
-            stderr=slave,
-            text=True,
-            timeout=120,
-        )
-    finally:
-        os.close(slave)
-    reader.join(10)
-    os.close(master)
+    proc, terminal = on_terminal(_argv(history, "sqlite://./data", f"se/r/{ROOM}", "--all"),
+                                 tmp_path, 40)
     assert proc.returncode == 0
-    drawn = [line.removesuffix("\x1b[K") for line in b"".join(seen).decode().strip().split("\r")]
+    drawn = [line.removesuffix("\x1b[K") for line in terminal.strip().split("\r")]
     assert drawn and all(len(line) < 40 for line in drawn), drawn
     assert drawn[-1].startswith(f"import se/r/{ROOM} [" + "#" * 10) and drawn[-1].endswith("100%")
 
@@ -702,3 +688,13 @@ def test_replay_runs_a_bot_over_the_archive(history: DevServerThread, tmp_path: 
         history, "replay", "sqlite://./data", f"se/r/{ROOM}", "--bot", "nosuch:bot", cwd=tmp_path
     )
     assert_one_error_line(missing, 2, "no module")
+
+
+@pytest.mark.parametrize(("word", "meant"), [("dmeo", "demo"), ("serach", "search")])
+def test_a_misspelt_command_is_an_argument_error_not_a_run(
+    history: DevServerThread, tmp_path: Path, word: str, meant: str
+) -> None:
+    proc = run(history, word, "hello", cwd=tmp_path)
+    line = assert_one_error_line(proc, 2, f"unknown command {word!r}; did you mean {meant!r}?")
+    assert line.startswith("chatexchange: error: ")
+    assert proc.stdout == "" and list(tmp_path.iterdir()) == []  # nothing ran, nothing written

@@ -7,9 +7,6 @@ import csv
 import io
 import json
 import os
-import struct
-import subprocess
-import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -26,12 +23,10 @@ from .test_end_to_end import (
     Lines,
     _argv,
     _env,
-    _read_all,
     archived,
     assert_one_error_line,
-    fcntl,
+    on_terminal,
     run,
-    termios,
 )
 
 
@@ -182,27 +177,12 @@ def test_export_streams_jsonl_and_csv(imported: DevServerThread, tmp_path: Path)
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
 def test_export_shows_progress_on_a_terminal(imported: DevServerThread, tmp_path: Path) -> None:
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
-    seen: list[bytes] = []
-    reader = threading.Thread(target=_read_all, args=(master, seen), daemon=True)
-    reader.start()
-    try:
-        proc = subprocess.run(
-            _argv(imported, "export", "sqlite://./data", f"se/r/{ROOM}", "-o", "out.jsonl"),
-            cwd=tmp_path,
-            env=_env(),
-            stdout=subprocess.PIPE,
-            stderr=slave,
-            text=True,
-            timeout=120,
-        )
-    finally:
-        os.close(slave)
-    reader.join(10)
-    os.close(master)
+    proc, terminal = on_terminal(
+        _argv(imported, "export", "sqlite://./data", f"se/r/{ROOM}", "-o", "out.jsonl"),
+        tmp_path,
+        100,
+    )
     assert proc.returncode == 0
-    terminal = b"".join(seen).decode()
     assert terminal.startswith(f"\rexport se/r/{ROOM} [")
     assert "2,000/2,000 messages (100%)" in terminal and "exported 2,000 messages" in terminal
     assert len((tmp_path / "out.jsonl").read_text().splitlines()) == 2000

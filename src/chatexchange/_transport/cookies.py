@@ -7,10 +7,8 @@ and replaced atomically; cookie values never reach logs, reprs or exception mess
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import tempfile
 import time
 from email.utils import formatdate
 from http.cookies import Morsel
@@ -21,6 +19,7 @@ import aiohttp
 import orjson
 from yarl import URL
 
+from .._files import write_private
 from ..errors import ChatExchangeError
 
 log = logging.getLogger("chatexchange.transport")
@@ -101,25 +100,6 @@ def save_cookies(jar: aiohttp.CookieJar, path: str | os.PathLike[str], slug: str
     write_private(target, data)
     log.info("saved %d cookies for %s to %s", len(records), slug, target)
     return len(records)
-
-
-def write_private(target: Path, data: bytes) -> None:
-    """Replace ``target`` with ``data`` atomically; the file has mode 0600 (mkstemp's).
-
-    A reader sees the old file or the new one, never a half-written one.
-    """
-    directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", dir=directory)  # created with mode 0600
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def read_cookies(path: str | os.PathLike[str], slug: str) -> list[dict[str, Any]]:

@@ -21,7 +21,6 @@ import json
 import logging
 import os
 import queue
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -32,6 +31,7 @@ import requests
 from bs4 import BeautifulSoup
 
 from .. import _parser, _paths, _rules, errors
+from .._files import write_private
 from .._servers import endpoints
 from . import _utils
 
@@ -281,18 +281,8 @@ class Browser:
         """Write the session's cookies to ``path`` (JSON, mode 0600, replaced atomically);
         ``Client.login_with_cookie(path)`` reads them back. Returns how many were saved."""
         records = _cookie_records(self.session.cookies)
-        target = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=".cookies-", dir=target.parent if str(target.parent)
-                                   else ".")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"format": "chatexchange3-classic-cookies", "host": self.host,
-                           "cookies": records}, fh)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        data = {"format": "chatexchange3-classic-cookies", "host": self.host, "cookies": records}
+        write_private(Path(path), json.dumps(data).encode("utf-8"))
         return len(records)
 
     def load_cookies(self, path: str | os.PathLike[str]) -> requests.cookies.RequestsCookieJar:

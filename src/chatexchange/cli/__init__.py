@@ -9,11 +9,13 @@ failure.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
-from .args import UsageError, parse_args
+from .args import PROG, UsageError, parse_args
 from .exits import EXIT_OK, EXIT_PIPE, report
 
 __all__ = ["main"]
@@ -69,38 +71,28 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
     logger.propagate = False
 
 
+#: The function behind each form, as "module:function" under ``chatexchange.cli`` (imported only
+#: when that form runs, so a command loads only what it uses).
+COMMANDS: dict[str, str] = {
+    "main": "commands:run_main",  # given the validated ``ns.main``
+    "devserver": "commands:run_devserver",
+    "replay": "commands:run_replay",
+    "show": "reading:run_show",
+    "export": "reading:run_export",
+    "bots": "bots:run_bots",
+    "search": "search:run_search",
+    "demo": "demo:run_demo",
+}
+
+
 def _run(form: str, ns: argparse.Namespace) -> int:
-    if form == "main":
-        from .commands import run_main
-
-        return run_main(ns.main)
-    if form == "devserver":
-        from .commands import run_devserver
-
-        return run_devserver(ns)
-    if form == "replay":
-        from .commands import run_replay
-
-        return run_replay(ns)
-    if form == "show":
-        from .reading import run_show
-
-        return run_show(ns)
-    if form == "export":
-        from .reading import run_export
-
-        return run_export(ns)
-    if form == "bots":
-        from .bots import run_bots
-
-        return run_bots(ns)
-    if form == "search":
-        from .search import run_search
-
-        return run_search(ns)
-    from .demo import run_demo
-
-    return run_demo(ns)
+    target = COMMANDS.get(form)
+    if target is None:  # a form the parser knows but nothing runs: say so, never guess
+        raise UsageError(f"unknown command {form!r}; see '{PROG} --help'")
+    module_name, function_name = target.split(":")
+    module = importlib.import_module(f"{__name__}.{module_name}")
+    run: Callable[[Any], int] = getattr(module, function_name)
+    return run(ns.main if form == "main" else ns)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

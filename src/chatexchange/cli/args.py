@@ -10,6 +10,7 @@ subcommand.
 from __future__ import annotations
 
 import argparse
+import difflib
 import math
 import os
 import re
@@ -208,13 +209,6 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _port(text: str) -> int:
-    value = _positive_int(text)
-    if value > 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number")
-    return value
-
-
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     group = common.add_argument_group("common options")
@@ -326,41 +320,6 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         help="neither read nor save a login session: log in on every run",
     )
     main.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-
-    devserver = _Parser(
-        prog=f"{PROG} devserver",
-        description="Run the local chat server: se, so and mse under one origin, with login, "
-        "pages, events and the websocket. Point any command at it with --server-url.",
-        epilog="example:\n  chatexchange devserver --port 8080 --messages 20000\n"
-        "  chatexchange --server-url http://127.0.0.1:8080 sqlite://./dev.db se/r/100 --all\n"
-        "test accounts: alice@example.com / alice-password, bob@example.com / bob-password",
-        formatter_class=fmt,
-        parents=[common],
-    )
-    devserver.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    devserver.add_argument("--port", type=_port, default=8080, help="port (0: any free port)")
-    devserver.add_argument("--seed", metavar="FILE", default=None, help="JSON seed file")
-    devserver.add_argument(
-        "--messages",
-        type=_positive_int,
-        metavar="N",
-        default=0,
-        help="generate a realistic room (se/r/100) with N messages over many days",
-    )
-    devserver.add_argument(
-        "--generator-seed", type=int, default=1, metavar="N", help="seed of the generated history"
-    )
-    devserver.add_argument(
-        "--no-test-data",
-        action="store_true",
-        help="start without the built-in test users (alice, bob, mod, carol) and rooms",
-    )
-    devserver.add_argument(
-        "--throttle",
-        metavar="COUNT/SECONDS",
-        default=None,
-        help="at most COUNT messages per SECONDS per user, 409 beyond (e.g. 2/5)",
-    )
 
     replay = _Parser(
         prog=f"{PROG} replay",
@@ -487,7 +446,6 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         "bots": bots,
         "search": search,
         "export": export,
-        "devserver": devserver,
         "replay": replay,
         "demo": demo,
     }
@@ -513,7 +471,23 @@ def _split_subcommand(argv: list[str]) -> tuple[str, list[str]]:
     if rest and rest[0] in SUBCOMMANDS:
         index = argv.index(rest[0])
         return rest[0], argv[:index] + argv[index + 1 :]
+    if rest and rest[0].isalpha():  # no room or database looks like this: a misspelt command
+        close = difflib.get_close_matches(rest[0].lower(), SUBCOMMANDS, n=1, cutoff=0.7)
+        if close:
+            raise UsageError(f"unknown command {rest[0]!r}; did you mean {close[0]!r}?")
     return "main", argv
+
+
+def _devserver_args(argv: list[str]) -> argparse.Namespace:
+    """The devserver's own options (one definition: ``chatexchange.devserver.cli``), after the
+    common ones."""
+    from ..devserver.cli import build_parser
+
+    common, rest = _Parser(add_help=False, parents=[_common()]).parse_known_args(argv)
+    ns = build_parser(f"{PROG} devserver", _Parser).parse_args(rest)
+    for name, value in vars(common).items():
+        setattr(ns, name, value)
+    return ns
 
 
 def parse_args(argv: Sequence[str]) -> tuple[str, argparse.Namespace]:
@@ -523,10 +497,11 @@ def parse_args(argv: Sequence[str]) -> tuple[str, argparse.Namespace]:
     """
     argv = list(argv)
     form, rest = _split_subcommand(argv)
-    parsers = build_parsers()
-    parser = parsers[form]
+    parser = build_parsers().get(form, _Parser())
     # Intermixed, so options may sit between DATABASE and ROOM (``db --all se/r/1``).
-    if form == "search":
+    if form == "devserver":
+        ns = _devserver_args(rest)
+    elif form == "search":
         # ``-word`` excludes a word: what argparse does not know as an option is part of the query.
         ns, unknown = parser.parse_known_intermixed_args(rest)
         bad = [word for word in unknown if not re.match(r"^-\w", word) or word.startswith("--")]

@@ -434,20 +434,10 @@ def run_main(args: MainArgs) -> int:
 
 
 def run_devserver(ns: argparse.Namespace) -> int:
-    """``chatexchange devserver``: the devserver's own command line, with the same options."""
-    from .. import devserver
+    """``chatexchange devserver``: the devserver's own command line (``ns`` from its parser)."""
+    from ..devserver.cli import run
 
-    argv = ["--host", ns.host, "--port", str(ns.port)]
-    if ns.seed is not None:
-        argv += ["--seed", ns.seed]
-    if ns.messages:
-        argv += ["--messages", str(ns.messages), "--generator-seed", str(ns.generator_seed)]
-    if ns.no_test_data:
-        argv.append("--no-test-data")
-    if ns.throttle is not None:
-        argv += ["--throttle", ns.throttle]
-    code = devserver.main(argv, prog="chatexchange devserver")
-    return int(code or 0)
+    return run(ns, prog="chatexchange devserver")
 
 
 def run_replay(ns: argparse.Namespace) -> int:

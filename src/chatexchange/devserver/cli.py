@@ -1,5 +1,6 @@
-"""``python -m chatexchange.devserver --port N [--seed FILE] [--messages N]`` (and the CLI's
-``chatexchange devserver``, which calls :func:`main`).
+"""``python -m chatexchange.devserver --port N [--seed FILE] [--messages N]`` and the CLI's
+``chatexchange devserver``: both parse with :func:`build_parser`, the one definition of the
+options, and run :func:`run`.
 
 Bad input (an unreadable or malformed seed file, a port in use) ends with a one-line error and
 exit status 2, not a traceback.
@@ -57,8 +58,21 @@ def _rate_rule(text: str) -> RateRule:
     return rule
 
 
-def build_parser(prog: str = "python -m chatexchange.devserver") -> argparse.ArgumentParser:
-    parser = _Parser(prog=prog, description="Run a local Stack Exchange chat server.")
+def build_parser(
+    prog: str = "python -m chatexchange.devserver",
+    parser_class: type[argparse.ArgumentParser] = _Parser,
+) -> argparse.ArgumentParser:
+    """The devserver's options; ``parser_class`` decides how an error is reported."""
+    parser = parser_class(
+        prog=prog,
+        description="Run a local Stack Exchange chat server: se, so and mse under one origin, with "
+        "login, pages, events and the websocket. Point a client or any chatexchange command at it "
+        "with --server-url (or CHATEXCHANGE_DEVSERVER).",
+        epilog=f"example:\n  {prog} --port 8080 --messages 20000\n"
+        "  chatexchange --server-url http://127.0.0.1:8080 sqlite://./dev.db se/r/100 --all\n"
+        "test accounts: alice@example.com / alice-password, bob@example.com / bob-password",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: loopback only)"
     )
@@ -149,14 +163,18 @@ def _test_users() -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
-    parser = build_parser(prog or "python -m chatexchange.devserver")
-    args = parser.parse_args(argv)
+def run(args: argparse.Namespace, prog: str = "python -m chatexchange.devserver") -> int:
+    """Serve until Ctrl-C; a port in use or a bad seed file ends with one line and status 2."""
     try:
         asyncio.run(serve(args))
     except KeyboardInterrupt:
         pass
     except (OSError, ValueError) as exc:
-        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
+    parser = build_parser(prog or "python -m chatexchange.devserver")
+    return run(parser.parse_args(argv), parser.prog)
