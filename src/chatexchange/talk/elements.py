@@ -9,9 +9,26 @@ the source (``TextCursor``) instead of a fresh slice at every token.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .core import TRUE_CONDITION, Abstract, Access, Condition, Event, Handler
 from .utils import is_list, is_number, is_string, tupled
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from .core import Checked, Context, Message, Pair
+
+    #: What an element answers a process: another element, a tuple or list of elements and
+    #: commands ('error', {'proceed': n}, 'push_context', ...), None (no answer) or False. The
+    #: process reads it by shape at run time; it is a protocol of values, not of one type.
+    Reply: TypeAlias = Any
+
+# Names, subjects, objects, actions and conditions of elements are the user's values (a name is
+# usually a str, an object another element or any value a relation leads to): typed Any.
+_E = TypeVar("_E")
 
 __all__ = [
     "BACKWARD",
@@ -52,12 +69,17 @@ _S_OWNER = "owner"
 _S_SEP = "_"
 _S_SET_PREFIX = "set"
 _S_SUBJECT = "subject"
-try:  # the regex parser, to find what a pattern looks at before the match start
-    from re import _constants as _sre_constants
-    from re import _parser as _sre_parser
-except ImportError:  # Python 3.10
-    import sre_constants as _sre_constants
-    import sre_parse as _sre_parser
+if TYPE_CHECKING:
+    # re's private parser: not a stable API (its stubs do not follow it).
+    _sre_constants: Any = None
+    _sre_parser: Any = None
+else:
+    try:  # the regex parser, to find what a pattern looks at before the match start
+        from re import _constants as _sre_constants
+        from re import _parser as _sre_parser
+    except ImportError:  # Python 3.10
+        import sre_constants as _sre_constants
+        import sre_parse as _sre_parser
 
 _LOOKS_BEHIND = frozenset(
     {
@@ -74,7 +96,7 @@ _LOOKS_BEHIND = frozenset(
 )
 
 
-def _looks_behind(parsed) -> bool:
+def _looks_behind(parsed: Any) -> bool:
     """Whether a parsed regex has an anchor, a word boundary or a lookbehind: then matching at an
     offset of the whole source could differ from matching the remaining text."""
     for op, arg in parsed:
@@ -105,7 +127,7 @@ def _looks_behind(parsed) -> bool:
 _ANY = None  # "any character" in first-character analysis
 
 
-def _first_of(parsed):
+def _first_of(parsed: Any) -> tuple[set[str] | None, bool]:
     """(first characters, can be empty) of a parsed regex; the set is None when unknown."""
     chars = set()
     for op, arg in parsed:
@@ -118,7 +140,7 @@ def _first_of(parsed):
     return chars, True
 
 
-def _first_of_item(op, arg):
+def _first_of_item(op: Any, arg: Any) -> tuple[set[str] | None, bool]:
     c = _sre_constants
     if op is c.LITERAL:
         return {chr(arg)}, False
@@ -154,15 +176,15 @@ def _first_of_item(op, arg):
     return _ANY, True
 
 
-def _first_chars(value, options):
+def _first_chars(value: Any, options: dict[str, Any]) -> frozenset[str] | None:
     """The characters a match of Condition(value, **options) at an offset must start with, or None
     (unknown, or it can match the empty string)."""
     if options.get("search") or options.get("ignore_case"):
         return None
     if is_list(value):
-        chars = set()
+        chars: set[str] = set()
         for item in value:
-            first = _first_chars(item, options)
+            first: AbstractSet[str] | None = _first_chars(item, options)
             if first is None:
                 return None
             chars |= first
@@ -184,7 +206,7 @@ def _first_chars(value, options):
     return None
 
 
-def _offset_safe(pattern) -> bool:
+def _offset_safe(pattern: re.Pattern[Any]) -> bool:
     if not isinstance(pattern.pattern, str):
         return False
     try:
@@ -200,7 +222,7 @@ class TextCursor:
 
     __slots__ = ("pos", "source")
 
-    def __init__(self, source: str, pos: int):
+    def __init__(self, source: str, pos: int) -> None:
         self.source = source
         self.pos = pos
 
@@ -214,7 +236,7 @@ class TextCursor:
         return f"TextCursor({self.source[self.pos : self.pos + 20]!r}..., pos={self.pos})"
 
 
-def _access_reads_text(access) -> bool:
+def _access_reads_text(access: Access | None) -> bool:
     """Whether calling ``access`` with a context could look at its 'text' key."""
     if access is None:
         return False
@@ -231,10 +253,10 @@ def _access_reads_text(access) -> bool:
     return _TEXT in spec.args or _TEXT in spec.kwonlyargs
 
 
-_reads_cache: dict = {}
+_reads_cache: dict[int, tuple[Access, bool]] = {}
 
 
-def _reads_text_cached(access) -> bool:
+def _reads_text_cached(access: Access) -> bool:
     """_access_reads_text, remembered per Access object (its value never changes)."""
     key = id(access)
     found = _reads_cache.get(key)
@@ -245,7 +267,7 @@ def _reads_text_cached(access) -> bool:
     return found[1]
 
 
-def _event_reads_text(event) -> bool:
+def _event_reads_text(event: Event | None) -> bool:
     if event is None:
         return False
     if event.pre_event is not None or event.post_event is not None:
@@ -253,16 +275,16 @@ def _event_reads_text(event) -> bool:
     return _access_reads_text(event)
 
 
-def _looping(context) -> bool:
+def _looping(context: Context) -> bool:
     """Whether a loop relation's state says it is looping (LoopRelation.is_looping)."""
-    state = context.get(_STATE)
+    state: Any = context.get(_STATE)
     try:
         return bool(state) and _ITERATION in state
     except TypeError:
         return False
 
 
-def _materialize(context: dict) -> None:
+def _materialize(context: Context) -> None:
     text = context.get(_TEXT)
     if type(text) is TextCursor:
         context[_TEXT] = text.source[text.pos :]
@@ -278,20 +300,20 @@ class Element(Handler):
     OLD_VALUE = "old-value"
     NEW_VALUE = "new-value"
 
-    def __init__(self, owner=None):
+    def __init__(self, owner: Element | None = None) -> None:
         Handler.__init__(self)
         self._builtin_count = 0
         # Custom (the generic selection) until a built-in class's constructor seals its events.
         self._custom = True
         self._direct_type = False
         self._cursor_type = False
-        self._seal_pairs = ()
+        self._seal_pairs: tuple[Pair, ...] = ()
         self._owner = None
         self.owner = owner
 
     # -- property-change protocol -------------------------------------------------------------
     @staticmethod
-    def add_prefix(name, prefix):
+    def add_prefix(name: str, prefix: str) -> str:
         """'owner' -> 'set_owner'; a name that already starts with the prefix is kept."""
         if name.startswith(prefix):
             return name
@@ -311,23 +333,23 @@ class Element(Handler):
             value(message, **context)
         return True
 
-    def _store_property(self, name, value):
+    def _store_property(self, name: str, value: Any) -> None:
         if name == _S_OWNER:
             self._owner = value
         else:
             setattr(self, "_" + name, value)
 
     @property
-    def owner(self):
+    def owner(self) -> Element | None:
         return self._owner
 
     @owner.setter
-    def owner(self, value):
+    def owner(self, value: Element | None) -> None:
         self.change_property(_S_OWNER, value)
 
     # -- directions -----------------------------------------------------------------------------
     @staticmethod
-    def is_forward(message):
+    def is_forward(message: Message) -> Message | bool:
         if not message:
             return message
         try:
@@ -336,7 +358,7 @@ class Element(Handler):
             return False
 
     @staticmethod
-    def is_backward(message):
+    def is_backward(message: Message) -> Message | bool:
         if not message:
             return message
         try:
@@ -344,32 +366,32 @@ class Element(Handler):
         except TypeError:
             return False
 
-    def can_go_forward(self, *message, **context):
+    def can_go_forward(self, *message: Any, **context: Any) -> Message | bool:
         return self.is_forward(message)
 
-    def can_go_backward(self, *message, **context):
+    def can_go_backward(self, *message: Any, **context: Any) -> Message | bool:
         return self.is_backward(message)
 
-    def on_forward(self, event):
+    def on_forward(self, event: Any) -> None:
         self.on(self.can_go_forward, event)
 
-    def off_forward(self):
+    def off_forward(self) -> None:
         self.off_condition(self.can_go_forward)
 
-    def on_backward(self, event):
+    def on_backward(self, event: Any) -> None:
         self.on(self.can_go_backward, event)
 
-    def off_backward(self):
+    def off_backward(self) -> None:
         self.off_condition(self.can_go_backward)
 
-    def on_visit(self, event):
+    def on_visit(self, event: Any) -> None:
         self.on("visit", event)
 
-    def off_visit(self):
+    def off_visit(self) -> None:
         self.off_condition("visit")
 
     # -- the text-cursor contract -------------------------------------------------------------
-    def _sealed(self):
+    def _sealed(self) -> None:
         """Mark the events registered so far as this class's own; later ones are the user's."""
         self._builtin_count = len(self.events)
         self._custom = False
@@ -383,27 +405,27 @@ class Element(Handler):
 
     # Registration through any of these after construction makes the element "custom": it then
     # always takes the generic Handler selection.
-    def on_access(self, condition, event):
+    def on_access(self, condition: Condition, event: Event) -> None:
         Handler.on_access(self, condition, event)
         self._custom = True
 
-    def off(self, condition, event):
+    def off(self, condition: Any, event: Any) -> None:
         Handler.off(self, condition, event)
         self._custom = True
 
-    def off_condition(self, condition):
+    def off_condition(self, condition: Any) -> None:
         Handler.off_condition(self, condition)
         self._custom = True
 
-    def off_event(self, event):
+    def off_event(self, event: Any) -> None:
         Handler.off_event(self, event)
         self._custom = True
 
-    def clear_events(self):
+    def clear_events(self) -> None:
         Handler.clear_events(self)
         self._custom = True
 
-    def _untouched(self):
+    def _untouched(self) -> bool:
         """True while this is exactly a built-in class with its own events, tags and unknown event:
         then ``handle`` may answer by the class's direct dispatch (``_dispatch``), which gives what
         the generic selection would."""
@@ -419,7 +441,7 @@ class Element(Handler):
         the real remaining text first). Built-in elements with their own events say no."""
         return len(self.events) != self._builtin_count or self.unknown_event is not None
 
-    def handle(self, message, context):
+    def handle(self, message: Message, context: Context) -> tuple[Any, ...]:
         if type(context) is dict and message and type(message[0]) is str and self._untouched():
             if "sender" not in context:
                 context["sender"] = self
@@ -431,7 +453,7 @@ class Element(Handler):
             context[_TEXT] = text.source[text.pos :]
         return Handler.handle(self, message, context)
 
-    def _dispatch(self, message, context):
+    def _dispatch(self, message: Message, context: Context) -> tuple[Any, ...] | None:
         """The direct dispatch of a built-in class for a string first item; None: use the generic
         selection."""
         return None
@@ -452,7 +474,7 @@ class Element(Handler):
             return None
         return event
 
-    def _reply(self, query, context, cursor):
+    def _reply(self, query: Any, context: Context, cursor: TextCursor | None) -> Any:
         """What ``self.handle((query,), copy)[0]`` gives a process, where ``copy`` is a copy of the
         process's ``context`` (with ``cursor`` as its 'text' when that is not None), computed
         without the copy: only where no code that runs could see a difference (an untouched
@@ -461,7 +483,8 @@ class Element(Handler):
         the copy and calls ``handle``."""
         return _INDIRECT
 
-    def _answer(self, index, message, context, rank, condition):
+    def _answer(self, index: int, message: Message, context: Context, rank: float,
+                condition: Any) -> tuple[Any, float, Any]:
         """Run the event of pair ``index`` as Handler.handle would."""
         event = self.events[index][1]
         context["rank"] = rank
@@ -474,40 +497,40 @@ class Element(Handler):
 class Notion(Element):
     """A named leaf of the graph; a plain notion answers nothing (the process passes it over)."""
 
-    def __init__(self, name, owner=None):
+    def __init__(self, name: Any, owner: Element | None = None) -> None:
         self._name = None
         Element.__init__(self, owner)
         self.name = name
         self._sealed()
 
-    def _store_property(self, name, value):
+    def _store_property(self, name: str, value: Any) -> None:
         if name == _S_NAME:
             self._name = value
         else:
             Element._store_property(self, name, value)
 
     @property
-    def name(self):
+    def name(self) -> Any:
         return self._name
 
     @name.setter
-    def name(self, value):
+    def name(self, value: Any) -> None:
         self.change_property(_S_NAME, value)
 
-    def _dispatch(self, message, context):
+    def _dispatch(self, message: Message, context: Context) -> tuple[Any, ...] | None:
         if type(self) is Notion:
             return _NO_HANDLE
         return None
 
-    def _reply(self, query, context, cursor):
+    def _reply(self, query: Any, context: Context, cursor: TextCursor | None) -> Any:
         if type(self) is Notion and type(query) is str and self._untouched():
             return False
         return _INDIRECT
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f'"{self._name}"'
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self._owner:
             return f'<{type(self).__name__}("{self._name}", {self._owner})>'
         return f'<{type(self).__name__}("{self._name}")>'
@@ -516,24 +539,24 @@ class Notion(Element):
 class ActionNotion(Notion):
     """A notion that runs an action (a value or a context-mapped function) when passed."""
 
-    def __init__(self, name, action, owner=None):
+    def __init__(self, name: Any, action: Any, owner: Element | None = None) -> None:
         Notion.__init__(self, name, owner)
         self.on_forward(action)
         self._sealed()
 
     @property
-    def action(self):
+    def action(self) -> Event | None:
         events = self.get_events(self.can_go_forward)
         return events[0] if events else None
 
     @action.setter
-    def action(self, value):
+    def action(self, value: Any) -> None:
         custom = self._custom
         self.off_forward()
         self.on_forward(value)
         self._custom = custom
 
-    def _dispatch(self, message, context):
+    def _dispatch(self, message: Message, context: Context) -> tuple[Any, ...] | None:
         if message[0] == "next" and len(self.events) == 1:
             text = context.get(_TEXT)
             if type(text) is TextCursor:
@@ -548,7 +571,7 @@ class ActionNotion(Notion):
             return self._answer(0, message, context, 0, True)
         return None
 
-    def _reply(self, query, context, cursor):
+    def _reply(self, query: Any, context: Context, cursor: TextCursor | None) -> Any:
         if query != _NEXT or len(self.events) != 1 or not self._untouched():
             return _INDIRECT
         event = self.events[0][1]
@@ -567,8 +590,8 @@ class ActionNotion(Notion):
 class ComplexNotion(Notion):
     """A notion made of all the notions its relations lead to."""
 
-    def __init__(self, name, owner=None):
-        self._relations = []
+    def __init__(self, name: Any, owner: Element | None = None) -> None:
+        self._relations: list[Relation] = []
         Notion.__init__(self, name, owner)
         self.on("set_subject", self.do_relation)
         self.on_forward(self.do_forward)
@@ -576,7 +599,7 @@ class ComplexNotion(Notion):
         self._sealed()
 
     @property
-    def relations(self):
+    def relations(self) -> list[Relation]:
         return self._relations
 
     def do_relation(self, **context):
@@ -589,7 +612,7 @@ class ComplexNotion(Notion):
             return True
         return None
 
-    def do_forward(self):
+    def do_forward(self) -> Reply:
         relations = self._relations
         if not relations:
             return None
@@ -597,10 +620,10 @@ class ComplexNotion(Notion):
             return relations[0]
         return tuple(relations)
 
-    def do_visit(self):
+    def do_visit(self) -> Reply:
         return tuple(self._relations)
 
-    def _dispatch(self, message, context):
+    def _dispatch(self, message: Message, context: Context) -> tuple[Any, ...] | None:
         first = message[0]
         if first == "next":
             return self._answer(1, message, context, 0, True)
@@ -608,19 +631,19 @@ class ComplexNotion(Notion):
             return self._answer(2, message, context, 5, "visit")
         return None
 
-    def _reply(self, query, context, cursor):
+    def _reply(self, query: Any, context: Context, cursor: TextCursor | None) -> Any:
         if query != _NEXT or type(self) is not ComplexNotion or not self._untouched():
             return _INDIRECT
         if self._own_event(1) is None:
             return _INDIRECT
         return self.do_forward()
 
-    def remove_all(self):
+    def remove_all(self) -> None:
         for relation in list(self._relations):
             relation.subject = None
 
 
-def _usable_rank(rank) -> bool:
+def _usable_rank(rank: Any) -> bool:
     # Ranks are numbers; anything else (the unknown-event answer of a failing optional relation,
     # a string from a user condition) never wins a selection (docs/engine.md, decisions).
     return (type(rank) is int or type(rank) is float) and rank >= 0
@@ -663,10 +686,10 @@ class SelectiveNotion(ComplexNotion):
             self._default = None
         return result
 
-    def can_go_forward(self, *message, **context):
+    def can_go_forward(self, *message: Any, **context: Any) -> bool:
         return bool(self.is_forward(message)) and not context.get(_STATE)
 
-    def do_forward(self, *message, **context):
+    def do_forward(self, *message: Any, **context: Any) -> Reply:
         relations = self._relations
         if len(relations) < 2:
             return relations[0] if relations else None
@@ -679,12 +702,12 @@ class SelectiveNotion(ComplexNotion):
             "push_context", {"set_state": {_S_CASES: best[1:]}}, best[0], self
         )
 
-    def get_best_cases(self, message, context):
+    def get_best_cases(self, message: Message, context: Context) -> list[Reply]:
         """Ask every case (but the default) with answer='rank'; the replies of the best rank."""
         context["answer"] = "rank"
         # What each case's __call__ would get: a copy of the context without 'answer' (made from
         # the context itself, which differs from it only by 'answer').
-        text = context.get(_TEXT)
+        text: Any = context.get(_TEXT)
         cursor = type(text) is TextCursor
         best = []
         top = -1
@@ -863,10 +886,10 @@ class SelectiveNotion(ComplexNotion):
             return best[0]
         return tupled("push_context", {"set_state": {_S_CASES: best[1:]}}, best[0], self)
 
-    def can_retry(self, *message, **context):
+    def can_retry(self, *message: Any, **context: Any) -> bool:
         return bool(context.get(_STATE)) and bool(message) and message[0] == "error"
 
-    def do_retry(self, **context):
+    def do_retry(self, **context: Any) -> Reply:
         cases = context[_STATE][_S_CASES]
         if cases:
             case = cases.pop(0)
@@ -880,13 +903,13 @@ class SelectiveNotion(ComplexNotion):
             )
         return self.do_finish()
 
-    def can_finish(self, *message, **context):
+    def can_finish(self, *message: Any, **context: Any) -> bool:
         return bool(context.get(_STATE)) and bool(self.is_forward(message))
 
-    def do_finish(self):
+    def do_finish(self) -> Reply:
         return ["forget_context", "clear_state"]
 
-    def _dispatch(self, message, context):
+    def _dispatch(self, message: Message, context: Context) -> tuple[Any, ...] | None:
         first = message[0]
         if first == "next":
             return self._answer(4 if context.get(_STATE) else 1, message, context, 0, True)
@@ -908,7 +931,7 @@ class Relation(Element):
     SUBJECT = "subject"
     OBJECT = "object"
 
-    def __init__(self, subj, obj, owner=None):
+    def __init__(self, subj: Any, obj: Any, owner: Element | None = None) -> None:
         self._subject = None
         self._object = None
         Element.__init__(self, owner)
@@ -916,7 +939,7 @@ class Relation(Element):
         self.object = obj
         self._sealed()
 
-    def _store_property(self, name, value):
+    def _store_property(self, name: str, value: Any) -> None:
         if name == _S_SUBJECT:
             self._subject = value
         elif name == _S_OBJECT:
@@ -925,34 +948,35 @@ class Relation(Element):
             Element._store_property(self, name, value)
 
     @property
-    def subject(self):
+    def subject(self) -> Any:
         return self._subject
 
     @subject.setter
-    def subject(self, value):
+    def subject(self, value: Any) -> None:
         self.change_property(_S_SUBJECT, value)
 
     @property
-    def object(self):
+    def object(self) -> Any:
         return self._object
 
     @object.setter
-    def object(self, value):
+    def object(self, value: Any) -> None:
         self.change_property(_S_OBJECT, value)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"<{self._subject} - {self._object}>"
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return self.__str__()
 
 
 class NextRelation(Relation):
     """Leads the process to its object when its condition (checked against the message) holds."""
 
-    def __init__(self, subj, obj, condition=None, owner=None, **options):
+    def __init__(self, subj: Any, obj: Any, condition: Any = None, owner: Element | None = None,
+                 **options: Any) -> None:
         self.options = options
-        self.condition_access = TRUE_CONDITION
+        self.condition_access: Condition = TRUE_CONDITION
         Relation.__init__(self, subj, obj, owner)
         if condition:
             self.set_condition(condition)
@@ -960,30 +984,30 @@ class NextRelation(Relation):
         self.on_visit(self.do_visit)
         self._sealed()
 
-    def set_condition(self, value):
+    def set_condition(self, value: Any) -> None:
         self.condition_access = Condition(value, **self.options)
 
     @property
-    def condition(self):
+    def condition(self) -> Any:
         return self.condition_access.value
 
     @condition.setter
-    def condition(self, value):
+    def condition(self, value: Any) -> None:
         self.set_condition(value)
 
-    def can_pass(self, *message, **context):
+    def can_pass(self, *message: Any, **context: Any) -> Checked | None:
         if not self.is_forward(message):
             return None
         return self.condition_access.check(message, context)
 
-    def do_next(self):
+    def do_next(self) -> Reply:
         return self._object
 
-    def do_visit(self):
+    def do_visit(self) -> Reply:
         obj = self._object
         return obj if isinstance(obj, Element) else None
 
-    def _dispatch(self, message, context):
+    def _dispatch(self, message: Message, context: Context) -> tuple[Any, ...] | None:
         first = message[0]
         if first == "next":
             condition = self.condition_access
@@ -999,7 +1023,7 @@ class NextRelation(Relation):
             return self._answer(1, message, context, 5, "visit")
         return None
 
-    def _reply(self, query, context, cursor):
+    def _reply(self, query: Any, context: Context, cursor: TextCursor | None) -> Any:
         if query != _NEXT or type(self) is not NextRelation or not self._untouched():
             return _INDIRECT
         if self._own_event(0) is None:
@@ -1024,31 +1048,31 @@ class NextRelation(Relation):
 class ActionRelation(Relation):
     """Runs an action when passed; replies (result, object), or whichever of them is not None."""
 
-    def __init__(self, subj, obj, action, owner=None):
+    def __init__(self, subj: Any, obj: Any, action: Any, owner: Element | None = None) -> None:
         self.action_access = Access(action)
         Relation.__init__(self, subj, obj, owner)
         self.on_forward(self.do_act)
         self._sealed()
 
     @property
-    def action(self):
+    def action(self) -> Any:
         return self.action_access.value
 
     @action.setter
-    def action(self, value):
+    def action(self, value: Any) -> None:
         self.action_access = Access(value)
 
-    def do_act(self, *message, **context):
+    def do_act(self, *message: Any, **context: Any) -> Reply:
         return self._act(message, context)
 
-    def _act(self, message, context):
+    def _act(self, message: Message, context: Context) -> Reply:
         result = self.action_access.call(message, context)
         obj = self._object
         if result is not None and obj is not None:
             return result, obj
         return result if result is not None else obj
 
-    def _dispatch(self, message, context):
+    def _dispatch(self, message: Message, context: Context) -> tuple[Any, ...] | None:
         if message[0] != "next":
             return None
         text = context.get(_TEXT)
@@ -1064,7 +1088,7 @@ class ActionRelation(Relation):
         # do_act(*message, **context) would get a copy of this context: so does the action.
         return (self._act(message, dict(context)), 0, event.value)
 
-    def _reply(self, query, context, cursor):
+    def _reply(self, query: Any, context: Context, cursor: TextCursor | None) -> Any:
         if query != _NEXT or not self._untouched():
             return _INDIRECT
         action = self.action_access
@@ -1084,7 +1108,7 @@ class ActionRelation(Relation):
 _M_TRUE, _M_STR, _M_STR_I, _M_FIND, _M_RE, _M_RE_SEARCH, _M_LIST, _M_NONE = range(8)
 
 
-def _offset_matcher(value, options):
+def _offset_matcher(value: Any, options: dict[str, Any]) -> tuple[int, Any, Any] | None:
     """How to check a Condition(value, **options) against text at an offset, or None."""
     search = bool(options.get("search"))
     if is_list(value):
@@ -1108,7 +1132,7 @@ def _offset_matcher(value, options):
     return None
 
 
-def _match_at(matcher, source, pos):
+def _match_at(matcher: tuple[int, Any, Any], source: str, pos: int) -> tuple[int, Any]:
     kind, value, extra = matcher
     if kind == _M_STR:
         if source.startswith(value, pos):
@@ -1203,12 +1227,12 @@ class ParsingRelation(NextRelation):
                 self._matcher = None
         return self._matcher
 
-    def set_condition(self, value):
+    def set_condition(self, value: Any) -> None:
         self._raw_condition = value
         NextRelation.set_condition(self, value)
         self._own_condition = self.condition_access
 
-    def can_pass(self, *message, **context):
+    def can_pass(self, *message: Any, **context: Any) -> Checked | None:
         if not self.is_forward(message):
             return None
         text = context.get(_TEXT)
@@ -1222,12 +1246,12 @@ class ParsingRelation(NextRelation):
             text = context[_TEXT] = text.source[text.pos :]
         return condition.check(tupled(text, message), context)
 
-    def do_next(self, rank=None):
+    def do_next(self, rank: float | None = None) -> Reply:
         if rank and not self.check_only:
             return {"proceed": rank}, self._object
         return self._object
 
-    def _dispatch(self, message, context):
+    def _dispatch(self, message: Message, context: Context) -> tuple[Any, ...] | None:
         first = message[0]
         if first == "next":
             text = context.get(_TEXT)
@@ -1240,7 +1264,7 @@ class ParsingRelation(NextRelation):
                     text = context[_TEXT] = cursor.source[cursor.pos :]
             if matcher is not None:
                 if matcher[0] == _M_TRUE:
-                    rank, result = 0, True
+                    rank, result = 0, True  # type: float, Any
                 else:
                     rank, result = _match_at(matcher, cursor.source, cursor.pos)
             else:
@@ -1249,7 +1273,8 @@ class ParsingRelation(NextRelation):
                 return self._answer(0, message, context, rank, result)
         elif first.startswith("visit"):
             return self._answer(1, message, context, 5, "visit")
-        unknown = self._unknown_event
+        # Set by the constructor; a direct dispatch runs only while it is that event.
+        unknown: Event = self._unknown_event  # type: ignore[assignment]
         if unknown.pre_event is None and unknown.post_event is None:
             # What on_error answers, without the call.
             if first == "next" and not self.optional:
@@ -1257,12 +1282,12 @@ class ParsingRelation(NextRelation):
             return (None, unknown._value)
         return unknown.run(message, context)
 
-    def on_error(self, *message):
+    def on_error(self, *message: Any) -> str | None:
         if self.is_forward(message) and not self.optional:
             return "error"
         return None
 
-    def _reply(self, query, context, cursor):
+    def _reply(self, query: Any, context: Context, cursor: TextCursor | None) -> Any:
         if query != _NEXT or type(self) is not ParsingRelation or not self._plain():
             return _INDIRECT
         if cursor is not None:
@@ -1294,10 +1319,12 @@ class LoopRelation(NextRelation):
     WILDCARDS = frozenset({"*", "?", "+"})
     INFINITY = _INFINITY
 
-    def __init__(self, subj, obj, condition=None, owner=None):
+    def __init__(self, subj: Any, obj: Any, condition: Any = None,
+                 owner: Element | None = None) -> None:
         self._raw_condition = condition
-        self._kind_for = None
-        self._kind_cache = None
+        self._kind_for: Condition | None = None
+        # Computed on first use (_kind_for is None until then).
+        self._kind_cache: tuple[bool, Any, Any] = (False, 0, 0)
         NextRelation.__init__(self, subj, obj, condition, owner)
         self.on(self.can_start, self.do_start, "value")
         self.on(self.can_loop, self.do_loop, "value")
@@ -1309,7 +1336,7 @@ class LoopRelation(NextRelation):
         self.update_events()
         self._sealed()
 
-    def set_condition(self, value):
+    def set_condition(self, value: Any) -> None:
         self._raw_condition = value
         self._kind_for = None
         NextRelation.set_condition(self, value)
@@ -1321,17 +1348,17 @@ class LoopRelation(NextRelation):
             self.update_events()
 
     @property
-    def condition(self):
+    def condition(self) -> Any:
         if self.condition_access is TRUE_CONDITION:
             return self._raw_condition
         return self.condition_access.value
 
     @condition.setter
-    def condition(self, value):
+    def condition(self, value: Any) -> None:
         self.set_condition(value)
 
     # -- kinds --------------------------------------------------------------------------------
-    def is_numeric(self):
+    def is_numeric(self) -> bool | None:
         value = self.condition
         if is_number(value):
             return True
@@ -1339,29 +1366,29 @@ class LoopRelation(NextRelation):
             return True
         return None
 
-    def is_wildcard(self):
+    def is_wildcard(self) -> bool:
         value = self.condition
         return is_string(value) and value in LoopRelation.WILDCARDS
 
-    def is_infinite(self):
+    def is_infinite(self) -> bool:
         return self.condition is True
 
-    def is_custom(self):
+    def is_custom(self) -> bool:
         return (
             self.condition_access is not TRUE_CONDITION and self.condition_access.mode == "function"
         )
 
-    def is_flexible(self):
+    def is_flexible(self) -> bool:
         return bool((self.is_numeric() and is_list(self.condition)) or self.is_wildcard())
 
-    def is_general(self):
+    def is_general(self) -> bool:
         return bool(self.is_numeric() or self.is_wildcard() or self.is_infinite())
 
     @staticmethod
-    def is_looping(context):
+    def is_looping(context: Context) -> bool:
         return _looping(context)
 
-    def get_bounds(self):
+    def get_bounds(self) -> tuple[Any, Any]:
         value = self.condition
         if is_number(value):
             return 1, value
@@ -1379,31 +1406,31 @@ class LoopRelation(NextRelation):
         return 0, _INFINITY
 
     # -- conditions -----------------------------------------------------------------------------
-    def can_pass(self, *message, **context):
+    def can_pass(self, *message: Any, **context: Any) -> Checked | None:
         if self.condition_access is not TRUE_CONDITION:
             return None
         return NextRelation.can_pass(self, *message, **context)
 
-    def can_start(self, *message, **context):
+    def can_start(self, *message: Any, **context: Any) -> bool:
         return bool(self.is_forward(message)) and not self.is_looping(context)
 
-    def can_iterate(self, *message):
+    def can_iterate(self, *message: Any) -> bool:
         return bool(self.is_forward(message))
 
-    def can_loop(self, *message, **context):
+    def can_loop(self, *message: Any, **context: Any) -> bool:
         return bool(self.is_forward(message)) and self.is_looping(context)
 
-    def can_error(self, *message, **context):
+    def can_error(self, *message: Any, **context: Any) -> bool:
         return bool(message) and message[0] == "error" and self.is_looping(context)
 
-    def can_break(self, *message, **context):
+    def can_break(self, *message: Any, **context: Any) -> bool:
         return bool(message) and message[0] == "break" and self.is_looping(context)
 
-    def can_continue(self, *message, **context):
+    def can_continue(self, *message: Any, **context: Any) -> bool:
         return bool(message) and message[0] == "continue" and self.is_looping(context)
 
     # -- replies --------------------------------------------------------------------------------
-    def _kind(self):
+    def _kind(self) -> tuple[bool, Any, Any]:
         """(flexible, upper, lower) of the current condition, computed once per condition."""
         if self._kind_for is not self.condition_access:
             low, high = self.get_bounds()
@@ -1411,21 +1438,21 @@ class LoopRelation(NextRelation):
             self._kind_for = self.condition_access
         return self._kind_cache
 
-    def _iteration(self, i):
-        reply = [{"set_state": {_ITERATION: i}}]
+    def _iteration(self, i: Any) -> list[Any]:
+        reply: list[Any] = [{"set_state": {_ITERATION: i}}]
         if self._kind()[0]:
             reply.append("push_context")
         reply.append(self._object)
         reply.append(self)
         return reply
 
-    def do_start(self):
+    def do_start(self) -> Reply:
         return self._iteration(1)
 
-    def do_loop(self, state):
+    def do_loop(self, state: dict[str, Any]) -> Reply:
         return self._loop(state)
 
-    def _loop(self, state):
+    def _loop(self, state: Any) -> list[Any]:
         i = state[_ITERATION]
         flexible, high, _low = self._kind()
         if i < high:
@@ -1433,7 +1460,7 @@ class LoopRelation(NextRelation):
             return ["forget_context", *reply] if flexible else reply
         return ["forget_context", "clear_state"] if flexible else ["clear_state"]
 
-    def do_error(self, state):
+    def do_error(self, state: dict[str, Any]) -> Reply:
         i = state[_ITERATION]
         flexible, high, low = self._kind()
         if flexible:
@@ -1442,13 +1469,13 @@ class LoopRelation(NextRelation):
             return ["forget_context", "clear_state"]
         return ["clear_state"]
 
-    def do_custom_loop(self, *message, **context):
+    def do_custom_loop(self, *message: Any, **context: Any) -> Reply:
         i = self.condition_access.call(message, context)
         if i:
             return [{"set_state": {_ITERATION: i}}, self._object, self]
         return ["clear_state"] if self.is_looping(context) else False
 
-    def _dispatch(self, message, context):
+    def _dispatch(self, message: Message, context: Context) -> tuple[Any, ...] | None:
         first = message[0]
         tags = self._tags
         if first == "next":
@@ -1475,7 +1502,7 @@ class LoopRelation(NextRelation):
             return _NO_HANDLE
         return None
 
-    def _reply(self, query, context, cursor):
+    def _reply(self, query: Any, context: Context, cursor: TextCursor | None) -> Any:
         if query != _NEXT or not self._untouched():
             return _INDIRECT
         tags = self._tags
@@ -1504,15 +1531,15 @@ class LoopRelation(NextRelation):
             return [{"set_state": {_ITERATION: i}}, self._object, self]
         return ["clear_state"] if _looping(context) else False
 
-    def do_custom_error(self):
+    def do_custom_error(self) -> Reply:
         return ("clear_state",)
 
-    def do_break(self):
+    def do_break(self) -> Reply:
         if self._kind()[0]:
             return ["next", "forget_context", "clear_state"]
         return ["next", "clear_state"]
 
-    def do_continue(self, *message, **context):
+    def do_continue(self, *message: Any, **context: Any) -> Reply:
         if self.is_custom():
             reply = self.do_custom_loop(*message, **context)
         else:
@@ -1530,10 +1557,10 @@ class LoopRelation(NextRelation):
 class Graph(Element):
     """Notions, sub-graphs and relations with a root notion; asked 'next', it answers the root."""
 
-    def __init__(self, root=None, owner=None):
-        self._notions = []
-        self._relations = []
-        self._root = None
+    def __init__(self, root: Notion | str | None = None, owner: Element | None = None) -> None:
+        self._notions: list[Notion | Graph] = []
+        self._relations: list[Relation] = []
+        self._root: Notion | None = None
         Element.__init__(self, owner)
         self.on("set_owner", self.do_element)
         self.on_forward(self.do_forward)
@@ -1544,14 +1571,15 @@ class Graph(Element):
         if root:
             self.root = root
 
-    def _store_property(self, name, value):
+    def _store_property(self, name: str, value: Any) -> None:
         if name == "root":
             self._root = value
         else:
             Element._store_property(self, name, value)
 
-    def do_element(self, **context):
+    def do_element(self, **context: Any) -> bool:
         element = context["sender"]
+        collection: list[Any]
         if isinstance(element, (Notion, Graph)):
             collection = self._notions
         elif isinstance(element, Relation):
@@ -1566,15 +1594,15 @@ class Graph(Element):
             collection.append(element)
         return True
 
-    def do_forward(self):
+    def do_forward(self) -> Reply:
         return self._root
 
     @property
-    def root(self):
+    def root(self) -> Notion | None:
         return self._root
 
     @root.setter
-    def root(self, value):
+    def root(self, value: Notion) -> None:
         if value is self._root:
             raise ValueError(f"Invalid root {value!r}: it is the root already")
         if not isinstance(value, Notion):
@@ -1584,24 +1612,26 @@ class Graph(Element):
         self.change_property("root", value)
 
     @property
-    def name(self):
+    def name(self) -> Any:
         return self._root.name if self._root is not None else None
 
     @name.setter
-    def name(self, value):
-        self._root.name = value
+    def name(self, value: Any) -> None:
+        # Without a root this raises AttributeError, as it always did.
+        self._root.name = value  # type: ignore[union-attr]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return '{"%s"}' % (self._root.name if self._root is not None else "")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self._owner:
             return "{" + f"{type(self).__name__}({self}, {self._owner})" + "}"
         return "{" + f"{type(self).__name__}({self})" + "}"
 
     # -- search ---------------------------------------------------------------------------------
     @staticmethod
-    def search_elements(collection, comparator, criteria):
+    def search_elements(collection: Iterable[_E], comparator: Callable[[_E, Any], Any],
+                        criteria: Any) -> list[_E]:
         """Every element of the highest rank (0 or more) that ``comparator`` gives."""
         best = []
         top = -1
@@ -1617,7 +1647,7 @@ class Graph(Element):
         return best
 
     @staticmethod
-    def _notion_rank(notion, criteria):
+    def _notion_rank(notion: Notion | Graph, criteria: Any) -> Any:
         if callable(criteria):
             return criteria(notion)
         name = notion.name
@@ -1631,7 +1661,7 @@ class Graph(Element):
         return -1
 
     @staticmethod
-    def _relation_rank(relation, criteria):
+    def _relation_rank(relation: Relation, criteria: Any) -> Any:
         if callable(criteria):
             return criteria(relation)
         if isinstance(criteria, dict):
@@ -1643,21 +1673,21 @@ class Graph(Element):
             return rank
         return -1
 
-    def notions(self, criteria=None):
+    def notions(self, criteria: Any = None) -> Sequence[Notion | Graph]:
         if not criteria:
             return tuple(self._notions)
         return Graph.search_elements(self._notions, Graph._notion_rank, criteria)
 
-    def notion(self, criteria):
+    def notion(self, criteria: Any) -> Notion | Graph | None:
         found = self.notions(criteria)
         return found[0] if found else None
 
-    def relations(self, criteria=None):
+    def relations(self, criteria: Any = None) -> Sequence[Relation]:
         if not criteria:
             return tuple(self._relations)
         return Graph.search_elements(self._relations, Graph._relation_rank, criteria)
 
-    def relation(self, criteria=None):
+    def relation(self, criteria: Any = None) -> Relation | None:
         found = self.relations(criteria)
         return found[0] if found else None
 
@@ -1680,7 +1710,7 @@ _CURSOR_TYPES = frozenset(
 )
 
 
-def _takes_cursor(element) -> bool:
+def _takes_cursor(element: object) -> bool:
     return type(element) in _CURSOR_TYPES
 
 

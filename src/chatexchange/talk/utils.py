@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Callable, Iterable
-from typing import Any, SupportsIndex
+from typing import TYPE_CHECKING, Any, SupportsIndex
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
 __all__ = [
     "DictChangeGroup",
@@ -42,12 +45,12 @@ def is_number(n: object) -> bool:
     return type(n) is int
 
 
-def is_list(v: object) -> bool:
+def is_list(v: object) -> TypeIs[list[Any] | tuple[Any, ...]]:
     """A list or a tuple; other iterables (sets, views, generators) are not lists."""
     return isinstance(v, (list, tuple))
 
 
-def is_string(s: object) -> bool:
+def is_string(s: object) -> TypeIs[str]:
     return isinstance(s, str)
 
 
