@@ -133,7 +133,7 @@ def missing(root: etree._Element, url: str | None, what: str) -> ParseError:
     return ParseError(f"{what} not found{suffix}", url)
 
 
-def first(nodes: list) -> etree._Element | None:
+def first(nodes: list[etree._Element]) -> etree._Element | None:
     return nodes[0] if nodes else None
 
 

@@ -305,8 +305,8 @@ def parse_events(items: list[Any], url: str | None = None) -> list[Event]:
 
 
 def _decode(body: bytes | str | dict[str, Any], url: str | None, what: str) -> dict[str, Any]:
-    if body.__class__ is dict:
-        return body  # type: ignore[return-value]
+    if isinstance(body, dict):
+        return body
     try:
         data = _loads(body)
     except orjson.JSONDecodeError:

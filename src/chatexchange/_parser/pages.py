@@ -127,9 +127,9 @@ def parse_favorite(body: bytes | str, url: str | None = None) -> ChatSession:
                     user_id = int_or_none(name[5:])
     if user_id is None:
         raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
-        m = _INIT_VIEWER.search(raw)
-        if m is not None and int(m[1]) > 0:
-            user_id = int(m[1])
+        init = _INIT_VIEWER.search(raw)
+        if init is not None and int(init[1]) > 0:
+            user_id = int(init[1])
     return ChatSession(fkeys[0].strip(), user_id, user_name)
 
 
@@ -150,10 +150,11 @@ def parse_login_page(body: bytes | str, url: str | None = None) -> str:
         expect_page(root, url, "the login form")
         raise missing(root, url, "the login form (a form with a password field)")
     for form in forms:
+        value: str
         for value in _LOGIN_FKEY(form):
             if value.strip():
                 return value.strip()
-    page_fkeys = _FKEY(root)
+    page_fkeys: list[str] = _FKEY(root)
     if page_fkeys:
         return page_fkeys[0].strip()
     for script in _SCRIPTS(root):
@@ -249,7 +250,7 @@ def _cards(
     """The cards (class ``name``) in ``box``; anything shaped like one without the class raises."""
     if box is None:
         return []
-    found = like(box)
+    found: list[etree._Element] = like(box)
     for el in found:
         if not has_class(el, name):
             raise ParseError(

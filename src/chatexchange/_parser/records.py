@@ -7,6 +7,7 @@ or payload did not carry is ``None`` rather than a guess. Secrets (the fkey) are
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -119,10 +120,10 @@ class TranscriptPage:
     room_id: int
     room_name: str
     date: date
-    first_day: date | None
-    previous_day: date | None
-    next_day: date | None
-    last_day: date | None
+    first_day: dt.date | None  # dt.: the field 'date' above hides the type here
+    previous_day: dt.date | None  # dt.: the field 'date' above hides the type here
+    next_day: dt.date | None  # dt.: the field 'date' above hides the type here
+    last_day: dt.date | None  # dt.: the field 'date' above hides the type here
     hours: tuple[HourSlice, ...]
     messages: list[TranscriptMessage]
     start_hour: int = 0

@@ -301,9 +301,9 @@ def _room(
             name = " ".join("".join(links[0].itertext()).split())
             return int(m[1]), name or None
     raw = body.encode() if isinstance(body, str) else body
-    m = _INIT.search(raw)
-    if m is not None:
-        return int(m[2]), None
+    init = _INIT.search(raw)
+    if init is not None:
+        return int(init[2]), None
     room = int_or_none(_ROOM_INPUT(root))
     if room is not None:
         return room, None
@@ -419,7 +419,7 @@ def _read_page(body: bytes | str, url: str | None, frame: _Frame) -> TranscriptP
     init = _INIT.search(raw)
     viewer_id = int_or_none(init[1].decode("ascii")) if init is not None else None
 
-    found_messages = []
+    found_messages: list[tuple[etree._Element, int, str | None, bool]] = []
     shown: list[time | None] = []
     for monologue in _monologues(transcript, url):
         owner_id, owner_name = _owner(monologue, url)
