@@ -14,12 +14,12 @@ from types import TracebackType
 from typing import Any
 
 from .. import _parser
+from .. import _paths as paths
 from .._rules import WriteTurns, check_message
 from .._time import from_timestamp
 from ..errors import ChatExchangeError, DuplicateMessageError, RefusedError, ServerError
 from . import cookies as _cookies
 from . import login as _login
-from . import paths
 from .actions import ActionQueue
 from .session import HttpSession, Response, refusal_error
 
@@ -53,7 +53,7 @@ class ServerConnection:
         )
         self.slug = slug
         self.endpoints = self.http.endpoints
-        self._session: Any = None
+        self._session: _parser.ChatSession | None = None
         self._watchers: weakref.WeakSet[Any] = weakref.WeakSet()
         self.actions = ActionQueue(
             self.http,
@@ -150,7 +150,7 @@ class ServerConnection:
             return False
         return True
 
-    async def current_user(self, *, refresh: bool = False) -> Any:
+    async def current_user(self, *, refresh: bool = False) -> _parser.ChatSession:
         """The chat session of the favorite page: ``ChatSession(fkey, user_id, user_name)``.
 
         ``user_id`` is None for an anonymous visitor. Cached; ``refresh=True`` fetches it again.
@@ -237,7 +237,8 @@ class ServerConnection:
         value = response.unpack()
         if not isinstance(value, dict) or not isinstance(value.get("url"), str):
             raise ServerError(f"ws-auth answer has no 'url' ({response.url})")
-        return value["url"]
+        socket_url: str = value["url"]
+        return socket_url
 
     async def transcript(
         self,
@@ -286,7 +287,7 @@ class ServerConnection:
         response = await self.http.get(
             self.http.chat(paths.message_text(message_id)), what="message text"
         )
-        return _parser.parse_message_html(response.body, response.url)  # type: ignore[no-any-return]
+        return _parser.parse_message_html(response.body, response.url)
 
     async def full_event(self, event: Any) -> Any:
         """The event with its full message content if the server sent the shortened form.

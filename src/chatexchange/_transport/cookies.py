@@ -13,6 +13,7 @@ import time
 from email.utils import formatdate
 from http.cookies import Morsel
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 import aiohttp
@@ -29,8 +30,8 @@ VERSION = 1
 
 
 def _host_only(jar: aiohttp.CookieJar) -> frozenset[tuple[str, str, str]]:
-    keys = getattr(jar, "host_only_cookies", None)
-    if keys is None:
+    keys: Iterable[tuple[str, str, str]] | None = getattr(jar, "host_only_cookies", None)
+    if keys is None:  # aiohttp before 3.11 keeps them private
         keys = getattr(jar, "_host_only_cookies", ())
     return frozenset(keys)
 

@@ -132,9 +132,8 @@ class SessionFile:
     def load(self, key: str) -> list[dict[str, Any]] | None:
         """The saved cookie records of ``key`` (None when there are none)."""
         entry = self._read_all().get(key)
-        if not isinstance(entry, dict) or not isinstance(entry.get("cookies"), list):
-            return None
-        return entry["cookies"]
+        cookies = entry.get("cookies") if isinstance(entry, dict) else None
+        return cookies if isinstance(cookies, list) else None
 
     def save(self, key: str, records: list[dict[str, Any]] | None) -> None:
         """Store (or with ``None`` forget) the records of ``key``, keeping every other entry.

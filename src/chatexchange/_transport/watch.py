@@ -181,7 +181,7 @@ class Watcher:
         self._poll_cursor: dict[int, int] = {}
         self._last_message: dict[int, int] = {}
         self._tasks: dict[Any, asyncio.Task[None]] = {}
-        self._sockets: set[aiohttp.ClientWebSocketResponse] = set()
+        self._sockets: set[aiohttp.ClientWebSocketResponse[bool]] = set()
         self._polling: dict[int, float] = {}
         self._polling_wakeup = asyncio.Event()
         self._started = False
@@ -448,7 +448,7 @@ class Watcher:
         failures = 0
         gap = resume
         while not self._closed:
-            ws: aiohttp.ClientWebSocketResponse | None = None
+            ws: aiohttp.ClientWebSocketResponse[bool] | None = None
             try:
                 if gap:
                     await self._fill_gap(room)
@@ -504,7 +504,7 @@ class Watcher:
         await asyncio.sleep(delay)
 
     async def _read_socket(
-        self, room: int, ws: aiohttp.ClientWebSocketResponse
+        self, room: int, ws: aiohttp.ClientWebSocketResponse[bool]
     ) -> tuple[bool, str]:
         """Read frames until the socket closes or falls silent; returns whether any frame came,
         and why it ended."""

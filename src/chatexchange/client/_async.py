@@ -21,9 +21,10 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from .. import _parser, errors, store
+from .. import _paths as paths
 from .._servers import BY_HOST, SERVERS
 from .._time import utcnow
-from .._transport import ServerConnection, paths
+from .._transport import ServerConnection
 from .._transport import sessionfile as _sessionfile
 from . import _archive
 from ._actions import Actions
