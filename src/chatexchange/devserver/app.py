@@ -9,12 +9,14 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
 from aiohttp import web
 
 from . import pages
+from .markdown import escape
 from .events import BACKLOG, Connection, Hub, envelope, visible_events
 from .state import SERVER_SLUGS, ChatServer, Clock, Refusal, Room, Session, User
 from .transcript import TranscriptIndex, build_view, day_of
@@ -161,7 +163,9 @@ async def failures_mw(request: web.Request, handler: Any) -> web.StreamResponse:
     return await _answer(request, handler)
 
 
-async def _answer(request: web.Request, handler: Any) -> web.StreamResponse:
+async def _answer(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
     try:
         return await handler(request)
     except Refusal as exc:
@@ -621,7 +625,7 @@ async def conversation_new(request: web.Request) -> web.Response:
     )
     link = (
         f'<a href="/rooms/{room.id}/conversation/{bookmark.slug}">'
-        f"{pages.escape(bookmark.title)}</a>"
+        f"{escape(bookmark.title)}</a>"
     )
     return _json({"ok": True, "message": f"The conversation {link} has been bookmarked."})
 

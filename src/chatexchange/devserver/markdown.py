@@ -78,7 +78,7 @@ def render_inline(text: str) -> str:
         elif kind == "strike":
             out.append(f"<strike>{render_inline(m.group('strike'))}</strike>")
         else:
-            out.append(f"<i>{render_inline(m.group(kind))}</i>")
+            out.append(f"<i>{render_inline(m.group(kind or 0))}</i>")
     out.append(escape(text[pos:]))
     return "".join(out)
 

@@ -132,7 +132,8 @@ TEST_SEED: dict[str, Any] = {
 
 def load(path: str | Path) -> dict[str, Any]:
     """Read a seed file."""
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    seed: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+    return seed
 
 
 def apply(servers: dict[str, ChatServer], seed: dict[str, Any]) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from aiohttp import web
 
@@ -66,8 +67,10 @@ class DevServer:
         self._site = web.TCPSite(self._runner, self.host, self.port)
         await self._site.start()
         server = self._site._server
-        if server is not None and getattr(server, "sockets", None):
-            self.port = server.sockets[0].getsockname()[1]
+        # uvloop's server is no asyncio.Server, yet has the same sockets
+        sockets: Sequence[socket.socket] = getattr(server, "sockets", None) or ()
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
         return self
 
     async def stop(self) -> None:
@@ -266,7 +269,11 @@ class DevServerThread:
     def server_url(self, slug: str = "se") -> str:
         return self.devserver.server_url(slug)
 
-    def call(self, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
+    @overload
+    def call(self, fn: Callable[..., Awaitable[T]], *args: Any, **kw: Any) -> T: ...
+    @overload
+    def call(self, fn: Callable[..., T], *args: Any, **kw: Any) -> T: ...
+    def call(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
         """Run ``fn(devserver, *args, **kw)`` on the server's loop (awaiting it if it is a
         coroutine)."""
         if self._loop is None:

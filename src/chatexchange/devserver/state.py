@@ -316,9 +316,9 @@ class ChatServer:
             body.setdefault("room_id", room.id)
             body.setdefault("room_name", room.name)
         # put the message fields where the real server does: after room fields
-        for key in ("message_id", "parent_id", "show_parent", "message_edits", "message_stars"):
-            if key in body:
-                body[key] = body.pop(key)
+        for name in ("message_id", "parent_id", "show_parent", "message_edits", "message_stars"):
+            if name in body:
+                body[name] = body.pop(name)
         key = key_room if key_room is not None else (room.id if room is not None else 0)
         event = Event(
             self.last_event_id,
