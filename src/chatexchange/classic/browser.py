@@ -134,7 +134,7 @@ class Browser:
         """
         if with_chat_root:
             url = self.chat_root + "/" + url.lstrip("/")
-        send = getattr(self.session, method.lower())
+        send: Callable[..., requests.Response] = getattr(self.session, method.lower())
         reading = method.lower() == "get"
         for attempt in range(1, self.max_http_retries + 1):
             last = attempt == self.max_http_retries
@@ -156,10 +156,14 @@ class Browser:
             return response
         raise AssertionError("unreachable")
 
-    def get(self, url: str, data: Any = None, headers: Any = None, with_chat_root: bool = True):
+    def get(
+        self, url: str, data: Any = None, headers: Any = None, with_chat_root: bool = True
+    ) -> requests.Response:
         return self._request("get", url, data, headers, with_chat_root)
 
-    def post(self, url: str, data: Any = None, headers: Any = None, with_chat_root: bool = True):
+    def post(
+        self, url: str, data: Any = None, headers: Any = None, with_chat_root: bool = True
+    ) -> requests.Response:
         return self._request("post", url, data, headers, with_chat_root)
 
     def get_soup(
@@ -191,7 +195,9 @@ class Browser:
 
     # -- authentication --------------------------------------------------------------------------
 
-    def login_site(self, host: str, email: str | None = None, password: str | None = None):
+    def login_site(
+        self, host: str, email: str | None = None, password: str | None = None
+    ) -> requests.cookies.RequestsCookieJar:
         """Log in to ``host``'s chat with a Stack Exchange account; returns the session's cookie
         jar (``requests``), which ``login_site_with_cookie`` accepts later. Without ``email`` and
         ``password``, the ones given to ``login_se_openid`` are used."""
@@ -403,7 +409,7 @@ class Browser:
         page = _parser.parse_transcript(*self._page(_paths.message_transcript(message_id)))
         items = []
         for m in page.messages:
-            item = {
+            item: dict[str, Any] = {
                 "id": m.id,
                 "content": None if m.deleted else m.content_html,
                 "deleted": m.deleted,
@@ -456,7 +462,8 @@ class Browser:
 
     def _user_name(self, user_id: int) -> str | None:
         try:
-            return self.get_profile(user_id)["name"]
+            name: str | None = self.get_profile(user_id)["name"]
+            return name
         except (requests.RequestException, errors.ChatExchangeError):
             return None
 
@@ -467,7 +474,8 @@ class Browser:
 
     def get_pingable_users_in_room(self, room_id: int) -> list[Any]:
         """Chat's answer for the room's pingable users: ``[[id, name, ...], ...]``."""
-        return self.get(_paths.room_pingable(room_id)).json()
+        users: list[Any] = self.get(_paths.room_pingable(room_id)).json()
+        return users
 
     def get_pingable_user_ids_in_room(self, room_id: int) -> list[int]:
         return [entry[0] for entry in self.get_pingable_users_in_room(room_id)]
@@ -507,19 +515,19 @@ class Browser:
     def cancel_stars(self, message_id: int) -> requests.Response:
         return self.post_fkeyed(_paths.message_action(message_id, "unstar"))
 
-    def join_room(self, room_id: int) -> None:
+    def join_room(self, room_id: int | str) -> None:
         """Enter the room (``/chats/<room>/events``) and remember its event cursor."""
         key = str(room_id)
         self.rooms[key] = {}
         response = self.post_fkeyed(
-            _paths.room_events(room_id), {"since": 0, "mode": "Messages", "msgCount": 100}
+            _paths.room_events(int(room_id)), {"since": 0, "mode": "Messages", "msgCount": 100}
         )
         answer = _parser.parse_events_response(response.content, response.url)
         if answer.time is None and "time" not in response.json():
             raise KeyError("time")  # as classic: what a bot sees on joining a closed room
         self.rooms[key]["eventtime"] = answer.time
 
-    def leave_room(self, room_id: int) -> None:
+    def leave_room(self, room_id: int | str) -> None:
         """Stop the room's watchers and leave it."""
         key = str(room_id)
         self.rooms.pop(key, None)

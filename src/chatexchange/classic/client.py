@@ -21,7 +21,8 @@ import queue
 import threading
 import time
 import weakref
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import requests
 
@@ -29,6 +30,8 @@ from .. import _paths, _rules, errors
 from . import browser, messages, rooms, users
 
 __all__ = ["TOO_FAST_RE", "ChatActionError", "Client", "PeekableQueue"]
+
+_T = TypeVar("_T")
 
 #: The classic logger name (bots configure ``chatexchange.client``).
 logger = logging.getLogger("chatexchange.client")
@@ -48,7 +51,7 @@ class ChatActionError(errors.ChatExchangeError):
     """A queued chat action failed for good (the classic name)."""
 
 
-class PeekableQueue(queue.Queue):
+class PeekableQueue(queue.Queue[Any]):
     """A ``queue.Queue`` whose newest item can be read (``peek_latest``) and replaced
     (``poke_latest``) while it waits: how ``send_aggressively`` merges messages."""
 
@@ -142,8 +145,12 @@ class Client:
         return self._get_and_set_deduplicated(users.User, user_id, self._users, attrs_to_set)
 
     def _get_and_set_deduplicated(
-        self, cls: type, id: int, instances: weakref.WeakValueDictionary, attrs: dict[str, Any]
-    ) -> Any:
+        self,
+        cls: Callable[[int, Client], _T],
+        id: int,
+        instances: weakref.WeakValueDictionary[int, _T],
+        attrs: dict[str, Any],
+    ) -> _T:
         instance = instances.get(id)
         if instance is None:
             instance = cls(id, self)

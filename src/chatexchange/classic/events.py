@@ -11,10 +11,15 @@ too and read through its ``raw`` object.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..event_types import EventType
 from . import messages
+
+if TYPE_CHECKING:
+    from .client import Client
+    from .rooms import Room
+    from .users import User
 
 __all__ = [
     "AccessLevelChanged",
@@ -79,7 +84,7 @@ class Event:
 
     type_id: int
 
-    def __init__(self, data: dict[str, Any], client: Any) -> None:
+    def __init__(self, data: dict[str, Any], client: Client) -> None:
         if not data:
             raise ValueError("empty data passed to Event constructor")
         self.logger = logger.getChild(type(self).__name__)
@@ -93,6 +98,7 @@ class Event:
         else:
             self.type_id = data["event_type"]
         self.id = data.get("id")
+        self.room: Room | None
         if "room_id" in data:
             self.room = client.get_room(data["room_id"], name=data.get("room_name"))
         else:
@@ -102,6 +108,7 @@ class Event:
 
     def _init_from_data(self) -> None:
         """Type-specific attributes from ``self.data``."""
+        self.user: User | None
         if "user_id" in self.data:
             self.user = self.client.get_user(self.data["user_id"], name=self.data.get("user_name"))
         else:
@@ -123,7 +130,7 @@ class MessageEvent(Event):
         else:
             self.user = None
         self.content = data.get("content")
-        self._message_id = data["message_id"]
+        self._message_id: int = data["message_id"]
         self._message_edits = data.get("message_edits", 0)
         self.show_parent = data.get("show_parent", False)
         self._message_stars = data.get("message_stars", 0)

@@ -7,9 +7,12 @@ and writes queued on the client (``reply``, ``edit``, ``delete``) or done at onc
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _utils
+
+if TYPE_CHECKING:
+    from .client import Client
 
 __all__ = ["Message"]
 
@@ -18,7 +21,7 @@ logger = logging.getLogger("chatexchange.messages")
 
 
 class Message:
-    def __init__(self, id: int, client: Any) -> None:
+    def __init__(self, id: int, client: Client) -> None:
         self.id = id
         self._logger = logger.getChild("Message")
         self._client = client

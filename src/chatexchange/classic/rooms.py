@@ -8,9 +8,12 @@ from __future__ import annotations
 import logging
 import queue
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _utils, events
+
+if TYPE_CHECKING:
+    from .client import Client
 
 __all__ = ["FilteredEventIterator", "MessageIterator", "Room"]
 
@@ -22,7 +25,7 @@ MAX_LENGTH = 500
 
 
 class Room:
-    def __init__(self, id: int, client: Any) -> None:
+    def __init__(self, id: int, client: Client) -> None:
         self.id = id
         self._logger = logger.getChild("Room")
         self._client = client

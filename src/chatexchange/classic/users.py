@@ -4,9 +4,12 @@ profile page's attributes loaded on first read."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from . import _utils
+
+if TYPE_CHECKING:
+    from .client import Client
 
 __all__ = ["User"]
 
@@ -15,7 +18,7 @@ logger = logging.getLogger("chatexchange.users")
 
 
 class User:
-    def __init__(self, id: int, client: Any) -> None:
+    def __init__(self, id: int, client: Client) -> None:
         self.id = id
         self._logger = logger.getChild("User")
         self._client = client
