@@ -29,7 +29,7 @@ class ClassicPackageWarning(UserWarning):
 
 def classic_distributions(paths: list[str] | None = None) -> list[str]:
     """Paths of the classic distribution's metadata found on ``sys.path`` (or ``paths``)."""
-    found = []
+    found: list[str] = []
     for directory in dict.fromkeys(sys.path if paths is None else paths):
         try:
             names = os.listdir(directory or ".")

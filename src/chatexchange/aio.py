@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 __all__ = [
     "aclosing_iter",
@@ -31,6 +31,7 @@ __all__ = [
 
 T = TypeVar("T")
 U = TypeVar("U")
+D = TypeVar("D")
 
 _MISSING: Any = object()
 
@@ -41,7 +42,11 @@ async def _aclose(iterator: Any) -> None:
         await close()
 
 
-async def anext(iterator: AsyncIterator[T], default: Any = _MISSING) -> T:
+@overload
+async def anext(iterator: AsyncIterator[T]) -> T: ...
+@overload
+async def anext(iterator: AsyncIterator[T], default: D) -> T | D: ...
+async def anext(iterator: AsyncIterator[T], default: Any = _MISSING) -> Any:
     """The next item of ``iterator``; ``default`` when it is exhausted (else StopAsyncIteration)."""
     try:
         return await iterator.__anext__()
@@ -132,7 +137,7 @@ async def map(
             value = function(item)
             if isinstance(value, Awaitable):
                 value = await value
-            yield value  # type: ignore[misc]
+            yield value
     finally:
         await _aclose(iterator)
 

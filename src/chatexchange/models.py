@@ -14,7 +14,7 @@ constraint on each kind. Rows point at each other through ``*_meta_id`` foreign 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from lxml import html as lxml_html
 from sqlalchemy import (
@@ -112,7 +112,7 @@ def meta_id_from_slug(slug: str) -> int:
             raise ValueError(f"not a slug (bad character {c!r}): {slug!r}")
         n = n * 32 + d
     tail = len(text) - 1
-    return n + sum(len(_LEADS) * 32**k for k in range(tail))
+    return n + sum(len(_LEADS) << (5 * k) for k in range(tail))  # << 5k: times 32**k, as an int
 
 
 # -------------------------------------------------------------------------------------------------
@@ -149,11 +149,11 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
-        if isinstance(value, str):  # raw SQL on SQLite may hand back the stored text
-            value = dt.datetime.fromisoformat(value)
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        # raw SQL on SQLite may hand back the stored text
+        stored: dt.datetime = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+        if stored.tzinfo is None:
+            return stored.replace(tzinfo=UTC)
+        return stored.astimezone(UTC)
 
 
 def text_from_html(content_html: str | None) -> str | None:
@@ -165,7 +165,8 @@ def text_from_html(content_html: str | None) -> str | None:
     root = lxml_html.fragment_fromstring(content_html, create_parent="div")
     for br in root.iter("br"):  # multi-line messages: keep the line breaks
         br.tail = "\n" + (br.tail or "")
-    return root.text_content().strip()
+    text: str = root.text_content()
+    return text.strip()
 
 
 _REPR_MAX = 40
@@ -186,6 +187,9 @@ class Base(DeclarativeBase):
     """
 
     type_annotation_map = {dt.datetime: UTCDateTime()}
+
+    if TYPE_CHECKING:  # every model maps one Table (not any FromClause): Model.__table__.insert()
+        __table__: ClassVar[Table]
 
     meta_id: Mapped[int] = mapped_column(
         Integer, primary_key=True, autoincrement=True, sort_order=-5

@@ -61,7 +61,7 @@ class Delivery:
     def pause(self, failures: int, error: BaseException) -> float:
         delay = backoff(failures, self.backoff_initial, self.backoff_max, self.rng)
         retry_after = getattr(error, "retry_after", None)
-        return max(delay, float(retry_after)) if retry_after else delay
+        return max(delay, float(retry_after)) if retry_after else float(delay)
 
     async def reply(self, message: Any, text: str, me: int | None) -> Any:
         """``message.reply(text)``, delivered (see the module docstring); returns our Message."""

@@ -144,7 +144,7 @@ class LiveRun:
         self.ready: set[tuple[str, int]] = set()  # rooms held and caught up
         self.catching: set[tuple[str, int]] = set()  # rooms held, being caught up
         self.lock = asyncio.Lock()  # one message handled at a time (catch-up vs live events)
-        self._takeovers: set[asyncio.Task] = set()
+        self._takeovers: set[asyncio.Task[None]] = set()
 
     # -- setup -----------------------------------------------------------------------------------
 
@@ -207,7 +207,7 @@ class LiveRun:
         ours = room_key in self.ready or room_key in self.catching
         return ours and self.fleet.holds(room_key)
 
-    async def _start_fleet(self) -> list[asyncio.Future]:
+    async def _start_fleet(self) -> list[asyncio.Future[Any]]:
         from ._fleet import Coordination, Fleet, coordination_engine, guard_archive
 
         config = self.coordination
@@ -275,7 +275,7 @@ class LiveRun:
         slugs: dict[str, list[int]] = {}
         for slug, room_id in self.rooms:
             slugs.setdefault(slug, []).append(room_id)
-        tasks = [
+        tasks: list[asyncio.Future[Any]] = [
             asyncio.ensure_future(self._consume(slug, room_ids)) for slug, room_ids in slugs.items()
         ]
         tasks += extra

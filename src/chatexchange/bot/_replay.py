@@ -95,9 +95,8 @@ class ReplayRoom:
 def _as_time(value: Any) -> dt.datetime | None:
     if value is None or (isinstance(value, dt.datetime) and value.tzinfo is not None):
         return value
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    stored: dt.datetime = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return stored.replace(tzinfo=UTC) if stored.tzinfo is None else stored.astimezone(UTC)
 
 
 class ReplayMessage:
@@ -209,10 +208,10 @@ def resolve_room(engine: Engine, room: Any) -> ReplayRoom:
         query = query.where(R.c.meta_id == meta_id)
     elif message_id is not None:
         owner = select(M.c.room_meta_id).join(S, S.c.meta_id == M.c.server_meta_id)
-        owner = owner.where(S.c.slug == slug, M.c.id == message_id).scalar_subquery()
-        query = query.where(R.c.meta_id == owner)
+        room_of = owner.where(S.c.slug == slug, M.c.id == message_id).scalar_subquery()
+        query = query.where(R.c.meta_id == room_of)
     else:
-        query = query.where(S.c.slug == slug, R.c.id == int(room_id))  # type: ignore[arg-type]
+        query = query.where(S.c.slug == slug, R.c.id == int(room_id))
     with engine.connect() as conn:
         row = conn.execute(query).first()
     if row is None:
@@ -307,8 +306,8 @@ def replay(
     loop: asyncio.AbstractEventLoop | None = None
     with engine.connect() as conn:
         # Equal tag sets share one object, so the engine switches plans only on a real change.
-        interned: dict[frozenset, frozenset] = {}
-        users: dict[Any, tuple[ReplayUser, frozenset, dict]] = {}
+        interned: dict[frozenset[str], frozenset[str]] = {}
+        users: dict[Any, tuple[ReplayUser, frozenset[str], dict[str, Any]]] = {}
         for meta_id, uid, name, moderator, reputation in conn.execute(user_query):
             user = ReplayUser(slug, meta_id, uid, name, moderator, reputation)
             tags = interned.setdefault(tags_for(target, user), tags_for(target, user))

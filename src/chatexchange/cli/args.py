@@ -15,6 +15,7 @@ import math
 import os
 import re
 import textwrap
+from typing import NoReturn
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -236,7 +237,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but ``error()`` raises so ``main()`` owns the exit (tests call ``main``
     in-process)."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         hint = f" (see '{self.prog} --help')"
         raise argparse.ArgumentError(None, message if message.endswith(hint) else message + hint)
 

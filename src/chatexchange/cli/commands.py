@@ -12,7 +12,7 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -445,10 +445,8 @@ def run_replay(ns: argparse.Namespace) -> int:
     (``chatexchange.bot.replay_command``)."""
     from .. import bot
 
-    command: Callable[..., int | Awaitable[int]] = bot.replay_command
     if ns.server_url:
         os.environ[DEVSERVER_ENV] = ns.server_url
-    result = command(ns, check_database=lambda: prepare_database(ns.database, must_exist=True))
-    if asyncio.iscoroutine(result):
-        result = run_async(lambda: result)
-    return int(result or 0)
+    return bot.replay_command(
+        ns, check_database=lambda: prepare_database(ns.database, must_exist=True)
+    )

@@ -187,11 +187,12 @@ def count(conn: Any, room: ArchivedRoom, since: Any = None, until: Any = None) -
 
     from ..models import Message
 
-    return conn.execute(
+    found: int = conn.execute(
         select(func.count())
         .select_from(Message)
         .where(Message.room_meta_id == room.meta_id, *window(Message, since, until))
     ).scalar_one()
+    return found
 
 
 def json_line(values: dict[str, Any], kind: str = "message", **extra: Any) -> str:

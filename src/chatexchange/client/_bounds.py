@@ -72,7 +72,8 @@ async def _message_time(server: Server, message_id: int) -> datetime | None:
         message = await server.message(message_id, desired_max_age=float("inf"))
     except errors.NotFoundError:
         return None
-    return message.time
+    time: datetime | None = message.time
+    return time
 
 
 def window_now(since: Any = EPOCH, until: Any = SUNSET) -> Window:

@@ -98,10 +98,10 @@ def _covering(records: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
     chosen = []
     hour = 0
     while hour < 24:
-        record = by_start.get(hour)
-        if record is None or record["hour_end"] <= hour:
+        found = by_start.get(hour)
+        if found is None or found["hour_end"] <= hour:
             return None
-        chosen.append(record)
+        chosen.append(found)
         hour = record["hour_end"]
     return chosen
 
@@ -151,7 +151,7 @@ class History:
                 yield client._obj(Message, slug, row)
 
     async def _room_meta_id(self, room: Room) -> int:
-        meta_id = room._values.get("meta_id")
+        meta_id: int | None = room._values.get("meta_id")
         if meta_id is not None:
             return meta_id
         client = self.client
@@ -162,7 +162,8 @@ class History:
             row = await client._db.read(_archive.room, sid, room.id)
         if row is None:
             raise StorageError(f"room {room.id} is missing right after it was written")
-        return row["meta_id"]
+        stored: int = row["meta_id"]
+        return stored
 
     async def _walk(
         self,
@@ -292,13 +293,15 @@ class History:
         client = self.client
         row = await client._db.read(_archive.room, room.server.meta_id, room.id)
         if row is not None and row.get("first_day") is not None:
-            return row["first_day"]
+            known: date = row["first_day"]
+            return known
         connection = await client._reader(room.server.slug)
         page = await connection.transcript(room.id)
         count = await self._store(room.server.meta_id, page)
         if prefetched is not None and not page.hours:
             prefetched[page.date] = (1, count)
-        return page.first_day or page.date
+        first: date = page.first_day or page.date
+        return first
 
     async def _ensure_day(
         self,
@@ -315,7 +318,7 @@ class History:
         ``first_page``: the day's page, already requested (None inside if it was found fresh);
         ``on_next_day`` is told the next day as soon as the day's page links to it."""
         client = self.client
-        local = None
+        local: tuple[date | None, int, list[asyncio.Future[int]]] | None = None
         updated = None
         if cover is not None:
             local = (cover[-1]["next_day"], 0, [])
