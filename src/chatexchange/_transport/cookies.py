@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Iterable
 from email.utils import formatdate
 from http.cookies import Morsel
 from pathlib import Path
-from collections.abc import Iterable
 from typing import Any
 
 import aiohttp

@@ -15,10 +15,10 @@ import math
 import os
 import re
 import textwrap
-from typing import NoReturn
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import NoReturn
 
 from .._servers import DEVSERVER_ENV
 from .._version import __version__

@@ -7,17 +7,17 @@ import re
 import secrets
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
 from aiohttp import web
 
 from . import pages
-from .markdown import escape
 from .events import BACKLOG, Connection, Hub, envelope, visible_events
+from .markdown import escape
 from .state import SERVER_SLUGS, ChatServer, Clock, Refusal, Room, Session, User
 from .transcript import TranscriptIndex, build_view, day_of
 
