@@ -17,6 +17,7 @@ import collections
 from collections.abc import Iterator
 from typing import Any
 
+from .. import talk
 from .._time import EPOCH, SUNSET
 from ._command import load_bot, replay_command
 from ._core import MODERATOR, OWNER, PRIVILEGED, BotMixin, answer_text
@@ -60,7 +61,7 @@ class _BotAPI(BotMixin):
         self._run: Any = None
 
     @classmethod
-    def using(cls, kind: str) -> type:
+    def using(cls, kind: str) -> type[_BotAPI]:
         """``Bot`` on the ``"pure"`` or ``"compiled"`` engine (ImportError if not built). A
         subclass that wants one engine derives from it: ``class MyBot(Bot.using("pure"))``."""
         if cls not in _classes.values():
@@ -205,26 +206,35 @@ class _BotAPI(BotMixin):
         return replay_events(self, room, since, until, database=database, types=types)
 
 
-_classes: dict[str, type] = {}
+class Bot(_BotAPI, talk.Handler):
+    """A chat bot: a ``talk.Handler`` whose rules answer the messages of live rooms.
+
+    ``Bot(client=None, *, edits="ignore", tags=(), memory_size=10000, name=None)``; see
+    ``docs/bots.md``. It dispatches with the engine ``chatexchange.talk`` selected;
+    ``Bot.using("pure")`` / ``Bot.using("compiled")`` give it on one engine explicitly.
+    """
+
+    ENGINE = kind_of(talk.Handler)
 
 
-def bot_class(kind: str = "default") -> type:
-    """The ``Bot`` class on engine ``kind`` (one class per engine)."""
+#: The bot class of each engine core module; Bot is the one of the engine talk selected.
+_classes: dict[str, type[_BotAPI]] = {talk.Handler.__module__: Bot}
+
+
+def bot_class(kind: str = "default") -> type[_BotAPI]:
+    """The ``Bot`` class on engine ``kind`` (one class per engine): :class:`Bot` itself on the
+    engine ``chatexchange.talk`` selected."""
     core = core_module(kind)
     cls = _classes.get(core.__name__)
     if cls is None:
+        # Bot on the other engine's Handler. Bot's own body is only its docstring and ENGINE, so
+        # this is Bot in all but the base; a class statement cannot take a base chosen at run time
+        # without hiding it from type checkers, hence type().
         namespace = {
             "ENGINE": kind_of(core.Handler),
             "__module__": __name__,
             "__qualname__": "Bot",
+            "__doc__": Bot.__doc__,
         }
         cls = _classes[core.__name__] = type("Bot", (_BotAPI, core.Handler), namespace)
     return cls
-
-
-#: The bot class on the engine ``chatexchange.talk`` selected.
-Bot = bot_class("default")
-Bot.__doc__ = """A chat bot: a ``talk.Handler`` whose rules answer the messages of live rooms.
-
-``Bot(client=None, *, edits="ignore", tags=(), memory_size=10000, name=None)``; see
-``docs/bots.md``."""

@@ -13,12 +13,23 @@ import inspect
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from ._graph import GraphEvent, is_graph
 from ._router import RouterMixin
 
 __all__ = ["BotMixin", "answer_text"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+if TYPE_CHECKING:
+    from ..talk import Handler
+
+    class _Dispatch(RouterMixin, Handler):
+        """For type checkers: the mixin only ever runs combined with an engine Handler."""
+
+else:
+    _Dispatch = RouterMixin
 
 log = logging.getLogger("chatexchange.bot")
 
@@ -39,7 +50,7 @@ def answer_text(value: Any) -> str | None:
     return str(value)
 
 
-class _Memory(OrderedDict):
+class _Memory(OrderedDict[Any, dict[str, Any]]):
     """Per (room, user) dicts for conversations; the least recently used are forgotten."""
 
     def __init__(self, size: int) -> None:
@@ -57,7 +68,7 @@ class _Memory(OrderedDict):
         return value
 
 
-class BotMixin(RouterMixin):
+class BotMixin(_Dispatch):
     """The bot's behaviour; combined with one engine's ``Handler`` (see ``Bot.using``).
 
     ``edits``: what an edited message does: ``"ignore"`` (default), ``"answer"`` (handled like a
@@ -84,8 +95,8 @@ class BotMixin(RouterMixin):
         self.name = name or type(self).__name__
         self.base_tags = frozenset(tags)
         self.memory = _Memory(memory_size)
-        self._next_tags: frozenset = frozenset()
-        self._tag_cache: dict[Any, frozenset] = {}
+        self._next_tags: frozenset[str] = frozenset()
+        self._tag_cache: dict[Any, frozenset[str]] = {}
         self._init_router()
 
     def __repr__(self) -> str:
@@ -93,6 +104,14 @@ class BotMixin(RouterMixin):
 
     # -- rules -----------------------------------------------------------------------------------
 
+    @overload
+    def on(
+        self, condition: Any, *, tags: Iterable[str] = (), **options: Any
+    ) -> Callable[[F], F]: ...
+    @overload
+    def on(
+        self, condition: Any, event: Any, *tags: str, **options: Any
+    ) -> None: ...
     def on(self, condition: Any, *args: Any, tags: Iterable[str] = (), **options: Any) -> Any:
         """``on(condition, event, *tags)`` as the engine has it, or ``@bot.on(condition,
         tags=...)`` as a decorator. ``options`` (``ignore_case``, ``search``) go to the
@@ -100,7 +119,7 @@ class BotMixin(RouterMixin):
         :class:`GraphEvent`."""
         if not args:
 
-            def decorator(event: Any) -> Any:
+            def decorator(event: F) -> F:
                 self._register(condition, event, tuple(tags), options)
                 return event
 
@@ -109,11 +128,13 @@ class BotMixin(RouterMixin):
         self._register(condition, event, tuple(more) + tuple(tags), options)
         return None
 
-    def rule(self, condition: Any, *tags: str, **options: Any) -> Callable[[Any], Any]:
+    def rule(self, condition: Any, *tags: str, **options: Any) -> Callable[[F], F]:
         """Decorator: ``@bot.rule("!!/kick", "privileged")``."""
         return self.on(condition, tags=tags, **options)
 
-    def _register(self, condition: Any, event: Any, tags: tuple, options: dict) -> None:
+    def _register(
+        self, condition: Any, event: Any, tags: tuple[str, ...], options: dict[str, Any]
+    ) -> None:
         if is_graph(event):
             event = GraphEvent(event)
         self._rules.append((condition, event, tags, options))
@@ -121,7 +142,9 @@ class BotMixin(RouterMixin):
         for includer in self._includers:
             includer._adopt(condition, event, tags, options)
 
-    def _add_rule(self, condition: Any, event: Any, tags: tuple, options: dict) -> None:
+    def _add_rule(
+        self, condition: Any, event: Any, tags: tuple[str, ...], options: dict[str, Any]
+    ) -> None:
         core = self._core()
         if isinstance(condition, core.Condition):
             cond = condition
@@ -145,7 +168,7 @@ class BotMixin(RouterMixin):
 
     # -- tags ------------------------------------------------------------------------------------
 
-    def tags_for(self, room: Any, user: Any) -> frozenset:
+    def tags_for(self, room: Any, user: Any) -> frozenset[str]:
         """Tags of a message by ``user`` in ``room``: the bot's base tags, the room's own tags,
         ``owner`` (a room owner), ``moderator`` and ``privileged`` (either). Override to add
         more; results are cached per (room, user) until :meth:`forget_tags`."""
@@ -173,12 +196,12 @@ class BotMixin(RouterMixin):
     def update_tags(self) -> Any:  # the engine's hook: the tags of the message at hand
         return self._next_tags
 
-    def _use_tags(self, tags: frozenset) -> None:
+    def _use_tags(self, tags: frozenset[str]) -> None:
         if tags is not self._next_tags:
             self._next_tags = tags
             self.update()
 
-    def _cached_tags(self, key: Any, room: Any, user: Any) -> frozenset:
+    def _cached_tags(self, key: Any, room: Any, user: Any) -> frozenset[str]:
         tags = self._tag_cache.get(key)
         if tags is None:
             if len(self._tag_cache) > 100_000:
@@ -211,7 +234,9 @@ class BotMixin(RouterMixin):
             "bot": self,
         }
 
-    def answer_event(self, event: Any, context: dict[str, Any], tags: frozenset) -> tuple:
+    def answer_event(
+        self, event: Any, context: dict[str, Any], tags: frozenset[str]
+    ) -> tuple[Any, Any]:
         """Route a chat event: ``(route, raw result)``, ``(None, None)`` when no route takes it.
         An exception of the handler propagates (see :meth:`handle_error`)."""
         route = self.route_for(event, context, tags)
@@ -237,7 +262,7 @@ class BotMixin(RouterMixin):
         """The bot whose message rule ran with ``context`` (for its error hooks)."""
         return self.owner_of(context.get("rule", context.get("event")))
 
-    def answer(self, text: str, context: dict[str, Any], tags: frozenset | None = None) -> Any:
+    def answer(self, text: str, context: dict[str, Any], tags: frozenset[str] | None = None) -> Any:
         """Run the rules on ``text``; the event's raw result (None when nothing matched).
 
         ``tags`` default to :meth:`tags_for` of the context's room and user.
@@ -285,7 +310,7 @@ def _rule_class(core: Any) -> type:
         base = core.Event
 
         class ChatRule(base):  # type: ignore[misc, valid-type]
-            def run(self, message: Any, context: dict) -> Any:
+            def run(self, message: Any, context: dict[str, Any]) -> Any:
                 context["rule"] = self.value
                 context["event"] = context.get("chat_event")
                 return base.run(self, message, context)
