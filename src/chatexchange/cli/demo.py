@@ -19,11 +19,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .commands import import_room, room_label, run_async
 from .exits import EXIT_OK
 from .progress import Progress, format_count, format_rate
+
+if TYPE_CHECKING:
+    from ..bot import Bot
 
 __all__ = ["run_demo"]
 
@@ -35,7 +38,7 @@ PROMPTS = ("!!/alive", "!!/archive", "!!/echo the demo works", "!!/help")
 REPLY_TIMEOUT = 15.0
 
 
-def make_bot(client: Any, archived: dict[str, int]) -> Any:
+def make_bot(client: Any, archived: dict[str, float]) -> Bot:
     """The demo's bot: a few commands, with context mapping (``user``, ``message``)."""
     from .. import Bot
 
@@ -155,6 +158,9 @@ async def demo(messages: int, out: TextIO, err: TextIO, quiet: bool = False) -> 
                     for prompt in PROMPTS:
                         sent = time.perf_counter()
                         posted = server.post("se", SANDBOX, BOB_SE_ID, prompt)
+                        if posted is None:  # the devserver drops a repeat of one's last message
+                            _say(out, f"   bob: {prompt}\n   (dropped as a repeat)")
+                            continue
                         reply = await _wait_reply(server, posted.id, REPLY_TIMEOUT)
                         if reply is None:
                             _say(out, f"   bob: {prompt}\n   (no reply within {REPLY_TIMEOUT} s)")
