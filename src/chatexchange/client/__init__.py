@@ -41,7 +41,14 @@ from .._parser.records import (
     UserSuspended,
 )
 from ._async import AsyncClient, Credentials
-from ._blocking import Blocking, BlockingClient
+from ._blocking import (
+    Blocking,
+    BlockingClient,
+    BlockingMessage,
+    BlockingRoom,
+    BlockingServer,
+    BlockingUser,
+)
 from ._history import ImportStats, PageProgress, ProgressCallback
 from ._loop import BlockingCallInLoopError, new_event_loop
 from .actions import (
@@ -115,6 +122,10 @@ __all__ = [
     "Blocking",
     "BlockingCallInLoopError",
     "BlockingClient",
+    "BlockingMessage",
+    "BlockingRoom",
+    "BlockingServer",
+    "BlockingUser",
     "Bookmark",
     "ClientObject",
     "Credentials",

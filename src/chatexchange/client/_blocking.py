@@ -1,11 +1,13 @@
 """``BlockingClient``: the AsyncClient's API for code without an event loop.
 
 It runs one :class:`~chatexchange.client.AsyncClient` on a background loop thread (uvloop where
-available) and wraps every object it hands out in a :class:`Blocking` proxy: a method call runs on
-the loop and waits for the result (an awaitable result is awaited there), async iterators become
-plain iterators, and client objects in results are wrapped again. So
-``chat.se.room(1).send("hi")`` blocks
-until the message is posted and returns a (blocking) ``Message``.
+available). What it hands out are real classes, the blocking twins of the async objects
+(``BlockingServer``, ``BlockingUser``, ``BlockingRoom``, ``BlockingMessage``): each method runs its
+async original on the loop and waits for the result, async iterators become plain iterators, and
+client objects in results come back as twins. So ``chat.se.room(1).send("hi")`` blocks until the
+message is posted and returns a ``BlockingMessage``. The twins are generated source
+(``_blocking_twins.py``, written by ``_blocking_gen`` from the async classes), so no method is
+written twice by hand and type checkers see every one.
 
 Shutdown is safe: ``close()`` (or leaving the ``with`` block, or garbage collection of the client)
 closes the AsyncClient on its loop, cancels what is left and joins the thread; it is idempotent. A
@@ -15,113 +17,29 @@ call made from the loop thread itself is refused with
 
 from __future__ import annotations
 
-import inspect
 import weakref
-from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import Any
 
 from ._async import AsyncClient
-from ._live import Stream
-from ._loop import BridgedIterator, LoopThread
-from .objects import ClientObject
+from ._blocking_base import Blocking
+from ._blocking_twins import (
+    BlockingClientBase,
+    BlockingMessage,
+    BlockingRoom,
+    BlockingServer,
+    BlockingUser,
+)
+from ._loop import BlockingCallInLoopError, LoopThread
 
-__all__ = ["Blocking", "BlockingClient"]
-
-
-def _is_async_iterator(value: Any) -> bool:
-    return hasattr(value, "__anext__") and hasattr(value, "__aiter__")
-
-
-class Blocking:
-    """A blocking view of an async client object (``Server``, ``User``, ``Room``, ``Message``)."""
-
-    __slots__ = ("__weakref__", "_loop_thread", "_target")
-
-    def __init__(self, loop_thread: LoopThread, target: Any) -> None:
-        object.__setattr__(self, "_loop_thread", loop_thread)
-        object.__setattr__(self, "_target", target)
-
-    @property
-    def async_object(self) -> Any:
-        """The wrapped async object (use it only on the client's loop)."""
-        return self._target
-
-    @property
-    def loop(self) -> Any:
-        """The event loop the AsyncClient behind this object runs on."""
-        return self._loop_thread.loop
-
-    def _wrap(self, value: Any) -> Any:
-        return _wrap(self._loop_thread, value)
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._target, name)
-        if callable(value) and not isinstance(value, (type, ClientObject)):
-            return _BlockingMethod(self._loop_thread, value)
-        return self._wrap(value)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        setattr(self._target, name, value)
-
-    def __repr__(self) -> str:
-        return f"<Blocking {self._target!r}>"
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Blocking):
-            other = other._target
-        return bool(self._target == other)
-
-    def __hash__(self) -> int:
-        return hash(self._target)
-
-    def __dir__(self) -> list[str]:
-        return sorted(set(dir(self._target)) | {"async_object", "loop"})
-
-
-class _BlockingMethod:
-    """A method of the async object that runs on the loop when called."""
-
-    __slots__ = ("_loop_thread", "_method")
-
-    def __init__(self, loop_thread: LoopThread, method: Any) -> None:
-        self._loop_thread = loop_thread
-        self._method = method
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        args = tuple(_unwrap(a) for a in args)
-        kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
-        result = self._loop_thread.run(_invoke(self._method, args, kwargs))
-        return _wrap(self._loop_thread, result)
-
-    def __repr__(self) -> str:
-        return f"<blocking {self._method!r}>"
-
-
-async def _invoke(method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    result = method(*args, **kwargs)
-    if isinstance(result, Stream):  # subscribe now: "from now on" means from this call
-        return await result.start()
-    if inspect.isawaitable(result):
-        result = await result
-    return result
-
-
-def _unwrap(value: Any) -> Any:
-    return value._target if isinstance(value, Blocking) else value
-
-
-def _wrap(loop_thread: LoopThread, value: Any) -> Any:
-    if isinstance(value, ClientObject):
-        return Blocking(loop_thread, value)
-    if _is_async_iterator(value):
-        iterator: AsyncIterator[Any] = value
-        return BridgedIterator(loop_thread, iterator, lambda item: _wrap(loop_thread, item))
-    if isinstance(value, list):
-        return [_wrap(loop_thread, item) for item in value]
-    if isinstance(value, tuple) and not hasattr(value, "_fields"):
-        return tuple(_wrap(loop_thread, item) for item in value)
-    return value
+__all__ = [
+    "Blocking",
+    "BlockingClient",
+    "BlockingMessage",
+    "BlockingRoom",
+    "BlockingServer",
+    "BlockingUser",
+]
 
 
 def _shutdown(loop_thread: LoopThread, client: AsyncClient | None) -> None:
@@ -139,7 +57,7 @@ def _shutdown(loop_thread: LoopThread, client: AsyncClient | None) -> None:
         loop_thread.stop()
 
 
-class BlockingClient(Blocking):
+class BlockingClient(BlockingClientBase):
     """Stack Exchange chat without ``async``: the AsyncClient's API, blocking.
 
     Takes the same arguments as :class:`~chatexchange.client.AsyncClient`. Use it as a context
@@ -148,6 +66,8 @@ class BlockingClient(Blocking):
     """
 
     __slots__ = ("_finalizer",)
+
+    _finalizer: weakref.finalize[[LoopThread, AsyncClient | None], None]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         loop_thread = LoopThread()
@@ -169,8 +89,6 @@ class BlockingClient(Blocking):
     def close(self) -> None:
         """Close connections and the archive, stop the loop thread. Idempotent."""
         if self._loop_thread.in_loop_thread():
-            from ._loop import BlockingCallInLoopError
-
             raise BlockingCallInLoopError("a BlockingClient cannot be closed from its own loop")
         self._finalizer()
 

@@ -1,0 +1,609 @@
+"""The blocking twins of the async client classes. GENERATED: do not edit.
+
+Written by ``python -m chatexchange.client._blocking_gen`` from ``AsyncClient``, ``Server``,
+``User``, ``Room`` and ``Message``; each method runs its async original on the client's loop thread
+and waits for it. See ``_blocking_gen`` for the rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from .._time import EPOCH, SUNSET
+from ._async import AsyncClient
+from ._blocking_base import Blocking, same, unwrap
+from .objects import Message, Room, Server, User
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import date, datetime
+    from typing import Any
+
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from .._parser.records import Event as ChatEvent
+    from ._history import ImportStats, ProgressCallback
+    from .actions import (
+        AccessLevel,
+        Bookmark,
+        Mention,
+        PingableUser,
+        Revision,
+        RoomDetails,
+        UserProfile,
+    )
+    from .objects import Bound
+
+
+__all__ = [
+    "BlockingClientBase", "BlockingMessage", "BlockingRoom", "BlockingServer", "BlockingUser"
+]
+
+
+class BlockingServer(Blocking[Server]):
+    """The blocking twin of ``Server``: each call waits for its result."""
+
+    __slots__ = ()
+
+    def ack_mentions(self, mentions: Iterable[Mention | int]) -> None:
+        """Mark mentions (records or message ids) as seen: they stop being ``unread``."""
+        return self._call(self._target.ack_mentions, mentions)
+
+    @property
+    def client(self) -> AsyncClient:
+        return self._target.client
+
+    def events(
+        self,
+        *types: int,
+        rooms: Iterable[BlockingRoom | Room | int],
+        user: BlockingUser | User | int | Iterable[BlockingUser | User | int] | None = None,
+        until: datetime = SUNSET,
+    ) -> Iterator[ChatEvent]:
+        """``Room.events`` of several rooms of this server in one stream (in arrival order)."""
+        return self._iterate(
+            same, self._target.events, *types, rooms=unwrap(rooms), user=unwrap(user), until=until
+        )
+
+    def favorite_rooms(self) -> Iterator[BlockingRoom]:
+        """The logged-in user's favorite rooms (needs credentials)."""
+        return self._iterate(
+            lambda item: BlockingRoom(self._loop_thread, item), self._target.favorite_rooms
+        )
+
+    def me(self) -> BlockingUser | None:
+        """The logged-in user, or ``None`` for an anonymous client."""
+        found = self._call(self._target.me)
+        return None if found is None else BlockingUser(self._loop_thread, found)
+
+    def mentions(self, *, unread_only: bool = False) -> list[Mention]:
+        """Messages that mentioned or replied to you, newest first (needs credentials)."""
+        return self._call(self._target.mentions, unread_only=unread_only)
+
+    def message(
+        self,
+        message_id: int | None = None,
+        *,
+        id: int | None = None,
+        desired_max_age: float | None = None,
+        required_max_age: float | None = None,
+    ) -> BlockingMessage:
+        """The message with chat id ``message_id`` (its transcript page; freshness rule)."""
+        found = self._call(
+            self._target.message,
+            message_id,
+            id=id,
+            desired_max_age=desired_max_age,
+            required_max_age=required_max_age,
+        )
+        return BlockingMessage(self._loop_thread, found)
+
+    @property
+    def meta_slug(self) -> str | None:
+        return self._target.meta_slug
+
+    def room(
+        self,
+        room_id: int | None = None,
+        *,
+        id: int | None = None,
+        desired_max_age: float | None = None,
+        required_max_age: float | None = None,
+    ) -> BlockingRoom:
+        """The room with chat id ``room_id`` (``id=`` works too) from its info page."""
+        found = self._call(
+            self._target.room,
+            room_id,
+            id=id,
+            desired_max_age=desired_max_age,
+            required_max_age=required_max_age,
+        )
+        return BlockingRoom(self._loop_thread, found)
+
+    def rooms(self, *, max_pages: int | None = None) -> Iterator[BlockingRoom]:
+        """All rooms of the server, most recently active first (the rooms list, page by page)."""
+        return self._iterate(
+            lambda item: BlockingRoom(self._loop_thread, item),
+            self._target.rooms,
+            max_pages=max_pages,
+        )
+
+    def snapshot(self) -> dict[str, Any]:
+        """The row values this object was built from (a copy)."""
+        return self._call_plain(self._target.snapshot)
+
+    def user(
+        self,
+        id: int,
+        *,
+        desired_max_age: float | None = None,
+        required_max_age: float | None = None,
+    ) -> BlockingUser:
+        """The user with chat id ``id`` (profile page, under the freshness rule)."""
+        found = self._call(
+            self._target.user,
+            id,
+            desired_max_age=desired_max_age,
+            required_max_age=required_max_age,
+        )
+        return BlockingUser(self._loop_thread, found)
+
+
+class BlockingUser(Blocking[User]):
+    """The blocking twin of ``User``: each call waits for its result."""
+
+    __slots__ = ()
+
+    @property
+    def about(self) -> str | None:
+        return self._target.about
+
+    def all_messages(
+        self, since: Bound = EPOCH, until: Bound = SUNSET, *, rooms: list[int] | None = None
+    ) -> Iterator[BlockingMessage]:
+        """Archived messages, then new ones as they are posted."""
+        return self._iterate(
+            lambda item: BlockingMessage(self._loop_thread, item),
+            self._target.all_messages,
+            since,
+            until,
+            rooms=rooms,
+        )
+
+    @property
+    def client(self) -> AsyncClient:
+        return self._target.client
+
+    @property
+    def is_moderator(self) -> bool | None:
+        return self._target.is_moderator
+
+    @property
+    def last_message(self) -> datetime | None:
+        return self._target.last_message
+
+    @property
+    def last_seen(self) -> datetime | None:
+        return self._target.last_seen
+
+    @property
+    def message_count(self) -> int | None:
+        return self._target.message_count
+
+    def messages(self, since: Bound = EPOCH, until: Bound = SUNSET) -> Iterator[BlockingMessage]:
+        """This user's archived messages in ``[since, until)``, oldest first; then it ends.
+
+        Chat has no per-user transcript; import the rooms you care about first
+        (``room.import_history()``) or watch them.
+        """
+        return self._iterate(
+            lambda item: BlockingMessage(self._loop_thread, item),
+            self._target.messages,
+            since,
+            until,
+        )
+
+    @property
+    def meta_slug(self) -> str | None:
+        return self._target.meta_slug
+
+    def new_messages(
+        self, until: Bound = SUNSET, *, rooms: list[int] | None = None
+    ) -> Iterator[BlockingMessage]:
+        """Messages this user posts from now on in ``rooms``, until ``until``.
+
+        Without ``rooms``: the rooms the archive holds messages of theirs in, plus the rooms this
+        client already watches; ``ValueError`` when that is none (chat cannot say where a user
+        will talk).
+        """
+        return self._iterate(
+            lambda item: BlockingMessage(self._loop_thread, item),
+            self._target.new_messages,
+            until,
+            rooms=rooms,
+        )
+
+    @property
+    def parent_site(self) -> str | None:
+        return self._target.parent_site
+
+    @property
+    def parent_user_id(self) -> int | None:
+        return self._target.parent_user_id
+
+    @property
+    def parent_user_url(self) -> str | None:
+        """The user's account on the parent site (protocol-relative, as the page links it)."""
+        return self._target.parent_user_url
+
+    def profile(self) -> UserProfile:
+        """Every field of the profile page, read now (and archived), rooms included."""
+        return self._call(self._target.profile)
+
+    @property
+    def reputation(self) -> int | None:
+        """The parent site's reputation, as chat shows it."""
+        return self._target.reputation
+
+    @property
+    def room_count(self) -> int | None:
+        return self._target.room_count
+
+    @property
+    def server(self) -> BlockingServer:
+        return BlockingServer(self._loop_thread, self._target.server)
+
+    @property
+    def since(self) -> date | None:
+        """The day the user first used chat."""
+        return self._target.since
+
+    def snapshot(self) -> dict[str, Any]:
+        """The row values this object was built from (a copy)."""
+        return self._call_plain(self._target.snapshot)
+
+
+class BlockingRoom(Blocking[Room]):
+    """The blocking twin of ``Room``: each call waits for its result."""
+
+    __slots__ = ()
+
+    def all_messages(
+        self, since: Bound = EPOCH, until: Bound = SUNSET, *, max_age: float | None = None
+    ) -> Iterator[BlockingMessage]:
+        """The transcript from ``since``, then new messages as they are posted."""
+        return self._iterate(
+            lambda item: BlockingMessage(self._loop_thread, item),
+            self._target.all_messages,
+            since,
+            until,
+            max_age=max_age,
+        )
+
+    def bookmark(
+        self,
+        first: BlockingMessage | Message | int,
+        last: BlockingMessage | Message | int,
+        title: str,
+    ) -> Bookmark:
+        """Bookmark the conversation from ``first`` to ``last`` under ``title``."""
+        return self._call(self._target.bookmark, unwrap(first), unwrap(last), title)
+
+    @property
+    def client(self) -> AsyncClient:
+        return self._target.client
+
+    def current_users(self) -> list[BlockingUser]:
+        """The users in the room now (room info page; archived)."""
+        found = self._call(self._target.current_users)
+        return [BlockingUser(self._loop_thread, item) for item in found]
+
+    def delete_bookmark(self, bookmark: Bookmark | str) -> None:
+        """Delete a bookmark (a :class:`Bookmark` or its slug): its creator or a room owner."""
+        return self._call(self._target.delete_bookmark, bookmark)
+
+    def events(
+        self,
+        *types: int,
+        user: BlockingUser | User | int | Iterable[BlockingUser | User | int] | None = None,
+        until: datetime = SUNSET,
+    ) -> Iterator[ChatEvent]:
+        """Every chat event of this room from now on, each once and archived before it is
+        yielded: typed records (``UserEntered``, ``MessageStarred``..., ``UnknownEvent`` for a
+        type without its own record). ``types``: only these ``EventType``s; ``user``: only events
+        by or about these users (``user_id`` or ``target_user_id``); ends at ``until``.
+        """
+        return self._iterate(same, self._target.events, *types, user=unwrap(user), until=until)
+
+    def import_history(
+        self,
+        *,
+        since: Bound = EPOCH,
+        until: Bound = SUNSET,
+        max_age: float | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> ImportStats:
+        """Archive the transcript in ``[since, until)`` (see ``chatexchange.client._history``)."""
+        return self._call(
+            self._target.import_history,
+            since=since,
+            until=until,
+            max_age=max_age,
+            progress=progress,
+        )
+
+    def info(self) -> RoomDetails:
+        """The room info page, read now (and archived): description, tags, owners, counts."""
+        return self._call(self._target.info)
+
+    def kick(self, user: BlockingUser | User | int) -> str:
+        """Kick-mute (room owners and moderators): the user leaves and may not talk here for a
+        while. Chat has one action for both; the result is the server's sentence about it.
+        """
+        return self._call(self._target.kick, unwrap(user))
+
+    def message(
+        self,
+        message_id: int,
+        *,
+        desired_max_age: float | None = None,
+        required_max_age: float | None = None,
+    ) -> BlockingMessage:
+        """A message of this room (as ``server.message``; ``NotFoundError`` if in another room)."""
+        found = self._call(
+            self._target.message,
+            message_id,
+            desired_max_age=desired_max_age,
+            required_max_age=required_max_age,
+        )
+        return BlockingMessage(self._loop_thread, found)
+
+    def messages(
+        self, since: Bound = EPOCH, until: Bound = SUNSET, *, max_age: float | None = None
+    ) -> Iterator[BlockingMessage]:
+        """Messages in ``[since, until)`` oldest first, from the transcript, then the iterator ends.
+
+        Day pages not stored within ``max_age`` seconds (default: the client's ``desired_max_age``)
+        are fetched and archived one transaction per page; the rest come from the archive.
+        """
+        return self._iterate(
+            lambda item: BlockingMessage(self._loop_thread, item),
+            self._target.messages,
+            since,
+            until,
+            max_age=max_age,
+        )
+
+    @property
+    def meta_slug(self) -> str | None:
+        return self._target.meta_slug
+
+    def move_messages(
+        self,
+        messages: Iterable[BlockingMessage | Message | int],
+        to_room: BlockingRoom | Room | int,
+    ) -> int:
+        """Move messages of this room to another (room owners); the result is how many moved."""
+        return self._call(self._target.move_messages, unwrap(messages), unwrap(to_room))
+
+    def new_messages(self, until: Bound = SUNSET) -> Iterator[BlockingMessage]:
+        """Messages posted from now on (live events, archived as they arrive), until ``until``."""
+        return self._iterate(
+            lambda item: BlockingMessage(self._loop_thread, item), self._target.new_messages, until
+        )
+
+    def ping(self, user: BlockingUser | User | str | int, content_markdown: str) -> BlockingMessage:
+        """Post ``@Name content`` (``user`` is a User, a display name or a user id)."""
+        found = self._call(self._target.ping, unwrap(user), content_markdown)
+        return BlockingMessage(self._loop_thread, found)
+
+    def pingable_users(self) -> list[PingableUser]:
+        """The users a ``@name`` here reaches (in the room now or lately). Chat answers an
+        anonymous visitor with an empty list.
+        """
+        return self._call(self._target.pingable_users)
+
+    def recent_messages(self, count: int = 100) -> list[BlockingMessage]:
+        """The room's newest ``count`` messages, oldest first, read now from the room's events
+        endpoint (exact times, unlike transcript pages; the server gives at most a few hundred)
+        and archived.
+        """
+        found = self._call(self._target.recent_messages, count)
+        return [BlockingMessage(self._loop_thread, item) for item in found]
+
+    def send(self, content_markdown: str) -> BlockingMessage:
+        """Post a message (needs credentials); the task's result is the new :class:`Message`."""
+        found = self._call(self._target.send, content_markdown)
+        return BlockingMessage(self._loop_thread, found)
+
+    @property
+    def server(self) -> BlockingServer:
+        return BlockingServer(self._loop_thread, self._target.server)
+
+    def set_access(self, user: BlockingUser | User | int, level: AccessLevel | str) -> None:
+        """Set a user's access (room owners): ``AccessLevel.READ_ONLY``, ``READ_WRITE``,
+        ``OWNER`` or ``DEFAULT`` (the explicit grant is removed).
+        """
+        return self._call(self._target.set_access, unwrap(user), level)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The row values this object was built from (a copy)."""
+        return self._call_plain(self._target.snapshot)
+
+
+class BlockingMessage(Blocking[Message]):
+    """The blocking twin of ``Message``: each call waits for its result."""
+
+    __slots__ = ()
+
+    def all_replies(self, since: Bound = EPOCH, until: Bound = SUNSET) -> Iterator[BlockingMessage]:
+        """Known replies, then new ones as they arrive (what the seed README's example needs)."""
+        return self._iterate(
+            lambda item: BlockingMessage(self._loop_thread, item),
+            self._target.all_replies,
+            since,
+            until,
+        )
+
+    def clear_stars(self) -> None:
+        """Remove every star and the pin (room owners)."""
+        return self._call(self._target.clear_stars)
+
+    @property
+    def client(self) -> AsyncClient:
+        return self._target.client
+
+    def delete(self) -> None:
+        return self._call(self._target.delete)
+
+    def edit(self, content_markdown: str) -> None:
+        """Replace the text (author only, within two minutes)."""
+        return self._call(self._target.edit, content_markdown)
+
+    def flag(self) -> None:
+        """Flag as spam or offensive (once; not your own message unless you own the room)."""
+        return self._call(self._target.flag)
+
+    def history(self) -> tuple[Revision, ...]:
+        """The edit history, current version first (edit count, stars and pin archived)."""
+        return self._call(self._target.history)
+
+    @property
+    def meta_slug(self) -> str | None:
+        return self._target.meta_slug
+
+    @property
+    def name(self) -> str | None:
+        """The poster's display name."""
+        return self._target.name
+
+    def new_replies(self, until: Bound = SUNSET) -> Iterator[BlockingMessage]:
+        """Replies posted from now on (live), until ``until``."""
+        return self._iterate(
+            lambda item: BlockingMessage(self._loop_thread, item), self._target.new_replies, until
+        )
+
+    @property
+    def owner(self) -> BlockingUser:
+        """The author (what the message row knows; ``await server.user(id)`` for more)."""
+        return BlockingUser(self._loop_thread, self._target.owner)
+
+    def parent(
+        self, *, desired_max_age: float | None = None, required_max_age: float | None = None
+    ) -> BlockingMessage | None:
+        """The message this one replies to, or ``None``."""
+        found = self._call(
+            self._target.parent, desired_max_age=desired_max_age, required_max_age=required_max_age
+        )
+        return None if found is None else BlockingMessage(self._loop_thread, found)
+
+    def pin(self) -> None:
+        """Toggle the pin (room owners)."""
+        return self._call(self._target.pin)
+
+    def replies(self, since: Bound = EPOCH, until: Bound = SUNSET) -> Iterator[BlockingMessage]:
+        """The archived replies to this message, oldest first; then the iterator ends."""
+        return self._iterate(
+            lambda item: BlockingMessage(self._loop_thread, item),
+            self._target.replies,
+            since,
+            until,
+        )
+
+    def reply(self, content_markdown: str) -> BlockingMessage:
+        """Post ``:<id> content`` in this message's room; the task's result is the reply."""
+        found = self._call(self._target.reply, content_markdown)
+        return BlockingMessage(self._loop_thread, found)
+
+    @property
+    def room(self) -> BlockingRoom:
+        """The room (snapshot of what the archive knows; ``await server.room(id)`` to refresh)."""
+        return BlockingRoom(self._loop_thread, self._target.room)
+
+    @property
+    def server(self) -> BlockingServer:
+        return BlockingServer(self._loop_thread, self._target.server)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The row values this object was built from (a copy)."""
+        return self._call_plain(self._target.snapshot)
+
+    def source(self) -> str:
+        """The Markdown source, from the server (archived as ``content_markdown``)."""
+        return self._call(self._target.source)
+
+    def star(self) -> None:
+        """Toggle your star."""
+        return self._call(self._target.star)
+
+    @property
+    def text(self) -> str | None:
+        return self._target.text
+
+    def unpin(self) -> None:
+        """Remove the pin (room owners); refused when the message is not pinned."""
+        return self._call(self._target.unpin)
+
+    def unstar(self) -> bool:
+        """Remove your star if you gave one; the result says whether there was one."""
+        return self._call(self._target.unstar)
+
+
+class BlockingClientBase(Blocking[AsyncClient]):
+    """The blocking twin of ``AsyncClient``: each call waits for its result."""
+
+    __slots__ = ()
+
+    def advance_bot_position(self, bot: str, room: BlockingRoom | Room, message_id: int) -> None:
+        """Record that ``bot`` has handled ``room`` up to ``message_id`` (never moves back)."""
+        return self._call(self._target.advance_bot_position, bot, unwrap(room), message_id)
+
+    @property
+    def authenticated(self) -> bool:
+        """Whether the client has credentials (not whether it has logged in yet)."""
+        return self._target.authenticated
+
+    def bot_position(self, bot: str, room: BlockingRoom | Room) -> int | None:
+        """The newest message id the bot named ``bot`` has handled in ``room`` (None: never ran
+        there), as kept in the archive (``models.BotPosition``).
+        """
+        return self._call(self._target.bot_position, bot, unwrap(room))
+
+    def close(self) -> None:
+        """Stop live streams, close connections and the database thread. Idempotent."""
+        return self._call(self._target.close)
+
+    def login(self, slug: str = 'se') -> BlockingUser:
+        """Log in to one server now (else it happens on the first write); returns who we are."""
+        found = self._call(self._target.login, slug)
+        return BlockingUser(self._loop_thread, found)
+
+    @property
+    def mse(self) -> BlockingServer:
+        return BlockingServer(self._loop_thread, self._target.mse)
+
+    def now(self) -> datetime:
+        return self._call_plain(self._target.now)
+
+    @property
+    def se(self) -> BlockingServer:
+        return BlockingServer(self._loop_thread, self._target.se)
+
+    def server(self, slug: str) -> BlockingServer:
+        """The server ``se``, ``so`` or ``mse`` (or its chat host, ``chat.stackexchange.com``)."""
+        found = self._call_plain(self._target.server, slug)
+        return BlockingServer(self._loop_thread, found)
+
+    @property
+    def so(self) -> BlockingServer:
+        return BlockingServer(self._loop_thread, self._target.so)
+
+    @property
+    def sql_engine(self) -> Engine:
+        return self._target.sql_engine
+
+    def sql_session(self, **kwargs: Any) -> Session:
+        """A new ORM Session bound to the archive (use it as a context manager)."""
+        return self._call_plain(self._target.sql_session, **kwargs)
