@@ -90,3 +90,28 @@ def test_a_default_set_or_cleared_between_walks(talk):
     selection.default = None  # now an ordinary case, tried with the others
     assert _parse(talk, graph, "?b").is_parsed()
     assert seen == [("a", "a"), ("a", "a"), "?", "?", ("b", "b")]
+
+
+def test_a_notion_told_of_its_relations_runs_what_it_registered(talk):
+    """A relation's new subject is told 'set_subject' (the notion adds the relation, a selection
+    also drops a default that left). Built-in notions are told without the call; one whose
+    'set_subject' pair has a pre-event, or a subclass with its own do_relation, is called."""
+    told = []
+
+    class Tracking(talk.ComplexNotion):
+        def do_relation(self, **context):
+            told.append((context["old-value"] is self, context["new-value"] is self))
+            return talk.ComplexNotion.do_relation(self, **context)
+
+    plain, tracking, hooked = talk.ComplexNotion("a"), Tracking("b"), talk.SelectiveNotion("c")
+    hooked.events[0][1].pre_event = talk.Event(lambda **context: told.append(context["sender"]))
+    relation = talk.NextRelation(plain, None)
+    assert plain.relations == [relation]
+    relation.subject = tracking
+    assert plain.relations == [] and tracking.relations == [relation]
+    relation.subject = hooked
+    hooked.default = relation
+    assert tracking.relations == [] and hooked.relations == [relation]
+    assert told == [(False, True), (True, False), relation]
+    relation.subject = plain
+    assert hooked.relations == [] and hooked.default is None and plain.relations == [relation]

@@ -69,6 +69,8 @@ cdef class ActionNotion(Notion):
 cdef class ComplexNotion(Notion):
     cdef list _relations
 
+    cdef _relation_changed(self, relation, old, new)
+
     @cython.locals(first=str)
     cdef _dispatch(self, message, dict context)
     @cython.locals(event=Event)
@@ -80,6 +82,8 @@ cdef class SelectiveNotion(ComplexNotion):
     cdef tuple _plan_relations, _plan_conditions, _plan_any
     cdef object _plan_default
     cdef dict _plan_index
+
+    cdef _relation_changed(self, relation, old, new)
 
     @cython.locals(first=str)
     cdef _dispatch(self, message, dict context)
@@ -96,6 +100,10 @@ cdef class SelectiveNotion(ComplexNotion):
     cdef object _best_direct(self, dict context, TextCursor cursor)
     @cython.locals(event=Event, relations=list, best=list)
     cdef _reply(self, query, dict context, TextCursor cursor)
+
+
+@cython.locals(notion=ComplexNotion)
+cdef bint _told_directly(element, name, sender, old, new) except -1
 
 
 cdef class Relation(Element):

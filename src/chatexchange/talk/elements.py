@@ -326,10 +326,12 @@ class Element(Handler):
             return None
         message = Element.add_prefix(name, _S_SET_PREFIX)
         context = {_S_NEW_VALUE: value, _S_OLD_VALUE: old, "sender": self}
-        if old and isinstance(old, Abstract):
+        if old and isinstance(old, Abstract) and not _told_directly(old, name, self, old, value):
             old(message, **context)
         self._store_property(name, value)
-        if value and isinstance(value, Abstract):
+        if value and isinstance(value, Abstract) and not _told_directly(
+            value, name, self, old, value
+        ):
             value(message, **context)
         return True
 
@@ -603,11 +605,15 @@ class ComplexNotion(Notion):
         return self._relations
 
     def do_relation(self, **context):
-        relation = context["sender"]
-        if context[_S_OLD_VALUE] is self and relation in self._relations:
+        return self._relation_changed(
+            context["sender"], context[_S_OLD_VALUE], context[_S_NEW_VALUE]
+        )
+
+    def _relation_changed(self, relation, old, new):
+        if old is self and relation in self._relations:
             self._relations.remove(relation)
             return True
-        if context[_S_NEW_VALUE] is self and relation not in self._relations:
+        if new is self and relation not in self._relations:
             self._relations.append(relation)
             return True
         return None
@@ -680,8 +686,8 @@ class SelectiveNotion(ComplexNotion):
             return
         self._default = value
 
-    def do_relation(self, **context):
-        result = ComplexNotion.do_relation(self, **context)
+    def _relation_changed(self, relation, old, new):
+        result = ComplexNotion._relation_changed(self, relation, old, new)
         if self._default is not None and self._default not in self._relations:
             self._default = None
         return result
@@ -923,6 +929,23 @@ class SelectiveNotion(ComplexNotion):
 
     def reads_text(self) -> bool:
         return len(self.events) != self._builtin_count or self.unknown_event is not None
+
+
+def _told_directly(element, name, sender, old, new):
+    """What ``element('set_subject', sender=..., old-value=old, new-value=new)`` does when a
+    relation's subject changes and ``element`` is an untouched ComplexNotion or SelectiveNotion
+    (its own 'set_subject' pair, no pre/post events): add or remove the relation, done here
+    without the call (the context built for it reaches nothing else). False: call it."""
+    if name != _S_SUBJECT:
+        return False
+    kind = type(element)
+    if kind is not ComplexNotion and kind is not SelectiveNotion:
+        return False
+    notion = element
+    if not notion._untouched() or notion._own_event(0) is None:
+        return False
+    notion._relation_changed(sender, old, new)
+    return True
 
 
 class Relation(Element):
