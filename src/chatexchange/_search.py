@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -92,14 +94,15 @@ class Hit:
     snippet: str
 
 
-def ensure_index(engine: Engine) -> bool:
+def ensure_index(target: Engine | Connection) -> bool:
     """Create the full-text index if the archive lacks it (filling it from the stored messages);
-    returns whether the database can search. Cheap when the index is there."""
-    dialect = engine.dialect.name
+    returns whether the database can search. Cheap when the index is there. A ``Connection``
+    runs it inside the caller's transaction (the archive's creation, under its lock)."""
+    dialect = target.dialect.name
     if dialect == "sqlite":
-        return _ensure_sqlite(engine)
+        return _ensure_sqlite(target)
     if dialect == "postgresql":
-        with engine.begin() as conn:
+        with _begin(target) as conn:
             conn.execute(
                 text(f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON messages USING gin ({PG_DOCUMENT})")
             )
@@ -107,9 +110,18 @@ def ensure_index(engine: Engine) -> bool:
     return False
 
 
-def _ensure_sqlite(engine: Engine) -> bool:
+@contextmanager
+def _begin(target: Engine | Connection) -> Iterator[Connection]:
+    if isinstance(target, Connection):
+        yield target
+    else:
+        with target.begin() as conn:
+            yield conn
+
+
+def _ensure_sqlite(target: Engine | Connection) -> bool:
     needed = {FTS_TABLE, PENDING_TABLE, *_TRIGGERS}
-    with engine.begin() as conn:
+    with _begin(target) as conn:
         names = conn.execute(
             text("SELECT name FROM sqlite_master WHERE name IN :names").bindparams(
                 bindparam("names", expanding=True)

@@ -521,6 +521,7 @@ database_info = Table(
     Column("value", Text, nullable=False),
 )
 
-#: 2: canonical time text on SQLite; 3: ``messages.text_complete`` (``chatexchange.store``
-#: upgrades older archives).
+#: The release schema version of the last release before migrations (2: canonical time text on
+#: SQLite; 3: ``messages.text_complete``). Frozen: schema changes are Alembic migrations now
+#: (``chatexchange.store.schema``); new archives still record 3 for those releases to read.
 SCHEMA_VERSION = 3

@@ -5,7 +5,10 @@ Modules, each for one thing:
 * ``urls`` — what a user gives (a path, ``sqlite://./data``, a URL) as an SQLAlchemy URL; error
   text without passwords;
 * ``engine`` — :func:`open_engine`: the engine, SQLite's pragmas, the schema made ready;
-* ``schema`` — seed rows applied once; archives of older versions brought up to date;
+* ``schema`` — on opening: a new archive made and stamped, an older one migrated (under a lock),
+  seed rows applied once;
+* ``migrations`` — the Alembic migrations (``versions/``) and their runner, loaded only when an
+  archive is behind; ``legacy`` — the steps of the release schema versions before them;
 * ``tables`` — the models' Core tables;
 * ``upsert`` — batched ``INSERT ... ON CONFLICT DO UPDATE`` (update-then-insert elsewhere), the
   compiled SQLite fast path, and the one-transaction wrapper;

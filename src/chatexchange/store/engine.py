@@ -12,8 +12,7 @@ from sqlalchemy.pool import StaticPool
 
 from .. import _search
 from ..errors import StorageError
-from ..models import Base
-from .schema import _apply_seed, _upgrade
+from .schema import prepare
 from .urls import _display, _is_memory, _reason, database_url
 
 
@@ -39,7 +38,8 @@ def _sqlite_memory_pragmas(dbapi_connection: Any, connection_record: Any) -> Non
 
 
 def open_engine(url: str | os.PathLike[str] | URL | None = None, *, echo: bool = False) -> Engine:
-    """An engine for the archive at ``url`` with tables and seed rows in place.
+    """An engine for the archive at ``url`` with tables and seed rows in place, migrated to the
+    newest revision (``schema.prepare``).
 
     The in-memory default is one database shared by every thread of the process (a
     ``StaticPool``); SQLite files run in WAL mode. Raises :class:`StorageError` (with a message
@@ -61,10 +61,11 @@ def open_engine(url: str | os.PathLike[str] | URL | None = None, *, echo: bool =
         listener = _sqlite_memory_pragmas if _is_memory(sa_url) else _sqlite_pragmas
         event.listen(engine, "connect", listener)
     try:
-        Base.metadata.create_all(engine)
-        _apply_seed(engine)
-        _upgrade(engine)
-        _search.ensure_index(engine)
+        if not prepare(engine):
+            _search.ensure_index(engine)
+    except StorageError:
+        engine.dispose()
+        raise
     except SQLAlchemyError as exc:
         engine.dispose()
         raise StorageError(

@@ -128,11 +128,12 @@ def _apply_event(
         if etype == T.MESSAGE_DELETED:
             merge = _merge_deleted
         _upsert(conn, _messages, [row], ("server_meta_id", "id"), merge)
-        return conn.execute(
+        meta_id: int = conn.execute(
             select(_messages.c.meta_id).where(
                 _messages.c.server_meta_id == server, _messages.c.id == message_id
             )
         ).scalar_one()
+        return meta_id
     return None
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from itertools import chain
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Table, and_, bindparam, insert, update
 from sqlalchemy.engine.url import URL
@@ -24,18 +24,20 @@ Merge = Callable[[Table, Callable[[str], Any]], dict[str, Any]]
 # ON CONFLICT statement with its CASE expressions costs more than running it on a small page.
 _statements: dict[tuple[Any, ...], Any] = {}
 # SQLite fast path: SQL text, parameter order and bind processors of a compiled upsert.
-_compiled: dict[tuple[Any, ...], tuple[str, list[str], list[Any]]] = {}
+T = TypeVar("T")
+_Processor = Callable[[Any], Any]
+_compiled: dict[
+    tuple[Any, ...], tuple[str, list[str], list[_Processor | None], dict[int, str]]
+] = {}
 
 
 def _upsert_statement(dialect: str, table: Table, keys: tuple[str, ...], merge: Merge) -> Any:
     cache_key = (dialect, table.name, keys, merge)
     stmt = _statements.get(cache_key)
     if stmt is None:
-        if dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        ins = dialect_insert(table)
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        ins: Any = sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)
         stmt = ins.on_conflict_do_update(
             index_elements=list(keys), set_=merge(table, lambda name: ins.excluded[name])
         )
@@ -107,7 +109,9 @@ def _upsert_raw(
     get = itemgetter(*names)
     # Only typed columns need converting (datetimes, dates); their values repeat a lot (the same
     # "now", minute-resolution times), so each distinct value is converted once.
-    typed = [(i, proc, {}) for i, proc in enumerate(procs) if proc is not None]
+    typed: list[tuple[int, _Processor, dict[Any, Any]]] = [
+        (i, proc, {}) for i, proc in enumerate(procs) if proc is not None
+    ]
     params = []
     for row in rows:
         values = list(get(row)) if len(names) > 1 else [get(row)]
@@ -152,10 +156,11 @@ def _execute_rows(
         conn.exec_driver_sql(text, tuple(chain.from_iterable(chunk)))
 
 
-def _bind_processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
+def _bind_processor(type_: Any, dialect: Any) -> _Processor | None:
     if dialect.name == "sqlite" and isinstance(type_, UTCDateTime):
         return _sqlite_time_text
-    return type_.dialect_impl(dialect).bind_processor(dialect)
+    processor: _Processor | None = type_.dialect_impl(dialect).bind_processor(dialect)
+    return processor
 
 
 def _sqlite_time_text(value: dt.datetime) -> str:
@@ -169,16 +174,18 @@ def _sqlite_time_text(value: dt.datetime) -> str:
     return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def _sqlite_time_slow(value: Any) -> Any:
+def _sqlite_time_slow(value: Any) -> str:
     """The column type's own processors (they refuse naive datetimes with a clear error)."""
     from sqlalchemy.dialects import sqlite
 
     dialect = sqlite.dialect()
-    return UTCDateTime().dialect_impl(dialect).bind_processor(dialect)(value)
+    processor: Any = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    text: str = processor(value)
+    return text
 
 
 
-def _transaction(target: Engine | Connection, work: Callable[[Connection], Any]) -> Any:
+def _transaction(target: Engine | Connection, work: Callable[[Connection], T]) -> T:
     try:
         if isinstance(target, Engine):
             with target.begin() as conn:

@@ -183,7 +183,7 @@ def _store_messages(
     for row in room_rows:
         row["last_activity"] = latest.get(row["id"])
     room_ids = _upsert_room_rows(conn, server, room_rows)
-    rows = []
+    rows: list[dict[str, Any]] = []
     seen: dict[int, int] = {}
     for m in messages:
         row = {

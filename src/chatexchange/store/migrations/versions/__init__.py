@@ -1,0 +1,1 @@
+"""The archive's migrations, one file per revision (Alembic's ``versions`` folder)."""
