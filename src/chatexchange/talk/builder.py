@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .elements import (
     ActionNotion,
     ActionRelation,
     ComplexNotion,
+    Element,
     Graph,
     LoopRelation,
     NextRelation,
@@ -24,13 +27,14 @@ class GraphBuilder:
     relation, a relation starts at the current complex notion. Every method but ``back()`` returns
     the builder."""
 
-    def __init__(self, graph=None):
+    def __init__(self, graph: Graph | str | None = None) -> None:
         if is_string(graph):
             graph = Graph(graph)
-        self.graph = graph
-        self.current = graph.root if graph is not None else None
+        self.graph: Graph | None = graph
+        #: The element the next one is attached to (any element, after set_current()).
+        self.current: Any = graph.root if graph is not None else None
 
-    def attach(self, new):
+    def attach(self, new: Element | None) -> GraphBuilder:
         current = self.current
         if isinstance(new, Notion):
             if isinstance(current, Relation) and current.object is None:
@@ -44,32 +48,32 @@ class GraphBuilder:
         return self
 
     # -- notions --------------------------------------------------------------------------------
-    def complex(self, name):
+    def complex(self, name: Any) -> GraphBuilder:
         return self.attach(ComplexNotion(name, self.graph))
 
-    def notion(self, name):
+    def notion(self, name: Any) -> GraphBuilder:
         return self.attach(Notion(name, self.graph))
 
-    def act(self, name, action):
+    def act(self, name: Any, action: Any) -> GraphBuilder:
         return self.attach(ActionNotion(name, action, self.graph))
 
-    def select(self, name):
+    def select(self, name: Any) -> GraphBuilder:
         return self.attach(SelectiveNotion(name, self.graph))
 
     # -- relations ------------------------------------------------------------------------------
-    def next_rel(self, condition=None, obj=None, **options):
+    def next_rel(self, condition: Any = None, obj: Any = None, **options: Any) -> GraphBuilder:
         return self.attach(NextRelation(None, obj, condition, self.graph, **options))
 
-    def act_rel(self, action, obj=None):
+    def act_rel(self, action: Any, obj: Any = None) -> GraphBuilder:
         return self.attach(ActionRelation(None, obj, action, self.graph))
 
-    def parse_rel(self, condition, obj=None, **options):
+    def parse_rel(self, condition: Any, obj: Any = None, **options: Any) -> GraphBuilder:
         return self.attach(ParsingRelation(None, obj, condition, self.graph, **options))
 
-    def loop_rel(self, condition, obj=None):
+    def loop_rel(self, condition: Any, obj: Any = None) -> GraphBuilder:
         return self.attach(LoopRelation(None, obj, condition, self.graph))
 
-    def default(self):
+    def default(self) -> GraphBuilder:
         """Make the current relation its selective notion's default case."""
         current = self.current
         if isinstance(current, Relation) and isinstance(current.subject, SelectiveNotion):
@@ -78,7 +82,7 @@ class GraphBuilder:
         raise TypeError(f"{current!r} is not a relation of a selective notion")
 
     # -- graphs and moving around ---------------------------------------------------------------
-    def sub_graph(self, name):
+    def sub_graph(self, name: Any) -> GraphBuilder:
         graph = Graph(name, self.graph)
         if self.graph is None:
             self.graph = graph
@@ -88,7 +92,7 @@ class GraphBuilder:
             self.graph = graph
         return self
 
-    def pop(self):
+    def pop(self) -> GraphBuilder:
         """Back to the graph that owns the current graph, at its root."""
         current = self.current
         if current is not None and current.owner and current.owner.owner:
@@ -97,7 +101,7 @@ class GraphBuilder:
             return self
         raise IndexError("On the top already")
 
-    def set_current(self, element):
+    def set_current(self, element: Any) -> GraphBuilder:
         if element is not self.current:
             self.current = element
             owner = getattr(element, "owner", None) if element else None
@@ -105,7 +109,7 @@ class GraphBuilder:
                 self.graph = owner
         return self
 
-    def back(self):
+    def back(self) -> GraphBuilder | None:
         """From a notion to the first relation leading to it (None when there is none, which
         breaks the chain, as in the original); from a relation to its subject."""
         current = self.current
@@ -118,6 +122,7 @@ class GraphBuilder:
             self.current = current.subject
         return self
 
-    def __getitem__(self, item):
-        element = self.graph.notion(item) if is_string(item) else item
+    def __getitem__(self, item: Any) -> GraphBuilder:
+        # Without a graph a name raises AttributeError, as it always did.
+        element = self.graph.notion(item) if is_string(item) else item  # type: ignore[union-attr]
         return self.set_current(element)

@@ -8,12 +8,17 @@ events, so a process being debugged takes the generic (hookable) selection.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from chatexchange.talk import Handler
+
+if TYPE_CHECKING:
+    from chatexchange.talk import Event, Process
 
 __all__ = ["ProcessDebugger"]
 
 
-def _event_of(process, name):
+def _event_of(process: Process, name: str) -> Event:
     for _condition, event in process.events:
         if getattr(event.value, "__name__", None) == name:
             return event
@@ -27,15 +32,16 @@ class ProcessDebugger(Handler):
     REPLY = "reply"
     LOG = "log"
 
-    def __init__(self, process=None, log=False):
+    def __init__(self, process: Process | None = None, log: bool = False) -> None:
         super().__init__()
-        self.process = None
-        self.points = {}
+        self.process: Process | None = None
+        #: id(element) -> (element, the reply the process receives there).
+        self.points: dict[int, tuple[Any, Any]] = {}
         self.log = bool(log)
         if process is not None:
             self.attach(process)
 
-    def attach(self, process):
+    def attach(self, process: Process) -> None:
         if process is self.process:
             return
         self.detach()
@@ -43,7 +49,7 @@ class ProcessDebugger(Handler):
         _event_of(process, "do_queue_push").post = self.do_reply_at
         _event_of(process, "do_query").post = self.is_log
 
-    def detach(self):
+    def detach(self) -> None:
         """Take the hooks off the process (the original left them there)."""
         if self.process is None:
             return
@@ -51,26 +57,26 @@ class ProcessDebugger(Handler):
             _event_of(self.process, name).post = None
         self.process = None
 
-    def reply_at(self, element, reply):
+    def reply_at(self, element: Any, reply: Any) -> None:
         self.points[id(element)] = (element, reply)
 
-    def clear_points(self):
+    def clear_points(self) -> None:
         self.points = {}
         self.log = False
 
-    def show_log(self):
+    def show_log(self) -> None:
         self.log = True
 
-    def hide_log(self):
+    def hide_log(self) -> None:
         self.log = False
 
-    def do_reply_at(self, sender=None):
+    def do_reply_at(self, sender: Any = None) -> Any:
         point = self.points.get(id(getattr(sender, "current", None)))
         if point is not None and point[0] is sender.current:
             return point[1]
         return None
 
-    def is_log(self, sender=None, result=None):
+    def is_log(self, sender: Any = None, result: Any = None) -> None:
         if self.log and sender is not None:
             query = sender.query
             if getattr(type(sender), "text", None) is not None:

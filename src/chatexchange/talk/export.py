@@ -13,9 +13,17 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .utils import escape, get_object_name, replace_special_chars
+
+if TYPE_CHECKING:
+    # The exporters subclass the VisitorProcess of the engine they are built on; for a type
+    # checker that is this one (both engines are one source).
+    from .core import Context, Message
+    from .process import VisitorProcess as _VisitorBase
+
+    _Exporters = tuple[type[_VisitorBase], type[_VisitorBase]]
 
 __all__ = ["DotExport", "ExportProcess", "export_classes", "get_printable"]
 
@@ -33,7 +41,7 @@ def get_printable(obj: Any, double_escape: bool = False) -> str:
 
 def _wrap(text: str, width: int) -> str:
     """Break ``text`` at spaces (kept at the line ends) so no line's text exceeds ``width``."""
-    lines = []
+    lines: list[str] = []
     line = ""
     for word in re.findall(r"\S+\s*", text) or [text]:
         if line and len(line + word.rstrip()) > width:
@@ -45,16 +53,19 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(lines)
 
 
-_cache: dict = {}
+_cache: dict[int, _Exporters] = {}
 
 
-def export_classes(talk) -> tuple:
-    """``(ExportProcess, DotExport)`` built on the engine namespace ``talk``."""
+def export_classes(talk: Any) -> _Exporters:
+    """``(ExportProcess, DotExport)`` built on the engine namespace ``talk`` (a module or
+    ``chatexchange.talk.implementation(...)``: its names are looked up at run time)."""
     key = id(talk)
     if key in _cache:
         return _cache[key]
+    if not TYPE_CHECKING:
+        _VisitorBase = talk.VisitorProcess
 
-    class ExportProcess(talk.VisitorProcess):
+    class ExportProcess(_VisitorBase):
         """Visits a graph and writes what ``export_graph``/``export_notion``/``export_relation``
         return for each element."""
 
@@ -63,17 +74,17 @@ def export_classes(talk) -> tuple:
         ID_PATTERN = "%s_%s"
         TYPE_REGEX = re.compile("([A-Z])*")
 
-        def __init__(self):
+        def __init__(self) -> None:
             super().__init__()
             self.visit_event = talk.Event(self.on_export)
             self.out = ""
-            self._file = None
-            self._filename = None
-            self._ids = {}
-            self._exported = {}
+            self._file: IO[str] | None = None
+            self._filename: str | None = None
+            self._ids: dict[str, int] = {}
+            self._exported: dict[int, tuple[Any, str]] = {}
 
         # -- ids --------------------------------------------------------------------------------
-        def get_type_id(self, element) -> str:
+        def get_type_id(self, element: Any) -> str:
             if isinstance(element, talk.Graph):
                 return ExportProcess.GRAPH_ID
             return "".join(ExportProcess.TYPE_REGEX.findall(type(element).__name__)).lower()
@@ -83,10 +94,10 @@ def export_classes(talk) -> tuple:
             self._ids[type_id] = number + 1
             return ExportProcess.ID_PATTERN % (type_id, number)
 
-        def get_object_id(self, obj) -> str:
+        def get_object_id(self, obj: Any) -> str:
             return get_object_name(obj)
 
-        def get_element_id(self, element) -> str:
+        def get_element_id(self, element: Any) -> str:
             if not isinstance(element, talk.Element):
                 return self.get_object_id(element)
             found = self._exported.get(id(element))
@@ -99,7 +110,7 @@ def export_classes(talk) -> tuple:
 
         # -- output -----------------------------------------------------------------------------
         @property
-        def filename(self):
+        def filename(self) -> str | None:
             """The file being written (the 'file' key of the NEW context), or None."""
             return self._filename
 
@@ -109,7 +120,7 @@ def export_classes(talk) -> tuple:
             else:
                 self.out += text
 
-        def on_new(self, message, context):
+        def on_new(self, message: list[Any], context: Context) -> None:
             super().on_new(message, context)
             self._filename = context.pop(ExportProcess.FILENAME, None)
             self.out = ""
@@ -117,7 +128,7 @@ def export_classes(talk) -> tuple:
             self._exported = {}
             self.start_export()
 
-        def on_resume(self, message, context):
+        def on_resume(self, message: list[Any], context: Context) -> None:
             super().on_resume(message, context)
             self.start_export()
 
@@ -137,13 +148,13 @@ def export_classes(talk) -> tuple:
                 self._file.close()
                 self._file = None
 
-        def handle(self, message, context):
+        def handle(self, message: Message, context: Context) -> tuple[Any, ...]:
             result = super().handle(message, context)
             self.stop_export(result[0] in ("ok", True, None))
             return result
 
         # -- export ------------------------------------------------------------------------------
-        def on_export(self):
+        def on_export(self) -> bool:
             current = self.current
             if isinstance(current, talk.Graph):
                 text = self.export_graph(current)
@@ -157,13 +168,13 @@ def export_classes(talk) -> tuple:
                 self.write_data(text)
             return True
 
-        def export_graph(self, graph):
+        def export_graph(self, graph: Any) -> str | None:
             return None
 
-        def export_notion(self, notion):
+        def export_notion(self, notion: Any) -> str | None:
             return None
 
-        def export_relation(self, relation):
+        def export_relation(self, relation: Any) -> str | None:
             return None
 
     class DotExport(ExportProcess):
@@ -175,12 +186,12 @@ def export_classes(talk) -> tuple:
         MAX_RELATION_LABEL = 80
         MAX_NOTION_LABEL = 20
 
-        def __init__(self):
+        def __init__(self) -> None:
             super().__init__()
-            self._objects = []
+            self._objects: list[str] = []
             self._graphs = 0
 
-        def on_new(self, message, context):
+        def on_new(self, message: list[Any], context: Context) -> None:
             self._objects = []
             self._graphs = 0
             super().on_new(message, context)
@@ -188,7 +199,7 @@ def export_classes(talk) -> tuple:
         def write_data(self, text: str) -> None:
             super().write_data(text + "\n")
 
-        def get_element_id(self, element) -> str:
+        def get_element_id(self, element: Any) -> str:
             if element is None:
                 return self.get_serial_id(DotExport.EMPTY)
             found = super().get_element_id(element)
@@ -197,10 +208,10 @@ def export_classes(talk) -> tuple:
             return found
 
         @staticmethod
-        def get_dot_string(element_id, max_len=None, **attributes) -> str:
+        def get_dot_string(element_id: Any, max_len: int | None = None, **attributes: Any) -> str:
             if not attributes:
                 return str(element_id)
-            parts = []
+            parts: list[str] = []
             for name in sorted(attributes):
                 value = attributes[name]
                 if name == "label" and max_len:
@@ -208,7 +219,7 @@ def export_classes(talk) -> tuple:
                 parts.append(f"{name} = {value}")
             return f"{element_id}[{', '.join(parts)}]"
 
-        def get_condition_string(self, relation) -> str:
+        def get_condition_string(self, relation: Any) -> str:
             if not isinstance(relation, talk.NextRelation):
                 return ""
             condition = relation.condition_access
@@ -219,11 +230,11 @@ def export_classes(talk) -> tuple:
                 return get_printable(get_object_name(value), True)
             return get_printable(value, True)
 
-        def export_graph(self, graph):
+        def export_graph(self, graph: Any) -> str:
             self._graphs += 1
             return f"digraph {self.get_element_id(graph)} {{"
 
-        def export_notion(self, notion):
+        def export_notion(self, notion: Any) -> str:
             return self.get_dot_string(
                 self.get_element_id(notion),
                 DotExport.MAX_NOTION_LABEL,
@@ -232,7 +243,7 @@ def export_classes(talk) -> tuple:
                 shape="doublecircle" if isinstance(notion, talk.SelectiveNotion) else "circle",
             )
 
-        def export_relation(self, relation):
+        def export_relation(self, relation: Any) -> str:
             subject = relation.subject
             default = isinstance(subject, talk.SelectiveNotion) and subject.default is relation
             edge = f"{self.get_element_id(subject)} -> {self.get_element_id(relation.object)}"
@@ -245,13 +256,13 @@ def export_classes(talk) -> tuple:
                 style='"bold"' if default else '""',
             )
 
-        def export_empty(self, counter):
+        def export_empty(self, counter: int) -> str:
             """The point standing for the ``counter``-th missing relation object."""
             return self.get_dot_string(
                 ExportProcess.ID_PATTERN % (DotExport.EMPTY, counter), shape='"point"'
             )
 
-        def export_object(self, name):
+        def export_object(self, name: str) -> str:
             """A box for an object that is not an element (a relation to a function)."""
             return self.get_dot_string(name, color="red", shape='"rect"')
 
@@ -270,7 +281,7 @@ def export_classes(talk) -> tuple:
     return _cache[key]
 
 
-def _selected() -> tuple:
+def _selected() -> _Exporters:
     import chatexchange.talk
 
     return export_classes(chatexchange.talk)

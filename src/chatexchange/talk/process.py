@@ -15,11 +15,24 @@ moving an offset; the remaining text is sliced only when something that could re
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
-from .core import Abstract, Access, Handler
+from .core import Abstract, Access, Event, Handler
 from .elements import _CURSOR_TYPES, _INDIRECT, BACKWARD, FORWARD, Element, TextCursor
 from .utils import is_list, is_number
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from .core import Context, Message, Pair
+    from .elements import Reply
+
+    #: A string command: (name, command id, the flags it needs, its length = its rank).
+    _StrCommand: TypeAlias = tuple[str, int, int, int]
+    #: An undo record: (kind, mapping or source, key or offset, had the key, old value).
+    _Undo: TypeAlias = tuple[int, Any, Any, Any, Any]
 
 __all__ = [
     "ParsingProcess",
@@ -103,7 +116,7 @@ _SELECTION_HOOKS = (
 )
 
 
-def _defining_class(cls, name):
+def _defining_class(cls: type, name: str) -> type | None:
     for klass in cls.__mro__:
         if name in klass.__dict__:
             return klass
@@ -127,32 +140,33 @@ class Process(Handler):
     STOP_CRITERIA = _STOP_CRITERIA
     GO_CRITERIA = _GO_CRITERIA
 
-    def __init__(self):
+    def __init__(self) -> None:
         Handler.__init__(self)
-        self._context = {}
+        self._context: Context = {}
         # The last step (its value, rank, source) and the context keys it has not written yet.
-        self._r_value = None
-        self._r_rank = -1
-        self._r_source = None
-        self._p_rank = None
-        self._p_condition = None
-        self._p_event = None
+        self._r_value: Any = None
+        self._r_rank: float = -1
+        self._r_source: Any = None
+        self._p_rank: Any = None
+        self._p_condition: Any = None
+        self._p_event: Any = None
         self._pending = False
         self._keys_in = False
-        self._sel_rank = -1
-        self._sel_condition = None
+        self._sel_rank: float = -1
+        self._sel_condition: Any = None
         self._query = "next"
-        self._current = None
-        self._message = []
-        self._below_current = []
-        self._below_message = []
-        self._str_commands = {}
-        self._str_order = []
-        self._dict_commands = []
+        # The element (or any callable) being asked, and the pending items of the top frame.
+        self._current: Any = None
+        self._message: list[Any] = []
+        self._below_current: list[Any] = []
+        self._below_message: list[list[Any]] = []
+        self._str_commands: dict[str, _StrCommand] = {}
+        self._str_order: list[_StrCommand] = []
+        self._dict_commands: list[int] = []
         self._push_callables = True
-        self._builtin = []
-        self._command_events = {}
-        self._command_list = []
+        self._builtin: list[Pair] = []
+        self._command_events: dict[int, Any] = {}
+        self._command_list: list[Any] = []
         self._dict_mask = 0
         self.on(("stop", "ok"), self.do_finish, "string")
         self._string_command("stop", _C_FINISH, _R_NONE)
@@ -166,12 +180,12 @@ class Process(Handler):
         self._seal()
 
     # -- registration of the built-in pairs --------------------------------------------------------
-    def _string_command(self, name, command, requires):
+    def _string_command(self, name: str, command: int, requires: int) -> None:
         entry = (name, command, requires, len(name))
         self._str_commands[name] = entry
         self._str_order.append(entry)
 
-    def _seal(self):
+    def _seal(self) -> None:
         self._builtin = list(self.events)
         values = {}
         for pair in self._builtin:
@@ -187,7 +201,7 @@ class Process(Handler):
         # The same by command number, for the direct dispatch (a list index, not a dict lookup).
         self._command_list = [values.get(command) for command in range(_C_TURN + 1)]
 
-    def _can_fast(self):
+    def _can_fast(self) -> bool:
         """The direct dispatch is exact while the built-in pairs are untouched and no selection
         hook is overridden; user pairs registered after them are ranked as usual."""
         if self.unknown_event is not None:
@@ -215,44 +229,44 @@ class Process(Handler):
 
     # -- read-only views ------------------------------------------------------------------------
     @property
-    def context(self):
+    def context(self) -> Context:
         self._flush()
         return self._context
 
     @context.setter
-    def context(self, value):
+    def context(self, value: Context) -> None:
         self._forget_keys()
         self._context = value
 
     @property
-    def current(self):
+    def current(self) -> Any:
         return self._current
 
     @property
-    def message(self):
+    def message(self) -> list[Any]:
         return list(self._message)
 
     @property
-    def query(self):
+    def query(self) -> str:
         return self._query
 
     @property
-    def depth(self):
+    def depth(self) -> int:
         """How many frames are on the stack (1 for a fresh process)."""
         return len(self._below_current) + 1
 
     # -- frames -----------------------------------------------------------------------------------
-    def _push_frame(self, current, message):
+    def _push_frame(self, current: Any, message: list[Any]) -> None:
         self._below_current.append(self._current)
         self._below_message.append(self._message)
         self._current = current
         self._message = message
 
-    def _pop_frame(self):
+    def _pop_frame(self) -> None:
         self._current = self._below_current.pop()
         self._message = self._below_message.pop()
 
-    def to_queue(self, message, current=None):
+    def to_queue(self, message: Iterable[Any], current: Any = None) -> None:
         """Run ``message`` next: in the top frame when it has nothing pending, else in a new one."""
         if not self._message:
             self._message = list(message)
@@ -261,7 +275,7 @@ class Process(Handler):
         else:
             self._push_frame(current if current is not None else self._current, list(message))
 
-    def set_message(self, reply, insert=False):
+    def set_message(self, reply: Reply, insert: bool = False) -> None:
         """Put a reply's items (a list or tuple is spread one level) before the pending ones."""
         if insert:
             if is_list(reply):
@@ -271,7 +285,7 @@ class Process(Handler):
         else:
             self._message = list(reply) if is_list(reply) else [reply]
 
-    def skip(self):
+    def skip(self) -> None:
         """Drop the next pending item (popping finished frames first)."""
         while not self._message and self._below_current:
             self._pop_frame()
@@ -279,14 +293,14 @@ class Process(Handler):
             del self._message[0]
 
     # -- calling ---------------------------------------------------------------------------------
-    def handle(self, message, context):
+    def handle(self, message: Message, context: Context) -> tuple[Any, ...]:
         if message and message[0] == _S_NEW:
             self.on_new(list(message[1:]), context)
         else:
             self.on_resume(list(message), context)
         return self.run()
 
-    def on_new(self, message, context):
+    def on_new(self, message: list[Any], context: Context) -> None:
         self._forget_keys()
         self._below_current = []
         self._below_message = []
@@ -294,13 +308,13 @@ class Process(Handler):
         self._message = message
         self._context = context
 
-    def on_resume(self, message, context):
+    def on_resume(self, message: list[Any], context: Context) -> None:
         if message:
             self.to_queue(message)
         self._flush()
         self._context.update(context)
 
-    def run(self):
+    def run(self) -> tuple[Any, ...]:
         """The main loop: handle the head of the top frame until a stop or nothing is left."""
         if not self._can_fast():
             result = _NO_HANDLE
@@ -351,7 +365,7 @@ class Process(Handler):
         return (self._r_value, self._r_rank, self._r_source)
 
     # -- the step's own context keys, written when they can be seen ---------------------------
-    def _note(self, rank, condition, event):
+    def _note(self, rank: float, condition: Any, event: Any) -> None:
         """A built-in step's ``rank``, ``condition`` and ``event`` for the context (and ``sender``
         when missing). Kept here until something could read them (``_flush``): user code given
         the context, a copy of it, a context command, the ``context`` property, the end of the run.
@@ -372,7 +386,7 @@ class Process(Handler):
         context[_S_EVENT] = event
         self._keys_in = True
 
-    def _flush(self):
+    def _flush(self) -> None:
         """Write the kept rank, condition and event of the last step into the context."""
         if self._pending:
             self._pending = False
@@ -383,20 +397,20 @@ class Process(Handler):
             context[_S_CONDITION] = self._p_condition
             context[_S_EVENT] = self._p_event
 
-    def _forget_keys(self):
+    def _forget_keys(self) -> None:
         """The context may have lost its step keys (a new context, a deletion, an undo): write
         what is kept now, and the next step's at once."""
         self._flush()
         self._keys_in = False
 
-    def sync(self):
+    def sync(self) -> None:
         """Bring the context up to date (the remaining text of a ParsingProcess)."""
 
     # -- the direct dispatch ---------------------------------------------------------------------
-    def _flags(self):
+    def _flags(self) -> int:
         return _R_CURRENT if self._current else 0
 
-    def _select(self):
+    def _select(self) -> int:
         """The command of the built-in pair the generic selection would pick for the head of the top
         frame (its rank and condition result in ``_sel_rank`` and ``_sel_condition``), or 0."""
         message = self._message
@@ -473,7 +487,7 @@ class Process(Handler):
             return _C_CLEAR
         return 0
 
-    def _dict_ready(self, command, item):
+    def _dict_ready(self, command: int, item: Any) -> bool:
         return False
 
     def _fast_step(self, extra):
@@ -545,7 +559,7 @@ class Process(Handler):
             return True
         return False
 
-    def _execute(self, command):
+    def _execute(self, command: int) -> Reply:
         # One flat dispatch, the most frequent commands first. A subclass's command is called
         # through a local of that class (only that class registers it): compiled, a C-level call.
         if command == _C_QUERY:
@@ -554,16 +568,17 @@ class Process(Handler):
             return self.do_queue_push()
         if command == _C_POP:
             return self.do_queue_pop()
+        # (For type checkers these locals are Any: self is the subclass that registered it.)
         if command == _C_PROCEED:
-            parsing = self
+            parsing: Any = self
             return parsing.do_proceed()
         if command == _C_CLEAR:
             return self.do_clear_message()
         if command == _C_SET_STATE:
-            stateful = self
+            stateful: Any = self
             return stateful.do_set_state()
         if command == _C_PUSH_CONTEXT:
-            stacking = self
+            stacking: Any = self
             return stacking.do_push_context()
         if command == _C_FORGET_CONTEXT:
             stacking = self
@@ -577,7 +592,7 @@ class Process(Handler):
         if command == _C_FINISH:
             return self.do_finish()
         if command == _C_ADD:
-            shared = self
+            shared: Any = self
             return shared.do_add_context()
         if command == _C_UPDATE:
             shared = self
@@ -591,7 +606,7 @@ class Process(Handler):
         raise ValueError(f"unknown command {command}")
 
     # -- built-in conditions and events ------------------------------------------------------------
-    def update_tags(self):
+    def update_tags(self) -> set[str]:
         tags = set()
         message = self._message
         if message:
@@ -611,7 +626,7 @@ class Process(Handler):
             tags.add(_S_CURRENT)
         return tags
 
-    def do_finish(self):
+    def do_finish(self) -> Any:
         """Pop 'stop' / 'ok' / True / False and return it (a prefixed 'okay' counts as 'ok')."""
         message = self._message
         item = message[0]
@@ -620,11 +635,11 @@ class Process(Handler):
             return _S_STOP if item.startswith(_S_STOP) else _S_OK
         return item
 
-    def can_push_queue(self):
+    def can_push_queue(self) -> bool:
         item = self._message[0]
         return isinstance(item, Abstract) or callable(item)
 
-    def do_queue_push(self):
+    def do_queue_push(self) -> None:
         message = self._message
         item = message[0]
         del message[0]
@@ -635,27 +650,27 @@ class Process(Handler):
             self._message.append(_S_QUERY)
         return None
 
-    def can_pop_queue(self):
+    def can_pop_queue(self) -> bool:
         return bool(self._below_current)
 
-    def do_queue_pop(self):
+    def do_queue_pop(self) -> None:
         self._pop_frame()
         return None
 
-    def can_clear_message(self):
+    def can_clear_message(self) -> bool:
         return not self._message[0]
 
-    def do_clear_message(self):
+    def do_clear_message(self) -> None:
         del self._message[0]
         return None
 
-    def do_query(self):
+    def do_query(self) -> Reply:
         """Ask the current element the query; every falsy reply means 'go on'."""
         del self._message[0]
         reply = self.ask(self._current)
         return reply or True
 
-    def ask(self, element):
+    def ask(self, element: Any) -> Reply:
         """Call ``element(query, **context)`` (context-mapped for a plain callable)."""
         builtin = element if isinstance(element, Element) else None
         if builtin is not None and builtin._cursor_type and "answer" not in self._context:
@@ -680,7 +695,7 @@ class SharedProcess(Process):
     UPDATE_CONTEXT = "update_context"
     DELETE_CONTEXT = "delete_context"
 
-    def __init__(self):
+    def __init__(self) -> None:
         Process.__init__(self)
         self.on(self.can_add_context, self.do_add_context, "dict")
         self.on(self.can_update_context, self.do_update_context, "dict")
@@ -688,7 +703,7 @@ class SharedProcess(Process):
         self._dict_commands.extend((_C_ADD, _C_UPDATE, _C_DELETE))
         self._seal()
 
-    def _dict_ready(self, command, item):
+    def _dict_ready(self, command: int, item: Any) -> bool:
         if command == _C_ADD:
             return isinstance(item.get(_S_ADD_CONTEXT), dict)
         if command == _C_UPDATE:
@@ -697,42 +712,42 @@ class SharedProcess(Process):
             return _S_DELETE_CONTEXT in item
         return False
 
-    def can_add_context(self):
+    def can_add_context(self) -> bool:
         return isinstance(self._message[0].get(_S_ADD_CONTEXT), dict)
 
-    def can_update_context(self):
+    def can_update_context(self) -> bool:
         return isinstance(self._message[0].get(_S_UPDATE_CONTEXT), dict)
 
-    def can_delete_context(self):
+    def can_delete_context(self) -> bool:
         return _S_DELETE_CONTEXT in self._message[0]
 
-    def do_add_context(self):
+    def do_add_context(self) -> None:
         self._flush()
         for key, value in self._message[0].pop(_S_ADD_CONTEXT).items():
             self.context_add(key, value)
 
-    def do_update_context(self):
+    def do_update_context(self) -> None:
         self._flush()
         for key, value in self._message[0].pop(_S_UPDATE_CONTEXT).items():
             self.context_set(key, value)
 
-    def do_delete_context(self):
+    def do_delete_context(self) -> None:
         self._forget_keys()
         keys = self._message[0].pop(_S_DELETE_CONTEXT)
         for key in keys if is_list(keys) else (keys,):
             if key in self._context:
                 self.context_delete(key)
 
-    def context_add(self, key, value):
+    def context_add(self, key: str, value: Any) -> None:
         """Add ``key`` unless the context has it already."""
         if key not in self._context:
             self.context_set(key, value)
 
-    def context_set(self, key, value):
+    def context_set(self, key: str, value: Any) -> None:
         self._flush()
         self._context[key] = value
 
-    def context_delete(self, key):
+    def context_delete(self, key: str) -> None:
         self._forget_keys()
         del self._context[key]
 
@@ -746,8 +761,8 @@ class StackingProcess(SharedProcess):
     FORGET_CONTEXT = "forget_context"
     TRACKING = "tracking"
 
-    def __init__(self):
-        self._undo = []
+    def __init__(self) -> None:
+        self._undo: list[list[_Undo]] = []
         SharedProcess.__init__(self)
         self.on(_S_PUSH_CONTEXT, self.do_push_context, "string")
         self.on(_S_POP_CONTEXT, self.do_pop_context, "tracking", "string")
@@ -758,55 +773,55 @@ class StackingProcess(SharedProcess):
         self._seal()
 
     @property
-    def undo_depth(self):
+    def undo_depth(self) -> int:
         """How many undo groups are open."""
         return len(self._undo)
 
-    def on_new(self, message, context):
+    def on_new(self, message: list[Any], context: Context) -> None:
         SharedProcess.on_new(self, message, context)
         self._undo = []
 
-    def _flags(self):
+    def _flags(self) -> int:
         flags = _R_CURRENT if self._current else 0
         if self._undo:
             flags |= _R_TRACKING
         return flags
 
-    def update_tags(self):
+    def update_tags(self) -> set[str]:
         tags = SharedProcess.update_tags(self)
         if self._undo:
             tags.add(_S_TRACKING)
         return tags
 
-    def _record(self, mapping, key):
+    def _record(self, mapping: dict[Any, Any], key: Any) -> None:
         if self._undo:
             if key in mapping:
                 self._undo[-1].append((_U_KEY, mapping, key, True, mapping[key]))
             else:
                 self._undo[-1].append((_U_KEY, mapping, key, False, None))
 
-    def _undo_record(self, record):
+    def _undo_record(self, record: _Undo) -> None:
         _kind, mapping, key, had, old = record
         if had:
             mapping[key] = old
         else:
             mapping.pop(key, None)
 
-    def context_set(self, key, value):
+    def context_set(self, key: str, value: Any) -> None:
         self._flush()
         self._record(self._context, key)
         self._context[key] = value
 
-    def context_delete(self, key):
+    def context_delete(self, key: str) -> None:
         self._forget_keys()
         self._record(self._context, key)
         del self._context[key]
 
-    def do_push_context(self):
+    def do_push_context(self) -> None:
         del self._message[0]
         self._undo.append([])
 
-    def do_pop_context(self):
+    def do_pop_context(self) -> None:
         del self._message[0]
         self._flush()
         group = self._undo.pop()
@@ -814,7 +829,7 @@ class StackingProcess(SharedProcess):
             self._undo_record(record)
         self._keys_in = False
 
-    def do_forget_context(self):
+    def do_forget_context(self) -> None:
         del self._message[0]
         self._undo.pop()
 
@@ -828,8 +843,8 @@ class StatefulProcess(StackingProcess):
     CLEAR_STATE = "clear_state"
     HAS_STATES = "has_states"
 
-    def __init__(self):
-        self._states = {}
+    def __init__(self) -> None:
+        self._states: dict[Any, Any] = {}
         StackingProcess.__init__(self)
         self.on(self.can_set_state, self.do_set_state, "current", "dict")
         self.on(_S_CLEAR_STATE, self.do_clear_state, "current", "has_states", "string")
@@ -838,15 +853,15 @@ class StatefulProcess(StackingProcess):
         self._seal()
 
     @property
-    def states(self):
+    def states(self) -> MappingProxyType[Any, Any]:
         """Element -> state, read-only."""
         return MappingProxyType(self._states)
 
-    def on_new(self, message, context):
+    def on_new(self, message: list[Any], context: Context) -> None:
         StackingProcess.on_new(self, message, context)
         self._states = {}
 
-    def _flags(self):
+    def _flags(self) -> int:
         flags = _R_CURRENT if self._current else 0
         if self._undo:
             flags |= _R_TRACKING
@@ -854,26 +869,26 @@ class StatefulProcess(StackingProcess):
             flags |= _R_STATES
         return flags
 
-    def update_tags(self):
+    def update_tags(self) -> set[str]:
         tags = StackingProcess.update_tags(self)
         if self._states:
             tags.add(_S_HAS_STATES)
         return tags
 
-    def _dict_ready(self, command, item):
+    def _dict_ready(self, command: int, item: Any) -> bool:
         if command == _C_SET_STATE:
             return bool(self._current) and _S_SET_STATE in item
         return StackingProcess._dict_ready(self, command, item)
 
-    def can_set_state(self):
+    def can_set_state(self) -> bool:
         return _S_SET_STATE in self._message[0]
 
-    def do_set_state(self):
+    def do_set_state(self) -> None:
         value = self._message[0].pop(_S_SET_STATE)
         self._record(self._states, self._current)
         self._states[self._current] = value
 
-    def do_clear_state(self):
+    def do_clear_state(self) -> None:
         del self._message[0]
         if self._current in self._states:
             self._record(self._states, self._current)
@@ -904,14 +919,14 @@ class ParsingProcess(StatefulProcess):
     TEXT = "text"
     LAST_PARSED = "last_parsed"
 
-    def __init__(self):
+    def __init__(self) -> None:
         # Offset mode (a str text): context['text'] is a cache of source[offset:], refreshed by
         # sync() when ``_synced`` lags behind ``_offset``.
-        self._source = None
+        self._source: str | None = None
         self._offset = 0
         self._synced = 0
-        self._text_obj = None
-        self._cursor = None
+        self._text_obj: Any = None
+        self._cursor: TextCursor | None = None
         StatefulProcess.__init__(self)
         self.on(self.can_proceed, self.do_proceed, "dict")
         self.on(_DIRECTIONS, self.do_turn, "string")
@@ -921,7 +936,7 @@ class ParsingProcess(StatefulProcess):
         self._seal()
 
     # -- text by offset ------------------------------------------------------------------------
-    def _adopt_text(self):
+    def _adopt_text(self) -> None:
         text = self._context.get(_S_TEXT)
         if isinstance(text, str):
             self._source = text
@@ -932,15 +947,15 @@ class ParsingProcess(StatefulProcess):
         self._text_obj = text
         self._cursor = None
 
-    def _check_text(self):
+    def _check_text(self) -> None:
         if self._context.get(_S_TEXT) is not self._text_obj:
             self.sync_offset_lost()
 
-    def sync_offset_lost(self):
+    def sync_offset_lost(self) -> None:
         """The context's 'text' was replaced from outside: parse that text from its start."""
         self._adopt_text()
 
-    def sync(self):
+    def sync(self) -> None:
         if self._source is not None and self._synced != self._offset:
             text = self._source[self._offset :]
             self._context[_S_TEXT] = text
@@ -948,32 +963,34 @@ class ParsingProcess(StatefulProcess):
             self._synced = self._offset
 
     @property
-    def context(self):
+    def context(self) -> Context:
         self._flush()
         self.sync()
         return self._context
 
     @context.setter
-    def context(self, value):
+    def context(self, value: Context) -> None:
         self._forget_keys()
         self._context = value
         self._adopt_text()
 
     @property
-    def text(self):
+    def text(self) -> Any:
         if self._source is not None and self._context.get(_S_TEXT) is self._text_obj:
             return self._source[self._offset :]
         return self._context.get(_S_TEXT, "")
 
     @property
-    def parsed_length(self):
-        return self._context.get(_S_PARSED_LENGTH, 0)
+    def parsed_length(self) -> int:
+        length: int = self._context.get(_S_PARSED_LENGTH, 0)
+        return length
 
     @property
-    def last_parsed(self):
-        return self._context.get(_S_LAST_PARSED, "")
+    def last_parsed(self) -> str:
+        parsed: str = self._context.get(_S_LAST_PARSED, "")
+        return parsed
 
-    def is_parsed(self):
+    def is_parsed(self) -> bool:
         """The walk went forward to the end and consumed all the text."""
         if self._query != _S_NEXT:
             return False
@@ -982,36 +999,36 @@ class ParsingProcess(StatefulProcess):
         return not self._context.get(_S_TEXT, "")
 
     # -- calling ---------------------------------------------------------------------------------
-    def on_new(self, message, context):
+    def on_new(self, message: list[Any], context: Context) -> None:
         StatefulProcess.on_new(self, message, context)
         self._query = _S_NEXT
         self._adopt_text()
         self.context_set(_S_PARSED_LENGTH, 0)
         self.context_set(_S_LAST_PARSED, "")
 
-    def on_resume(self, message, context):
+    def on_resume(self, message: list[Any], context: Context) -> None:
         self.sync()
         StatefulProcess.on_resume(self, message, context)
         if _S_TEXT in context:
             self._adopt_text()
 
-    def handle(self, message, context):
+    def handle(self, message: Message, context: Context) -> tuple[Any, ...]:
         result = StatefulProcess.handle(self, message, context)
         head = result[0]
         if not (self.is_parsed() or head == _S_STOP):
             head = False
         return head, self.parsed_length, (result[2] if len(result) > 2 else None)
 
-    def run(self):
+    def run(self) -> tuple[Any, ...]:
         self._check_text()
         return StatefulProcess.run(self)
 
     # -- context changes of 'text' keep the offset in step ---------------------------------------
-    def _record_text(self):
+    def _record_text(self) -> None:
         if self._undo:
             self._undo[-1].append((_U_TEXT, self._source, self._offset, None, None))
 
-    def _undo_record(self, record):
+    def _undo_record(self, record: _Undo) -> None:
         if record[0] == _U_TEXT:
             self._source = record[1]
             self._offset = record[2]
@@ -1021,7 +1038,7 @@ class ParsingProcess(StatefulProcess):
         else:
             StatefulProcess._undo_record(self, record)
 
-    def context_set(self, key, value):
+    def context_set(self, key: str, value: Any) -> None:
         if key == _S_TEXT:
             self.sync()
             self._record_text()
@@ -1030,7 +1047,7 @@ class ParsingProcess(StatefulProcess):
         else:
             StatefulProcess.context_set(self, key, value)
 
-    def context_delete(self, key):
+    def context_delete(self, key: str) -> None:
         if key == _S_TEXT:
             self.sync()
             self._record_text()
@@ -1040,24 +1057,25 @@ class ParsingProcess(StatefulProcess):
             StatefulProcess.context_delete(self, key)
 
     # -- commands ----------------------------------------------------------------------------------
-    def _dict_ready(self, command, item):
+    def _dict_ready(self, command: int, item: Any) -> bool:
         if command == _C_PROCEED:
             return self._proceed_ready(item)
         return StatefulProcess._dict_ready(self, command, item)
 
-    def _proceed_ready(self, item):
-        size = item.get(_S_PROCEED)
+    def _proceed_ready(self, item: Any) -> bool:
+        size: int = item.get(_S_PROCEED)
         if not is_number(size) or size < 0:
             return False
         self._check_text()
         if self._source is not None:
             return len(self._source) - self._offset >= size
         try:
-            return len(self._context.get(_S_TEXT)) >= size
+            text: Any = self._context.get(_S_TEXT)
+            return len(text) >= size
         except TypeError:
             return False
 
-    def can_proceed(self):
+    def can_proceed(self) -> bool:
         return self._proceed_ready(self._message[0])
 
     def do_proceed(self):
@@ -1076,7 +1094,7 @@ class ParsingProcess(StatefulProcess):
             _S_PARSED_LENGTH, context.get(_S_PARSED_LENGTH, 0) + size
         )
 
-    def do_turn(self):
+    def do_turn(self) -> None:
         item = self._message.pop(0)
         for direction in _DIRECTIONS:
             if item.startswith(direction):
@@ -1115,28 +1133,28 @@ class VisitorProcess(Process):
 
     VISIT = "visit"
 
-    def __init__(self):
+    def __init__(self) -> None:
         Process.__init__(self)
         self._query = _S_VISIT
-        self._visited = []
-        self._visited_ids = set()
+        self._visited: list[Any] = []
+        self._visited_ids: set[int] = set()
         self._push_callables = False
-        self.visit_event = None
+        self.visit_event: Event | None = None
 
     @property
-    def visited(self):
+    def visited(self) -> list[Any]:
         return list(self._visited)
 
-    def on_new(self, message, context):
+    def on_new(self, message: list[Any], context: Context) -> None:
         Process.on_new(self, message, context)
         self._query = _S_VISIT
         self._visited = []
         self._visited_ids = set()
 
-    def can_push_queue(self):
+    def can_push_queue(self) -> bool:
         return isinstance(self._message[0], Abstract)
 
-    def do_query(self):
+    def do_query(self) -> Reply:
         current = self._current
         if id(current) not in self._visited_ids:
             accept = True
@@ -1151,7 +1169,7 @@ class VisitorProcess(Process):
         return True
 
 
-_FAST_TYPES: dict = {}
+_FAST_TYPES: dict[type, bool] = {}
 _DICT_KEYS = {
     "add_context": _C_ADD,
     "update_context": _C_UPDATE,
@@ -1165,7 +1183,7 @@ _OWN_CLASSES = frozenset(
     {Process, SharedProcess, StackingProcess, StatefulProcess, ParsingProcess, VisitorProcess}
 )
 
-_EVENT_COMMANDS = {
+_EVENT_COMMANDS: dict[Any, int] = {
     "do_finish": _C_FINISH,
     "do_query": _C_QUERY,
     "do_queue_push": _C_PUSH,
