@@ -4,6 +4,7 @@ update-then-insert elsewhere, and a compiled fast path for SQLite's big batches.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from itertools import chain
 from operator import itemgetter
@@ -107,34 +108,60 @@ def _upsert_raw(
         _compiled[cache_key] = entry
     sql, names, procs, multi = entry
     get = itemgetter(*names)
-    # Only typed columns need converting (datetimes, dates); their values repeat a lot (the same
-    # "now", minute-resolution times), so each distinct value is converted once.
-    typed: list[tuple[int, _Processor, dict[Any, Any]]] = [
-        (i, proc, {}) for i, proc in enumerate(procs) if proc is not None
+    params: list[tuple[Any, ...]] = (
+        [get(row) for row in rows] if len(names) > 1 else [(get(row),) for row in rows]
+    )
+    typed: list[tuple[int, _Processor]] = [
+        (i, proc) for i, proc in enumerate(procs) if proc is not None
     ]
-    params = []
-    for row in rows:
-        values = list(get(row)) if len(names) > 1 else [get(row)]
-        for i, proc, seen in typed:
-            value = values[i]
-            if value is not None:
-                try:
-                    values[i] = seen[value]
-                except KeyError:
-                    values[i] = seen[value] = proc(value)
-                except TypeError:  # unhashable (JSON)
-                    values[i] = proc(value)
-        params.append(tuple(values))
-    _execute_rows(conn, sql, len(names), params, multi)
+    if typed:
+        # Column by column: only typed columns need converting (datetimes, dates, booleans), and
+        # their values repeat a lot (the same "now", minute-resolution times, two booleans), so
+        # each distinct value of a column is converted once.
+        columns: list[Sequence[Any]] = list(zip(*params, strict=True))
+        for i, proc in typed:
+            columns[i] = _converted(columns[i], proc)
+        params = list(zip(*columns, strict=True))
+    _execute_rows(conn, conn.connection.dbapi_connection, sql, len(names), params, multi)
     return True
 
 
-# Parameters per statement: SQLite's smallest compiled-in limit (999 before version 3.32).
+def _converted(values: Sequence[Any], proc: _Processor) -> Sequence[Any]:
+    """``values`` through a bind processor (None stays None), each distinct value once."""
+    try:
+        done = {value: proc(value) for value in set(values) if value is not None}
+    except TypeError:  # unhashable (JSON)
+        return [None if value is None else proc(value) for value in values]
+    done[None] = None
+    return [done[value] for value in values]
+
+
+# Parameters per statement where the driver cannot tell SQLite's limit (Python < 3.11): the
+# smallest compiled-in limit (999 before SQLite 3.32; 32766 since).
 _SQLITE_MAX_PARAMETERS = 999
+# Rows per statement, at most: a transcript page (up to about 250 messages) in one statement.
+# Each row count is its own SQL text, kept by us and prepared by the driver's statement cache,
+# so the bound also bounds their memory.
+_MAX_ROWS = 256
+# Multi-row SQL texts kept per statement (one per row count met); forgotten all at once beyond.
+_MAX_TEXTS = 64
+
+
+def _parameter_limit(dbapi_connection: Any) -> int:
+    """How many parameters SQLite takes in one statement on this connection."""
+    try:
+        return int(dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    except (AttributeError, sqlite3.Error):
+        return _SQLITE_MAX_PARAMETERS
 
 
 def _execute_rows(
-    conn: Connection, sql: str, width: int, params: list[tuple[Any, ...]], multi: dict[int, str]
+    conn: Connection,
+    dbapi_connection: Any,
+    sql: str,
+    width: int,
+    params: list[tuple[Any, ...]],
+    multi: dict[int, str],
 ) -> None:
     """Run a one-row ``INSERT ... VALUES (?, ...)`` for every row of ``params``, as few
     multi-row statements as SQLite takes (``VALUES (...), (...), ...``).
@@ -144,7 +171,7 @@ def _execute_rows(
     page meanwhile) each of those waits costs milliseconds.
     """
     one = "(" + ", ".join(["?"] * width) + ")"
-    per = max(1, _SQLITE_MAX_PARAMETERS // width)
+    per = max(1, min(_MAX_ROWS, _parameter_limit(dbapi_connection) // width))
     if per == 1 or sql.count(one) != 1:
         conn.exec_driver_sql(sql, params)
         return
@@ -152,6 +179,8 @@ def _execute_rows(
         chunk = params[start : start + per]
         text = multi.get(len(chunk))
         if text is None:
+            if len(multi) >= _MAX_TEXTS:
+                multi.clear()
             text = multi[len(chunk)] = sql.replace(one, ", ".join([one] * len(chunk)))
         conn.exec_driver_sql(text, tuple(chain.from_iterable(chunk)))
 

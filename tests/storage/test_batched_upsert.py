@@ -1,0 +1,82 @@
+"""SQLite's batched upsert (many rows per statement, typed columns converted once per distinct
+value) writes exactly what SQLAlchemy's own statement execution writes, for batches above and
+below the rows-per-statement bound, and keeps a bounded number of statement texts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from sqlalchemy import select
+
+from chatexchange import store
+from chatexchange._parser.records import TranscriptMessage
+from chatexchange.models import Message
+from chatexchange.store import upsert
+
+START = dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc)
+
+
+def _messages(count: int, first_id: int, seed: int) -> list[TranscriptMessage]:
+    rng = random.Random(seed)
+    zone = dt.timezone(dt.timedelta(hours=rng.choice([0, 2, -5])))
+    return [
+        TranscriptMessage(
+            id=first_id + i,
+            room_id=1,
+            owner_id=rng.randint(1, 9),
+            owner_name=rng.choice([None, "Ann", "Bo"]),
+            content_html=f"<b>m{i}</b>",
+            content_text=f"m{i}",
+            parent_id=rng.choice([None, first_id]),
+            edits=rng.randint(0, 1),
+            deleted=rng.random() < 0.1,
+            stars=rng.randint(0, 3),
+            pinned=rng.random() < 0.2,
+            onebox=rng.choice([None, "youtube"]),
+            time=(START + dt.timedelta(minutes=rng.randint(0, 999))).astimezone(zone),
+            partial=rng.random() < 0.1,
+        )
+        for i in range(count)
+    ]
+
+
+def _contents(engine) -> tuple[list, list]:
+    """Both tables as SQLite stores them (the driver's values, no column types reading them)."""
+    with engine.connect() as conn:
+        messages = conn.exec_driver_sql("SELECT * FROM messages ORDER BY id").all()
+        users = conn.exec_driver_sql("SELECT * FROM users ORDER BY id").all()
+    return messages, users
+
+
+@pytest.mark.parametrize("count", [1, 3, upsert._MAX_ROWS, upsert._MAX_ROWS + 1, 700])
+def test_batched_rows_are_what_sqlalchemy_writes(count, monkeypatch):
+    now = dt.datetime(2024, 3, 2, 12, 0, 0, 123456, tzinfo=dt.timezone.utc)
+    batches = [_messages(count, 1000, 1), _messages(count, 1000 + count // 2, 2)]  # overlapping
+
+    def archive():
+        engine = store.open_engine("sqlite://")
+        server = store.server_meta_id(engine, "se")
+        for batch in batches:
+            store.upsert_messages(engine, server, batch, room_names={1: "R"}, now=now)
+        return engine
+
+    batched = archive()
+    monkeypatch.setattr(upsert, "_upsert_raw", lambda *args: False)  # SQLAlchemy executes
+    plain = archive()
+    assert _contents(batched) == _contents(plain)
+    assert len(_contents(batched)[0]) == count + count // 2
+
+
+def test_statement_texts_are_bounded():
+    engine = store.open_engine("sqlite://")
+    server = store.server_meta_id(engine, "se")
+    first = 1
+    for count in range(1, 2 * upsert._MAX_TEXTS + 1):
+        store.upsert_messages(engine, server, _messages(count, first, count), room_names={1: "R"})
+        first += count
+    for _sql, _names, _procs, texts in upsert._compiled.values():
+        assert len(texts) <= upsert._MAX_TEXTS
+    with engine.connect() as conn:
+        assert len(conn.execute(select(Message.id)).all()) == first - 1
