@@ -80,6 +80,7 @@ COMMANDS: dict[str, str] = {
     "show": "reading:run_show",
     "export": "reading:run_export",
     "bots": "bots:run_bots",
+    "db": "db:run_db",
     "search": "search:run_search",
     "demo": "demo:run_demo",
 }

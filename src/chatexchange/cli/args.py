@@ -62,6 +62,7 @@ MAIN_USAGE = (
     "       chatexchange devserver [--port N] [--seed FILE] [--messages N]\n"
     "       chatexchange replay [DATABASE] ROOM --bot MODULE:OBJECT\n"
     "       chatexchange bots status [DATABASE] [--json]\n"
+    "       chatexchange db current|upgrade [DATABASE]\n"
     "       chatexchange demo\n"
     "       chatexchange --help | --version"
 )
@@ -114,7 +115,7 @@ exit codes:
 {"".join(f"  {code:<5}{meaning}{chr(10)}" for code, meaning in MEANINGS.items())}"""
 
 
-SUBCOMMANDS = ("show", "search", "export", "devserver", "replay", "bots", "demo")
+SUBCOMMANDS = ("show", "search", "export", "devserver", "replay", "bots", "db", "demo")
 
 WHEN_HELP = (
     "a message id, a UTC date or time (2024-01-02, 2024-01-02T15:30, with Z or +01:00 if "
@@ -441,10 +442,24 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     bots.add_argument("action", choices=("status",), help="what to show")
     bots.add_argument("database", nargs="?", default=None, metavar="DATABASE",
                       help=f"the archive's database URL (default ${DATABASE_ENV})")
+    db = _Parser(
+        prog=f"{PROG} db",
+        description="The archive's schema: 'current' shows its migration revision against this "
+        "release's newest; 'upgrade' runs the migrations it lacks (opening the archive does "
+        "too). Both refuse a database that is not an archive and create nothing.",
+        epilog="examples:\n  chatexchange db current sqlite://./data\n"
+        "  chatexchange db upgrade postgresql://bots@db/chat",
+        formatter_class=fmt,
+        parents=[common],
+    )
+    db.add_argument("action", choices=("current", "upgrade"), help="what to do")
+    db.add_argument("database", nargs="?", default=None, metavar="DATABASE",
+                    help=f"the archive's database URL (default ${DATABASE_ENV})")
     return {
         "main": main,
         "show": show,
         "bots": bots,
+        "db": db,
         "search": search,
         "export": export,
         "replay": replay,
@@ -521,11 +536,11 @@ def parse_args(argv: Sequence[str]) -> tuple[str, argparse.Namespace]:
         ns.main = _main_args(ns)
     elif form in ("replay", "show", "export"):
         ns.database, (ns.room_ref,) = _archive_and_rooms(ns.positionals, ns.server_url, form)
-    elif form == "bots":
+    elif form in ("bots", "db"):
         db_text = ns.database or os.environ.get(DATABASE_ENV, "").strip()
         if not db_text:
             raise UsageError(
-                f"bots status reads an archive: give its DATABASE or set {DATABASE_ENV}"
+                f"{form} {ns.action} needs an archive: give its DATABASE or set {DATABASE_ENV}"
             )
         ns.database = _database(db_text, "" if ns.database else f"${DATABASE_ENV}: ")
     elif form == "search":

@@ -24,10 +24,11 @@ Other layers import from this package only (an import-linter contract says so).
 
 from __future__ import annotations
 
-from .engine import open_engine
+from .engine import archive_revision, open_engine
 from .live import record_event
 from .positions import advance_bot_position, bot_position
 from .reads import page_fetch, server_meta_id, server_meta_ids
+from .schema import HEAD, Revision
 from .urls import DEFAULT_URL, database_url
 from .writes import (
     PageStored,
@@ -47,8 +48,11 @@ from .writes import (
 
 __all__ = [
     "DEFAULT_URL",
+    "HEAD",
     "PageStored",
+    "Revision",
     "advance_bot_position",
+    "archive_revision",
     "bot_position",
     "database_url",
     "mark_room_stale",

@@ -12,7 +12,7 @@ from sqlalchemy.pool import StaticPool
 
 from .. import _search
 from ..errors import StorageError
-from .schema import prepare
+from .schema import Revision, prepare, revision
 from .urls import _display, _is_memory, _reason, database_url
 
 
@@ -45,6 +45,37 @@ def open_engine(url: str | os.PathLike[str] | URL | None = None, *, echo: bool =
     ``StaticPool``); SQLite files run in WAL mode. Raises :class:`StorageError` (with a message
     that names the database but never its password) when the database cannot be opened.
     """
+    engine = _engine(url, echo=echo)
+    try:
+        if not prepare(engine):
+            _search.ensure_index(engine)
+    except StorageError:
+        engine.dispose()
+        raise
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise StorageError(
+            f"cannot open the database {_display(engine.url)}: {_reason(exc, engine.url)}"
+        ) from None
+    return engine
+
+
+def archive_revision(url: str | os.PathLike[str] | URL) -> Revision:
+    """Where the archive at ``url`` stands (its migration revision, the release schema version it
+    records); reads only: creates, migrates and seeds nothing."""
+    engine = _engine(url)
+    try:
+        with engine.connect() as conn:
+            return revision(conn)
+    except SQLAlchemyError as exc:
+        raise StorageError(
+            f"cannot read the database {_display(engine.url)}: {_reason(exc, engine.url)}"
+        ) from None
+    finally:
+        engine.dispose()
+
+
+def _engine(url: str | os.PathLike[str] | URL | None, *, echo: bool = False) -> Engine:
     sa_url = database_url(url)
     kwargs: dict[str, Any] = {"echo": echo}
     if sa_url.get_backend_name() == "sqlite":
@@ -60,15 +91,4 @@ def open_engine(url: str | os.PathLike[str] | URL | None = None, *, echo: bool =
     if sa_url.get_backend_name() == "sqlite":
         listener = _sqlite_memory_pragmas if _is_memory(sa_url) else _sqlite_pragmas
         event.listen(engine, "connect", listener)
-    try:
-        if not prepare(engine):
-            _search.ensure_index(engine)
-    except StorageError:
-        engine.dispose()
-        raise
-    except SQLAlchemyError as exc:
-        engine.dispose()
-        raise StorageError(
-            f"cannot open the database {_display(sa_url)}: {_reason(exc, sa_url)}"
-        ) from None
     return engine

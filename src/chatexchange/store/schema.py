@@ -68,6 +68,16 @@ class Revision:
     def at_head(self) -> bool:
         return self.revision == HEAD
 
+    @property
+    def known(self) -> bool:
+        """Whether this release's migrations know the revision (loads Alembic unless at head);
+        an unknown one was written by a newer release."""
+        if self.revision is None or self.at_head:
+            return True
+        from . import migrations
+
+        return self.revision in migrations.revisions()
+
 
 def prepare(engine: Engine) -> bool:
     """Make the archive at ``engine`` current: create, migrate and seed what it lacks. Returns

@@ -31,11 +31,16 @@ def head() -> str:
     return heads[0]
 
 
+def revisions() -> set[str]:
+    """Every revision of the migrations shipped."""
+    return {s.revision for s in scripts().walk_revisions()}
+
+
 def upgrade(conn: Connection, current: str | None) -> None:
     """Run every migration after ``current`` (``None``: from the start) inside the caller's
     transaction; the caller commits, or rolls all of them back."""
     script = scripts()
-    if current is not None and current not in {s.revision for s in script.walk_revisions()}:
+    if current is not None and current not in revisions():
         raise StorageError(
             f"the archive is at migration {current}, which this chatexchange does not know "
             "(written by a newer release?): upgrade chatexchange"
