@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import re
+from datetime import datetime, timedelta, timezone
 
 UTC = timezone.utc
 #: The earliest time: ``since=EPOCH`` means "from the very beginning".
@@ -17,3 +18,24 @@ def utcnow() -> datetime:
 
 def from_timestamp(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
+
+
+_AGO = re.compile(
+    r"(\d+)\s*(s|sec|secs|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|y|yrs?|years?)\b",
+    re.IGNORECASE,
+)
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "y": 365 * 86400}
+
+
+def parse_ago(text: str | None) -> timedelta | None:
+    """How long ago a page's ``"49m ago"``, ``"18 minutes ago"`` or ``"just now"`` was; ``None``
+    for ``"n/a"`` or anything else unreadable."""
+    if not text:
+        return None
+    text = text.strip().lower()
+    if text.startswith("just now") or text == "now":
+        return timedelta(0)
+    m = _AGO.search(text)
+    if m is None:
+        return None
+    return timedelta(seconds=int(m[1]) * _UNITS[m[2][0]])

@@ -9,10 +9,10 @@ or wrong records.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 from lxml import etree
 
+from .._time import parse_ago
 from ..errors import ParseError
 from ._html import (
     XPath,
@@ -53,8 +53,6 @@ __all__ = [
 
 _USER_PATH = re.compile(r"/users/(-?\d+)")
 _FIRST_INT = re.compile(r"-?\d[\d,]*")
-_AGO = re.compile(r"(\d+)\s*(s|sec|secs|seconds?|m|mins?|minutes?|h|hours?|d|days?|y|years?)\b")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "y": 365 * 86400}
 
 
 def _text(el: etree._Element | None) -> str:
@@ -73,19 +71,6 @@ def _count(el: etree._Element | None) -> int | None:
         if m is not None:
             return int(m[0].replace(",", ""))
     return None
-
-
-def parse_ago(text: str | None) -> timedelta | None:
-    """``"49m ago"``, ``"18 minutes ago"``, ``"just now"`` -> how long ago; ``None`` for "n/a"."""
-    if not text:
-        return None
-    text = text.strip().lower()
-    if text.startswith("just now") or text == "now":
-        return timedelta(0)
-    m = _AGO.search(text)
-    if m is None:
-        return None
-    return timedelta(seconds=int(m[1]) * _UNITS[m[2][0]])
 
 
 # --------------------------------------------------------------------------------------------------

@@ -3,32 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
-from .._time import EPOCH
-
-_ago_re = re.compile(
-    r"^\s*(\d+)\s*(s|sec|secs|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|y|yrs?|years?)"
-    r"\s+ago\s*$",
-    re.IGNORECASE,
-)
-_AGO_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "y": 365 * 86400}
+from .._time import EPOCH, parse_ago
 
 
 def _ago(text: str | None, now: dt.datetime) -> dt.datetime | None:
-    """``now`` minus a page's "18 minutes ago" / "49m ago" / "just now"; ``None`` if unreadable."""
-    if not text:
-        return None
-    if text.strip().lower() in ("just now", "now"):
-        return now
-    m = _ago_re.match(text)
-    if not m:
-        return None
-    unit = m.group(2).lower()
-    seconds = _AGO_UNITS["m" if unit.startswith("mi") else unit[0]]
-    return now - dt.timedelta(seconds=int(m.group(1)) * seconds)
-
+    """``now`` minus a page's "18 minutes ago"; ``None`` if unreadable."""
+    ago = parse_ago(text)
+    return None if ago is None else now - ago
 
 
 _USER_FIELDS = (
