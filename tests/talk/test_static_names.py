@@ -48,20 +48,33 @@ def test_the_type_checking_imports_name_each_module_s_all():
 
 
 GOOD = """
-from chatexchange.talk import COMPILED, Condition, Event, Handler, implementation
+from chatexchange.talk import (
+    COMPILED, ComplexNotion, Condition, Event, Graph, GraphBuilder, Handler, Notion,
+    ParsingProcess, ParsingRelation, Process, Relation, implementation,
+)
 
 handler: Handler = Handler()
 handler.on(Condition("hi"), Event(lambda: "hello"))
 compiled: bool = COMPILED
 pure = implementation("pure")
+
+builder = GraphBuilder("greeting").parse_rel("hi").notion("said hi")
+graph: Graph | None = builder.graph
+root: Notion | None = graph.root if graph is not None else None
+relation: Relation = ParsingRelation(ComplexNotion("a"), Notion("b"), "x")
+process = ParsingProcess()
+walker: Process = process
+result: tuple[object, ...] = process("new", root, text="hi")
+parsed: int = process.parsed_length
 """
 
 #: The same names used wrongly: each line must be an error, so the names are not ``Any``.
 BAD = """
-from chatexchange.talk import Condition, Handler
+from chatexchange.talk import Condition, Handler, ParsingProcess
 
 Handler().no_such_method()
 count: int = Condition("greeting")
+text: str = ParsingProcess().parsed_length
 """
 
 
@@ -85,3 +98,4 @@ def test_mypy_sees_the_public_names(tmp_path):
     assert code == 1, output
     assert '"Handler" has no attribute "no_such_method"' in output, output
     assert 'has type "Condition", variable has type "int"' in output, output
+    assert 'has type "int", variable has type "str"' in output, output

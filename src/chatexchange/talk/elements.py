@@ -319,7 +319,7 @@ class Element(Handler):
             return name
         return prefix + _S_SEP + name
 
-    def change_property(self, name, value):
+    def change_property(self, name: str, value: Any) -> bool | None:
         """Set ``name`` to ``value``, telling the old value (before) and the new one (after)."""
         old = getattr(self, name)
         if old == value:
@@ -460,7 +460,7 @@ class Element(Handler):
         selection."""
         return None
 
-    def _own_event(self, index):
+    def _own_event(self, index: int) -> Event | None:
         """The event of pair ``index`` while that pair is still the one the class registered (the
         live ``events`` list may have been changed directly) and has no pre/post events: then the
         class's own code can stand in for it. None otherwise."""
@@ -604,12 +604,12 @@ class ComplexNotion(Notion):
     def relations(self) -> list[Relation]:
         return self._relations
 
-    def do_relation(self, **context):
+    def do_relation(self, **context: Any) -> bool | None:
         return self._relation_changed(
             context["sender"], context[_S_OLD_VALUE], context[_S_NEW_VALUE]
         )
 
-    def _relation_changed(self, relation, old, new):
+    def _relation_changed(self, relation: Relation, old: Any, new: Any) -> bool | None:
         if old is self and relation in self._relations:
             self._relations.remove(relation)
             return True
@@ -660,33 +660,33 @@ class SelectiveNotion(ComplexNotion):
 
     CASES = "cases"
 
-    def __init__(self, name, owner=None):
-        self._default = None
+    def __init__(self, name: Any, owner: Element | None = None) -> None:
+        self._default: Relation | None = None
         # The case plan of _best_direct (see _make_plan): the relations and conditions it was
         # made from, the default then, and the cases to try per next character.
-        self._plan_relations = None
-        self._plan_conditions = ()
-        self._plan_default = None
-        self._plan_index = None
-        self._plan_any = ()
+        self._plan_relations: tuple[Relation, ...] | None = None
+        self._plan_conditions: tuple[Condition | None, ...] = ()
+        self._plan_default: Relation | None = None
+        self._plan_index: dict[str, tuple[ParsingRelation, ...]] | None = None
+        self._plan_any: tuple[ParsingRelation, ...] = ()
         ComplexNotion.__init__(self, name, owner)
         self.on(self.can_retry, self.do_retry)
         self.on(self.can_finish, self.do_finish)
         self._sealed()
 
     @property
-    def default(self):
+    def default(self) -> Relation | None:
         return self._default
 
     @default.setter
-    def default(self, value):
+    def default(self, value: Relation | None) -> None:
         if value is self._default:
             return
         if value is not None and value.subject is not self:
             return
         self._default = value
 
-    def _relation_changed(self, relation, old, new):
+    def _relation_changed(self, relation: Relation, old: Any, new: Any) -> bool | None:
         result = ComplexNotion._relation_changed(self, relation, old, new)
         if self._default is not None and self._default not in self._relations:
             self._default = None
@@ -768,16 +768,16 @@ class SelectiveNotion(ComplexNotion):
             best = [default]
         return best
 
-    def _make_plan(self):
+    def _make_plan(self) -> bool:
         """Decide once, for the current cases, which to try per next character: a case whose
         condition can only match text starting with one of a known set of characters is tried
         for those only (``_first``), the others always, each list in registration order. False
         (and no plan) when a case is not a plain ParsingRelation."""
         self._plan_relations = None
         default = self._default
-        conditions = []
-        cases = []
-        chars = set()
+        conditions: list[Condition | None] = []
+        cases: list[ParsingRelation] = []
+        chars: set[str] = set()
         for relation in self._relations:
             if relation is default:
                 conditions.append(None)
@@ -791,7 +791,7 @@ class SelectiveNotion(ComplexNotion):
             cases.append(parsing)
             if parsing._first is not None:
                 chars |= parsing._first
-        index = {}
+        index: dict[str, tuple[ParsingRelation, ...]] = {}
         for char in chars:
             index[char] = tuple(
                 [case for case in cases if case._first is None or char in case._first]
@@ -803,7 +803,7 @@ class SelectiveNotion(ComplexNotion):
         self._plan_relations = tuple(self._relations)
         return True
 
-    def _plan_valid(self):
+    def _plan_valid(self) -> bool:
         """Whether the plan still describes the cases: the same relations and default, each case
         still plain with the condition the plan was made from (checked at every selection: the
         relations list, a case's events and its condition can all be changed directly)."""
@@ -822,12 +822,12 @@ class SelectiveNotion(ComplexNotion):
                 return False
             if relation is default:
                 continue
-            parsing = relation
+            parsing: Any = relation  # a case of the plan: a ParsingRelation
             if not parsing._plain() or parsing.condition_access is not conditions[i]:
                 return False
         return True
 
-    def _best_direct(self, context, cursor):
+    def _best_direct(self, context: Context, cursor: TextCursor | None) -> list[Reply] | None:
         """get_best_cases for a selection whose cases are all plain ParsingRelations (matched
         against the text without user code, so there is nothing to copy the context for): only
         the cases the plan lists for the next character are matched (the others cannot match,
@@ -843,16 +843,18 @@ class SelectiveNotion(ComplexNotion):
             pos = 0
         if not self._plan_valid() and not self._make_plan():
             return None
-        candidates = None
+        candidates: tuple[ParsingRelation, ...] | None = None
         if pos < len(source):
-            candidates = self._plan_index.get(source[pos])
+            index: Any = self._plan_index  # made by _make_plan() above
+            candidates = index.get(source[pos])
         if candidates is None:
             candidates = self._plan_any
-        best = []
+        best: list[Reply] = []
         top = -1
         for relation in candidates:
             parsing = relation
-            matcher = parsing._matcher
+            matcher: Any = parsing._matcher  # a plain case has one
+            reply: Reply
             rank = 0 if matcher[0] == _M_TRUE else _match_at(matcher, source, pos)[0]
             if rank < 0:
                 continue  # the unknown event answers, with no usable rank
@@ -871,7 +873,7 @@ class SelectiveNotion(ComplexNotion):
             best = [self._default]
         return best
 
-    def _reply(self, query, context, cursor):
+    def _reply(self, query: Any, context: Context, cursor: TextCursor | None) -> Any:
         if query != _NEXT or not self._untouched():
             return _INDIRECT
         if context.get(_STATE):
@@ -931,7 +933,7 @@ class SelectiveNotion(ComplexNotion):
         return len(self.events) != self._builtin_count or self.unknown_event is not None
 
 
-def _told_directly(element, name, sender, old, new):
+def _told_directly(element: Any, name: str, sender: Any, old: Any, new: Any) -> bool:
     """What ``element('set_subject', sender=..., old-value=old, new-value=new)`` does when a
     relation's subject changes and ``element`` is an untouched ComplexNotion or SelectiveNotion
     (its own 'set_subject' pair, no pre/post events): add or remove the relation, done here
@@ -1195,16 +1197,18 @@ class ParsingRelation(NextRelation):
     """A NextRelation whose condition is checked against the text being parsed; on success it
     asks the process to consume the matched length ('proceed')."""
 
-    def __init__(self, subj, obj, condition=None, owner=None, **options):
+    def __init__(self, subj: Any, obj: Any, condition: Any = None, owner: Element | None = None,
+                 **options: Any) -> None:
         self.optional = options.get("optional", False)
         self.check_only = options.get("check_only", False)
-        self._matcher = None
-        self._matcher_for = None
-        self._own_condition = None
-        self._raw_condition = None
-        self._first = None
-        self._seal_pair = None
-        self._seal_event = None
+        self._matcher: tuple[int, Any, Any] | None = None
+        self._matcher_for: Condition | None = None
+        self._own_condition: Condition | None = None
+        self._raw_condition: Any = None
+        self._first: frozenset[str] | None = None
+        self._seal_pair: Pair | None = None
+        # Set at the end of the constructor, before anything reads it.
+        self._seal_event: Event = None  # type: ignore[assignment]
         NextRelation.__init__(self, subj, obj, condition, owner, **options)
         self.unknown_event = Event(self.on_error)
         self._unknown = self.unknown_event
@@ -1212,7 +1216,7 @@ class ParsingRelation(NextRelation):
         self._seal_pair = self._seal_pairs[0]
         self._seal_event = self._seal_pair[1]
 
-    def _plain(self):
+    def _plain(self) -> bool:
         """Untouched, its condition matched without user code, no pre/post events. Only for an
         exact ParsingRelation (the caller checks the type): the rest of ``_untouched`` is inline,
         and so is ``_own_event(0)`` (its pair and event as sealed: a tuple never changes)."""
@@ -1233,10 +1237,11 @@ class ParsingRelation(NextRelation):
         event = self._seal_event
         if event.pre_event is not None or event.post_event is not None:
             return False
-        unknown = self._unknown_event
+        # Not None: it is the constructor's (checked above).
+        unknown: Event = self._unknown_event  # type: ignore[assignment]
         return unknown.pre_event is None and unknown.post_event is None
 
-    def _matcher_of(self, condition):
+    def _matcher_of(self, condition: Condition) -> tuple[int, Any, Any] | None:
         if condition is not self._matcher_for:
             self._matcher_for = condition
             self._first = None
@@ -1322,7 +1327,7 @@ class ParsingRelation(NextRelation):
                 return _INDIRECT
             source = text
             pos = 0
-        matcher = self._matcher
+        matcher: Any = self._matcher  # not None: _plain() made it
         rank = 0 if matcher[0] == _M_TRUE else _match_at(matcher, source, pos)[0]
         if rank >= 0:
             if rank and not self.check_only:
