@@ -374,12 +374,12 @@ class TranscriptReader:
 
     def page(self) -> TranscriptPage:
         """The whole page, messages included."""
-        return _read_page(self._body, self._url, self._frame)  # type: ignore[no-any-return]
+        return _read_page(self._body, self._url, self._frame)
 
 
 class _Frame(NamedTuple):
     transcript: etree._Element
-    canonical: str | None
+    canonical: str  # "" when the page has no canonical link (XPath string())
     room_id: int
     room_name: str
     day: date
@@ -405,7 +405,7 @@ def _read_frame(body: bytes | str, url: str | None) -> _Frame:
         room_name = m[1].strip() if m else None
     if not room_name:
         raise missing(root, url, "the room name (sidebar room link or title)")
-    canonical = _CANONICAL(root)
+    canonical: str = _CANONICAL(root)
     day = _page_date(root, info, canonical, url)
     hours, current = _hours(root, main)
     span = _span(canonical, url, current, url)

@@ -30,8 +30,8 @@ from typing import Any
 
 import orjson
 
+from .._files import write_private
 from ..errors import ChatExchangeError
-from .cookies import write_private
 
 try:
     import fcntl
