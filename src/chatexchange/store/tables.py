@@ -15,11 +15,11 @@ from ..models import (
     User,
 )
 
-_messages: Table = Message.__table__  # type: ignore[assignment]
-_users: Table = User.__table__  # type: ignore[assignment]
-_rooms: Table = Room.__table__  # type: ignore[assignment]
-_servers: Table = Server.__table__  # type: ignore[assignment]
-_fetches: Table = TranscriptPageFetch.__table__  # type: ignore[assignment]
-_events: Table = Event.__table__  # type: ignore[assignment]
-_revisions: Table = MessageRevision.__table__  # type: ignore[assignment]
-_positions: Table = BotPosition.__table__  # type: ignore[assignment]
+_messages: Table = Message.__table__
+_users: Table = User.__table__
+_rooms: Table = Room.__table__
+_servers: Table = Server.__table__
+_fetches: Table = TranscriptPageFetch.__table__
+_events: Table = Event.__table__
+_revisions: Table = MessageRevision.__table__
+_positions: Table = BotPosition.__table__

@@ -118,10 +118,10 @@ def _upsert_raw(
         # Column by column: only typed columns need converting (datetimes, dates, booleans), and
         # their values repeat a lot (the same "now", minute-resolution times, two booleans), so
         # each distinct value of a column is converted once.
-        columns: list[Sequence[Any]] = list(zip(*params, strict=True))
+        by_column: list[Sequence[Any]] = list(zip(*params, strict=True))
         for i, proc in typed:
-            columns[i] = _converted(columns[i], proc)
-        params = list(zip(*columns, strict=True))
+            by_column[i] = _converted(by_column[i], proc)
+        params = list(zip(*by_column, strict=True))
     _execute_rows(conn, conn.connection.dbapi_connection, sql, len(names), params, multi)
     return True
 
