@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from chatexchange import _search, store
+from chatexchange import store
 from chatexchange._parser.records import TranscriptMessage, TranscriptPage
 from chatexchange._time import UTC
+from chatexchange.store import fulltext as _search
 
 PAGES, PER_PAGE = 40, 250
 WORDS = [

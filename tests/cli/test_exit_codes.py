@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from chatexchange import errors
-from chatexchange._search import SearchQueryError
 from chatexchange.bot._command import BotCodeError, BotLoadError
 from chatexchange.cli import main
 from chatexchange.cli.exits import EXIT_CODES, MEANINGS, Interrupted, Terminated, exit_code
 from chatexchange.cli.rooms import RoomFormError
+from chatexchange.store import SearchQueryError
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 

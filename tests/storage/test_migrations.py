@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, select, text
 
-from chatexchange import _search, store
+from chatexchange import store
 from chatexchange.errors import StorageError
 from chatexchange.models import Base, Message, Server, database_info
+from chatexchange.store import fulltext as _search
 from chatexchange.store import legacy, schema
 
 FIXTURES = Path(__file__).parent / "fixtures"

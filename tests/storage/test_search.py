@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, text, update
 
-from chatexchange import _search, store
+from chatexchange import store
 from chatexchange._time import UTC
 from chatexchange.models import Message
+from chatexchange.store import fulltext as _search
 
 from .factories import message
 

@@ -1,6 +1,6 @@
 """``chatexchange search``: full-text search of the archive, best matches first, with links.
 
-The index and the query language live in the storage layer (``chatexchange._search``); this module
+The index and the query language live in the storage layer (``chatexchange.store``); this module
 turns the hits into lines (or JSON objects) a person or a pipe can use.
 """
 
@@ -31,14 +31,14 @@ def _hit_lines(rank: int, values: dict[str, Any], snippet: str) -> str:
 
 def run_search(ns: argparse.Namespace, out: TextIO | None = None) -> int:
     """Print the best matches of ``ns.query`` (in ``ns.room_refs``, in the window)."""
-    from .. import _search
+    from .. import store
 
     out = out if out is not None else sys.stdout
     engine = open_archive(ns.database)
     try:
         with engine.connect() as conn:
             rooms = [archived_room(conn, ref).meta_id for ref in ns.room_refs]
-            hits = _search.search(
+            hits = store.search(
                 conn,
                 ns.query,
                 rooms=rooms or None,

@@ -16,6 +16,7 @@ Modules, each for one thing:
 * ``rows`` — parser records (profiles, cards, pages) as rows;
 * ``writes`` — users, rooms, messages, transcript pages, and the client's own actions;
 * ``live`` — live events: the event itself and what it says about its message, user and room;
+* ``fulltext`` — the full-text index of the messages (kept by the database) and the query;
 * ``positions`` — bots' positions per room;
 * ``reads`` — server ids and page-fetch records, which writers' callers need.
 
@@ -25,6 +26,7 @@ Other layers import from this package only (an import-linter contract says so).
 from __future__ import annotations
 
 from .engine import archive_revision, open_engine
+from .fulltext import Hit, SearchQueryError, search
 from .live import record_event
 from .positions import advance_bot_position, bot_position
 from .reads import page_fetch, server_meta_id, server_meta_ids
@@ -49,8 +51,10 @@ from .writes import (
 __all__ = [
     "DEFAULT_URL",
     "HEAD",
+    "Hit",
     "PageStored",
     "Revision",
+    "SearchQueryError",
     "advance_bot_position",
     "archive_revision",
     "bot_position",
@@ -65,6 +69,7 @@ __all__ = [
     "record_history",
     "record_page_fetch",
     "record_sent",
+    "search",
     "server_meta_id",
     "server_meta_ids",
     "upsert_messages",

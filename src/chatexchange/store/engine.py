@@ -10,8 +10,8 @@ from sqlalchemy.engine.url import URL
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
-from .. import _search
 from ..errors import StorageError
+from .fulltext import ensure_index
 from .schema import Revision, prepare, revision
 from .urls import _display, _is_memory, _reason, database_url
 
@@ -48,7 +48,7 @@ def open_engine(url: str | os.PathLike[str] | URL | None = None, *, echo: bool =
     engine = _engine(url, echo=echo)
     try:
         if not prepare(engine):
-            _search.ensure_index(engine)
+            ensure_index(engine)
     except StorageError:
         engine.dispose()
         raise

@@ -35,11 +35,12 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from .. import _search, _seed
+from .. import _seed
 from .._time import utcnow
 from ..errors import StorageError
 from ..models import SCHEMA_VERSION, Base, database_info
 from . import legacy
+from .fulltext import ensure_index
 
 log = logging.getLogger("chatexchange.store")
 
@@ -95,7 +96,7 @@ def prepare(engine: Engine) -> bool:
         else:
             migrate(conn, found)
         _apply_seed(conn)
-        _search.ensure_index(conn)
+        ensure_index(conn)
     return True
 
 

@@ -29,8 +29,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, text
 from sqlalchemy.exc import OperationalError
 
-from .errors import UsageError
-from .models import UTCDateTime
+from ..errors import UsageError
+from ..models import UTCDateTime
 
 __all__ = [
     "FTS_TABLE",
