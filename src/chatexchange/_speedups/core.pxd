@@ -31,6 +31,12 @@ cdef Py_ssize_t _MAX_PLANS, _SCAN_LIMIT, _FIRST_CHARS_LIMIT
 cdef str _SENDER, _RANK, _CONDITION, _EVENT, _RESULT, _ANSWER
 
 
+cdef dict _function_types
+cdef bint _function_like(f) except -1
+@cython.locals(entry=list, bound=bint)
+cdef tuple _strategy(f)
+
+
 cdef class Abstract:
     pass
 

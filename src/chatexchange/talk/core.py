@@ -199,10 +199,21 @@ def _unbound(strategy: _Strategy) -> _Strategy:
 _UNKNOWN_SIGNATURE = (_CALL_BOTH, (), (), (), (), ArgSpec([], "args", "kwargs", None, []))
 
 
+#: type -> whether its instances are function-like (a type's name is computed at each lookup).
+_function_types: dict[type, bool] = {}
+
+
 def _function_like(f: Any) -> bool:
     """A plain Python function or a Cython-compiled one (a cyfunction): compared by identity, so
     its call strategy can be cached per function object."""
-    return isinstance(f, _FunctionType) or type(f).__name__ in _CYFUNCTION_TYPES
+    kind = type(f)
+    known = _function_types.get(kind)
+    if known is None:
+        if len(_function_types) > 256:
+            _function_types.clear()
+        known = issubclass(kind, _FunctionType) or kind.__name__ in _CYFUNCTION_TYPES
+        _function_types[kind] = known
+    return known
 
 
 def _remember(target: Any) -> list[Any]:
