@@ -167,9 +167,18 @@ def norm(value, depth=0):
     return getattr(value, "__name__", type(value).__name__)
 
 
-def run(talk, spec, text, generic=False):
+def run(talk, spec, text, generic=False, unfolded=False, answer="rank"):
     root = build(talk, spec, [0])
-    if generic:
+    if unfolded:
+
+        class Unfolded(talk.ParsingProcess):
+            """Its own do_push_context: a loop's bookkeeping runs as separate steps."""
+
+            def do_push_context(self):
+                return talk.ParsingProcess.do_push_context(self)
+
+        process = Unfolded()
+    elif generic:
 
         class Generic(talk.ParsingProcess):
             def update_tags(self):
@@ -187,7 +196,8 @@ def run(talk, spec, text, generic=False):
     else:
         process = talk.ParsingProcess()
     try:
-        result = process("new", root, text=text, answer="rank")
+        context = {"text": text} if answer is None else {"text": text, "answer": answer}
+        result = process("new", root, **context)
     except Exception as exc:  # both engines must fail the same way
         return ("raised", type(exc).__name__)
     return (
@@ -224,6 +234,23 @@ def test_fast_dispatch_matches_generic_selection(spec, text):
 def test_pure_and_compiled_agree(spec, text):
     compiled = load_implementation("compiled")
     assert run(ct.implementation("pure"), spec, text) == run(compiled, spec, text)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    # 'talk' is the same engine namespace for every example.
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(spec=nodes(3), text=texts)
+@example(spec=("complex", [("loop", 9, "a", ("action", "count"))]), text="aaa")  # "*"
+@example(spec=("complex", [("loop", 4, "[ab]", ("action", "seen"))]), text="abab")  # 3
+def test_folded_loop_steps_match_the_separate_steps(talk, spec, text):
+    """A looping loop's next iteration is done in its query step (no 'forget_context',
+    'set_state', 'push_context' steps) when nothing could see the steps in between: the same
+    results, contexts, states and undo depths as a process that runs them one by one. Without
+    'answer' in the context, so the elements are asked directly."""
+    assert run(talk, spec, text, answer=None) == run(talk, spec, text, unfolded=True, answer=None)
 
 
 # -- regression: the conversation bot's order graph --------------------------------------------

@@ -158,6 +158,7 @@ cdef class LoopRelation(NextRelation):
     cdef tuple _kind_cache
 
     cdef tuple _kind(self)
+    cdef object _next_iteration(self, query, state)
     cdef list _loop(self, state)
     cdef list _iteration(self, i)
     @cython.locals(first=str, tags=frozenset)

@@ -5,7 +5,7 @@
 
 cimport cython
 from chatexchange._speedups.core cimport Abstract, Access, Event, Handler
-from chatexchange._speedups.elements cimport Element, TextCursor
+from chatexchange._speedups.elements cimport Element, LoopRelation, TextCursor
 
 cdef tuple _NO_HANDLE
 cdef str _S_ADD_CONTEXT, _S_CLEAR_STATE, _S_CURRENT, _S_DELETE_CONTEXT, _S_EMPTY_MESSAGE
@@ -19,7 +19,10 @@ cdef int _C_PROCEED, _C_TURN
 cdef int _R_NONE, _R_CURRENT, _R_TRACKING, _R_STATES
 cdef int _U_KEY, _U_TEXT
 cdef tuple _DIRECTIONS, _STOP_CRITERIA, _GO_CRITERIA, _SELECTION_HOOKS
-cdef dict _FAST_TYPES, _EVENT_COMMANDS, _DICT_KEYS
+cdef dict _FAST_TYPES, _EVENT_COMMANDS, _DICT_KEYS, _FOLD_TYPES
+cdef str _ITERATION
+cdef tuple _FOLDED
+cdef bint _folds(cls) except -1
 
 
 cdef class Process(Handler):
@@ -39,7 +42,7 @@ cdef class Process(Handler):
     cdef long _dict_mask
     cdef object _r_value, _r_rank, _r_source, _p_rank, _p_condition, _p_event, _sel_condition
     cdef Py_ssize_t _sel_rank
-    cdef bint _pending, _keys_in
+    cdef bint _pending, _keys_in, _folding
 
     cdef _string_command(self, name, int command, int requires)
     cdef _seal(self)
@@ -105,6 +108,8 @@ cdef class StatefulProcess(StackingProcess):
 
     cpdef do_set_state(self)
     cpdef do_clear_state(self)
+    @cython.locals(context=dict, flexible=bint)
+    cdef _fold_loop(self, LoopRelation loop, state)
 
 
 cdef class ParsingProcess(StatefulProcess):

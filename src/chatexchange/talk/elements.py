@@ -1559,6 +1559,22 @@ class LoopRelation(NextRelation):
             return [{"set_state": {_ITERATION: i}}, self._object, self]
         return ["clear_state"] if _looping(context) else False
 
+    def _next_iteration(self, query: Any, state: Any) -> Any:
+        """The ``i`` of the next iteration when this loop, asked ``query`` with ``state``, would
+        reply with it (``[forget_context?, {'set_state': {'i': i}}, push_context?, object,
+        self]``, what ``_loop`` gives before the upper bound), for a process that does those
+        commands itself; None when the reply is anything else."""
+        if query != _NEXT or not self._untouched() or self.condition_access is TRUE_CONDITION:
+            return None
+        if "value" not in self._tags or not _looping({_STATE: state}):
+            return None
+        if self._own_event(3) is None:
+            return None
+        i = state[_ITERATION]
+        if i < self._kind()[1]:
+            return i + 1
+        return None
+
     def do_custom_error(self) -> Reply:
         return ("clear_state",)
 

@@ -20,7 +20,15 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from .core import Abstract, Access, Event, Handler
-from .elements import _CURSOR_TYPES, _INDIRECT, BACKWARD, FORWARD, Element, TextCursor
+from .elements import (
+    _CURSOR_TYPES,
+    _INDIRECT,
+    BACKWARD,
+    FORWARD,
+    Element,
+    LoopRelation,
+    TextCursor,
+)
 from .utils import is_list, is_number
 
 if TYPE_CHECKING:
@@ -155,6 +163,7 @@ class Process(Handler):
         self._sel_rank: float = -1
         self._sel_condition: Any = None
         self._query = "next"
+        self._folding = False
         # The element (or any callable) being asked, and the pending items of the top frame.
         self._current: Any = None
         self._message: list[Any] = []
@@ -332,6 +341,8 @@ class Process(Handler):
             return result
         extra = self.events[len(self._builtin) :]
         fuse = not extra
+        # Folding a loop's bookkeeping commands into its query needs the class's own commands.
+        self._folding = fuse and _folds(type(self))
         stop = False
         stepped = False
         try:
@@ -358,6 +369,7 @@ class Process(Handler):
                 if stop:
                     break
         finally:
+            self._folding = False
             self._flush()
         self.sync()
         if not stepped:
@@ -899,12 +911,45 @@ class StatefulProcess(StackingProcess):
         context = self._context
         current = self._current
         state = self._states.get(current)
+        if self._folding and type(current) is LoopRelation and state is not None:
+            reply = self._fold_loop(current, state)
+            if reply is not None:
+                return reply
         context[_S_STATE] = {} if state is None else state
         try:
             reply = self.ask(current)
         finally:
             context.pop(_S_STATE, None)
         return reply or True
+
+
+    def _fold_loop(self, loop: LoopRelation, state: Any) -> Reply | None:
+        """A looping '*'/count loop's next iteration without its bookkeeping steps: what the
+        steps of its reply ``[forget_context?, {'set_state': {'i': i}}, push_context?, object,
+        loop]`` would do up to ``object`` (each step's keys noted as the step would note them),
+        done here; the reply's rest is returned. Only while no user pair could compete with a
+        step (``_folding``) and the element would be asked without a copy of the context; None
+        otherwise (then it is asked)."""
+        context = self._context
+        if _S_STATE in context or "answer" in context or not self._current:
+            return None
+        i = loop._next_iteration(self._query, state)
+        if i is None:
+            return None
+        flexible = loop._kind()[0]
+        if flexible:
+            if not self._undo:
+                return None  # 'forget_context' would find no group: leave it to the steps
+            self._note(14, _S_FORGET_CONTEXT, self._command_list[_C_FORGET_CONTEXT])
+            self._undo.pop()
+        self._note(0, True, self._command_list[_C_SET_STATE])
+        self._record(self._states, loop)
+        self._states[loop] = {_ITERATION: i}
+        self._note(0, True, self._command_list[_C_CLEAR])
+        if flexible:
+            self._note(12, _S_PUSH_CONTEXT, self._command_list[_C_PUSH_CONTEXT])
+            self._undo.append([])
+        return (loop._object, loop)
 
 
 class ParsingProcess(StatefulProcess):
@@ -1170,6 +1215,26 @@ class VisitorProcess(Process):
 
 
 _FAST_TYPES: dict[type, bool] = {}
+_FOLD_TYPES: dict[type, bool] = {}
+_ITERATION = "i"
+#: What a folded loop step stands in for: a subclass overriding any of these is asked as before.
+_FOLDED = (
+    "do_query",
+    "ask",
+    "do_forget_context",
+    "do_set_state",
+    "do_clear_message",
+    "do_push_context",
+)
+
+
+def _folds(cls: type) -> bool:
+    """Whether a process class runs its own commands for the steps ``_fold_loop`` stands in for."""
+    folds = _FOLD_TYPES.get(cls)
+    if folds is None:
+        folds = all(_defining_class(cls, name) in _OWN_CLASSES for name in _FOLDED)
+        _FOLD_TYPES[cls] = folds
+    return folds
 _DICT_KEYS = {
     "add_context": _C_ADD,
     "update_context": _C_UPDATE,
