@@ -99,6 +99,8 @@ def test_type_checkers_see_the_blocking_types(tmp_path):
         "    reveal_type(room.send('hi'))\n"
         "    reveal_type(room.new_messages())\n"
         "    reveal_type(room.send('hi').owner)\n"
+        "    with room.new_messages() as stream:\n"
+        "        stream.close()\n"
     )
     out, err, status = api.run(
         ["--strict", "--cache-dir", str(tmp_path / "cache"), str(snippet)]
@@ -112,6 +114,6 @@ def test_type_checkers_see_the_blocking_types(tmp_path):
     assert revealed == [
         '"chatexchange.client._blocking_twins.BlockingRoom"',
         '"chatexchange.client._blocking_twins.BlockingMessage"',
-        '"typing.Iterator[chatexchange.client._blocking_twins.BlockingMessage]"',
+        '"chatexchange.client._loop.BridgedIterator[chatexchange.client._blocking_twins.BlockingMessage]"',
         '"chatexchange.client._blocking_twins.BlockingUser"',
     ], out

@@ -50,7 +50,7 @@ from ._blocking import (
     BlockingUser,
 )
 from ._history import ImportStats, PageProgress, ProgressCallback
-from ._loop import BlockingCallInLoopError, new_event_loop
+from ._loop import BlockingCallInLoopError, BridgedIterator, new_event_loop
 from .actions import (
     AccessLevel,
     Bookmark,
@@ -127,6 +127,7 @@ __all__ = [
     "BlockingServer",
     "BlockingUser",
     "Bookmark",
+    "BridgedIterator",
     "ClientObject",
     "Credentials",
     "DebugMessage",

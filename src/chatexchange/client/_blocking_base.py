@@ -8,7 +8,7 @@ methods is one call of a helper here.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Any, Generic, ParamSpec, TypeVar
 
 from ._live import Stream
@@ -83,9 +83,10 @@ class Blocking(Generic[A]):
         method: Callable[P, AsyncIterator[T]],
         *args: P.args,
         **kwargs: P.kwargs,
-    ) -> Iterator[U]:
-        """A plain iterator over ``method``'s async iterator, each item passed through ``wrap``.
-        A live stream subscribes now: "new messages" means from this call on."""
+    ) -> BridgedIterator[U]:
+        """A plain iterator over ``method``'s async iterator, each item passed through ``wrap``
+        (``close()`` it, or use it in ``with``, to leave a live stream early). A live stream
+        subscribes now: "new messages" means from this call on."""
         iterator = self._loop_thread.run(_start(method, *args, **kwargs))
         return BridgedIterator(self._loop_thread, iterator, wrap)
 

@@ -11,7 +11,8 @@ and mypy checks the code that runs. After changing a public method or property o
 ``tests/client/test_blocking_twins.py`` fails while the file is out of date.
 
 The rules, by the async annotation: an ``async def`` or a method returning ``asyncio.Task[X]`` is
-awaited on the client's loop and returns ``X``; ``AsyncIterator[X]`` becomes ``Iterator[X]``; any
+awaited on the client's loop and returns ``X``; ``AsyncIterator[X]`` becomes ``BridgedIterator[X]``
+(a plain iterator with ``close()``, usable in ``with``); any
 other method runs on the loop and returns what it returns; properties are read directly. A client
 class in a result becomes its twin (also in ``X | None`` and ``list[X]``); a parameter that takes
 one takes the twin as well.
@@ -99,7 +100,7 @@ class _Imports:
     def need(self, annotation: str, module_name: str, *, runtime: bool = False) -> None:
         for dotted in _NAME.findall(annotation):
             name = dotted.split(".")[0]
-            if name in _BUILTINS or name in OBJECTS.values() or name == "Iterator":
+            if name in _BUILTINS or name in OBJECTS.values() or name == "BridgedIterator":
                 continue
             source, original = self._bindings(module_name).get(name, ("", ""))
             if not source:
@@ -112,8 +113,9 @@ class _Imports:
                 into.setdefault("", set()).add(source)
 
     def lines(self) -> list[str]:
-        runtime = {"collections.abc": {"Iterator"}, "typing": {"TYPE_CHECKING"},
-                   "chatexchange.client._blocking_base": {"Blocking", "same", "unwrap"}}
+        runtime = {"typing": {"TYPE_CHECKING"},
+                   "chatexchange.client._blocking_base": {"Blocking", "same", "unwrap"},
+                   "chatexchange.client._loop": {"BridgedIterator"}}
         for source, names in self.runtime.items():
             runtime.setdefault(source, set()).update(names)
         typing = {
@@ -260,7 +262,7 @@ def _method(name: str, function: Any, module_name: str, imports: _Imports) -> li
         args.append(f"{parameter.name}={value}" if keyword else value)
     twin, wrap = _twin_type(result)
     imports.need(twin, module_name)
-    returns = f"Iterator[{twin}]" if kind == "iterate" else twin
+    returns = f"BridgedIterator[{twin}]" if kind == "iterate" else twin
     out = _wrapped(f"def {name}(", params, f") -> {returns}:", "    ")
     out += _docstring(inspect.getdoc(function), "        ")
     target = f"self._target.{name}"

@@ -7,12 +7,12 @@ and waits for it. See ``_blocking_gen`` for the rules.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from .._time import EPOCH, SUNSET
 from ._async import AsyncClient
 from ._blocking_base import Blocking, same, unwrap
+from ._loop import BridgedIterator
 from .objects import Message, Room, Server, User
 
 if TYPE_CHECKING:
@@ -61,13 +61,13 @@ class BlockingServer(Blocking[Server]):
         rooms: Iterable[BlockingRoom | Room | int],
         user: BlockingUser | User | int | Iterable[BlockingUser | User | int] | None = None,
         until: datetime = SUNSET,
-    ) -> Iterator[ChatEvent]:
+    ) -> BridgedIterator[ChatEvent]:
         """``Room.events`` of several rooms of this server in one stream (in arrival order)."""
         return self._iterate(
             same, self._target.events, *types, rooms=unwrap(rooms), user=unwrap(user), until=until
         )
 
-    def favorite_rooms(self) -> Iterator[BlockingRoom]:
+    def favorite_rooms(self) -> BridgedIterator[BlockingRoom]:
         """The logged-in user's favorite rooms (needs credentials)."""
         return self._iterate(
             lambda item: BlockingRoom(self._loop_thread, item), self._target.favorite_rooms
@@ -122,7 +122,7 @@ class BlockingServer(Blocking[Server]):
         )
         return BlockingRoom(self._loop_thread, found)
 
-    def rooms(self, *, max_pages: int | None = None) -> Iterator[BlockingRoom]:
+    def rooms(self, *, max_pages: int | None = None) -> BridgedIterator[BlockingRoom]:
         """All rooms of the server, most recently active first (the rooms list, page by page)."""
         return self._iterate(
             lambda item: BlockingRoom(self._loop_thread, item),
@@ -162,7 +162,7 @@ class BlockingUser(Blocking[User]):
 
     def all_messages(
         self, since: Bound = EPOCH, until: Bound = SUNSET, *, rooms: list[int] | None = None
-    ) -> Iterator[BlockingMessage]:
+    ) -> BridgedIterator[BlockingMessage]:
         """Archived messages, then new ones as they are posted."""
         return self._iterate(
             lambda item: BlockingMessage(self._loop_thread, item),
@@ -192,7 +192,9 @@ class BlockingUser(Blocking[User]):
     def message_count(self) -> int | None:
         return self._target.message_count
 
-    def messages(self, since: Bound = EPOCH, until: Bound = SUNSET) -> Iterator[BlockingMessage]:
+    def messages(
+        self, since: Bound = EPOCH, until: Bound = SUNSET
+    ) -> BridgedIterator[BlockingMessage]:
         """This user's archived messages in ``[since, until)``, oldest first; then it ends.
 
         Chat has no per-user transcript; import the rooms you care about first
@@ -211,7 +213,7 @@ class BlockingUser(Blocking[User]):
 
     def new_messages(
         self, until: Bound = SUNSET, *, rooms: list[int] | None = None
-    ) -> Iterator[BlockingMessage]:
+    ) -> BridgedIterator[BlockingMessage]:
         """Messages this user posts from now on in ``rooms``, until ``until``.
 
         Without ``rooms``: the rooms the archive holds messages of theirs in, plus the rooms this
@@ -272,7 +274,7 @@ class BlockingRoom(Blocking[Room]):
 
     def all_messages(
         self, since: Bound = EPOCH, until: Bound = SUNSET, *, max_age: float | None = None
-    ) -> Iterator[BlockingMessage]:
+    ) -> BridgedIterator[BlockingMessage]:
         """The transcript from ``since``, then new messages as they are posted."""
         return self._iterate(
             lambda item: BlockingMessage(self._loop_thread, item),
@@ -309,7 +311,7 @@ class BlockingRoom(Blocking[Room]):
         *types: int,
         user: BlockingUser | User | int | Iterable[BlockingUser | User | int] | None = None,
         until: datetime = SUNSET,
-    ) -> Iterator[ChatEvent]:
+    ) -> BridgedIterator[ChatEvent]:
         """Every chat event of this room from now on, each once and archived before it is
         yielded: typed records (``UserEntered``, ``MessageStarred``..., ``UnknownEvent`` for a
         type without its own record). ``types``: only these ``EventType``s; ``user``: only events
@@ -362,7 +364,7 @@ class BlockingRoom(Blocking[Room]):
 
     def messages(
         self, since: Bound = EPOCH, until: Bound = SUNSET, *, max_age: float | None = None
-    ) -> Iterator[BlockingMessage]:
+    ) -> BridgedIterator[BlockingMessage]:
         """Messages in ``[since, until)`` oldest first, from the transcript, then the iterator ends.
 
         Day pages not stored within ``max_age`` seconds (default: the client's ``desired_max_age``)
@@ -388,7 +390,7 @@ class BlockingRoom(Blocking[Room]):
         """Move messages of this room to another (room owners); the result is how many moved."""
         return self._call(self._target.move_messages, unwrap(messages), unwrap(to_room))
 
-    def new_messages(self, until: Bound = SUNSET) -> Iterator[BlockingMessage]:
+    def new_messages(self, until: Bound = SUNSET) -> BridgedIterator[BlockingMessage]:
         """Messages posted from now on (live events, archived as they arrive), until ``until``."""
         return self._iterate(
             lambda item: BlockingMessage(self._loop_thread, item), self._target.new_messages, until
@@ -438,7 +440,9 @@ class BlockingMessage(Blocking[Message]):
 
     __slots__ = ()
 
-    def all_replies(self, since: Bound = EPOCH, until: Bound = SUNSET) -> Iterator[BlockingMessage]:
+    def all_replies(
+        self, since: Bound = EPOCH, until: Bound = SUNSET
+    ) -> BridgedIterator[BlockingMessage]:
         """Known replies, then new ones as they arrive (what the seed README's example needs)."""
         return self._iterate(
             lambda item: BlockingMessage(self._loop_thread, item),
@@ -479,7 +483,7 @@ class BlockingMessage(Blocking[Message]):
         """The poster's display name."""
         return self._target.name
 
-    def new_replies(self, until: Bound = SUNSET) -> Iterator[BlockingMessage]:
+    def new_replies(self, until: Bound = SUNSET) -> BridgedIterator[BlockingMessage]:
         """Replies posted from now on (live), until ``until``."""
         return self._iterate(
             lambda item: BlockingMessage(self._loop_thread, item), self._target.new_replies, until
@@ -503,7 +507,9 @@ class BlockingMessage(Blocking[Message]):
         """Toggle the pin (room owners)."""
         return self._call(self._target.pin)
 
-    def replies(self, since: Bound = EPOCH, until: Bound = SUNSET) -> Iterator[BlockingMessage]:
+    def replies(
+        self, since: Bound = EPOCH, until: Bound = SUNSET
+    ) -> BridgedIterator[BlockingMessage]:
         """The archived replies to this message, oldest first; then the iterator ends."""
         return self._iterate(
             lambda item: BlockingMessage(self._loop_thread, item),
