@@ -4,8 +4,8 @@ A bot process that shares its rooms with others may post in a room only while it
 valid. Checking before it asks for the write is not enough: the write may wait in the ordered write
 queue (behind a throttle, or a stopped process) and leave after the lease lapsed. So the bot sets
 ``WRITE_GUARD`` (a context variable, inherited by the tasks the write creates) and the write queue
-calls it right before each attempt's request; a refusal raises
-:class:`~chatexchange.errors.FencedError`.
+calls it before each attempt's request and again while the request's body is written, the last
+step before the socket; a refusal raises :class:`~chatexchange.errors.FencedError`.
 """
 
 from __future__ import annotations

@@ -113,11 +113,6 @@ def active_pid(fleet, room=("se", 1)):
     return row.pid if ready else None
 
 
-@pytest.mark.xfail(
-    reason="in about 1 run of 3 a command in flight when the holder is SIGSTOPped is answered"
-    " twice (the known fencing limit; under investigation)",
-    strict=False,
-)
 def test_failover_answers_every_command_once(fleet, devserver_thread):
     for _ in range(3):
         fleet.start("se/r/1")

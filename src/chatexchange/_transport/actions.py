@@ -13,15 +13,49 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp.payload import BytesPayload
 
 from .. import _fencing
 from .._rules import MAX_SINGLE_LINE, WriteTurns
-from ..errors import AuthRequiredError
+from ..errors import AuthRequiredError, ConnectionLostError, FencedError
 from .session import HttpSession, Response
 
 log = logging.getLogger("chatexchange.transport")
 
 __all__ = ["MAX_SINGLE_LINE", "ActionQueue"]
+
+
+class _FencedForm(BytesPayload):
+    """A guarded write's form (urlencoded as aiohttp encodes a dict) that asks the write guard
+    again as its bytes are written. aiohttp writes a body in a task of its own, one event-loop turn
+    or more after the request starts; a process stopped (SIGSTOP, a frozen machine) between the
+    queue's check and that write would post on waking, after another holder had answered. From
+    here to the socket nothing waits (the headers are buffered and leave with the body; an older
+    aiohttp sends them first, and a request without its body is not applied). A refusal is kept in
+    ``refused``: aiohttp reports it as a failed connection."""
+
+    def __init__(self, form: Mapping[str, Any], what: str) -> None:
+        super().__init__(urlencode(form, doseq=True).encode(),
+                         content_type="application/x-www-form-urlencoded")
+        self.what = what
+        self.refused: FencedError | None = None
+
+    def _check(self) -> None:
+        try:
+            _fencing.check(self.what)
+        except FencedError as error:
+            self.refused = error
+            raise
+
+    async def write(self, writer: Any) -> None:
+        self._check()
+        await super().write(writer)
+
+    async def write_with_length(self, writer: Any, content_length: int | None) -> None:
+        self._check()
+        await super().write_with_length(writer, content_length)
 
 
 class ActionQueue:
@@ -66,8 +100,14 @@ class ActionQueue:
         while True:
             form = dict(data)
             form["fkey"] = await self._fkey()
-            _fencing.check(what)  # as late as possible: a fenced bot's write never leaves
-            response = await self._http.request("POST", url, data=form, what=what)
+            _fencing.check(what)  # a fenced write does not start; _FencedForm checks at the socket
+            body = form if _fencing.WRITE_GUARD.get() is None else _FencedForm(form, what)
+            try:
+                response = await self._http.request("POST", url, data=body, what=what)
+            except ConnectionLostError:
+                if isinstance(body, _FencedForm) and body.refused is not None:
+                    raise body.refused from None  # nothing of this request was applied
+                raise
             step = turns.step(response.status, response.body, response.headers.get("Retry-After"))
             if step.action == "done":
                 return response

@@ -183,7 +183,7 @@ class HttpSession:
         url: str,
         *,
         params: Mapping[str, Any] | None = None,
-        data: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | aiohttp.payload.Payload | None = None,
         allow_redirects: bool = True,
         what: str | None = None,
     ) -> Response:
