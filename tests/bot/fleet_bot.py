@@ -1,10 +1,13 @@
 """A bot process for the several-processes tests: ``python fleet_bot.py SERVER_URL DATABASE
-LEASE RENEW MARGIN ROOM...`` (rooms as ``se/r/1``) answers ``!!/ping N`` with ``pong N``."""
+LEASE RENEW MARGIN ROOM...`` (rooms as ``se/r/1``) answers ``!!/ping N`` with ``pong N``. The
+leases are kept in DATABASE, or in ``$FLEET_LEASES_DATABASE`` when set (the same database reached
+another way)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 
 from chatexchange import AsyncClient, Bot
@@ -15,7 +18,8 @@ async def main(server_url: str, database: str, lease: str, renew: str, margin: s
                *rooms: str) -> None:
     bot = Bot(name="fleet-test-bot")
     bot.on("!!/ping", lambda message: "pong " + message.text.split()[-1])
-    config = Coordination(lease=float(lease), renew=float(renew), margin=float(margin))
+    config = Coordination(lease=float(lease), renew=float(renew), margin=float(margin),
+                          database=os.environ.get("FLEET_LEASES_DATABASE"))
     async with AsyncClient(database, auth=("alice@example.com", "alice-password"),
                            server_url=server_url, session_file=False) as client:
         targets = []

@@ -1,19 +1,23 @@
 """Several bot processes on the devserver, coordinated through PostgreSQL: the active one is
-SIGKILLed and the next one SIGSTOPped during a burst of commands, and the devserver's own message
-log shows every command answered exactly once; rooms spread over processes and move when one
-leaves. Short leases keep the test quick."""
+SIGKILLed and the next one SIGSTOPped during a burst of commands, or cut off from PostgreSQL, and
+the devserver's own message log shows every command answered exactly once; rooms spread over
+processes and move when one leaves. Short leases keep the test quick."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from chatexchange import store
 from chatexchange.bot._fleet import coordination_engine
@@ -48,11 +52,14 @@ class Fleet:
         store.open_engine(url).dispose()
         self.engine = coordination_engine(url)
 
-    def start(self, *rooms):
+    def start(self, *rooms, database=None, leases=None):
         log = open(self.tmp_path / f"bot{len(self.processes)}.log", "w")  # noqa: SIM115
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        if leases is not None:
+            env["FLEET_LEASES_DATABASE"] = leases
         process = subprocess.Popen(
-            [sys.executable, str(SCRIPT), self.server.url, self.url, *LEASE, *rooms],
-            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            [sys.executable, str(SCRIPT), self.server.url, database or self.url, *LEASE, *rooms],
+            stdout=log, stderr=subprocess.STDOUT, env=env,
         )
         log.close()
         self.processes.append(process)
@@ -164,23 +171,105 @@ def test_rooms_spread_over_processes_and_move(fleet, devserver_thread):
     fleet.start(*names)
     fleet.wait(lambda: all(active_pid(fleet, ("se", r)) for r in rooms), "all rooms held")
     fleet.start(*names)
+    asked = []
 
     def holders():
         return {r: active_pid(fleet, ("se", r)) for r in rooms}
 
-    fleet.wait(lambda: sorted(list(holders().values()).count(p.pid) for p in fleet.processes)
-               == [2, 2], "the rooms spread 2/2")
-    spread = holders()
+    def spread():  # commands keep coming while two rooms move to the new process
+        asked.extend(devserver_thread.post("se", r, BOB, f"!!/ping {len(asked)}") for r in rooms)
+        time.sleep(0.4)
+        return sorted(list(holders().values()).count(p.pid) for p in fleet.processes) == [2, 2]
+
+    fleet.wait(spread, "the rooms spread 2/2")
     leaving = fleet.processes[0]
-    moved = [r for r, pid in spread.items() if pid == leaving.pid]
+    moved = [r for r, pid in holders().items() if pid == leaving.pid]
     leaving.send_signal(signal.SIGTERM)  # asyncio.run ends: leases lapse or are given up
-    asked = [devserver_thread.post("se", r, BOB, f"!!/ping {r}") for r in moved]
+    asked += [devserver_thread.post("se", r, BOB, f"!!/ping {r}") for r in moved]
     staying = fleet.processes[1].pid
     fleet.wait(lambda: all(pid == staying for pid in holders().values()), "the rooms moved")
 
-    def answered():
-        return all(answers(devserver_thread, m.room_id, [m])[m.id] for m in asked)
+    def counts():
+        return {k: v for r in rooms for k, v in answers(
+            devserver_thread, r, [m for m in asked if m.room_id == r]).items()}
 
-    fleet.wait(answered, "the commands posted while the rooms moved answered")
-    for message in asked:
-        assert len(answers(devserver_thread, message.room_id, [message])[message.id]) == 1
+    fleet.wait(lambda: all(counts().values()), "the commands posted while the rooms moved answered")
+    assert {k: v for k, v in counts().items() if len(v) != 1} == {}, fleet.logs()
+
+class Proxy:
+    """A loopback TCP proxy to the PostgreSQL server. ``cut()`` black-holes it: from then on
+    nothing passes either way and nothing is closed, so the database calls of the process behind
+    it hang, as in a network partition."""
+
+    def __init__(self, url):
+        target = make_url(url)
+        self.upstream = (target.host, target.port or 5432)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        port = self.listener.getsockname()[1]
+        self.url = target.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+        self.cut_off = threading.Event()
+        self.sockets = [self.listener]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        with contextlib.suppress(OSError):
+            while True:
+                client, _ = self.listener.accept()
+                self.sockets.append(client)
+                if not self.cut_off.is_set():
+                    server = socket.create_connection(self.upstream)
+                    self.sockets.append(server)
+                    for pair in ((client, server), (server, client)):
+                        threading.Thread(target=self._pump, args=pair, daemon=True).start()
+
+    def _pump(self, source, target):
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                if not self.cut_off.is_set():
+                    target.sendall(data)
+            if not self.cut_off.is_set():
+                target.shutdown(socket.SHUT_WR)
+
+    def cut(self):
+        self.cut_off.set()
+
+    def close(self):
+        self.cut_off.set()
+        for sock in self.sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+
+@pytest.mark.parametrize("cut", ["database", "leases"])
+def test_a_holder_cut_off_from_postgresql_is_replaced(fleet, devserver_thread, cut):
+    """The active process's connections to PostgreSQL are black-holed: all of them, or only the
+    leases' (its archive still works, so it keeps reading the room and must stop answering by its
+    own clock). The standby takes the room over; every command, posted across the cut and the
+    takeover, is answered once."""
+    proxy = Proxy(fleet.url)
+    try:
+        holder = fleet.start("se/r/1", **{cut: proxy.url})
+        fleet.wait(lambda: active_pid(fleet) == holder.pid, "the first process active")
+        standby = fleet.start("se/r/1")
+        fleet.wait(lambda: len(fleet.members()) == 2, "the standby registered")
+        asked = [devserver_thread.post("se", 1, BOB, "!!/ping 0")]
+        fleet.wait(lambda: answers(devserver_thread, 1, asked)[asked[0].id], "the first answer")
+        proxy.cut()
+
+        def taken_over():  # commands keep coming until the standby holds the room
+            asked.append(devserver_thread.post("se", 1, BOB, f"!!/ping {len(asked)}"))
+            time.sleep(0.1)
+            return active_pid(fleet) == standby.pid
+
+        fleet.wait(taken_over, "the takeover")
+        for _ in range(3):  # one at a time: a second answer would come while the next waits
+            asked.append(devserver_thread.post("se", 1, BOB, f"!!/ping {len(asked)}"))
+            fleet.wait(lambda: answers(devserver_thread, 1, asked[-1:])[asked[-1].id], "answer")
+        fleet.wait(lambda: all(answers(devserver_thread, 1, asked).values()), "every answer")
+    finally:
+        proxy.close()
+    counts = answers(devserver_thread, 1, asked)
+    assert {k: v for k, v in counts.items() if len(v) != 1} == {}, fleet.logs()
+    taken = f" took over se/r/1 (token 2) from {socket.gethostname()} pid {holder.pid};"
+    assert fleet.logs().count(taken) == 1
