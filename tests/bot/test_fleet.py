@@ -144,6 +144,17 @@ async def test_a_stalled_holder_stops_before_the_takeover(pg_engine):
         await other.close()
 
 
+async def test_a_room_taken_by_a_round_cut_short_is_given_up_on_closing(pg_engine):
+    """A round still running in the database when the run is cancelled may take a room that the
+    process never hears of; closing gives it up all the same (else it stays held until expiry)."""
+    member = Member(pg_engine, [ROOM])
+    await member.fleet.start()
+    await asyncio.to_thread(member.fleet._tick, {})  # done in the database, never applied
+    assert lease_row(pg_engine).holder == member.fleet.member and not member.fleet.held
+    await member.fleet.close()
+    assert lease_row(pg_engine).holder is None
+
+
 async def test_a_lease_taken_meanwhile_is_lost_at_the_next_renewal(pg_engine):
     holder = await Member(pg_engine, [ROOM]).start()
     await until(lambda: holder.held, "the room held")

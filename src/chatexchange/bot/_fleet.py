@@ -352,7 +352,12 @@ class Fleet:
                            BotLease.token == token)
                     .values(**values)
                 )
-            if leave_members:
+            if leave_members:  # also what a round still running at the stop took meanwhile
+                conn.execute(
+                    update(BotLease)
+                    .where(BotLease.bot == self.bot, BotLease.holder == self.member)
+                    .values(holder=None, expires=func.now())
+                )
                 conn.execute(delete(BotMember).where(
                     BotMember.bot == self.bot, BotMember.member == self.member))
 
