@@ -94,6 +94,12 @@ class _Handled:
         """Handled lately (an edit of an older message is not answered again)."""
         return message_id in self._room(room)[0]
 
+    def up_to(self, room: tuple[str, int], message_id: int) -> None:
+        """Count every message of ``room`` up to ``message_id`` as handled (a position taken
+        over: those were handled, or deliberately left, before)."""
+        floor = self._room(room)[1]
+        floor[0] = max(floor[0], message_id)
+
     def discard(self, room: tuple[str, int], message_id: int) -> None:
         self._room(room)[0].pop(message_id, None)
 
@@ -253,7 +259,10 @@ class LiveRun:
                         await fleet.flush()
                         await self._save_position(room_key)
                     else:
+                        # a live event of an older message may still come (its archive write
+                        # waited, e.g. on rows a stalled holder had locked): never answered here
                         self.last_seen[room_key] = position
+                        self.handled.up_to(room_key, position)
                         await self._catch_up_room(slug, room_id, position + 1)
                     if fleet.holds(room_key):
                         self.ready.add(room_key)
