@@ -9,11 +9,15 @@ import random
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from chatexchange import store
 from chatexchange._parser.records import TranscriptMessage
 from chatexchange.models import Message
 from chatexchange.store import upsert
+from chatexchange.store.merge import _merge_user
+from chatexchange.store.rows import _user_row
+from chatexchange.store.tables import _users
 
 START = dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc)
 
@@ -50,7 +54,7 @@ def _contents(engine) -> tuple[list, list]:
     return messages, users
 
 
-@pytest.mark.parametrize("count", [1, 3, upsert._MAX_ROWS, upsert._MAX_ROWS + 1, 700])
+@pytest.mark.parametrize("count", [1, 2, 3, 64, 65, upsert._MAX_ROWS, upsert._MAX_ROWS + 1, 700])
 def test_batched_rows_are_what_sqlalchemy_writes(count, monkeypatch):
     now = dt.datetime(2024, 3, 2, 12, 0, 0, 123456, tzinfo=dt.timezone.utc)
     batches = [_messages(count, 1000, 1), _messages(count, 1000 + count // 2, 2)]  # overlapping
@@ -70,13 +74,26 @@ def test_batched_rows_are_what_sqlalchemy_writes(count, monkeypatch):
 
 
 def test_statement_texts_are_bounded():
+    """Batches of every size up to 300 rows: a few statement texts per table, not one per size."""
     engine = store.open_engine("sqlite://")
     server = store.server_meta_id(engine, "se")
     first = 1
-    for count in range(1, 2 * upsert._MAX_TEXTS + 1):
+    for count in range(1, 301):
         store.upsert_messages(engine, server, _messages(count, first, count), room_names={1: "R"})
         first += count
     for _sql, _names, _procs, texts in upsert._compiled.values():
-        assert len(texts) <= upsert._MAX_TEXTS
+        assert len(texts) <= upsert._MAX_ROWS.bit_length()
     with engine.connect() as conn:
         assert len(conn.execute(select(Message.id)).all()) == first - 1
+
+
+def test_a_row_without_its_key_is_refused_not_dropped():
+    """The NULL rows that fill up a statement are dropped by their key: a real row with a NULL
+    key is refused, as the one-row statement refuses it, never dropped with them."""
+    engine = store.open_engine("sqlite://")
+    now = dt.datetime(2024, 3, 2, tzinfo=dt.timezone.utc)
+    rows = [_user_row(None, (uid, f"u{uid}"), now) for uid in range(1, 6)]
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        upsert._upsert(conn, _users, rows, ("server_meta_id", "id"), _merge_user, raw=True)
+    with engine.connect() as conn:
+        assert conn.execute(select(_users.c.id)).all() == []

@@ -299,6 +299,7 @@ def replay(
     timed = since_time is not None or until_time is not None
 
     handle = bot.handle
+    new_tuple = tuple.__new__  # Replayed without its Python-level __new__, once per message
     use_tags = bot._use_tags
     tags_for = bot.tags_for
     memory = _Memory(100_000)
@@ -325,7 +326,8 @@ def replay(
                         continue
                 user, tags, template = users.get(owner_meta_id, none_entry)
                 message = ReplayMessage(mid, text, html, parent, time, user, target)
-                use_tags(tags)
+                if tags is not bot._next_tags:
+                    use_tags(tags)
                 context = template.copy()  # each message its own context
                 context["message"] = message
                 try:
@@ -342,7 +344,7 @@ def replay(
                 except Exception:  # as live: a failing rule is logged, the bot goes on
                     log.exception("%s failed on %r", bot.name, message)
                     value = None
-                yield Replayed(message, value or None)
+                yield new_tuple(Replayed, (message, value or None))
         finally:
             result.close()
             if loop is not None:

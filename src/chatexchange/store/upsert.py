@@ -107,6 +107,7 @@ def _upsert_raw(
         entry = (compiled.string, names, procs, {})
         _compiled[cache_key] = entry
     sql, names, procs, multi = entry
+    key = names.index(keys[0]) if keys[0] in names else -1
     get = itemgetter(*names)
     params: list[tuple[Any, ...]] = (
         [get(row) for row in rows] if len(names) > 1 else [(get(row),) for row in rows]
@@ -122,7 +123,7 @@ def _upsert_raw(
         for i, proc in typed:
             by_column[i] = _converted(by_column[i], proc)
         params = list(zip(*by_column, strict=True))
-    _execute_rows(conn, conn.connection.dbapi_connection, sql, len(names), params, multi)
+    _execute_rows(conn, conn.connection.dbapi_connection, sql, len(names), params, multi, key)
     return True
 
 
@@ -140,11 +141,7 @@ def _converted(values: Sequence[Any], proc: _Processor) -> Sequence[Any]:
 # smallest compiled-in limit (999 before SQLite 3.32; 32766 since).
 _SQLITE_MAX_PARAMETERS = 999
 # Rows per statement, at most: a transcript page (up to about 250 messages) in one statement.
-# Each row count is its own SQL text, kept by us and prepared by the driver's statement cache,
-# so the bound also bounds their memory.
 _MAX_ROWS = 256
-# Multi-row SQL texts kept per statement (one per row count met); forgotten all at once beyond.
-_MAX_TEXTS = 64
 
 
 def _parameter_limit(dbapi_connection: Any) -> int:
@@ -162,27 +159,44 @@ def _execute_rows(
     width: int,
     params: list[tuple[Any, ...]],
     multi: dict[int, str],
+    key: int,
 ) -> None:
-    """Run a one-row ``INSERT ... VALUES (?, ...)`` for every row of ``params``, as few
-    multi-row statements as SQLite takes (``VALUES (...), (...), ...``).
+    """Run a one-row ``INSERT ... VALUES (?, ...)`` for every row of ``params`` in as few
+    statements as SQLite takes: ``INSERT ... SELECT * FROM (VALUES (...), (...), ...)``.
 
-    The driver runs each statement with the GIL released; one statement per row would take the
-    GIL back for every row, and with another thread busy (the history import parses the next
-    page meanwhile) each of those waits costs milliseconds.
+    The driver runs each statement with the GIL released and takes it back afterwards; with
+    another thread busy (the history import parses the next page meanwhile) each of those waits
+    costs up to the interpreter's switch interval, so statements are few and large. Their row
+    counts are powers of two, the last chunk filled up with rows of NULLs that the statement's
+    ``WHERE`` drops (``key``: the position of a column no stored row has NULL in): a few SQL
+    texts per table, each prepared once by the driver's statement cache, however the page sizes
+    vary (a prepared statement of 256 rows takes about a third of a megabyte).
     """
     one = "(" + ", ".join(["?"] * width) + ")"
-    per = max(1, min(_MAX_ROWS, _parameter_limit(dbapi_connection) // width))
-    if per == 1 or sql.count(one) != 1:
+    per = min(_MAX_ROWS, _parameter_limit(dbapi_connection) // width)
+    values = "VALUES " + one
+    if (
+        per < 2
+        or key < 0
+        or len(params) == 1
+        or sql.count(values) != 1
+        or any(row[key] is None for row in params)  # refused as the one-row statement refuses it
+    ):
         conn.exec_driver_sql(sql, params)
         return
+    per = 1 << (per.bit_length() - 1)  # a power of two
     for start in range(0, len(params), per):
         chunk = params[start : start + per]
-        text = multi.get(len(chunk))
+        size = 1 << (len(chunk) - 1).bit_length()
+        text = multi.get(size)
         if text is None:
-            if len(multi) >= _MAX_TEXTS:
-                multi.clear()
-            text = multi[len(chunk)] = sql.replace(one, ", ".join([one] * len(chunk)))
-        conn.exec_driver_sql(text, tuple(chain.from_iterable(chunk)))
+            rows = ", ".join([one] * size)
+            text = multi[size] = sql.replace(
+                values, f"SELECT * FROM (VALUES {rows}) WHERE column{key + 1} IS NOT NULL"
+            )
+        flat = list(chain.from_iterable(chunk))
+        flat.extend([None] * (width * (size - len(chunk))))
+        conn.exec_driver_sql(text, tuple(flat))
 
 
 def _bind_processor(type_: Any, dialect: Any) -> _Processor | None:
@@ -211,7 +225,6 @@ def _sqlite_time_slow(value: Any) -> str:
     processor: Any = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
     text: str = processor(value)
     return text
-
 
 
 def _transaction(target: Engine | Connection, work: Callable[[Connection], T]) -> T:
