@@ -502,7 +502,7 @@ class Process(Handler):
     def _dict_ready(self, command: int, item: Any) -> bool:
         return False
 
-    def _fast_step(self, extra):
+    def _fast_step(self, extra: list[Pair]) -> None:
         """One step by the direct dispatch; its value, rank and source in ``_r_value``,
         ``_r_rank``, ``_r_source``."""
         command = self._select()
@@ -547,7 +547,7 @@ class Process(Handler):
         self._note(rank, self._sel_condition, event)
         self._r_value = self._execute(command)
 
-    def _fused(self):
+    def _fused(self) -> bool:
         """The step that always follows a step that went on, done at once when no user pair can
         compete: popping a finished frame, or asking the current element a pending query. The
         context and the result are what the separate step would leave; False when there is none."""
@@ -906,7 +906,7 @@ class StatefulProcess(StackingProcess):
             self._record(self._states, self._current)
             del self._states[self._current]
 
-    def do_query(self):
+    def do_query(self) -> Reply:
         del self._message[0]
         context = self._context
         current = self._current
@@ -1123,7 +1123,7 @@ class ParsingProcess(StatefulProcess):
     def can_proceed(self) -> bool:
         return self._proceed_ready(self._message[0])
 
-    def do_proceed(self):
+    def do_proceed(self) -> None:
         size = self._message[0].pop(_S_PROCEED)
         context = self._context
         if self._source is not None:
@@ -1148,7 +1148,7 @@ class ParsingProcess(StatefulProcess):
         if self._query in BACKWARD:
             del self._message[:]
 
-    def ask(self, element):
+    def ask(self, element: Any) -> Reply:
         if self._source is not None and self._synced != self._offset:
             builtin = element if isinstance(element, Element) else None
             if builtin is not None and builtin._cursor_type:
