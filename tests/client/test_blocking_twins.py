@@ -80,6 +80,30 @@ def test_blocking_results_are_instances_of_the_twins(devserver_thread):
         assert "send" in dir(room) and "id" in dir(room)
 
 
+def _declared(cls):
+    names = {}
+    for klass in reversed(cls.__mro__):
+        names.update(inspect.get_annotations(klass))
+    return names
+
+
+def test_declared_snapshot_values_are_there_and_typed_on_both(devserver_thread):
+    """The values the classes declare for type checkers exist on real objects (the declarations
+    do not promise what a row lacks) and the twins read them."""
+    devserver_thread.post("se", 1, 2, "values to read")
+    with BlockingClient(server_url=devserver_thread.url) as chat:
+        room = chat.se.room(1)
+        message = room.recent_messages(1)[-1]
+        for twin, async_cls in ((message, Message), (room, Room), (message.owner, User)):
+            declared = _declared(async_cls)
+            assert "server_slug" in declared and "id" in declared
+            for name in declared:
+                assert getattr(twin, name) == getattr(twin.async_object, name), name
+                assert isinstance(inspect.getattr_static(type(twin), name), property), name
+        assert isinstance(message.id, int) and isinstance(message.content_text, str)
+        assert message.room_id == room.id and message.owner_id == message.owner.id
+
+
 def test_twins_are_taken_where_the_async_objects_are(devserver_thread):
     with BlockingClient(server_url=devserver_thread.url) as chat:
         room = chat.se.room(1)
@@ -99,6 +123,7 @@ def test_type_checkers_see_the_blocking_types(tmp_path):
         "    reveal_type(room.send('hi'))\n"
         "    reveal_type(room.new_messages())\n"
         "    reveal_type(room.send('hi').owner)\n"
+        "    reveal_type(room.send('hi').content_text)\n"
         "    with room.new_messages() as stream:\n"
         "        stream.close()\n"
     )
@@ -116,4 +141,5 @@ def test_type_checkers_see_the_blocking_types(tmp_path):
         '"chatexchange.client._blocking_twins.BlockingMessage"',
         '"chatexchange.client._loop.BridgedIterator[chatexchange.client._blocking_twins.BlockingMessage]"',
         '"chatexchange.client._blocking_twins.BlockingUser"',
+        '"str | None"',
     ], out

@@ -257,6 +257,8 @@ class Actions:
     async def profile(self, user: User) -> UserProfile:
         client = self._client
         server = user.server
+        if user.id is None:  # a message's owner the archive knows by name only
+            raise errors.NotFoundError(f"{user!r} has no user id, so no profile")
         profile = await (await client._reader(server.slug)).user_profile(user.id)
         await client._db.call(
             store.upsert_users, client._engine, server.meta_id, [profile], now=client.now()

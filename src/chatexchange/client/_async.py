@@ -479,6 +479,8 @@ class AsyncClient:
         if isinstance(user, User):
             name = user.name
             if name is None:
+                if user.id is None:
+                    raise errors.NotFoundError(f"{user!r} has neither a name nor an id to ping")
                 name = (await self._user(room.server, user.id, self.freshness)).name
         elif isinstance(user, int) and not isinstance(user, bool):
             name = (await self._user(room.server, user, self.freshness)).name

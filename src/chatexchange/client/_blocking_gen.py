@@ -286,14 +286,27 @@ def _property(name: str, prop: property, module_name: str, imports: _Imports) ->
     return [*out, f"        return {wrap(value) if wrap else value}"]
 
 
+def _value(name: str, annotation: str, module_name: str, imports: _Imports) -> list[str]:
+    """A snapshot value the async class declares: read from the async object."""
+    imports.need(annotation, module_name)
+    return ["    @property", f"    def {name}(self) -> {annotation}:",
+            f"        return self._target.{name}"]
+
+
 def _members(cls: type) -> Iterator[tuple[str, Any]]:
-    """The public methods and properties the class itself defines or inherits (not object's)."""
-    for name in sorted(dir(cls)):
+    """The public methods and properties the class defines or inherits (not object's), and the
+    snapshot values it declares (annotations, as strings)."""
+    declared: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        declared.update(inspect.get_annotations(klass))
+    for name in sorted(set(dir(cls)) | set(declared)):
         if name.startswith("_"):
             continue
-        raw = inspect.getattr_static(cls, name)
+        raw = inspect.getattr_static(cls, name, None)
         if isinstance(raw, property) or inspect.isfunction(raw):
             yield name, raw
+        elif raw is None and name in declared:
+            yield name, declared[name]
 
 
 def generate() -> str:
@@ -312,7 +325,9 @@ def generate() -> str:
         body.append("    __slots__ = ()")
         for name, member in _members(cls):
             body.append("")
-            if isinstance(member, property):
+            if isinstance(member, str):
+                body += _value(name, member, module_name, imports)
+            elif isinstance(member, property):
                 body += _property(name, member, module_name, imports)
             else:
                 body += _method(name, member, module_name, imports)

@@ -130,6 +130,10 @@ class BlockingServer(Blocking[Server]):
             max_pages=max_pages,
         )
 
+    @property
+    def server_slug(self) -> str:
+        return self._target.server_slug
+
     def snapshot(self) -> dict[str, Any]:
         """The row values this object was built from (a copy)."""
         return self._call_plain(self._target.snapshot)
@@ -177,6 +181,10 @@ class BlockingUser(Blocking[User]):
         return self._target.client
 
     @property
+    def id(self) -> int | None:
+        return self._target.id
+
+    @property
     def is_moderator(self) -> bool | None:
         return self._target.is_moderator
 
@@ -210,6 +218,10 @@ class BlockingUser(Blocking[User]):
     @property
     def meta_slug(self) -> str | None:
         return self._target.meta_slug
+
+    @property
+    def name(self) -> str | None:
+        return self._target.name
 
     def new_messages(
         self, until: Bound = SUNSET, *, rooms: list[int] | None = None
@@ -256,6 +268,10 @@ class BlockingUser(Blocking[User]):
     @property
     def server(self) -> BlockingServer:
         return BlockingServer(self._loop_thread, self._target.server)
+
+    @property
+    def server_slug(self) -> str:
+        return self._target.server_slug
 
     @property
     def since(self) -> date | None:
@@ -318,6 +334,10 @@ class BlockingRoom(Blocking[Room]):
         by or about these users (``user_id`` or ``target_user_id``); ends at ``until``.
         """
         return self._iterate(same, self._target.events, *types, user=unwrap(user), until=until)
+
+    @property
+    def id(self) -> int:
+        return self._target.id
 
     def import_history(
         self,
@@ -390,6 +410,10 @@ class BlockingRoom(Blocking[Room]):
         """Move messages of this room to another (room owners); the result is how many moved."""
         return self._call(self._target.move_messages, unwrap(messages), unwrap(to_room))
 
+    @property
+    def name(self) -> str | None:
+        return self._target.name
+
     def new_messages(self, until: Bound = SUNSET) -> BridgedIterator[BlockingMessage]:
         """Messages posted from now on (live events, archived as they arrive), until ``until``."""
         return self._iterate(
@@ -423,6 +447,10 @@ class BlockingRoom(Blocking[Room]):
     @property
     def server(self) -> BlockingServer:
         return BlockingServer(self._loop_thread, self._target.server)
+
+    @property
+    def server_slug(self) -> str:
+        return self._target.server_slug
 
     def set_access(self, user: BlockingUser | User | int, level: AccessLevel | str) -> None:
         """Set a user's access (room owners): ``AccessLevel.READ_ONLY``, ``READ_WRITE``,
@@ -459,12 +487,32 @@ class BlockingMessage(Blocking[Message]):
     def client(self) -> AsyncClient:
         return self._target.client
 
+    @property
+    def content_html(self) -> str | None:
+        return self._target.content_html
+
+    @property
+    def content_markdown(self) -> str | None:
+        return self._target.content_markdown
+
+    @property
+    def content_text(self) -> str | None:
+        return self._target.content_text
+
     def delete(self) -> None:
         return self._call(self._target.delete)
+
+    @property
+    def deleted(self) -> bool:
+        return self._target.deleted
 
     def edit(self, content_markdown: str) -> None:
         """Replace the text (author only, within two minutes)."""
         return self._call(self._target.edit, content_markdown)
+
+    @property
+    def edits(self) -> int:
+        return self._target.edits
 
     def flag(self) -> None:
         """Flag as spam or offensive (once; not your own message unless you own the room)."""
@@ -475,8 +523,20 @@ class BlockingMessage(Blocking[Message]):
         return self._call(self._target.history)
 
     @property
+    def id(self) -> int:
+        return self._target.id
+
+    @property
+    def meta_id(self) -> int:
+        return self._target.meta_id
+
+    @property
     def meta_slug(self) -> str | None:
         return self._target.meta_slug
+
+    @property
+    def meta_updated(self) -> datetime:
+        return self._target.meta_updated
 
     @property
     def name(self) -> str | None:
@@ -490,9 +550,21 @@ class BlockingMessage(Blocking[Message]):
         )
 
     @property
+    def onebox(self) -> str | None:
+        return self._target.onebox
+
+    @property
     def owner(self) -> BlockingUser:
         """The author (what the message row knows; ``await server.user(id)`` for more)."""
         return BlockingUser(self._loop_thread, self._target.owner)
+
+    @property
+    def owner_id(self) -> int | None:
+        return self._target.owner_id
+
+    @property
+    def owner_name(self) -> str | None:
+        return self._target.owner_name
 
     def parent(
         self, *, desired_max_age: float | None = None, required_max_age: float | None = None
@@ -503,9 +575,17 @@ class BlockingMessage(Blocking[Message]):
         )
         return None if found is None else BlockingMessage(self._loop_thread, found)
 
+    @property
+    def parent_id(self) -> int | None:
+        return self._target.parent_id
+
     def pin(self) -> None:
         """Toggle the pin (room owners)."""
         return self._call(self._target.pin)
+
+    @property
+    def pinned(self) -> bool:
+        return self._target.pinned
 
     def replies(
         self, since: Bound = EPOCH, until: Bound = SUNSET
@@ -529,8 +609,20 @@ class BlockingMessage(Blocking[Message]):
         return BlockingRoom(self._loop_thread, self._target.room)
 
     @property
+    def room_id(self) -> int:
+        return self._target.room_id
+
+    @property
+    def room_name(self) -> str | None:
+        return self._target.room_name
+
+    @property
     def server(self) -> BlockingServer:
         return BlockingServer(self._loop_thread, self._target.server)
+
+    @property
+    def server_slug(self) -> str:
+        return self._target.server_slug
 
     def snapshot(self) -> dict[str, Any]:
         """The row values this object was built from (a copy)."""
@@ -545,8 +637,20 @@ class BlockingMessage(Blocking[Message]):
         return self._call(self._target.star)
 
     @property
+    def stars(self) -> int:
+        return self._target.stars
+
+    @property
     def text(self) -> str | None:
         return self._target.text
+
+    @property
+    def text_complete(self) -> bool:
+        return self._target.text_complete
+
+    @property
+    def time(self) -> datetime | None:
+        return self._target.time
 
     def unpin(self) -> None:
         """Remove the pin (room owners); refused when the message is not pinned."""

@@ -55,6 +55,10 @@ class ClientObject:
     __slots__ = ("_client", "_values")
     _kind = "object"
 
+    # Snapshot values (served by __getattr__ from the row) that every object has, declared for
+    # type checkers and IDEs; the subclasses declare theirs the same way.
+    server_slug: str
+
     def __init__(self, client: AsyncClient, values: Mapping[str, Any]) -> None:
         self._client = client
         self._values = dict(values)
@@ -185,6 +189,9 @@ class User(ClientObject):
     __slots__ = ()
     _kind = "user"
 
+    id: int | None  # None: a message's owner the archive does not know
+    name: str | None
+
     @property
     def server(self) -> Server:
         return self._client.server(self._values["server_slug"])
@@ -278,6 +285,9 @@ class Room(ClientObject):
 
     __slots__ = ()
     _kind = "room"
+
+    id: int
+    name: str | None
 
     @property
     def server(self) -> Server:
@@ -433,6 +443,26 @@ class Message(ClientObject):
 
     __slots__ = ()
     _kind = "message"
+
+    # the archive row (models.Message) and its room's and owner's id and name
+    id: int
+    content_html: str | None
+    content_text: str | None
+    content_markdown: str | None
+    parent_id: int | None
+    time: datetime | None
+    edits: int
+    stars: int
+    pinned: bool
+    onebox: str | None
+    text_complete: bool
+    deleted: bool
+    meta_id: int
+    meta_updated: datetime
+    room_id: int
+    room_name: str | None
+    owner_id: int | None
+    owner_name: str | None
 
     def __repr__(self) -> str:
         text = self._values.get("content_text") or self._values.get("content_markdown") or ""
