@@ -1,7 +1,7 @@
 """Schema migrations: archives of every earlier release and of today's schema upgrade on open and
 keep their data; the migrations make exactly the models' schema; a failure changes nothing;
 opening an archive at the newest revision never loads Alembic; processes opening one empty
-PostgreSQL archive at once do not race."""
+archive at once do not race."""
 
 from __future__ import annotations
 
@@ -175,58 +175,48 @@ def test_opening_new_and_current_archives_never_loads_alembic(tmp_path: Path) ->
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-@pytest.mark.postgres
-def test_processes_opening_one_empty_postgresql_archive_at_once_do_not_race(
-    postgres_admin,
-) -> None:
-    from tests.plugins.database import postgres_schema
-
-    admin, reason = postgres_admin
-    if admin is None:
-        pytest.skip(reason)
-    with postgres_schema(admin) as url:
-        code = (
-            "import sys\n"
-            "from chatexchange import store\n"
-            "sys.stdin.readline()\n"  # every process is started and imported: go
-            f"store.open_engine({url!r}).dispose()\n"
+def test_processes_opening_one_empty_archive_at_once_do_not_race(db_url: str) -> None:
+    """Several processes and threads open one new archive at the same moment (PostgreSQL: they
+    raced in its catalog; SQLite: in creating the file's tables): one makes it, the others wait."""
+    code = (
+        "import sys\n"
+        "from chatexchange import store\n"
+        "sys.stdin.readline()\n"  # every process is started and imported: go
+        f"store.open_engine({db_url!r}).dispose()\n"
+    )
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", code], stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
-        processes = [
-            subprocess.Popen(
-                [sys.executable, "-c", code],
-                stdin=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(4)
-        ]
-        # threads of this process open it at the same moment too
-        errors: list[BaseException] = []
+        for _ in range(4)
+    ]
+    errors: list[BaseException] = []
 
-        def open_once() -> None:
-            try:
-                store.open_engine(url).dispose()
-            except BaseException as exc:  # reported by the assertion below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=open_once) for _ in range(3)]
-        for p in processes:
-            p.stdin.write("go\n")
-            p.stdin.flush()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        failures = [p.communicate()[1] for p in processes if p.wait() != 0]
-        assert failures == [] and errors == []
-        engine = store.open_engine(url)
+    def open_once() -> None:
         try:
-            assert _revision(engine) == schema.HEAD
-            with engine.connect() as conn:
-                assert conn.execute(select(Server.slug)).scalars().all().__len__() == 3
-                seeded = conn.execute(
-                    select(database_info.c.key).where(database_info.c.key == "seeded")
-                ).all()
-            assert len(seeded) == 1
-        finally:
-            engine.dispose()
+            store.open_engine(db_url).dispose()
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_once) for _ in range(3)]
+    for p in processes:
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    failures = [p.communicate()[1] for p in processes if p.wait() != 0]
+    assert failures == [] and errors == []
+    engine = store.open_engine(db_url)
+    try:
+        assert _revision(engine) == schema.HEAD
+        with engine.connect() as conn:
+            assert len(conn.execute(select(Server.slug)).scalars().all()) == 3
+            seeded = conn.execute(
+                select(database_info.c.key).where(database_info.c.key == "seeded")
+            ).all()
+        assert len(seeded) == 1
+    finally:
+        engine.dispose()
