@@ -36,8 +36,8 @@ LARGE = int(os.environ.get("CHATEXCHANGE_BENCH_IMPORT_LARGE", "100000"))
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(max(120, LARGE // 400))]
 ROOMS = {10_000: 110, LARGE: 200}
 PER_DAY = 250
-#: SQLite page cache of the import: the archive's setting (32 MiB), or SQLite's default (2 MiB).
-CACHES = ("cache32M", "cache2M")
+#: SQLite page cache of the import: the archive's setting (4 MiB), or SQLite's default (2 MiB).
+CACHES = ("cache4M", "cache2M")
 RESULTS: dict[str, dict[str, Any]] = {}
 
 # The devserver process: generates the rooms, prints its URL, serves until its stdin closes.
@@ -112,7 +112,7 @@ def _summary(request: pytest.FixtureRequest) -> Any:
 # The command itself, reporting its peak resident memory at exit: VmHWM belongs to the process image
 # started by exec, unlike ru_maxrss, which a child inherits from the (large) forking test process.
 # With SMALL_SQLITE_CACHE set, SQLite's page cache is its own default (2 MiB) instead of the
-# archive's 32 MiB: what is left is the importer's own memory.
+# archive's 4 MiB: what is left is the importer's own memory.
 _WRAPPER = """
 import os, sys
 if os.environ.get("SMALL_SQLITE_CACHE"):
@@ -192,7 +192,7 @@ def test_import_room(
     if small and large:
         ratio = large["peak_rss_mib"] / small["peak_rss_mib"]
         benchmark.extra_info.update(rss_ratio_large_vs_10k=round(ratio, 3))
-        # More messages must not mean more memory. With the archive's 32 MiB page cache the large
+        # More messages must not mean more memory. With the archive's 4 MiB page cache the large
         # import fills that cache (the 10k archive is smaller than it): bounded, not growing.
         # With SQLite's 2 MiB cache what remains is the importer's own memory, which must be flat.
         assert ratio < (1.15 if cache == "cache2M" else 1.6)

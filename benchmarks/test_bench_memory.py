@@ -32,10 +32,10 @@ ROOMS = 20
 RATE = 200  # messages a second per room
 
 
-def _client(url: str, rooms: int, archive: Path) -> subprocess.Popen[str]:
+def client_process(url: str, rooms: int, archive: str) -> subprocess.Popen[str]:
     script = Path(__file__).with_name("_memory_client.py")
     proc = subprocess.Popen(
-        [sys.executable, str(script), url, str(rooms), str(archive)],
+        [sys.executable, str(script), url, str(rooms), archive],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -45,7 +45,7 @@ def _client(url: str, rooms: int, archive: Path) -> subprocess.Popen[str]:
     return proc
 
 
-def _finish(proc: subprocess.Popen[str], expect: int) -> dict:
+def finish(proc: subprocess.Popen[str], expect: int) -> dict:
     out, _ = proc.communicate(f"expect {expect}\n", timeout=3600)
     return orjson.loads(out.strip().splitlines()[-1])
 
@@ -55,14 +55,14 @@ def test_bench_memory_20_busy_rooms(benchmark, tmp_path: Path) -> None:
     seconds = float(os.environ.get("CHATEXCHANGE_BENCH_MEMORY_SECONDS", "10"))
     load = LoadServer(ROOMS)
     try:
-        idle = _client(load.url, 1, tmp_path / "idle.db")
-        baseline = _finish(idle, 0)
+        idle = client_process(load.url, 1, str(tmp_path / "idle.db"))
+        baseline = finish(idle, 0)
 
         def run() -> tuple[dict, str, int]:
-            client = _client(load.url, ROOMS, tmp_path / "busy.db")
+            client = client_process(load.url, ROOMS, str(tmp_path / "busy.db"))
             posted = load.command(f"rate {RATE} {seconds}")
             total = int(load.command("count").split()[1])
-            return _finish(client, total), posted, total
+            return finish(client, total), posted, total
 
         report, posted, total = benchmark.pedantic(run, rounds=1, iterations=1)
     finally:

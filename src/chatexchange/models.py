@@ -14,6 +14,7 @@ constraint on each kind. Rows point at each other through ``*_meta_id`` foreign 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from lxml import html as lxml_html
@@ -156,12 +157,19 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return stored.astimezone(UTC)
 
 
+# What makes lxml's reading differ from the text itself: markup, entities, CR (made LF) and the
+# control characters it refuses.
+_NOT_PLAIN = re.compile(r"[<&\x00-\x08\x0b-\x1f\x7f]")
+
+
 def text_from_html(content_html: str | None) -> str | None:
     """Plain text of a message's rendered HTML (what a reader sees, without markup)."""
     if content_html is None:
         return None
     if not content_html.strip():
         return ""
+    if _NOT_PLAIN.search(content_html) is None:  # no markup: the text is itself (no lxml parse)
+        return content_html.strip()
     root = lxml_html.fragment_fromstring(content_html, create_parent="div")
     for br in root.iter("br"):  # multi-line messages: keep the line breaks
         br.tail = "\n" + (br.tail or "")
@@ -469,6 +477,22 @@ class BotPosition(Base):
     server_meta_id: Mapped[int] = mapped_column(ForeignKey("servers.meta_id"))
     room_id: Mapped[int] = mapped_column(Integer)
     message_id: Mapped[int] = mapped_column(Integer)
+
+
+class BotEventPosition(Base):
+    """How far a bot's event routes have read a room: the newest chat event id it passed there
+    (routed, or wanted by no route), so that a restarted bot replays exactly the events after it
+    (joins, stars, edits, mentions...). Kept only by bots with event routes."""
+
+    __tablename__ = "bot_event_positions"
+    __table_args__ = (
+        UniqueConstraint("bot", "server_meta_id", "room_id", name="uq_bot_event_position"),
+    )
+
+    bot: Mapped[str] = mapped_column(String(200))
+    server_meta_id: Mapped[int] = mapped_column(ForeignKey("servers.meta_id"))
+    room_id: Mapped[int] = mapped_column(Integer)
+    event_id: Mapped[int] = mapped_column(Integer)
 
 
 class BotLease(Base):

@@ -137,7 +137,7 @@ class Watcher:
         max_failures: int | None = 8,
         dedupe_window: int = 2_000,
         dedupe_age: float = 600.0,
-        queue_size: int = 500,
+        queue_size: int = 200,
         on_state: Callable[[str, int, str, Any], None] | None = None,
         on_frame: Callable[[Any], None] | None = None,
     ) -> None:

@@ -142,6 +142,13 @@ class LiveRun:
         self.answers = _Seen(5_000)
         self.last_seen: dict[tuple[str, int], int] = {}
         self.saved: dict[tuple[str, int], int] = {}  # positions as written to the archive
+        # handled before this run (the saved position at the start): a replayed event of one of
+        # these messages is not news
+        self.floor: dict[tuple[str, int], int] = {}
+        # event routes: the newest chat event passed per room, and as written to the archive
+        self.routes_events = any(b.observers for b in bot._reach())
+        self.event_seen: dict[tuple[str, int], int] = {}
+        self.event_saved: dict[tuple[str, int], int] = {}
         self.users: dict[tuple[str, int | None], tuple[float, Any]] = {}
         self.stopping = asyncio.Event()
         self.running = asyncio.Event()
@@ -310,7 +317,8 @@ class LiveRun:
         failures = 0
         lost: datetime | None = None
         while True:
-            stream = server.events(rooms=room_ids)
+            after = await self._events_after(slug, room_ids, first=lost is None)
+            stream = server.events(rooms=room_ids, after=after)
             try:
                 await stream.start()
                 async with self.lock:
@@ -338,6 +346,27 @@ class LiveRun:
             finally:
                 await stream.aclose()
 
+    async def _events_after(
+        self, slug: str, room_ids: list[int], *, first: bool
+    ) -> dict[int, int] | None:
+        """Where each room's events resume for the event routes: after the event position kept in
+        the archive (at the start) or after the last event passed (after a failed feed), so that
+        joins, stars, edits... of the time away are routed too, each once. None: from now on (no
+        event routes, a first start in the room, or a fleet, whose takeovers catch up)."""
+        if not self.routes_events or self.fleet is not None:
+            return None
+        after: dict[int, int] = {}
+        for room_id in room_ids:
+            key = (slug, room_id)
+            if first:
+                saved = await self.client.bot_position(self.bot.name, self.rooms[key], events=True)
+                if saved is not None:
+                    self.event_saved[key] = max(saved, self.event_saved.get(key, 0))
+                    self.event_seen[key] = max(saved, self.event_seen.get(key, 0))
+            if key in self.event_seen:
+                after[room_id] = self.event_seen[key]
+        return after or None
+
     async def _note_newest(self, slug: str, room_ids: list[int]) -> None:
         """Note each room's newest message (from the room's events endpoint), so that a catch-up
         never answers what was posted before the bot started (the stream is open already: what
@@ -361,7 +390,7 @@ class LiveRun:
                 await self._note_newest(slug, [room_id])
                 await self._save_position(key)
                 continue
-            self.last_seen[key] = self.saved[key] = saved
+            self.last_seen[key] = self.saved[key] = self.floor[key] = saved
             await self._catch_up_room(slug, room_id, saved + 1)
 
     async def _catch_up(self, slug: str, room_ids: list[int], lost: datetime) -> None:
@@ -427,6 +456,7 @@ class LiveRun:
 
     async def _save_position(self, key: tuple[str, int]) -> None:
         """Keep the room's position in the archive (a restart resumes from it)."""
+        await self._save_event_position(key)
         position = self.last_seen.get(key)
         if self.fleet is not None and position is not None:
             if not self.fleet.holds(key):
@@ -437,7 +467,30 @@ class LiveRun:
         await self.client.advance_bot_position(self.bot.name, self.rooms[key], position)
         self.saved[key] = position
 
+    async def _save_event_position(self, key: tuple[str, int]) -> None:
+        """Keep the newest event the room's event routes passed (a restart replays after it)."""
+        position = self.event_seen.get(key)
+        if self.fleet is not None or position is None or position <= self.event_saved.get(key, 0):
+            return
+        await self.client.advance_bot_position(
+            self.bot.name, self.rooms[key], position, events=True
+        )
+        self.event_saved[key] = position
+
     async def _on_event(self, slug: str, event: Any) -> None:
+        key = (slug, event.room_id)
+        event_id = event.id
+        if self.routes_events and event_id is not None and key in self.rooms:
+            if event_id <= self.event_seen.get(key, 0):
+                return  # passed already (a replay after a failed feed or a restart)
+            await self._on_new_event(slug, event)
+            self.event_seen[key] = max(event_id, self.event_seen.get(key, 0))
+            if key not in self.event_saved or self.bot.has_routes(event.event_type):
+                await self._save_event_position(key)
+            return
+        await self._on_new_event(slug, event)
+
+    async def _on_new_event(self, slug: str, event: Any) -> None:
         kind = event.event_type
         if kind in _ROOM_CHANGED:
             key = (slug, event.room_id)
@@ -464,7 +517,7 @@ class LiveRun:
             return  # (another process answers there; it catches up from the room's position)
         if not edited:
             self.last_seen[room_key] = max(self.last_seen.get(room_key, 0), message.id)
-            if self.handled.seen(room_key, message.id):
+            if self.handled.seen(room_key, message.id) or message.id <= self.floor.get(room_key, 0):
                 return
             self.handled.add(room_key, message.id)
         elif self.bot.edits == "ignore" or not self.handled.recent(room_key, message.id):

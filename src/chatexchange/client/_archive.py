@@ -75,6 +75,21 @@ def message(conn: Connection, server_meta_id: int, message_id: int) -> Row | Non
     return _one(conn, _MESSAGE_BY_ID, server_meta_id, message_id)
 
 
+_MESSAGES_BY_IDS = _MESSAGE_SELECT.where(
+    M.c.server_meta_id == bindparam("server"), M.c.id.in_(bindparam("ids", expanding=True))
+)
+
+
+def messages_by_ids(
+    conn: Connection, server_meta_id: int, message_ids: list[int]
+) -> dict[int, Row]:
+    """``{chat id: row}`` of the archived messages among ``message_ids``, in one select."""
+    if not message_ids:
+        return {}
+    rows = conn.execute(_MESSAGES_BY_IDS, {"server": server_meta_id, "ids": message_ids})
+    return {row["id"]: dict(row) for row in rows.mappings()}
+
+
 def _window(
     since_time: datetime | None,
     since_id: int | None,

@@ -196,13 +196,19 @@ class AsyncClient:
             raise errors.AuthRequiredError("logging in needs credentials")
         return me
 
-    async def bot_position(self, bot: str, room: Room) -> int | None:
+    async def bot_position(self, bot: str, room: Room, *, events: bool = False) -> int | None:
         """The newest message id the bot named ``bot`` has handled in ``room`` (None: never ran
-        there), as kept in the archive (``models.BotPosition``)."""
-        return await self._db.read(store.bot_position, room.server.meta_id, bot, room.id)
+        there), as kept in the archive (``models.BotPosition``); ``events=True``: the newest chat
+        event id its event routes passed there (``models.BotEventPosition``)."""
+        return await self._db.read(
+            store.bot_position, room.server.meta_id, bot, room.id, events=events
+        )
 
-    async def advance_bot_position(self, bot: str, room: Room, message_id: int) -> None:
-        """Record that ``bot`` has handled ``room`` up to ``message_id`` (never moves back)."""
+    async def advance_bot_position(
+        self, bot: str, room: Room, message_id: int, *, events: bool = False
+    ) -> None:
+        """Record that ``bot`` has handled ``room`` up to ``message_id`` (``events=True``: passed
+        its events up to that event id); never moves back."""
         await self._db.write(
             store.advance_bot_position,
             room.server.meta_id,
@@ -210,6 +216,7 @@ class AsyncClient:
             room.id,
             int(message_id),
             self.now(),
+            events=events,
         )
 
     async def close(self) -> None:

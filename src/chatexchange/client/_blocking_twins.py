@@ -16,7 +16,7 @@ from ._loop import BridgedIterator
 from .objects import Message, Room, Server, User
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
     from datetime import date, datetime
     from typing import Any
 
@@ -61,10 +61,22 @@ class BlockingServer(Blocking[Server]):
         rooms: Iterable[BlockingRoom | Room | int],
         user: BlockingUser | User | int | Iterable[BlockingUser | User | int] | None = None,
         until: datetime = SUNSET,
+        after: Mapping[int, int] | None = None,
     ) -> BridgedIterator[ChatEvent]:
-        """``Room.events`` of several rooms of this server in one stream (in arrival order)."""
+        """``Room.events`` of several rooms of this server in one stream (in arrival order).
+
+        ``after``: ``{room id: chat event id}``: such a room starts right after that event instead
+        of now; chat replays what came since (a stream that resumes where an earlier one stopped;
+        the room gets a watcher of its own for it).
+        """
         return self._iterate(
-            same, self._target.events, *types, rooms=unwrap(rooms), user=unwrap(user), until=until
+            same,
+            self._target.events,
+            *types,
+            rooms=unwrap(rooms),
+            user=unwrap(user),
+            until=until,
+            after=after,
         )
 
     def favorite_rooms(self) -> BridgedIterator[BlockingRoom]:
@@ -666,20 +678,29 @@ class BlockingClientBase(Blocking[AsyncClient]):
 
     __slots__ = ()
 
-    def advance_bot_position(self, bot: str, room: BlockingRoom | Room, message_id: int) -> None:
-        """Record that ``bot`` has handled ``room`` up to ``message_id`` (never moves back)."""
-        return self._call(self._target.advance_bot_position, bot, unwrap(room), message_id)
+    def advance_bot_position(
+        self, bot: str, room: BlockingRoom | Room, message_id: int, *, events: bool = False
+    ) -> None:
+        """Record that ``bot`` has handled ``room`` up to ``message_id`` (``events=True``: passed
+        its events up to that event id); never moves back.
+        """
+        return self._call(
+            self._target.advance_bot_position, bot, unwrap(room), message_id, events=events
+        )
 
     @property
     def authenticated(self) -> bool:
         """Whether the client has credentials (not whether it has logged in yet)."""
         return self._target.authenticated
 
-    def bot_position(self, bot: str, room: BlockingRoom | Room) -> int | None:
+    def bot_position(
+        self, bot: str, room: BlockingRoom | Room, *, events: bool = False
+    ) -> int | None:
         """The newest message id the bot named ``bot`` has handled in ``room`` (None: never ran
-        there), as kept in the archive (``models.BotPosition``).
+        there), as kept in the archive (``models.BotPosition``); ``events=True``: the newest chat
+        event id its event routes passed there (``models.BotEventPosition``).
         """
-        return self._call(self._target.bot_position, bot, unwrap(room))
+        return self._call(self._target.bot_position, bot, unwrap(room), events=events)
 
     def close(self) -> None:
         """Stop live streams, close connections and the database thread. Idempotent."""

@@ -1,10 +1,11 @@
 """Live streams: one transport watcher per watched room, shared by every stream that needs it.
 
 A :class:`RoomFeed` owns the room's ``Watcher`` (websocket, reconnect, gap filling, polling
-fallback), writes every event into the archive as it arrives (one short transaction per event) and
-then hands ``(event, message row)`` to each subscribed stream. The watcher is started before a
-subscription is returned, and it delivers everything after the event cursor it read at start, so a
-stream misses nothing posted after it subscribed. ``all_replies()`` additionally archives the room's
+fallback), writes every event into the archive as it arrives (with what the other feeds received
+meanwhile, one transaction: ``_Archiver``) and then hands ``(event, message row)`` to each
+subscribed stream. The watcher is started before a subscription is returned, and it delivers
+everything after the event cursor it read at start, so a stream misses nothing posted after it
+subscribed. ``all_replies()`` additionally archives the room's
 recent messages right after subscribing, so replies posted just before are "known" ones. A feed
 stops when its last subscriber leaves.
 """
@@ -15,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +43,7 @@ _NEW = (EventType.MESSAGE_POSTED, EventType.MESSAGE_REPLY)
 
 
 #: Most events archived in one transaction by a room feed.
-_BATCH = 500
+_BATCH = 200
 
 
 class _Failure:
@@ -52,26 +53,117 @@ class _Failure:
         self.error = error
 
 
-def _record(
-    conn: Connection, server_meta_id: int, event: Any, now: Any, via_room: int | None = None
-) -> dict[str, Any] | None:
-    meta_id = store.record_event(conn, server_meta_id, event, now=now, via_room=via_room)
-    message_id = getattr(event, "message_id", None)
-    if meta_id is None or message_id is None:
-        return None
-    return _archive.message(conn, server_meta_id, message_id)
-
-
 def _record_batch(
     conn: Connection, server_meta_id: int, events: list[Any], now: Any, via_room: int | None = None
 ) -> list[dict[str, Any] | None]:
-    return [_record(conn, server_meta_id, event, now, via_room) for event in events]
+    """Archive ``events`` in order; for each, the message row it touched, else None."""
+    return _record_groups(conn, now, [(server_meta_id, events, via_room)])[0]
 
 
-def _record_many(conn: Connection, server_meta_id: int, events: list[Any], now: Any) -> int:
-    for event in events:
-        store.record_event(conn, server_meta_id, event, now=now)
-    return len(events)
+def _record_groups(
+    conn: Connection, now: Any, groups: list[tuple[int, list[Any], int | None]]
+) -> list[list[dict[str, Any] | None]]:
+    """Archive several feeds' batches ``(server meta_id, events, delivering room)`` in one
+    transaction; for each batch, the message row each of its events touched, else None.
+
+    The events go in as runs in which no message comes twice (a few statements per run, not
+    several per event), and each run's messages are read right after it is written: an event's
+    row is the message as that event left it, as if the events had been written one by one.
+    """
+    results: list[list[dict[str, Any] | None]] = [[] for _ in groups]
+    # (server, group index, event): a group's order is kept; groups of one server go together
+    items = sorted(
+        ((sid, g, event, via) for g, (sid, events, via) in enumerate(groups) for event in events),
+        key=lambda item: item[0],
+    )
+    start = 0
+    while start < len(items):
+        sid = items[start][0]
+        messages: set[int] = set()
+        end = start
+        while end < len(items) and items[end][0] == sid:
+            message_id = getattr(items[end][2], "message_id", None)
+            if message_id is not None:
+                if message_id in messages:
+                    break
+                messages.add(message_id)
+            end += 1
+        run = items[start:end]
+        touched = store.record_events(
+            conn, sid, [item[2] for item in run], now=now, via_rooms=[item[3] for item in run]
+        )
+        found = _archive.messages_by_ids(conn, sid, [t for t in touched if t is not None])
+        for (_, g, _, _), message_id in zip(run, touched, strict=True):
+            results[g].append(None if message_id is None else found.get(message_id))
+        start = end
+    return results
+
+
+class _Archiver:
+    """Writes the live events of all a client's room feeds: what the feeds hand in while one write
+    runs goes into the next one, together, so 20 busy rooms cost one transaction per turn of the
+    database thread instead of one per room and burst. Each feed gets its own rows back once
+    that transaction is committed (archived before delivered)."""
+
+    def __init__(self, live: Live) -> None:
+        self.live = live
+        self.pending: list[tuple[int, list[Any], int | None, asyncio.Future[Any]]] = []
+        self.task: asyncio.Task[None] | None = None
+
+    async def write(
+        self, server_meta_id: int, events: list[Any], via_room: int | None
+    ) -> list[dict[str, Any] | None]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self.pending.append((server_meta_id, events, via_room, future))
+        if self.task is None:
+            self.task = loop.create_task(self._run(), name="chatexchange-live-archive")
+        return await future  # type: ignore[no-any-return]
+
+    async def _run(self) -> None:
+        db = self.live.client._db
+        try:
+            while self.pending:
+                taken, self.pending = self.pending, []
+                groups = [(sid, events, via) for sid, events, via, _ in taken]
+                try:
+                    results = await db.write(_record_groups, self.live.client.now(), groups)
+                except asyncio.CancelledError:
+                    for *_, future in taken:
+                        future.cancel()
+                    raise
+                except Exception as error:
+                    if len(taken) == 1:
+                        _settle(taken[0][3], error=error)
+                        continue
+                    # one feed's bad batch must not fail the others: each alone
+                    for sid, events, via, future in taken:
+                        try:
+                            rows = await db.write(
+                                _record_batch, sid, events, self.live.client.now(), via
+                            )
+                        except Exception as alone:
+                            _settle(future, error=alone)
+                        else:
+                            _settle(future, rows)
+                    continue
+                for (*_, future), rows in zip(taken, results, strict=True):
+                    _settle(future, rows)
+        finally:
+            self.task = None
+            for *_, future in self.pending:  # only when cancelled
+                future.cancel()
+
+
+def _settle(
+    future: asyncio.Future[Any], result: Any = None, error: BaseException | None = None
+) -> None:
+    if future.done():  # its feed was cancelled meanwhile
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 class Subscription:
@@ -83,7 +175,7 @@ class Subscription:
     stall, at most once a minute). Other streams of the same rooms wait with it.
     """
 
-    QUEUE_SIZE = 1_000
+    QUEUE_SIZE = 100
 
     def __init__(self, live: Live) -> None:
         self.live = live
@@ -220,10 +312,11 @@ class Stream:
 class RoomFeed:
     """The live events of one room, archived, fanned out to subscriptions."""
 
-    def __init__(self, live: Live, slug: str, room_id: int) -> None:
+    def __init__(self, live: Live, slug: str, room_id: int, after: int | None = None) -> None:
         self.live = live
         self.slug = slug
         self.room_id = room_id
+        self.after = after  # a chat event id: start right after it (a feed of its own)
         self.subscribers: set[Subscription] = set()
         self.watcher: Any = None
         self.connection: Any = None
@@ -236,7 +329,10 @@ class RoomFeed:
     async def start(self) -> None:
         client = self.live.client
         connection = self.connection = await client._reader(self.slug)
-        self.watcher = connection.watch(self.room_id, **client._watch_options)
+        options = dict(client._watch_options)
+        if self.after is not None:
+            options["since"] = self.after
+        self.watcher = connection.watch(self.room_id, **options)
         await self.watcher.start()
         self.task = asyncio.get_running_loop().create_task(
             self._pump(), name=f"chatexchange-feed-{self.slug}-{self.room_id}"
@@ -273,9 +369,7 @@ class RoomFeed:
                     elif item.content and "partial" in item.content[:200]:
                         # a long message shortened in the event: archive and yield its full text
                         batch[i] = await self.connection.full_event(item)
-                rows = await client._db.write(
-                    _record_batch, sid, batch, client.now(), self.room_id
-                )
+                rows = await self.live.archiver.write(sid, batch, self.room_id)
                 for pair in zip(batch, rows, strict=True):
                     await self._broadcast(pair)
         except asyncio.CancelledError:
@@ -309,6 +403,7 @@ class Live:
         self.feeds: dict[tuple[str, int], RoomFeed] = {}
         self._locks: dict[tuple[str, int], asyncio.Lock] = {}
         self._unknown_types: set[Any] = set()
+        self.archiver = _Archiver(self)
 
     def unknown(self, event: Event) -> None:
         """Log an event type without a record of its own, once per type (it is still delivered)."""
@@ -325,11 +420,21 @@ class Live:
         if self.feeds.get(key) is feed:
             del self.feeds[key]
 
-    async def subscribe(self, slug: str, room_ids: Iterable[int]) -> Subscription:
-        """A subscription to the rooms' live events; every feed is started when this returns."""
+    async def subscribe(
+        self, slug: str, room_ids: Iterable[int], after: Mapping[int, int] | None = None
+    ) -> Subscription:
+        """A subscription to the rooms' live events; every feed is started when this returns.
+
+        ``after``: rooms that start right after a given chat event get a feed of their own (its
+        events since then are not news to other streams of the room)."""
         subscription = Subscription(self)
         try:
             for room_id in dict.fromkeys(room_ids):
+                if after and room_id in after:
+                    own = RoomFeed(self, slug, room_id, after[room_id])
+                    await own.start()
+                    own.add(subscription)
+                    continue
                 key = (slug, room_id)
                 lock = self._locks.setdefault(key, asyncio.Lock())
                 async with lock:
@@ -394,7 +499,7 @@ class Live:
         )
 
     def server_events(
-        self, server: Server, types: Any, rooms: Any, user: Any, until: Any
+        self, server: Server, types: Any, rooms: Any, user: Any, until: Any, after: Any = None
     ) -> Stream:
         if rooms is None or isinstance(rooms, (str, bytes)):
             raise TypeError("server.events() needs rooms=[...]: the rooms to watch")
@@ -403,7 +508,11 @@ class Live:
             raise TypeError("rooms= must be rooms or room ids (at least one)")
         bounds = _event_window(until)
         keep = _event_filter(types, user)
-        return self._stream(server.slug, room_ids, lambda sub: self._events(sub, bounds, keep))
+        if after is not None:
+            after = {int(room): int(event_id) for room, event_id in dict(after).items()}
+        return self._stream(
+            server.slug, room_ids, lambda sub: self._events(sub, bounds, keep), after
+        )
 
     async def _new(
         self,
@@ -436,10 +545,10 @@ class Live:
         finally:
             await subscription.close()
 
-    def _stream(self, slug: str, room_ids: Any, body: Any) -> Stream:
+    def _stream(self, slug: str, room_ids: Any, body: Any, after: Any = None) -> Stream:
         async def subscribe() -> Subscription:
             ids = await room_ids() if callable(room_ids) else room_ids
-            return await self.subscribe(slug, ids)
+            return await self.subscribe(slug, ids, after)
 
         return Stream(subscribe, body)
 
@@ -522,7 +631,7 @@ class Live:
             log.warning("could not read recent messages of %s/r/%s: %s", slug, room_id, error)
             return
         await client._db.write(
-            _record_many, client.server(slug).meta_id, list(response.events), client.now()
+            _record_batch, client.server(slug).meta_id, list(response.events), client.now()
         )
 
     async def _user_rooms(self, user: User, rooms: list[int] | None) -> list[int]:

@@ -178,9 +178,14 @@ class Server(ClientObject):
         rooms: Iterable[Room | int],
         user: User | int | Iterable[User | int] | None = None,
         until: datetime = SUNSET,
+        after: Mapping[int, int] | None = None,
     ) -> AsyncIterator[ChatEvent]:
-        """``Room.events`` of several rooms of this server in one stream (in arrival order)."""
-        return self._client._live.server_events(self, types, rooms, user, until)
+        """``Room.events`` of several rooms of this server in one stream (in arrival order).
+
+        ``after``: ``{room id: chat event id}``: such a room starts right after that event instead
+        of now; chat replays what came since (a stream that resumes where an earlier one stopped;
+        the room gets a watcher of its own for it)."""
+        return self._client._live.server_events(self, types, rooms, user, until, after)
 
 
 class User(ClientObject):

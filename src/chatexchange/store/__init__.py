@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from .engine import archive_revision, open_engine
 from .fulltext import Hit, SearchQueryError, search
-from .live import record_event
+from .live import record_event, record_events
 from .positions import advance_bot_position, bot_position
 from .reads import page_fetch, server_meta_id, server_meta_ids
 from .schema import HEAD, Revision
@@ -66,6 +66,7 @@ __all__ = [
     "record_deleted",
     "record_edit",
     "record_event",
+    "record_events",
     "record_history",
     "record_page_fetch",
     "record_sent",

@@ -23,7 +23,9 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA temp_store=MEMORY")
-        cursor.execute("PRAGMA cache_size=-32768")  # 32 MiB
+        # 4 MiB per connection: a client holds three (writes, reads on the database thread and
+        # on the event loop's), and a long-running one fills them as its archive grows
+        cursor.execute("PRAGMA cache_size=-4096")
         cursor.execute("PRAGMA busy_timeout=10000")
     finally:
         cursor.close()

@@ -4,6 +4,7 @@ message, user and room."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -15,7 +16,7 @@ from ..models import text_from_html
 from .merge import _merge_deleted, _merge_event, _merge_message_exact, _merge_message_transcript
 from .rows import _room_row, _user_row
 from .tables import _events, _messages, _rooms, _users
-from .upsert import _transaction, _upsert
+from .upsert import Merge, _transaction, _upsert
 from .writes import _upsert_room_rows, _upsert_user_rows
 
 # Message events whose ``user_*`` fields are the message's author.
@@ -135,6 +136,146 @@ def _apply_event(
         ).scalar_one()
         return meta_id
     return None
+
+
+def record_events(
+    conn: Connection,
+    server_meta_id: int,
+    events: Sequence[Any],
+    *,
+    now: dt.datetime,
+    via_rooms: Sequence[int | None] | None = None,
+) -> list[int | None]:
+    """Apply live events, in order, as :func:`record_event` does one by one, in a few statements
+    (one per table and kind of change) inside the caller's transaction; for each event, the chat
+    id of the message it touched, else None.
+
+    ``via_rooms``: per event, the room whose feed delivered it. No message may come twice in
+    ``events`` (the caller splits there: an event's effect on a message must be read before the
+    next one's). Users and rooms are stored once with the last name the events give them.
+    """
+    server = server_meta_id
+    vias: Sequence[int | None] = via_rooms if via_rooms is not None else [None] * len(events)
+    room_names: dict[int, str | None] = {}
+    user_names: dict[int, str | None] = {}
+    renamed: list[int] = []
+    for ev in events:
+        # the last name given wins, as when the events are stored one by one
+        room, user = ev.room_id, ev.user_id
+        named = ev.room_name is not None or room not in room_names
+        if room is not None and ev.event_type not in _ROOMLESS and named:
+            room_names[room] = ev.room_name
+        if user is not None and (ev.user_name is not None or user not in user_names):
+            user_names[user] = ev.user_name
+        if ev.event_type == T.USER_NAME_CHANGED and ev.target_user_id is not None:
+            renamed.append(ev.target_user_id)
+    room_ids = _upsert_room_rows(
+        conn, server, [_room_row(server, pair, now) for pair in room_names.items()]
+    )
+    user_ids = _upsert_user_rows(
+        conn, server, [_user_row(server, pair, now) for pair in user_names.items()]
+    )
+    if renamed:
+        conn.execute(
+            update(_users)
+            .where(_users.c.server_meta_id == server, _users.c.id.in_(renamed))
+            .values(meta_updated=EPOCH)
+        )
+    via_ids = {
+        via for ev, via in zip(events, vias, strict=True)
+        if via is not None and ev.id is not None and ev.event_type in _ROOMLESS
+    }
+    via_meta: dict[int, int] = {}
+    if via_ids:
+        via_meta = dict(
+            conn.execute(
+                select(_rooms.c.id, _rooms.c.meta_id).where(
+                    _rooms.c.server_meta_id == server, _rooms.c.id.in_(via_ids)
+                )
+            ).all()
+        )
+    event_rows: dict[int, dict[str, Any]] = {}
+    message_rows: dict[Merge, list[dict[str, Any]]] = {}
+    touched: list[int | None] = []
+    for ev, via in zip(events, vias, strict=True):
+        etype = ev.event_type
+        room_meta_id = None
+        if ev.room_id is not None and etype not in _ROOMLESS:
+            room_meta_id = room_ids[ev.room_id]
+        if ev.id is not None and ev.id not in event_rows:  # an event never changes: the first
+            event_room = room_meta_id
+            if etype in _ROOMLESS and via is not None:
+                event_room = via_meta.get(via)
+            event_rows[ev.id] = _event_row(server, event_room, ev, now)
+        message_id = getattr(ev, "message_id", None)
+        if (
+            message_id is None
+            or room_meta_id is None
+            or not (etype in _CONTENT or etype == T.MESSAGE_DELETED)
+        ):
+            touched.append(None)
+            continue
+        row, merge = _event_message_row(server, room_meta_id, user_ids.get(ev.user_id), ev, now)
+        message_rows.setdefault(merge, []).append(row)
+        touched.append(message_id)
+    keys = ("server_meta_id", "id")
+    _upsert(conn, _events, list(event_rows.values()), keys, _merge_event, raw=True)
+    for merge, rows in message_rows.items():
+        _upsert(conn, _messages, rows, keys, merge, raw=True)
+    return touched
+
+
+def _event_message_row(
+    server: int, room_meta_id: int, user_meta_id: int | None, ev: Any, now: dt.datetime
+) -> tuple[dict[str, Any], Merge]:
+    """The messages row a content or deletion event writes, and how it merges."""
+    etype = ev.event_type
+    deleted = etype == T.MESSAGE_DELETED
+    content = None if deleted else ev.content
+    row = {
+        "server_meta_id": server,
+        "room_meta_id": room_meta_id,
+        "owner_meta_id": user_meta_id if etype in _AUTHORED else None,
+        "id": ev.message_id,
+        "content_html": content,
+        "content_text": text_from_html(content),
+        "content_markdown": None,
+        "parent_id": ev.parent_id,
+        "time": ev.time_stamp if etype in _TIMED else None,
+        "edits": ev.message_edits,
+        "stars": ev.message_stars,
+        "pinned": ev.message_owner_stars > 0,
+        "onebox": None,
+        "text_complete": True,
+        "deleted": deleted,
+        "meta_deleted": now if deleted else None,
+        "meta_created": now,
+        "meta_updated": now,
+    }
+    merge = _merge_message_exact if etype == T.MESSAGE_POSTED else _merge_message_transcript
+    if deleted:
+        merge = _merge_deleted
+    return row, merge
+
+
+def _event_row(
+    server: int, room_meta_id: int | None, ev: Any, now: dt.datetime
+) -> dict[str, Any]:
+    return {
+        "server_meta_id": server,
+        "room_meta_id": room_meta_id,
+        "id": ev.id,
+        "event_type": int(ev.event_type),
+        "time": ev.time_stamp,
+        "user_id": ev.user_id,
+        "target_user_id": ev.target_user_id,
+        "message_id": getattr(ev, "message_id", None),
+        "raw": orjson.dumps(ev.raw).decode(),
+        "meta_created": now,
+        "meta_updated": now,
+        "meta_deleted": None,  # every column given: the upsert's fast path on SQLite
+        "deleted": False,
+    }
 
 
 def _archive_event(

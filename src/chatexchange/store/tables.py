@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Table
 
 from ..models import (
+    BotEventPosition,
     BotPosition,
     Event,
     Message,
@@ -23,3 +24,4 @@ _fetches: Table = TranscriptPageFetch.__table__
 _events: Table = Event.__table__
 _revisions: Table = MessageRevision.__table__
 _positions: Table = BotPosition.__table__
+_event_positions: Table = BotEventPosition.__table__
