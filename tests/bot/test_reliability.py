@@ -127,7 +127,7 @@ async def test_event_outages_lose_nothing(devserver, seconds) -> None:
     async with Run(devserver) as run:
         before = run.post(5, "before")
         await run.all_answered(before)
-        during = await _outage(run, devserver, seconds, 300)
+        during = await _outage(run, devserver, seconds, 1500)
         after = run.post(5, "after")
         await run.all_answered(before + during + after)
     assert tally(devserver, before + during + after) == ([], [])
@@ -220,14 +220,14 @@ def test_sigkill_and_restart_lose_nothing(devserver_thread, tmp_path) -> None:
     post = devserver_thread.post
     proc = _start_bot(devserver_thread, archive)
     try:
-        commands = [post("se", 1, BOB, f"!!/echo first {i}").id for i in range(40)]
-        _wait(devserver_thread, lambda: _answered(devserver_thread, commands) >= 10,
+        commands = [post("se", 1, BOB, f"!!/echo first {i}").id for i in range(500)]
+        _wait(devserver_thread, lambda: _answered(devserver_thread, commands) >= 100,
               "the first answers")
         proc.send_signal(signal.SIGKILL)  # in the middle of answering
         proc.wait(30)
-        commands += [post("se", 1, BOB, f"!!/echo while dead {i}").id for i in range(20)]
+        commands += [post("se", 1, BOB, f"!!/echo while dead {i}").id for i in range(900)]
         proc = _start_bot(devserver_thread, archive)
-        commands += [post("se", 1, BOB, f"!!/echo after {i}").id for i in range(10)]
+        commands += [post("se", 1, BOB, f"!!/echo after {i}").id for i in range(100)]
         _wait(devserver_thread, lambda: _answered(devserver_thread, commands) == len(commands),
               "every answer after the restart")
         # the position follows each answer into the archive
