@@ -69,22 +69,22 @@ def test_chat(devserver_process, tmp_path):
         command = bob._do_action_despite_throttling(("send", 1, "!!/random")).json()["id"]
         seen = []
         deadline = time.monotonic() + 60
-        # Both lines come from the room's event feed, in either order under load; the input is
-        # closed only after both, because closing it ends the example before later events print.
+        # Both lines come from the room's event feed, in either order under load, and the answer
+        # is sent from the feed's thread: the input (whose end ends the example) is closed only
+        # after all three happened.
         wanted = ("(Alice) typed at the prompt", "(Bob Builder) !!/random")
         while not all(any(w in line for line in seen) for w in wanted):
             assert time.monotonic() < deadline, seen
             seen.append(proc.stdout.readline())
-        proc.stdin.close()  # end of input: the example logs out and ends
-        assert proc.wait(timeout=60) == 0
         # the answer to !!/random is a reply carrying a number
         answers = []
-        for _ in range(100):
+        while not answers:
+            assert time.monotonic() < deadline, "no answer to !!/random"
             transcript = bob._br.get_transcript_with_message(command)
             answers = [m for m in transcript["messages"] if m["parent_message_id"] == command]
-            if answers:
-                break
             time.sleep(0.1)
+        proc.stdin.close()  # end of input: the example logs out and ends
+        assert proc.wait(timeout=60) == 0
         assert answers and answers[-1]["owner_user_name"] == "Alice"
         assert re.search(r"0\.\d+", answers[-1]["content"])
         assert (tmp_path / "client.log").exists()  # the classic logger name, configured
