@@ -124,7 +124,9 @@ async def test_drops_while_other_users_post(devserver, connect, alice, bob) -> N
         while len(sent) < than:
             await asyncio.sleep(0.005)
 
-    async with alice.watch(1, **FAST) as watcher:
+    # The events are read only at the end, so the queue must hold them all: with the default
+    # bound a full queue stops the watcher reading (back-pressure), and it cannot reconnect.
+    async with alice.watch(1, queue_size=100_000, **FAST) as watcher:
         sockets = await _until_open(devserver)
         posting = asyncio.gather(post(bob, "bob"), post(mod, "mod"))
         for _ in range(3):
