@@ -103,31 +103,7 @@ def _apply_event(
     if message_id is None or room_meta_id is None:
         return None
     if etype in _CONTENT or etype == T.MESSAGE_DELETED:
-        deleted = etype == T.MESSAGE_DELETED
-        content = None if deleted else ev.content
-        row = {
-            "server_meta_id": server,
-            "room_meta_id": room_meta_id,
-            "owner_meta_id": user_meta_id if etype in _AUTHORED else None,
-            "id": message_id,
-            "content_html": content,
-            "content_text": text_from_html(content),
-            "content_markdown": None,
-            "parent_id": ev.parent_id,
-            "time": ev.time_stamp if etype in _TIMED else None,
-            "edits": ev.message_edits,
-            "stars": ev.message_stars,
-            "pinned": ev.message_owner_stars > 0,
-            "onebox": None,
-            "text_complete": True,
-            "deleted": deleted,
-            "meta_deleted": now if deleted else None,
-            "meta_created": now,
-            "meta_updated": now,
-        }
-        merge = _merge_message_exact if etype == T.MESSAGE_POSTED else _merge_message_transcript
-        if etype == T.MESSAGE_DELETED:
-            merge = _merge_deleted
+        row, merge = _event_message_row(server, room_meta_id, user_meta_id, ev, now)
         _upsert(conn, _messages, [row], ("server_meta_id", "id"), merge)
         meta_id: int = conn.execute(
             select(_messages.c.meta_id).where(
