@@ -70,38 +70,44 @@ def test_client_basics(alice):
 
 def _classic_loop_threads():
     name = "chatexchange-classic-watch-stackexchange.com"  # the watchers' background loop
-    return [t for t in threading.enumerate() if t.name == name and t.is_alive()]
+    return {t for t in threading.enumerate() if t.name == name and t.is_alive()}
+
+
+def _new_loop_threads(before):
+    """The loop threads started since ``before``: earlier tests' loops may still be ending, so
+    counting all of them would flake when one of those ends in the middle of a test."""
+    return _classic_loop_threads() - before
 
 
 def test_bad_login_is_a_login_error(env):
-    before = len(_classic_loop_threads())
+    before = _classic_loop_threads()
     with pytest.raises(errors.LoginError):
         chatexchange.client.Client("stackexchange.com", "alice@example.com", "wrong")
-    assert len(_classic_loop_threads()) == before  # nothing was left running
+    assert not _new_loop_threads(before)  # nothing was left running
 
 
 def test_anonymous_client_closes_its_thread(env):
-    before = len(_classic_loop_threads())
+    before = _classic_loop_threads()
     client = chatexchange.client.Client("stackexchange.com")
     assert client.get_room(1).name == "Sandbox"  # reading is plain requests: no thread
-    assert len(_classic_loop_threads()) == before
+    assert not _new_loop_threads(before)
     watcher = client.get_room(1).watch_polling(lambda event, client: None, 0.5)
-    assert len(_classic_loop_threads()) == before + 1  # watching runs the background loop
+    assert len(_new_loop_threads(before)) == 1  # watching runs the background loop
     client.close()
     assert watcher.killed
-    assert len(_classic_loop_threads()) == before
+    assert not _new_loop_threads(before)
     client.close()  # idempotent
 
     # A watching client stays alive (its watcher's thread holds its callback, as in classic);
     # once the watcher is closed, a dropped client stops the background loop.
     dropped = chatexchange.client.Client("stackexchange.com")
     dropped.get_room(1).watch_polling(lambda event, client: None, 0.5).close()
-    assert len(_classic_loop_threads()) == before + 1
+    assert len(_new_loop_threads(before)) == 1
     del dropped
 
     def collected():
         gc.collect()  # client and rooms refer to each other: only the cycle collector frees them
-        return len(_classic_loop_threads()) == before
+        return not _new_loop_threads(before)
 
     wait_for(collected, what="the dropped client's background loop to stop")
 
