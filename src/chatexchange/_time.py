@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC as UTC  # re-exported: the one UTC the layers import
+from datetime import datetime, timedelta
 
-UTC = timezone.utc
 #: The earliest time: ``since=EPOCH`` means "from the very beginning".
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: The end of time: ``until=SUNSET`` means "forever".

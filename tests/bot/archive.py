@@ -8,7 +8,7 @@ a moderator, as the room info and profile pages would have recorded.
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, update
 
@@ -16,7 +16,7 @@ from chatexchange import store
 from chatexchange._parser.records import TranscriptMessage
 from chatexchange.models import Room, User
 
-START = datetime(2024, 1, 1, tzinfo=timezone.utc)
+START = datetime(2024, 1, 1, tzinfo=UTC)
 ROOM_ID = 1
 #: (id, name): user 1 owns the room, user 3 is a moderator, the rest are plain users.
 USERS = [(1, "Alice"), (2, "Bob Builder"), (3, "Mo Derator"), (4, "Carol"), (5, "Dan")]

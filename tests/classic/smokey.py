@@ -13,7 +13,7 @@ import pickle
 import queue
 import threading
 from collections import deque
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -24,7 +24,7 @@ from chatexchange.messages import Message
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 # -- chatexchange_extension.py ---------------------------------------------------------------------

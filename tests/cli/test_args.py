@@ -7,7 +7,7 @@ import importlib
 import io
 import logging
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -75,10 +75,10 @@ def test_several_rooms_windows_and_the_reading_subcommands() -> None:
     _, ns = parse_args(["sqlite://./a", "se/r/1", "so/r/2", "--watch", "--since", "123"])
     assert ns.main.rooms == (RoomRef("se", 1), RoomRef("so", 2)) and ns.main.since == 123
     _, ns = parse_args(["se/r/1", "--since", "2024-01-02", "--until", "2024-01-02T12:30+01:00"])
-    assert ns.main.since == datetime(2024, 1, 2, tzinfo=timezone.utc)
-    assert ns.main.until == datetime(2024, 1, 2, 11, 30, tzinfo=timezone.utc)
+    assert ns.main.since == datetime(2024, 1, 2, tzinfo=UTC)
+    assert ns.main.until == datetime(2024, 1, 2, 11, 30, tzinfo=UTC)
     _, ns = parse_args(["se/r/1", "--since", "2d"])
-    assert abs(datetime.now(timezone.utc) - timedelta(days=2) - ns.main.since) < timedelta(
+    assert abs(datetime.now(UTC) - timedelta(days=2) - ns.main.since) < timedelta(
         minutes=5
     )
     form, ns = parse_args(["show", "sqlite://./a", "se/r/1", "--last", "5", "--json"])

@@ -8,7 +8,7 @@ import io
 import json
 import os
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ def _server_messages(server: DevServerThread) -> list[tuple[int, datetime, str, 
         return [
             (
                 m.id,
-                datetime.fromtimestamp(m.time, timezone.utc),
+                datetime.fromtimestamp(m.time, UTC),
                 chat.users[m.user_id].name,
                 m.deleted,
             )
@@ -95,7 +95,7 @@ def test_show_prints_a_window_of_the_archive(imported: DevServerThread, tmp_path
     )
     assert [m["id"] for m in _jsonl(proc.stdout)] == ids[100:150]
     day = expected[500][1].date()
-    start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     proc = run(
         imported,
         "show",

@@ -5,7 +5,7 @@ parsed) and while the previous day's pages are written; every page is still its 
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from chatexchange import _parser
 from chatexchange._transport import ServerConnection
@@ -30,7 +30,7 @@ def _record_requests(monkeypatch) -> dict[object, threading.Event]:
 
 def _latest_day(devserver):
     stamps = [m.time for m in devserver.server("se").room_messages(ROOM)]
-    return datetime.fromtimestamp(max(stamps), timezone.utc).date()  # stored first, not walked
+    return datetime.fromtimestamp(max(stamps), UTC).date()  # stored first, not walked
 
 
 async def _import_all(devserver) -> None:

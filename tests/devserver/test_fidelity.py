@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -244,7 +244,7 @@ async def busy_room(devserver: DevServer) -> AsyncIterator[dict[str, Any]]:
     room = devserver.add_room(
         "se", 50, "Fidelity Room", description="checked against captures", tags=["test"], owners={1}
     )
-    base = datetime(2017, 11, 17, tzinfo=timezone.utc).timestamp()
+    base = datetime(2017, 11, 17, tzinfo=UTC).timestamp()
     ids: dict[str, int] = {}
     devserver.add_message("se", 50, 1, "long ago", base - 86400 * 30)
     devserver.add_message("se", 50, 2, "the day before", base - 86400 + 3600)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -37,6 +37,6 @@ def test_unreadable_texts_are_none(text):
 
 
 def test_the_archive_reads_them_the_same_way():
-    now = datetime(2024, 5, 3, 12, tzinfo=timezone.utc)
+    now = datetime(2024, 5, 3, 12, tzinfo=UTC)
     assert _ago("2 hrs ago", now) == now - timedelta(hours=2)
     assert _ago("n/a", now) is None

@@ -19,7 +19,7 @@ from chatexchange.store.merge import _merge_user
 from chatexchange.store.rows import _user_row
 from chatexchange.store.tables import _users
 
-START = dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc)
+START = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
 
 
 def _messages(count: int, first_id: int, seed: int) -> list[TranscriptMessage]:
@@ -56,7 +56,7 @@ def _contents(engine) -> tuple[list, list]:
 
 @pytest.mark.parametrize("count", [1, 2, 3, 64, 65, upsert._MAX_ROWS, upsert._MAX_ROWS + 1, 700])
 def test_batched_rows_are_what_sqlalchemy_writes(count, monkeypatch):
-    now = dt.datetime(2024, 3, 2, 12, 0, 0, 123456, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2024, 3, 2, 12, 0, 0, 123456, tzinfo=dt.UTC)
     batches = [_messages(count, 1000, 1), _messages(count, 1000 + count // 2, 2)]  # overlapping
 
     def archive():
@@ -91,7 +91,7 @@ def test_a_row_without_its_key_is_refused_not_dropped():
     """The NULL rows that fill up a statement are dropped by their key: a real row with a NULL
     key is refused, as the one-row statement refuses it, never dropped with them."""
     engine = store.open_engine("sqlite://")
-    now = dt.datetime(2024, 3, 2, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2024, 3, 2, tzinfo=dt.UTC)
     rows = [_user_row(None, (uid, f"u{uid}"), now) for uid in range(1, 6)]
     with pytest.raises(IntegrityError), engine.begin() as conn:
         upsert._upsert(conn, _users, rows, ("server_meta_id", "id"), _merge_user, raw=True)

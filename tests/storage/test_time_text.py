@@ -17,7 +17,7 @@ from chatexchange.store.upsert import _sqlite_time_text
 _DIALECT = sqlite.dialect()
 _COLUMN = UTCDateTime().dialect_impl(_DIALECT).bind_processor(_DIALECT)
 _ZONES = st.sampled_from(
-    [dt.timezone.utc, dt.timezone(dt.timedelta(0)), dt.timezone(dt.timedelta(hours=5, minutes=30))]
+    [dt.UTC, dt.timezone(dt.timedelta(0)), dt.timezone(dt.timedelta(hours=5, minutes=30))]
     + [dt.timezone(dt.timedelta(hours=h)) for h in (-12, -1, 1, 14)]
 )
 

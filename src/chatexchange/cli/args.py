@@ -17,7 +17,7 @@ import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import NoReturn
 
 from .._servers import DEVSERVER_ENV
@@ -166,14 +166,14 @@ def parse_when(text: str) -> datetime | int:
     ago = _AGO.match(value)
     if ago:
         seconds = float(ago[1]) * _AGO_SECONDS[ago[2].lower()]
-        return datetime.now(timezone.utc) - timedelta(seconds=seconds)
+        return datetime.now(UTC) - timedelta(seconds=seconds)
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r}: expected {WHEN_HELP}") from None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc)
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)
 
 
 def parse_max_age(text: str) -> float:

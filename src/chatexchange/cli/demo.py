@@ -173,7 +173,7 @@ async def demo(messages: int, out: TextIO, err: TextIO, quiet: bool = False) -> 
                     bot.stop()
                     try:
                         await asyncio.wait_for(task, 10)
-                    except (asyncio.TimeoutError, asyncio.CancelledError):
+                    except (TimeoutError, asyncio.CancelledError):
                         task.cancel()
                 figures.update(prompts=len(PROMPTS), replies=len(latencies))
                 if latencies:

@@ -227,7 +227,7 @@ class Subscription:
             else:
                 try:
                     item = await asyncio.wait_for(self.queue.get(), timeout)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     return
                 if self._stalled and self.queue.empty():
                     self._stalled = False

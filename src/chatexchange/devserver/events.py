@@ -87,7 +87,7 @@ class Connection:
             while not self.closed:
                 try:
                     first = await asyncio.wait_for(self.queue.get(), heartbeat)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     if not self.silenced:
                         await self.ws.send_str(idle)
                     continue

@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from .markdown import escape, escape_ascii, mark_mentions, mention_key, shorten
 from .state import ChatServer, Message, Room, User
 
-UTC = timezone.utc
 HOSTS = {
     "se": ("chat.stackexchange.com", "stackexchange.com", "The Stack Exchange Network"),
     "so": ("chat.stackoverflow.com", "stackoverflow.com", "Stack Overflow"),
