@@ -321,3 +321,170 @@ async def test_a_write_whose_lease_lapses_before_its_bytes_leave_never_leaves(de
         assert len(asked) >= 2 and len(messages(devserver)) == before
         await room.send("and the connection is fine")
         assert messages(devserver)[-1].source == "and the connection is fine"
+
+
+async def test_a_process_that_loses_its_database_session_stands_by_and_comes_back(
+    devserver, postgres_admin
+):
+    """The server ends every PostgreSQL session of the active process (pg_terminate_backend)
+    while it answers a command, as it ends a session stopped inside a transaction: the reply is
+    posted, its archive write fails. The process does not end and posts nothing more while it has
+    no lease; the standby takes the room over and answers what comes meanwhile; when the standby
+    stops, the first process takes the room again and answers. Every command is answered once."""
+    import uuid
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from chatexchange import AsyncClient, Bot
+    from tests.bot.test_live import ALICE, BOB, answers_to
+
+    admin, reason = postgres_admin
+    if admin is None:
+        pytest.skip(reason)
+    with postgres_schema(admin) as url:
+        names = {who: f"fleet-{who}-{uuid.uuid4().hex[:8]}" for who in ("a", "b")}
+
+        def cut_off(who):  # every session of that process's archive and leases
+            with admin.connect() as conn:
+                return conn.execute(text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE application_name = :name"), {"name": names[who]}).scalar_one()
+
+        bots, clients, runs = {}, {}, {}
+        async with contextlib.AsyncExitStack() as stack:
+            for who in ("a", "b"):
+                bots[who] = bot = Bot(name="session")
+                bot.on("!!/ping", lambda message: "pong " + message.text.split()[-1])
+                bot.on("!!/cut", lambda who=who: f"cut {cut_off(who) > 0}")
+                own = make_url(url).update_query_dict({"application_name": names[who]})
+                clients[who] = await stack.enter_async_context(AsyncClient(
+                    own.render_as_string(hide_password=False), auth=ALICE,
+                    server_url=devserver.url))
+            asked = []
+
+            def ask(text_):
+                asked.append(devserver.post("se", 1, BOB, text_))
+                return asked[-1]
+
+            async def answered(message):
+                await until(lambda: answers_to(devserver, message.id), f"an answer to {message}")
+
+            async def start(who):
+                room = await clients[who].se.room(1)
+                runs[who] = asyncio.create_task(bots[who].run(room, coordination=FAST))
+                await bots[who].wait_running()
+
+            try:
+                await start("a")
+                fleet_a = bots["a"]._run.fleet
+                await until(lambda: fleet_a.holds(ROOM), "the first process holding the room")
+                await start("b")
+                await answered(ask("!!/ping 0"))
+                await answered(ask("!!/cut"))
+                await until(lambda: bots["a"].stats["database_lost"], "the lost session noticed")
+                for n in range(1, 6):
+                    await answered(ask(f"!!/ping {n}"))
+                assert not runs["a"].done()  # alive, a standby
+                assert bots["b"]._run.fleet.holds(ROOM)
+                assert bots["a"].stats["fenced"] == 0  # it never tried to answer meanwhile
+
+                bots["b"].stop()  # the standby leaves: the first process takes the room again
+                await asyncio.wait_for(runs.pop("b"), 10)
+                await until(lambda: fleet_a.holds(ROOM) and ROOM in bots["a"]._run.ready,
+                            "the first process holding the room again")
+                answered_before = bots["a"].stats["answered"]
+                await answered(ask("!!/ping 6"))
+                await until(lambda: bots["a"].stats["answered"] == answered_before + 1,
+                            "the answer counted by the first process")
+                assert fleet_a.takeovers == 2
+            finally:
+                for who, task in runs.items():
+                    bots[who].stop()
+                    await asyncio.wait_for(task, 10)
+        replies = {m.id: [r.source for r in answers_to(devserver, m.id)] for m in asked}
+        assert {k: v for k, v in replies.items() if len(v) != 1} == {}
+        assert replies[asked[1].id] == [f":{asked[1].id} cut True"]
+
+
+async def test_a_run_without_coordination_reads_the_room_again_after_a_lost_session(
+    devserver, postgres_admin
+):
+    """The same on PostgreSQL with ``coordination=False``: the sessions are ended while a command
+    is answered and again from outside before the next one arrives (its event's archive write
+    fails). The run does not end; it reads the room again from its last handled message, and
+    each command is answered once."""
+    import uuid
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from chatexchange import AsyncClient, Bot
+    from tests.bot.test_live import ALICE, BOB, answers_to
+
+    admin, reason = postgres_admin
+    if admin is None:
+        pytest.skip(reason)
+    name = f"alone-{uuid.uuid4().hex[:8]}"
+
+    def cut_off():
+        with admin.connect() as conn:
+            return conn.execute(text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = :name"), {"name": name}).scalar_one()
+
+    with postgres_schema(admin) as url:
+        own = make_url(url).update_query_dict({"application_name": name})
+        bot = Bot(name="alone")
+        bot.on("!!/ping", lambda message: "pong " + message.text.split()[-1])
+        bot.on("!!/cut", lambda: f"cut {cut_off() > 0}")
+        asked = []
+        async with AsyncClient(own.render_as_string(hide_password=False), auth=ALICE,
+                               server_url=devserver.url) as client:
+            task = asyncio.create_task(bot.run(await client.se.room(1), coordination=False))
+            try:
+                await bot.wait_running()
+                for command in ("!!/ping 0", "!!/cut", "!!/ping 1", None, "!!/ping 2"):
+                    if command is None:
+                        lost = bot.stats["database_lost"]
+                        assert cut_off() > 0
+                        continue
+                    asked.append(devserver.post("se", 1, BOB, command))
+                    await until(lambda: answers_to(devserver, asked[-1].id), command)
+                assert bot.stats["database_lost"] > lost  # the second cut was noticed too
+                assert not task.done()
+            finally:
+                bot.stop()
+                await asyncio.wait_for(task, 10)
+        replies = {m.id: [r.source for r in answers_to(devserver, m.id)] for m in asked}
+        assert {k: v for k, v in replies.items() if len(v) != 1} == {}
+        assert bot.stats["database_lost"] >= 2
+
+
+async def test_a_command_whose_handling_failed_on_the_database_is_answered_after_all(devserver):
+    """The database fails after a command counts as handled but before its answer (reading who
+    asked): it is read again with the room once the stream is back, and answered once."""
+    from sqlalchemy.exc import OperationalError
+
+    from chatexchange import Bot
+    from tests.bot.test_live import BOB, Running, answers_to
+
+    bot = Bot(name="reread")
+    bot.on("!!/ping", lambda message: "pong " + message.text.split()[-1])
+    async with Running(bot, devserver):
+        run = bot._run
+        real_user, failing = run._user, [1]
+
+        async def user(*args):
+            if failing:
+                failing.pop()
+                raise OperationalError("SELECT ...", {}, Exception("server closed the connection"))
+            return await real_user(*args)
+
+        run._user = user
+        asked = [devserver.post("se", 1, BOB, "!!/ping 1")]
+        await until(lambda: answers_to(devserver, asked[0].id), "the answer after all")
+        asked.append(devserver.post("se", 1, BOB, "!!/ping 2"))
+        await until(lambda: answers_to(devserver, asked[1].id), "the next answer")
+    assert failing == [] and bot.stats["database_lost"] == 1
+    assert [len(answers_to(devserver, m.id)) for m in asked] == [1, 1]

@@ -45,6 +45,7 @@ from sqlalchemy import Engine, and_, create_engine, delete, event, func, or_, se
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
 
+from .._rules import backoff
 from ..models import Base, BotLease, BotMember
 
 __all__ = ["Coordination", "Fleet", "RoomKey", "coordination_engine", "guard_archive"]
@@ -180,6 +181,9 @@ class Fleet:
         self.held: dict[RoomKey, _Held] = {}
         self.pending: dict[RoomKey, int] = {}
         self.takeovers = 0
+        self.setbacks = 0  # stand-bys in a row (reset by steady())
+        self.resting_until = 0.0  # local monotonic time before which no room is taken
+        self._give_up: dict[RoomKey, tuple[int, int | None]] = {}  # room -> (token, position)
         self._wake = asyncio.Event()
         self._executor = concurrent.futures.ThreadPoolExecutor(1, "chatexchange-fleet")
 
@@ -208,6 +212,23 @@ class Fleet:
             self.pending[room] = message_id
             self._wake.set()
 
+    def stand_by(self, why: str) -> None:
+        """Stop answering everywhere now, give the rooms up in the database at the next round (so
+        a standby need not wait for the leases' end) and take none for a while: ``renew``
+        seconds doubling with each stand-by in a row, up to 30 s (:meth:`steady` resets it)."""
+        self.setbacks += 1
+        pause = backoff(self.setbacks, self.config.renew, max(30.0, self.config.renew))
+        self.resting_until = time.monotonic() + pause
+        for room, held in list(self.held.items()):
+            self._give_up[room] = (held.token, held.position)
+            self._lose(room, why)
+        log.warning("bot %s: %s stands by for %.1f s (%s)", self.bot, self.member, pause, why)
+        self._wake.set()
+
+    def steady(self) -> None:
+        """A room taken was caught up: the database works again, stand-bys start over."""
+        self.setbacks = 0
+
     async def flush(self) -> None:
         """Write the pending positions now."""
         pending, self.pending = self.pending, {}
@@ -233,9 +254,14 @@ class Fleet:
             self._wake.clear()
             try:
                 await self.flush()
+                if self._give_up:
+                    given, self._give_up = self._give_up, {}
+                    await self._db(self._leave, {r: t for r, (t, _) in given.items()},
+                                   {r: p for r, (_, p) in given.items()}, False)
                 if time.monotonic() >= next_tick:
                     next_tick = time.monotonic() + self.config.renew
-                    tick = await self._db(self._tick, dict(self.held))
+                    take = time.monotonic() >= self.resting_until
+                    tick = await self._db(self._tick, dict(self.held), take)
                     await self._apply(tick)
             except asyncio.CancelledError:
                 raise
@@ -361,7 +387,7 @@ class Fleet:
                 conn.execute(delete(BotMember).where(
                     BotMember.bot == self.bot, BotMember.member == self.member))
 
-    def _tick(self, held: dict[RoomKey, _Held]) -> _Tick:
+    def _tick(self, held: dict[RoomKey, _Held], take: bool = True) -> _Tick:
         config = self.config
         with self.engine.connect() as conn:
             tick = _Tick(started=time.monotonic())
@@ -397,7 +423,7 @@ class Fleet:
                 live = lease.holder is not None and (lease.expires or now) > now
                 if live and lease.holder in counts:
                     counts[lease.holder] += 1
-                if room in mine and not live:
+                if room in mine and not live and take:
                     free.append(lease)
             count = len(tick.renewed)
             grace = now - timedelta(seconds=config.renew)

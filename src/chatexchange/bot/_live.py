@@ -29,6 +29,8 @@ from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from .. import _fencing, errors
 from .._rules import backoff
 from ..client import Room, User
@@ -48,6 +50,9 @@ _USER_TTL = 3600.0
 _RECENT = 100
 #: Message ids per room a run remembers exactly (older ones are under the room's floor).
 _HANDLED_WINDOW = 2_000
+#: The archive's database failed (a lost session, a partition, a server restart): SQLAlchemy's
+#: own errors reach us from the archive's reads and writes, ``StorageError`` from the store's.
+_DATABASE_ERRORS = (SQLAlchemyError, errors.StorageError)
 
 
 class _Seen(OrderedDict[Any, Any]):
@@ -205,6 +210,8 @@ class LiveRun:
             return None
         try:
             return await self.client.server(slug).message(message_id, desired_max_age=math.inf)
+        except _DATABASE_ERRORS:
+            raise
         except errors.ChatExchangeError as error:
             log.debug("no message %s/m/%s: %s", slug, message_id, error)
             return None
@@ -273,14 +280,19 @@ class LiveRun:
                         await self._catch_up_room(slug, room_id, position + 1)
                     if fleet.holds(room_key):
                         self.ready.add(room_key)
+                        fleet.steady()
+                    return
+                except _DATABASE_ERRORS as error:
+                    self._database_lost(error)
                     return
                 except errors.ChatExchangeError as error:
                     log.warning("%s: could not catch up %s/r/%s (%s); again shortly",
                                 self.bot.name, slug, room_id, error)
                     await asyncio.sleep(1.0)
-                except Exception:
+                except Exception:  # a bug: the room goes to a process that may do better
                     log.exception("%s: catching up %s/r/%s failed", self.bot.name, slug, room_id)
-                    raise
+                    fleet.stand_by(f"catching up {slug}/r/{room_id} failed")
+                    return
                 finally:
                     self.catching.discard(room_key)
 
@@ -336,12 +348,15 @@ class LiveRun:
                 return  # the stream ended (the client closes)
             except asyncio.CancelledError:
                 raise
-            except errors.ChatExchangeError as error:
+            except (errors.ChatExchangeError, SQLAlchemyError) as error:
+                if isinstance(error, _DATABASE_ERRORS):
+                    self._database_lost(error)
                 failures += 1
                 lost = lost or self.client.now()
                 self.bot.stats["resubscribed"] += 1
                 delay = backoff(failures, 1.0, 30.0)
-                log.warning("live events of %s failed (%s); again in %.1fs", slug, error, delay)
+                log.warning("live events of %s failed (%s); again in %.1fs", slug,
+                            str(error).splitlines()[0] if str(error) else repr(error), delay)
                 await asyncio.sleep(delay)
             finally:
                 await stream.aclose()
@@ -375,6 +390,8 @@ class LiveRun:
             key = (slug, room_id)
             try:
                 recent = await self.rooms[key].recent_messages(1)
+            except _DATABASE_ERRORS:
+                raise
             except errors.ChatExchangeError as error:
                 log.warning("could not read recent messages of %s/r/%s: %s", slug, room_id, error)
                 continue
@@ -522,9 +539,15 @@ class LiveRun:
             self.handled.add(room_key, message.id)
         elif self.bot.edits == "ignore" or not self.handled.recent(room_key, message.id):
             return  # an edit of a message from before we started
-        await self._handle(slug, event, message, edited=edited)
-        if not edited:  # handled (and answered): from now on a restart starts after it
-            await self._save_position(room_key)
+        try:
+            await self._handle(slug, event, message, edited=edited)
+            if not edited:  # handled (and answered): from now on a restart starts after it
+                await self._save_position(room_key)
+        except _DATABASE_ERRORS:
+            if not edited:  # read again by the next catch-up (an answer it finds counts)
+                self.handled.discard(room_key, message.id)
+                self.last_seen[room_key] = min(self.last_seen[room_key], message.id - 1)
+            raise
 
     def _room_of(self, slug: str, event: Any) -> Any:
         room = self.rooms.get((slug, event.room_id))
@@ -648,6 +671,8 @@ class LiveRun:
             bot.stats["answered"] += 1
         except errors.FencedError:  # the lease lapsed while the answer waited to leave
             self._fenced(slug, key, message, event)
+        except _DATABASE_ERRORS:  # not the answer's failure: the run stands by (it may be sent)
+            raise
         except errors.ChatExchangeError as error:
             bot.stats["errors"] += 1
             bot.stats["undelivered"] += 1
@@ -657,6 +682,18 @@ class LiveRun:
         finally:
             if guard is not None:
                 _fencing.WRITE_GUARD.reset(guard)
+
+    def _database_lost(self, error: BaseException) -> None:
+        """The archive's database failed: with a fleet, answer nowhere until a room is taken
+        anew (it is caught up from its position then, by whichever process takes it); alone,
+        the run reads the rooms again from the last message handled once its stream is back."""
+        self.bot.stats["database_lost"] += 1
+        reason = str(error).splitlines()[0] if str(error) else ""
+        if self.fleet is None:
+            log.warning("%s: the archive database failed (%s: %s); reading the rooms again",
+                        self.bot.name, type(error).__name__, reason)
+            return
+        self.fleet.stand_by(f"the archive database failed: {type(error).__name__}: {reason}")
 
     def _fenced(self, slug: str, key: tuple[str, int], message: Any, event: Any) -> None:
         """An answer not posted because this process lost the room's lease (the next holder
