@@ -8,9 +8,12 @@ import gc
 import logging
 import tracemalloc
 
+import pytest
+
 from chatexchange._parser import MessagePosted
 from chatexchange._transport import ServerConnection, watch
 from chatexchange._transport.watch import Watcher
+from chatexchange.errors import ConnectionLostError
 
 from .test_watch import FAST, _collect, _posted_ids, _until_open
 
@@ -160,3 +163,82 @@ async def test_ready_takes_what_has_arrived_and_leaves_the_end(devserver, alice)
         assert str(error) == "after the events"
     else:
         raise AssertionError("the failure did not follow the events")
+
+
+# -- a long backlog while polling: what one answer brings is bounded -----------------------------
+
+
+def _backlog(devserver, room: int, count: int) -> tuple[int, list[int]]:
+    """Post ``count`` messages to ``room`` at once; returns the event id before them and the
+    message ids."""
+    before = devserver.server("se").last_event_id
+    ids = [devserver.post("se", room, 3, f"backlog {n} in {room}").id for n in range(count)]
+    return before, ids
+
+
+async def test_a_polled_backlog_comes_in_bounded_answers(devserver, alice) -> None:
+    # the consumer stalls behind 1,100 messages: the devserver's answers carry at most 200 events
+    # a room, the oldest first, and the watcher reads on from each answer's t
+    since, first = _backlog(devserver, 1, 700)
+    _, second = _backlog(devserver, 3, 400)
+    async with alice.watch([1, 3], since=since, websocket=False, queue_size=50, **FAST) as watcher:
+        events = await _collect(
+            watcher, lambda got: len(_posted_ids(got)) >= 1_100, timeout=60.0
+        )
+        assert 0 < watcher.largest_poll <= 2 * 200
+        assert watcher.modes == {1: "polling", 3: "polling"}
+    got = [(e.room_id, e.message_id) for e in events if isinstance(e, MessagePosted)]
+    assert [m for r, m in got if r == 1] == first
+    assert [m for r, m in got if r == 3] == second
+
+
+async def test_a_backlog_answer_is_followed_by_the_next_poll_at_once(devserver, alice) -> None:
+    since, _ = _backlog(devserver, 1, 250)
+    watcher = alice.watch(1, since=since, websocket=False, queue_size=1_000, **FAST)
+    watcher._begin(1, since, 0)
+    watcher._poll_cursor[1] = since
+    try:
+        assert await watcher._poll([1]) is True  # 200 of 250: more is waiting
+        assert await watcher._poll([1]) is False  # the last 50
+        queued = [watcher._queue.get_nowait() for _ in range(watcher._queue.qsize())]
+        assert len(_posted_ids(queued)) == 250
+    finally:
+        await watcher.aclose()
+
+
+async def test_an_answer_past_the_byte_bound_is_not_read(devserver, alice) -> None:
+    # a server that sends a whole backlog in one answer: the watcher reads at most poll_max_bytes
+    # of it; without a websocket to replay the backlog, the watch ends with ConnectionLostError
+    devserver.configure(poll_page=None)
+    since, _ = _backlog(devserver, 1, 1_000)
+    watcher = alice.watch(1, since=since, websocket=False, poll_max_bytes=64 * 1024, **FAST)
+    with pytest.raises(ConnectionLostError, match="65536 bytes"):
+        async for _event in watcher:
+            pass
+    assert watcher.largest_poll == 0 and watcher.delivered == 0
+
+
+async def test_a_long_backlog_goes_back_to_the_socket_room_by_room(devserver, alice) -> None:
+    # rooms 1 and 3 poll (no socket at first); their answer together passes the bound, so each is
+    # asked alone: room 3's small backlog is polled, room 1's long one is replayed by its socket
+    # (frames of at most 200 events); gap_count=10 leaves both backlogs to the poll (a gap fill
+    # reads only one answer of gap_count events)
+    devserver.configure(poll_page=None)
+    since, first = _backlog(devserver, 1, 1_000)
+    _, second = _backlog(devserver, 3, 30)
+    devserver.fail(r"/ws-auth$", 500, times=4)
+    options = {**FAST, "fallback_after": 2, "websocket_retry": 3600.0, "gap_count": 10}
+    frames: list[int] = []
+    async with alice.watch(
+        [1, 3], since=since, poll_max_bytes=64 * 1024, queue_size=50,
+        on_frame=lambda frame: frames.append(len(frame.events or ())), **options
+    ) as watcher:
+        events = await _collect(
+            watcher, lambda got: len(_posted_ids(got)) >= 1_030, timeout=60.0
+        )
+        assert watcher.modes == {1: "websocket", 3: "polling"}
+        assert 30 <= watcher.largest_poll < 1_000  # room 3 alone, polled
+        assert sum(frames) >= 1_000 and max(frames) <= 200
+    got = [(e.room_id, e.message_id) for e in events if isinstance(e, MessagePosted)]
+    assert [m for r, m in got if r == 1] == first
+    assert [m for r, m in got if r == 3] == second

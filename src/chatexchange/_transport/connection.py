@@ -187,13 +187,17 @@ class ServerConnection:
         response = await self._post_with_fkey(url, data or {}, what=f"POST {path}")
         return response.unpack()
 
-    async def _post_with_fkey(self, url: str, data: Mapping[str, Any], *, what: str) -> Response:
+    async def _post_with_fkey(
+        self, url: str, data: Mapping[str, Any], *, what: str, max_bytes: int | None = None
+    ) -> Response:
         # The write queue's rules without its throttle waits: a read is not worth waiting for.
         turns = WriteTurns(what, url, throttle_retries=0)
         while True:
             form = dict(data)
             form["fkey"] = await self.fkey()
-            response = await self.http.request("POST", url, data=form, what=what)
+            response = await self.http.request(
+                "POST", url, data=form, what=what, max_bytes=max_bytes
+            )
             if response.status < 300:
                 return response
             # Raises for a refusal; what it lets through is the one fkey refresh.
@@ -223,11 +227,14 @@ class ServerConnection:
         response = await self._post_with_fkey(url, data, what="room events")
         return _parser.parse_events_response(response.body, response.url)
 
-    async def poll_events(self, cursors: Mapping[int, int]) -> Any:
-        """``POST /events`` with ``r<room>=<t>`` per room: one RoomFrame per room that answered."""
+    async def poll_events(
+        self, cursors: Mapping[int, int], *, max_bytes: int | None = None
+    ) -> Any:
+        """``POST /events`` with ``r<room>=<t>`` per room: one RoomFrame per room that answered.
+        An answer longer than ``max_bytes`` raises ``AnswerTooLarge`` unread."""
         url = self.http.chat(paths.POLL)
         data = {f"r{int(room)}": int(t) for room, t in cursors.items()}
-        response = await self._post_with_fkey(url, data, what="poll events")
+        response = await self._post_with_fkey(url, data, what="poll events", max_bytes=max_bytes)
         return _parser.parse_ws_frame(response.body, response.url)
 
     async def ws_auth(self, room_id: int) -> str:

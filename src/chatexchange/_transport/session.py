@@ -24,7 +24,7 @@ from .. import _rules
 from .._rules import TRANSIENT_STATUSES, short_text, throttle_seconds, unpack
 from .._servers import SERVERS, Endpoints, endpoints
 from .._version import __version__
-from ..errors import ConnectionLostError
+from ..errors import ConnectionLostError, ServerError
 
 log = logging.getLogger("chatexchange.transport")
 
@@ -38,6 +38,25 @@ _DOCUMENT_END = re.compile(rb"</html\s*>$", re.IGNORECASE)
 
 class BodyCutShort(Exception):
     """The connection closed before the body was complete (raised inside ``request`` only)."""
+
+
+class AnswerTooLarge(ServerError):
+    """An answer longer than the caller accepts (``request(max_bytes=...)``): not read further."""
+
+
+async def _read_at_most(resp: aiohttp.ClientResponse, limit: int, what: str) -> bytes:
+    """The body, read chunk by chunk and given up as soon as it passes ``limit`` bytes (a caller
+    that must bound its memory never holds more)."""
+    if resp.content_length is not None and resp.content_length > limit:
+        raise AnswerTooLarge(f"{what}: the answer has {resp.content_length} bytes (limit {limit})")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in resp.content.iter_chunked(1 << 16):
+        size += len(chunk)
+        if size > limit:
+            raise AnswerTooLarge(f"{what}: the answer passed {limit} bytes; not read further")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _check_complete(headers: Mapping[str, str], content_type: str, body: bytes) -> None:
@@ -186,6 +205,7 @@ class HttpSession:
         data: Mapping[str, Any] | aiohttp.payload.Payload | None = None,
         allow_redirects: bool = True,
         what: str | None = None,
+        max_bytes: int | None = None,
     ) -> Response:
         """One request, with transient connection failures retried.
 
@@ -194,6 +214,8 @@ class HttpSession:
         the server: nothing doubles). Gives :class:`ConnectionLostError` when the retries are used
         up, and for a write whose answer was cut short (the server may have acted on it). Never
         raises for a status: the caller decides what a status means (see :func:`refusal_error`).
+        ``max_bytes``: an answer body longer than that raises :class:`AnswerTooLarge` once that
+        much has arrived (the connection is dropped, the rest never read).
         """
         idempotent = method.upper() in {"GET", "HEAD"}
         attempt = 0
@@ -202,7 +224,10 @@ class HttpSession:
                 async with self.session.request(
                     method, url, params=params, data=data, allow_redirects=allow_redirects
                 ) as resp:
-                    body = await resp.read()
+                    if max_bytes is None:
+                        body = await resp.read()
+                    else:
+                        body = await _read_at_most(resp, max_bytes, what or f"{method} {url}")
                     response = Response(
                         str(resp.url),
                         resp.status,

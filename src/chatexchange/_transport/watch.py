@@ -34,6 +34,7 @@ from ..errors import (
     ParseError,
 )
 from ..event_types import EventType
+from .session import AnswerTooLarge
 
 if TYPE_CHECKING:
     from .connection import ServerConnection
@@ -42,6 +43,9 @@ log = logging.getLogger("chatexchange.transport")
 
 _FATAL = (AuthRequiredError, AccessDeniedError, NotFoundError)
 _POSTED = EventType.MESSAGE_POSTED
+#: A poll answer with at least this many events for a room is part of a backlog: the next poll
+#: goes out at once instead of after ``poll_interval``.
+_BACKLOG_BURST = 100
 
 
 class _Recent:
@@ -82,6 +86,10 @@ class _Recent:
                     self.floor = oldest
 
 
+class _BacklogTooLong(ConnectionLostError):
+    """A backlog that polling cannot read within its bound, and no websocket to replay it."""
+
+
 class _Failure:
     __slots__ = ("error",)
 
@@ -99,7 +107,8 @@ class Watcher:
     attempts in a row before polling), ``websocket_retry`` (seconds of polling before trying the
     socket again), ``gap_count`` (events read from ``/chats/<room>/events`` to fill a gap),
     ``max_failures`` (failed attempts in a row before ConnectionLostError; ``None``: retry
-    forever), ``dedupe_window`` / ``dedupe_age`` (ids each room remembers to drop repeats, see
+    forever), ``poll_max_bytes`` (the longest ``/events`` answer read, see below),
+    ``dedupe_window`` / ``dedupe_age`` (ids each room remembers to drop repeats, see
     :class:`_Recent`), ``queue_size`` (events waiting for the consumer, see below), ``on_state``
     (called as ``on_state(server_slug, room, state, detail)`` when a room's connection changes:
     ``"connected"`` with "websocket" or "polling", ``"lost"`` with the reason, ``"retrying"`` with
@@ -114,10 +123,17 @@ class Watcher:
     stays on the server, and if the server closes the socket meanwhile the reconnect asks for
     everything after the last event queued.
 
+    A long backlog while polling (the consumer or the network stalled for minutes): no poll answer
+    longer than ``poll_max_bytes`` is read. An answer for several rooms that passes it is asked
+    again room by room; a single room's that passes it sends the room back to its websocket, whose
+    replay after the cursor comes frame by frame under TCP back-pressure (a connection without
+    sockets ends with ``ConnectionLostError``). Each answer is delivered and released before the
+    next poll, and an answer with a backlog's worth of events is followed by the next poll at once.
+
     Attributes for monitoring: ``reconnects`` (socket re-opens), ``modes`` (room -> "websocket" or
     "polling"), ``delivered``, ``duplicates`` (events dropped as already delivered), ``gap_filled``
     (events recovered from ``/chats/<room>/events`` after a reconnect), ``stalls`` (times the
-    queue was full).
+    queue was full), ``largest_poll`` (the most events one poll answer brought).
     """
 
     def __init__(
@@ -135,6 +151,7 @@ class Watcher:
         websocket_retry: float = 300.0,
         gap_count: int = 100,
         max_failures: int | None = 8,
+        poll_max_bytes: int = 8 << 20,
         dedupe_window: int = 2_000,
         dedupe_age: float = 600.0,
         queue_size: int = 200,
@@ -156,6 +173,7 @@ class Watcher:
         self.websocket_retry = websocket_retry
         self.gap_count = gap_count
         self.max_failures = None if max_failures is None else max(1, max_failures)
+        self.poll_max_bytes = max(1, poll_max_bytes)
         self.dedupe_window = dedupe_window
         self.dedupe_age = dedupe_age
         self.on_state = on_state
@@ -166,6 +184,7 @@ class Watcher:
         self.duplicates = 0
         self.gap_filled = 0
         self.stalls = 0
+        self.largest_poll = 0
         self.modes: dict[int, str] = {}
 
         self._queue: asyncio.Queue[Any] = asyncio.Queue(max(1, queue_size))
@@ -550,10 +569,9 @@ class Watcher:
         failures = 0
         while not self._closed and self._polling:
             rooms = list(self._polling)
-            cursors = {room: max(self._poll_cursor[room], self._cursor[room]) for room in rooms}
             try:
-                frames = await self.connection.poll_events(cursors)
-            except _FATAL:
+                burst = await self._poll(rooms)
+            except (*_FATAL, _BacklogTooLong):
                 raise
             except (ChatExchangeError, aiohttp.ClientError, TimeoutError, OSError) as exc:
                 failures += 1
@@ -569,20 +587,59 @@ class Watcher:
                 await asyncio.sleep(delay)
                 continue
             failures = 0
-            for room in rooms:
-                self._state(room, "connected", "polling")
-            await self._deliver_frames(frames)
-            for frame in frames:
-                if frame.room_id in self._poll_cursor and frame.t is not None:
-                    self._poll_cursor[frame.room_id] = max(
-                        self._poll_cursor[frame.room_id], frame.t
-                    )
             if self.websocket:
                 now = time.monotonic()
                 for room in rooms:
-                    if now - self._polling[room] >= self.websocket_retry:
+                    if room in self._polling and now - self._polling[room] >= self.websocket_retry:
                         del self._polling[room]
                         self._start_socket(room, resume=True)
             self._polling_wakeup.clear()
+            if burst:
+                continue  # a backlog: read on at once
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._polling_wakeup.wait(), self.poll_interval)
+
+    async def _poll(self, rooms: list[int]) -> bool:
+        """One poll of ``rooms`` (room by room when their answer together is too long); whether
+        some room's answer was a backlog's worth."""
+        try:
+            return await self._poll_once(rooms)
+        except AnswerTooLarge:
+            if len(rooms) == 1:
+                return self._too_large(rooms[0])
+        burst = False
+        log.info("the poll answer for %d rooms passed %d bytes; polling them one by one",
+                 len(rooms), self.poll_max_bytes)
+        for room in rooms:
+            try:
+                burst = await self._poll_once([room]) or burst
+            except AnswerTooLarge:
+                burst = self._too_large(room) or burst
+        return burst
+
+    def _too_large(self, room: int) -> bool:
+        if not self.websocket:
+            raise _BacklogTooLong(
+                f"room {room}: the events waiting since event {self._cursor[room]} pass "
+                f"{self.poll_max_bytes} bytes, more than one poll may read, and this connection "
+                "gets no websocket to replay them"
+            )
+        log.warning("room %d: the events waiting since event %d pass %d bytes; reading them from "
+                    "the websocket's replay instead of polling", room, self._cursor[room],
+                    self.poll_max_bytes)
+        del self._polling[room]
+        self._start_socket(room, resume=True)
+        return True
+
+    async def _poll_once(self, rooms: list[int]) -> bool:
+        cursors = {room: max(self._poll_cursor[room], self._cursor[room]) for room in rooms}
+        frames = await self.connection.poll_events(cursors, max_bytes=self.poll_max_bytes)
+        for room in rooms:
+            self._state(room, "connected", "polling")
+        sizes = [len(frame.events or ()) for frame in frames]
+        self.largest_poll = max(self.largest_poll, sum(sizes))
+        await self._deliver_frames(frames)
+        for frame in frames:
+            if frame.room_id in self._poll_cursor and frame.t is not None:
+                self._poll_cursor[frame.room_id] = max(self._poll_cursor[frame.room_id], frame.t)
+        return max(sizes, default=0) >= _BACKLOG_BURST

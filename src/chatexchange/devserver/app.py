@@ -16,7 +16,7 @@ import orjson
 from aiohttp import web
 
 from . import pages
-from .events import BACKLOG, Connection, Hub, envelope, visible_events
+from .events import BACKLOG, MAX_BATCH, Connection, Hub, envelope, visible_events
 from .markdown import escape
 from .state import SERVER_SLUGS, ChatServer, Clock, Refusal, Room, Session, User
 from .transcript import TranscriptIndex, build_view, day_of
@@ -63,6 +63,9 @@ class World:
     http429_window: float = 60.0
     heartbeat: float = 15.0
     transcript_page_size: int = 500
+    #: most events of one room in an ``/events`` answer (the oldest after ``r<room>``; None:
+    #: everything, in one answer)
+    poll_page: int | None = MAX_BATCH
 
     def __post_init__(self) -> None:
         for slug in SERVER_SLUGS:
@@ -674,7 +677,7 @@ async def room_events(request: web.Request) -> web.Response:
         events = [server.message_record(m) for m in chosen]
     else:
         vid = viewer.id if viewer is not None else None
-        chosen_ev = visible_events(server, room.id, vid, since)
+        chosen_ev = visible_events(server, room.id, vid, since, count)
         chosen_ev = chosen_ev[-count:] if count else []
         events = [e.render(vid) for e in chosen_ev]
     ms = int((time.perf_counter() - started) * 1000)
@@ -698,8 +701,16 @@ async def poll_events(request: web.Request) -> web.Response:
         if room is None or not server.can_read(room, server.users.get(viewer or 0)):
             continue
         after = _int(str(value), 0) or 0
-        events = visible_events(server, room_id, viewer, after, None if after else BACKLOG)
-        out[key] = envelope(server, room_id, events, viewer)
+        t = None
+        if after:  # a long backlog comes in parts: the oldest first, t = the last one given
+            size = _world(request).poll_page
+            if size is not None:
+                page = server.events_after(room_id, after, oldest=size)
+                t = page[-1].id if page and len(page) == size else None
+            events = visible_events(server, room_id, viewer, after, through=t)
+        else:
+            events = visible_events(server, room_id, viewer, 0, BACKLOG)
+        out[key] = envelope(server, room_id, events, viewer, t)
     return _json(out)
 
 

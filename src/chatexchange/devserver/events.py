@@ -21,34 +21,42 @@ from .state import ChatServer, Event
 
 #: How many events a socket opened with ``l=0`` (or no ``l``) gets replayed.
 BACKLOG = 100
-#: Most events packed into one frame.
+#: Most events packed into one frame, and into one room's entry of an ``/events`` answer.
 MAX_BATCH = 200
 
 
 def visible_events(
-    server: ChatServer, room_id: int, viewer: int | None, after: int, limit: int | None = None
+    server: ChatServer,
+    room_id: int,
+    viewer: int | None,
+    after: int,
+    limit: int | None = None,
+    *,
+    through: int | None = None,
 ) -> list[Event]:
-    """Events of a room (and the viewer's room-less notifications) with id > ``after``, oldest
-    first."""
-    events = [e for e in server.events_after(room_id, after, limit) if e.visible_to(viewer)]
+    """Events of a room (and the viewer's room-less notifications) with id > ``after`` (and
+    <= ``through``), oldest first."""
+    events = [
+        e for e in server.events_after(room_id, after, limit, through=through)
+        if e.visible_to(viewer)
+    ]
     if viewer is not None:
-        personal = server.user_notifications_after(viewer, after)
+        personal = server.user_notifications_after(viewer, after, through)
         if personal:
             events = sorted(events + personal, key=lambda e: e.id)
     return events
 
 
 def envelope(
-    server: ChatServer, room_id: int, events: list[Event], viewer: int | None
+    server: ChatServer, room_id: int, events: list[Event], viewer: int | None,
+    t: int | None = None,
 ) -> dict[str, Any]:
-    """One room's entry of a frame or ``/events`` answer."""
+    """One room's entry of a frame or ``/events`` answer (``t``: the cursor to go on from, by
+    default the server's latest event id)."""
+    t = server.last_event_id if t is None else t
     if not events:
-        return {"t": server.last_event_id, "d": 0}
-    return {
-        "e": [e.render(viewer) for e in events],
-        "t": server.last_event_id,
-        "d": len(events),
-    }
+        return {"t": t, "d": 0}
+    return {"e": [e.render(viewer) for e in events], "t": t, "d": len(events)}
 
 
 class Connection:
@@ -69,16 +77,19 @@ class Connection:
         self.silenced = False
 
     async def send_events(self, events: list[Event]) -> None:
-        # the frame is assembled from each event's cached JSON: one serialisation per event, not
-        # one per listener
-        parts = b",".join(e.json(self.user_id) for e in events)
-        frame = b'{"r%d":{"e":[%b],"t":%d,"d":%d}}' % (
-            self.room_id,
-            parts,
-            self.server.last_event_id,
-            len(events),
-        )
-        await self.ws.send_str(frame.decode())
+        """Send ``events`` in frames of at most ``MAX_BATCH`` (a long replay too)."""
+        for start in range(0, len(events), MAX_BATCH):
+            batch = events[start:start + MAX_BATCH]
+            # the frame is assembled from each event's cached JSON: one serialisation per event,
+            # not one per listener
+            parts = b",".join(e.json(self.user_id) for e in batch)
+            frame = b'{"r%d":{"e":[%b],"t":%d,"d":%d}}' % (
+                self.room_id,
+                parts,
+                self.server.last_event_id,
+                len(batch),
+            )
+            await self.ws.send_str(frame.decode())
 
     async def writer(self, heartbeat: float) -> None:
         key = f"r{self.room_id}"

@@ -207,7 +207,8 @@ class DevServer:
 
     def configure(self, **settings: Any) -> None:
         """Change login and page rules: ``captcha_after``, ``captcha_window``, ``captcha_lock``,
-        ``http429_after``, ``http429_window``, ``heartbeat``, ``transcript_page_size``."""
+        ``http429_after``, ``http429_window``, ``heartbeat``, ``transcript_page_size``,
+        ``poll_page`` (most events of a room in one ``/events`` answer; None: no bound)."""
         for key, value in settings.items():
             if not hasattr(self.world, key) or key in ("servers", "hub", "clock"):
                 raise AttributeError(key)

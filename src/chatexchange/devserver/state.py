@@ -338,19 +338,32 @@ class ChatServer:
             listener(event)
         return event
 
-    def events_after(self, key_room: int, after: int, limit: int | None = None) -> list[Event]:
+    def events_after(
+        self,
+        key_room: int,
+        after: int,
+        limit: int | None = None,
+        *,
+        oldest: int | None = None,
+        through: int | None = None,
+    ) -> list[Event]:
         """Events delivered under ``key_room`` with id > ``after`` (the newest ``limit`` when
-        capped)."""
+        capped; or the ``oldest`` first ones; none after ``through``)."""
         events = self._room_events.get(key_room, [])
         ids = self._room_event_ids.get(key_room, [])
         start = bisect.bisect_right(ids, after)
-        if limit is not None and len(events) - start > limit:
-            start = len(events) - limit
-        return events[start:]
+        end = len(ids) if through is None else bisect.bisect_right(ids, through)
+        if limit is not None and end - start > limit:
+            start = end - limit
+        if oldest is not None:
+            end = min(end, start + oldest)
+        return events[start:end]
 
-    def user_notifications_after(self, user_id: int, after: int) -> list[Event]:
-        """Room-less personal events (type 16) for a user, id > ``after``."""
-        return [e for e in self.events_after(0, after) if e.visible_to(user_id)]
+    def user_notifications_after(
+        self, user_id: int, after: int, through: int | None = None
+    ) -> list[Event]:
+        """Room-less personal events (type 16) for a user, id > ``after`` (and <= ``through``)."""
+        return [e for e in self.events_after(0, after, through=through) if e.visible_to(user_id)]
 
     # ------------------------------------------------------------------ messages
 
