@@ -9,6 +9,7 @@ line on stdout:
 - ``rate R SECONDS``: post R messages a second to every room for SECONDS seconds, paced in
   0.1 s ticks; answers ``posted <total> <seconds it took>``.
 - ``count``: answers ``count <messages in the load rooms>`` (the server's own log).
+- ``counts``: the same per room, ``counts <room>:<messages> ...``.
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ async def main(rooms: int) -> None:
         elif line[0] == "count":
             count = sum(len(server.server("se").room_messages(r)) for r in ids)
             print(f"count {count}", flush=True)
+        elif line[0] == "counts":
+            counts = {r: len(server.server("se").room_messages(r)) for r in ids}
+            print("counts " + " ".join(f"{r}:{n}" for r, n in counts.items()), flush=True)
     await server.stop()
 
 

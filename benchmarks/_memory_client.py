@@ -79,6 +79,7 @@ async def main(url: str, rooms: int, archive: str) -> None:
     counts = dict.fromkeys(range(FIRST_ROOM, FIRST_ROOM + rooms), 0)
     last = dict.fromkeys(counts, 0)
     repeats = 0
+    room_repeats = dict.fromkeys(counts, 0)
     arrived = asyncio.Event()
     expected: list[int] = []
     samples: list[list[float]] = []
@@ -93,6 +94,7 @@ async def main(url: str, rooms: int, archive: str) -> None:
         async for message in stream:
             if message.id <= last[room_id]:
                 repeats += 1
+                room_repeats[room_id] += 1
             last[room_id] = max(last[room_id], message.id)
             counts[room_id] += 1
             if expected and sum(counts.values()) >= expected[0]:
@@ -138,6 +140,8 @@ async def main(url: str, rooms: int, archive: str) -> None:
     report = {
         "received": sum(counts.values()),
         "repeats": repeats,
+        "received_per_room": {str(r): n for r, n in counts.items()},
+        "repeats_per_room": {str(r): n for r, n in room_repeats.items()},
         "drain_seconds": round(drained, 2),
         "peak_rss_mib": round(peak_kib / 1024, 1),
         "rss": samples,

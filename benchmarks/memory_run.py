@@ -7,7 +7,8 @@ Not a pytest benchmark (it takes more than ten minutes); run it by hand::
 Three processes: the devserver posting the load (``_load_server.py``), the client under test
 (``_memory_client.py``: one ``room.new_messages()`` stream per room, every message archived before
 it is delivered) and this script. It prints one JSON report: messages in the server's own log,
-received by the client, lost (server minus received), repeated, the client's RSS every 30 s, its
+received by the client, lost (server minus received), repeated (in total and per room), the load
+average at the start and the end, the client's RSS every 30 s, its
 peak, its growth per minute over the second half of the run, and the peak of a client watching one
 idle room, started against the same server just before (the baseline). The archive defaults to a
 SQLite file in a temporary directory (an in-memory archive keeps every message in RAM by design).
@@ -16,6 +17,7 @@ SQLite file in a temporary directory (an in-memory archive keeps every message i
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -46,6 +48,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200, help="messages a second per room")
     parser.add_argument("--archive", help="database URL (default: a SQLite file)")
     args = parser.parse_args()
+    load_at_start = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         archive = args.archive or str(Path(tmp) / "busy.db")
         load = LoadServer(args.rooms)
@@ -55,6 +58,7 @@ def main() -> None:
             started = time.monotonic()
             posted = load.command(f"rate {args.rate} {args.seconds}")
             total = int(load.command("count").split()[1])
+            per_room = dict(pair.split(":") for pair in load.command("counts").split()[1:])
             report = finish(client, total)
             wall = time.monotonic() - started
         finally:
@@ -73,7 +77,21 @@ def main() -> None:
         "drain_seconds_after_load": report["drain_seconds"],
         "wall_seconds": round(wall, 1),
         "peak_rss_mib": report["peak_rss_mib"],
+        "peak_rss_mib_per_room": round(report["peak_rss_mib"] / args.rooms, 2),
         "baseline_idle_peak_rss_mib": idle["peak_rss_mib"],
+        "peak_rss_mib_per_room_above_baseline": round(
+            (report["peak_rss_mib"] - idle["peak_rss_mib"]) / args.rooms, 2
+        ),
+        "per_room": {
+            room: {
+                "server_messages": int(count),
+                "received": report["received_per_room"][room],
+                "lost": int(count) - report["received_per_room"][room],
+                "repeated": report["repeats_per_room"][room],
+            }
+            for room, count in per_room.items()
+        },
+        "load_average_start_end": [load_at_start, os.getloadavg()],
         "rss_growth_mib_per_minute_second_half": round(
             growth_per_minute(samples, args.seconds / 2), 3
         ),
