@@ -482,7 +482,14 @@ class BotPosition(Base):
 class BotEventPosition(Base):
     """How far a bot's event routes have read a room: the newest chat event id it passed there
     (routed, or wanted by no route), so that a restarted bot replays exactly the events after it
-    (joins, stars, edits, mentions...). Kept only by bots with event routes."""
+    (joins, stars, edits, mentions...). Kept only by bots with event routes.
+
+    ``answering_event_id`` / ``answering_after``: an event whose answer was being posted when this
+    row was last written, and the newest message id of the room before that answer. A process
+    killed after posting and before moving ``event_id`` past the event leaves them set, so the
+    next one, replaying the event, finds its answer (a message of the bot's newer than
+    ``answering_after``) instead of posting it again. Cleared when ``event_id`` passes the event.
+    """
 
     __tablename__ = "bot_event_positions"
     __table_args__ = (
@@ -493,6 +500,8 @@ class BotEventPosition(Base):
     server_meta_id: Mapped[int] = mapped_column(ForeignKey("servers.meta_id"))
     room_id: Mapped[int] = mapped_column(Integer)
     event_id: Mapped[int] = mapped_column(Integer)
+    answering_event_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    answering_after: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class BotLease(Base):

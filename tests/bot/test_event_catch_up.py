@@ -11,12 +11,17 @@ catch-up, and a replayed message event is not answered again.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 from chatexchange import AsyncClient, Bot
 from chatexchange._time import from_timestamp
 
 from .test_live import ALICE, BOB, until
-from .test_reliability import EVENTS, FAST_WATCH, tally
+from .test_reliability import EVENTS, FAST_WATCH, _wait, tally
 
 FIRST_GUEST = 500
 
@@ -143,3 +148,84 @@ async def test_a_restart_routes_what_happened_while_stopped_once(devserver, tmp_
         await _stop(bot, client, task)
     assert {t: said(devserver, t) for t in expected} == expected
     assert tally(devserver, [first, *commands]) == ([], [])
+
+
+# -- killed between posting an event's answer and saving the event position ---------------------
+
+DYING_GREETER = """
+import asyncio, os, signal, sys
+from chatexchange import AsyncClient
+from chatexchange.bot import Delivery
+from tests.bot.test_event_catch_up import greeter
+
+DIE_AFTER = os.environ.get("DIE_AFTER")  # this answer is posted, then the process dies unsaved
+posted = []
+
+
+class Recording(Delivery):
+    async def send(self, room, text, me):
+        answer = await super().send(room, text, me)
+        posted.append(text)
+        return answer
+
+
+saving = AsyncClient.advance_bot_position
+
+
+async def advance(self, bot, room, position, *, events=False):
+    if events and DIE_AFTER in posted:
+        os.kill(os.getpid(), signal.SIGKILL)
+    await saving(self, bot, room, position, events=events)
+
+AsyncClient.advance_bot_position = advance
+
+
+async def main(url, archive):
+    client = AsyncClient(archive, auth=("alice@example.com", "alice-password"), server_url=url,
+                         session_file=False)
+    bot = greeter()
+    room = await client.se.room(1)
+    task = asyncio.ensure_future(bot.run(room, delivery=Recording()))
+    await bot.wait_running()
+    print("running", flush=True)
+    await task
+
+asyncio.run(main(sys.argv[1], sys.argv[2]))
+"""
+
+
+def _greeter_process(server, archive, die_after: str | None = None) -> subprocess.Popen[str]:
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    if die_after is not None:
+        env["DIE_AFTER"] = die_after
+    proc = subprocess.Popen([sys.executable, "-c", DYING_GREETER, server.url, str(archive)],
+                            cwd=root, env=env, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "running"
+    return proc
+
+
+def test_killed_after_answering_an_event_it_is_not_answered_again(devserver_thread, tmp_path):
+    # the process dies (SIGKILL) right after posting "welcome guest503", before its event
+    # position passes that join; the next process replays the join and finds the answer there
+    archive = tmp_path / "bot.db"
+    names = devserver_thread.call(guests, FIRST_GUEST, 8)
+    proc = _greeter_process(devserver_thread, archive, die_after=f"welcome {names[3]}")
+    try:
+        devserver_thread.call(visit, list(range(FIRST_GUEST, FIRST_GUEST + 6)))
+        assert proc.wait(60) == -signal.SIGKILL
+        said_then = {n: devserver_thread.call(said, f"welcome {n}") for n in names[:6]}
+        assert said_then[names[3]] == 1  # posted before the kill
+        # chat drops a message equal to the user's last one: say something else in between, so a
+        # second welcome would show
+        devserver_thread.post("se", 1, 1, "the bot's account says something else")
+        proc = _greeter_process(devserver_thread, archive)
+        devserver_thread.call(visit, [FIRST_GUEST + 6, FIRST_GUEST + 7])
+        _wait(devserver_thread, lambda: devserver_thread.call(said, f"welcome {names[7]}") == 1,
+              "the last welcome")
+    finally:
+        proc.kill()
+        proc.wait(30)
+    assert {n: devserver_thread.call(said, f"welcome {n}") for n in names} == dict.fromkeys(
+        names, 1
+    )

@@ -36,3 +36,23 @@ async def test_bot_positions_move_forward_only_and_persist(devserver, db_url) ->
         room = await client.se.room(1)
         assert await client.bot_position("echo", room) == 500
         assert await client.bot_position("other", room) == 7
+
+
+async def test_an_answer_in_flight_is_kept_until_the_event_position_passes_it(
+    devserver, db_url
+) -> None:
+    async with AsyncClient(db_url, auth=False, server_url=devserver.url) as client:
+        room = await client.se.room(1)
+        # no event position yet: nothing to protect (a restart would replay nothing)
+        assert await client.note_bot_answering("greeter", room, 90, 1_000) is False
+        await client.advance_bot_position("greeter", room, 100, events=True)
+        assert await client.note_bot_answering("greeter", room, 100, 1_000) is False  # passed
+        assert await client.note_bot_answering("greeter", room, 105, 1_001) is True
+        await client.advance_bot_position("greeter", room, 104, events=True)  # not past it
+    async with AsyncClient(db_url, auth=False, server_url=devserver.url) as client:
+        room = await client.se.room(1)
+        assert await client.bot_answering("greeter", room) == (105, 1_001)
+        assert await client.bot_answering("other", room) is None
+        await client.advance_bot_position("greeter", room, 105, events=True)
+        assert await client.bot_answering("greeter", room) is None
+        assert await client.bot_position("greeter", room, events=True) == 105

@@ -154,6 +154,10 @@ class LiveRun:
         self.routes_events = any(b.observers for b in bot._reach())
         self.event_seen: dict[tuple[str, int], int] = {}
         self.event_saved: dict[tuple[str, int], int] = {}
+        # an event whose answer a killed process may have posted (its id, the room's newest
+        # message id before that answer), per room, as the archive had it at the start
+        self.answering: dict[tuple[str, int], tuple[int, int]] = {}
+        self.posted: dict[tuple[str, int], int] = {}  # the newest answer of ours per room
         self.users: dict[tuple[str, int | None], tuple[float, Any]] = {}
         self.stopping = asyncio.Event()
         self.running = asyncio.Event()
@@ -378,6 +382,9 @@ class LiveRun:
                 if saved is not None:
                     self.event_saved[key] = max(saved, self.event_saved.get(key, 0))
                     self.event_seen[key] = max(saved, self.event_seen.get(key, 0))
+                    doubt = await self.client.bot_answering(self.bot.name, self.rooms[key])
+                    if doubt is not None and doubt[0] > saved:
+                        self.answering[key] = doubt
             if key in self.event_seen:
                 after[room_id] = self.event_seen[key]
         return after or None
@@ -577,10 +584,58 @@ class LiveRun:
         except Exception as error:
             bot.stats["errors"] += 1
             value = await self._failed(error, context, route.owner if route else bot)
+        text = answer_text(value)
+        if text is not None and await self._answered_before(slug, event, message, text):
+            return
+        if text is not None:
+            await self._note_answering(slug, event)
         await self._post(
-            slug, room, message, answer_text(value), event, context=context,
+            slug, room, message, text, event, context=context,
             owner=route.owner if route else bot,
         )
+
+    async def _note_answering(self, slug: str, event: Any) -> None:
+        """Before an event's answer leaves: note it in the archive with the room's newest message
+        id, so that a process killed before the event position passes the event does not answer
+        it twice (see :meth:`_answered_before`)."""
+        key = (slug, event.room_id)
+        if (
+            not self.post or self.fleet is not None or event.id is None
+            or key not in self.rooms or key not in self.event_saved
+        ):
+            return
+        after = max(self.last_seen.get(key, 0), self.posted.get(key, 0))
+        await self.client.note_bot_answering(self.bot.name, self.rooms[key], event.id, after)
+
+    async def _answered_before(self, slug: str, event: Any, message: Any, text: str) -> bool:
+        """Whether the event the previous process was answering when it stopped (noted in the
+        archive) has its answer in the room already: a message of ours newer than the room's
+        newest when it was noted, replying to the same message (or, for an answer into the
+        room, with the same text). Asked once, for that event only."""
+        key = (slug, event.room_id)
+        doubt = self.answering.get(key)
+        me = self.me.get(slug)
+        if doubt is None or event.id != doubt[0] or me is None:
+            return False
+        del self.answering[key]
+        target = message.id if message is not None and message.room_id == event.room_id else None
+        wanted = " ".join(text.split())
+        try:
+            async for found in self.rooms[key].messages(since=doubt[1] + 1, max_age=0):
+                if found.owner_id != me:
+                    continue
+                if (found.parent_id == target) if target is not None else (
+                    " ".join((found.content_text or "").split()) == wanted
+                ):
+                    self.bot.stats["recovered"] += 1
+                    log.info("%s: the answer to event %s is in %s/r/%s already (#%s, posted "
+                             "before the restart); not posted again", self.bot.name, event.id,
+                             slug, event.room_id, found.id)
+                    return True
+        except errors.ChatExchangeError as error:
+            log.warning("%s: could not check %s/r/%s for an answer to event %s (%s); answering",
+                        self.bot.name, slug, event.room_id, event.id, error)
+        return False
 
     async def _failed(self, error: Exception, context: dict[str, Any], owner: Any) -> Any:
         try:
@@ -654,7 +709,8 @@ class LiveRun:
         try:
             me = self.me.get(slug)
             if message is None:
-                await self.delivery.send(room, text, me)
+                sent = await self.delivery.send(room, text, me)
+                self._posted((slug, room.id), sent)
                 bot.stats["answered"] += 1
                 return
             previous = self.answers.get((slug, message.id)) if edited else None
@@ -666,6 +722,7 @@ class LiveRun:
                 except errors.RefusedError:  # too late to edit: answer anew
                     pass
             answer = await self.delivery.reply(message, text, me)
+            self._posted((slug, message.room_id), answer)
             if bot.edits == "update":
                 self.answers.add((slug, message.id), answer)
             bot.stats["answered"] += 1
@@ -694,6 +751,11 @@ class LiveRun:
                         self.bot.name, type(error).__name__, reason)
             return
         self.fleet.stand_by(f"the archive database failed: {type(error).__name__}: {reason}")
+
+    def _posted(self, key: tuple[str, int], answer: Any) -> None:
+        answer_id = getattr(answer, "id", None)
+        if isinstance(answer_id, int) and answer_id > self.posted.get(key, 0):
+            self.posted[key] = answer_id
 
     def _fenced(self, slug: str, key: tuple[str, int], message: Any, event: Any) -> None:
         """An answer not posted because this process lost the room's lease (the next holder

@@ -219,6 +219,31 @@ class AsyncClient:
             events=events,
         )
 
+    async def bot_answering(self, bot: str, room: Room) -> tuple[int, int] | None:
+        """The event whose answer ``bot`` was posting in ``room`` when its event position was last
+        written, and the room's newest message id before that answer; None when no answer was
+        in flight (see :meth:`note_bot_answering`)."""
+        return await self._db.read(store.bot_answering, room.server.meta_id, bot, room.id)
+
+    async def note_bot_answering(
+        self, bot: str, room: Room, event_id: int, after_message_id: int
+    ) -> bool:
+        """Record, before posting it, that ``bot`` answers event ``event_id`` in ``room`` whose
+        newest message id is ``after_message_id``: a process killed before its event position
+        passes the event lets the next one find that answer (a message of the bot's newer than
+        it) instead of posting it again. Only where the bot has an event position; returns
+        whether it was recorded. Cleared when the event position passes the event."""
+        noted: bool = await self._db.write(
+            store.note_bot_answering,
+            room.server.meta_id,
+            bot,
+            room.id,
+            int(event_id),
+            int(after_message_id),
+            self.now(),
+        )
+        return noted
+
     async def close(self) -> None:
         """Stop live streams, close connections and the database thread. Idempotent."""
         if self._closed:

@@ -693,6 +693,13 @@ class BlockingClientBase(Blocking[AsyncClient]):
         """Whether the client has credentials (not whether it has logged in yet)."""
         return self._target.authenticated
 
+    def bot_answering(self, bot: str, room: BlockingRoom | Room) -> tuple[int, int] | None:
+        """The event whose answer ``bot`` was posting in ``room`` when its event position was last
+        written, and the room's newest message id before that answer; None when no answer was
+        in flight (see :meth:`note_bot_answering`).
+        """
+        return self._call(self._target.bot_answering, bot, unwrap(room))
+
     def bot_position(
         self, bot: str, room: BlockingRoom | Room, *, events: bool = False
     ) -> int | None:
@@ -714,6 +721,19 @@ class BlockingClientBase(Blocking[AsyncClient]):
     @property
     def mse(self) -> BlockingServer:
         return BlockingServer(self._loop_thread, self._target.mse)
+
+    def note_bot_answering(
+        self, bot: str, room: BlockingRoom | Room, event_id: int, after_message_id: int
+    ) -> bool:
+        """Record, before posting it, that ``bot`` answers event ``event_id`` in ``room`` whose
+        newest message id is ``after_message_id``: a process killed before its event position
+        passes the event lets the next one find that answer (a message of the bot's newer than
+        it) instead of posting it again. Only where the bot has an event position; returns
+        whether it was recorded. Cleared when the event position passes the event.
+        """
+        return self._call(
+            self._target.note_bot_answering, bot, unwrap(room), event_id, after_message_id
+        )
 
     def now(self) -> datetime:
         return self._call_plain(self._target.now)

@@ -28,7 +28,7 @@ from __future__ import annotations
 from .engine import archive_revision, open_engine
 from .fulltext import Hit, SearchQueryError, search
 from .live import record_event, record_events
-from .positions import advance_bot_position, bot_position
+from .positions import advance_bot_position, bot_answering, bot_position, note_bot_answering
 from .reads import page_fetch, server_meta_id, server_meta_ids
 from .schema import HEAD, Revision
 from .urls import DEFAULT_URL, database_url
@@ -57,10 +57,12 @@ __all__ = [
     "SearchQueryError",
     "advance_bot_position",
     "archive_revision",
+    "bot_answering",
     "bot_position",
     "database_url",
     "mark_room_stale",
     "mark_stale",
+    "note_bot_answering",
     "open_engine",
     "page_fetch",
     "record_deleted",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, case, select, update
 
 from .tables import _event_positions, _positions
 
@@ -52,6 +52,15 @@ def advance_bot_position(
             )
         )
     elif message_id > current:
+        values: dict[str, object] = {column: message_id, "meta_updated": now}
+        if events:  # an answer in flight for an event at or below the new position is done
+            answering = _event_positions.c.answering_event_id
+            values["answering_event_id"] = case(
+                (answering <= message_id, None), else_=answering
+            )
+            values["answering_after"] = case(
+                (answering <= message_id, None), else_=_event_positions.c.answering_after
+            )
         conn.execute(
             update(table)
             .where(
@@ -59,5 +68,49 @@ def advance_bot_position(
                 table.c.server_meta_id == server_meta_id,
                 table.c.room_id == room_id,
             )
-            .values({column: message_id, "meta_updated": now})
+            .values(values)
         )
+
+
+def bot_answering(
+    conn: Connection, server_meta_id: int, bot: str, room_id: int
+) -> tuple[int, int] | None:
+    """The event whose answer ``bot`` was posting in the room when it last wrote its event
+    position, and the room's newest message id before that answer (None: no answer in flight)."""
+    table = _event_positions
+    row = conn.execute(
+        select(table.c.answering_event_id, table.c.answering_after).where(
+            table.c.bot == bot,
+            table.c.server_meta_id == server_meta_id,
+            table.c.room_id == room_id,
+        )
+    ).first()
+    if row is None or row[0] is None or row[1] is None:
+        return None
+    return int(row[0]), int(row[1])
+
+
+def note_bot_answering(
+    conn: Connection,
+    server_meta_id: int,
+    bot: str,
+    room_id: int,
+    event_id: int,
+    after: int,
+    now: datetime,
+) -> bool:
+    """Note before posting that ``bot`` answers ``event_id``, the room's newest message id being
+    ``after`` (cleared when the event position passes it). Only where the bot has an event
+    position (without one a restart replays nothing); returns whether it was noted."""
+    table = _event_positions
+    done = conn.execute(
+        update(table)
+        .where(
+            table.c.bot == bot,
+            table.c.server_meta_id == server_meta_id,
+            table.c.room_id == room_id,
+            table.c.event_id < event_id,
+        )
+        .values(answering_event_id=event_id, answering_after=after, meta_updated=now)
+    )
+    return bool(done.rowcount)
