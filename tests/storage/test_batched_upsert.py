@@ -97,3 +97,27 @@ def test_a_row_without_its_key_is_refused_not_dropped():
         upsert._upsert(conn, _users, rows, ("server_meta_id", "id"), _merge_user, raw=True)
     with engine.connect() as conn:
         assert conn.execute(select(_users.c.id)).all() == []
+
+
+@pytest.mark.parametrize("raw", [True, False])
+def test_rows_given_as_tuples_in_any_column_order(raw):
+    """Rows as tuples of named columns (the import's message rows) store what the same rows as
+    dicts store, whatever the order of the columns, on the batched path and SQLAlchemy's."""
+    now = dt.datetime(2024, 3, 2, 12, 0, tzinfo=dt.UTC)
+    dicts = [_user_row(1, (uid, f"u{uid}"), now) | {"reputation": uid * 10} for uid in (3, 1, 2)]
+    columns = tuple(reversed(dicts[0]))
+
+    def archive(rows, columns=None):
+        engine = store.open_engine("sqlite://")
+        with engine.begin() as conn:
+            upsert._upsert(
+                conn, _users, rows, ("server_meta_id", "id"), _merge_user, raw=raw, columns=columns
+            )
+        return engine
+
+    as_dicts = archive(dicts)
+    as_tuples = archive([tuple(row[c] for c in columns) for row in dicts], columns)
+    assert _contents(as_tuples)[1] == _contents(as_dicts)[1]
+    with as_tuples.connect() as conn:
+        stored = conn.execute(select(_users.c.id, _users.c.name, _users.c.reputation)).all()
+    assert sorted(stored) == [(1, "u1", 10), (2, "u2", 20), (3, "u3", 30)]

@@ -49,39 +49,53 @@ def _upsert_statement(dialect: str, table: Table, keys: tuple[str, ...], merge: 
 def _upsert(
     conn: Connection,
     table: Table,
-    rows: Sequence[Mapping[str, Any]],
+    rows: Sequence[Mapping[str, Any]] | Sequence[tuple[Any, ...]],
     keys: tuple[str, ...],
     merge: Merge,
     *,
     raw: bool = False,
+    columns: tuple[str, ...] | None = None,
 ) -> None:
     """Insert ``rows``; where ``keys`` already exist, set what ``merge`` says.
 
     ``merge(table, incoming)`` builds the SET clause; ``incoming(name)`` is the new value of a
     column (``excluded.name`` on SQLite/PostgreSQL, a bound parameter in the fallback). All rows
-    have the same keys. ``raw=True`` (big batches) runs SQLite's ``executemany`` on the compiled
-    statement with the column types' own bind processors, skipping per-row statement work.
+    have the same keys. ``raw=True`` (big batches) runs the compiled statement on SQLite's driver
+    with the column types' own bind processors, skipping per-row statement work. With
+    ``columns``, rows are tuples of those columns' values: the history import builds a page's
+    message rows that way, without a dict per row.
     """
     if not rows:
         return
     dialect = conn.dialect.name
     if dialect in ("sqlite", "postgresql"):
         stmt = _upsert_statement(dialect, table, keys, merge)
-        if raw and dialect == "sqlite" and _upsert_raw(conn, stmt, table, keys, merge, rows):
-            return
-        conn.execute(stmt, list(rows))
+        if raw and dialect == "sqlite":
+            names = columns or tuple(rows[0].keys())  # type: ignore[union-attr]
+            if _upsert_raw(conn, stmt, table, keys, merge, names, rows):
+                return
+        conn.execute(stmt, _as_dicts(rows, columns))
         return
     # Anything else: update by key, insert what was not there; row by row, but correct.
-    columns = list(rows[0].keys())
+    dicts = _as_dicts(rows, columns)
+    fields = list(dicts[0].keys())
     set_ = merge(table, lambda name: bindparam(f"new_{name}", type_=table.c[name].type))
     upd = (
         update(table).where(and_(*(table.c[k] == bindparam(f"key_{k}") for k in keys))).values(set_)
     )
-    for row in rows:
-        params = {f"new_{c}": row[c] for c in columns}
+    for row in dicts:
+        params = {f"new_{c}": row[c] for c in fields}
         params.update({f"key_{k}": row[k] for k in keys})
         if conn.execute(upd, params).rowcount == 0:
             conn.execute(insert(table), dict(row))
+
+
+def _as_dicts(
+    rows: Sequence[Mapping[str, Any]] | Sequence[tuple[Any, ...]], columns: tuple[str, ...] | None
+) -> list[Mapping[str, Any]]:
+    if columns is None:
+        return list(rows)  # type: ignore[arg-type]
+    return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
 def _upsert_raw(
@@ -90,9 +104,12 @@ def _upsert_raw(
     table: Table,
     keys: tuple[str, ...],
     merge: Merge,
-    rows: Sequence[Mapping[str, Any]],
+    columns: tuple[str, ...],
+    rows: Sequence[Mapping[str, Any]] | Sequence[tuple[Any, ...]],
 ) -> bool:
-    columns = tuple(rows[0].keys())
+    """``rows`` (dicts, or tuples of ``columns``) through the compiled statement on the driver;
+    False when the statement has a shape this path does not handle."""
+    tuples = not isinstance(rows[0], Mapping)
     cache_key = (conn.dialect.name, table.name, keys, merge, columns)
     entry = _compiled.get(cache_key)
     if entry is None:
@@ -108,10 +125,14 @@ def _upsert_raw(
         _compiled[cache_key] = entry
     sql, names, procs, multi = entry
     key = names.index(keys[0]) if keys[0] in names else -1
-    get = itemgetter(*names)
-    params: list[tuple[Any, ...]] = (
-        [get(row) for row in rows] if len(names) > 1 else [(get(row),) for row in rows]
-    )
+    params: list[tuple[Any, ...]]
+    if tuples and len(names) == len(columns) and all(map(str.__eq__, names, columns)):
+        params = list(rows)  # type: ignore[arg-type]  # already in the statement's order
+    else:
+        get = itemgetter(*(columns.index(n) for n in names) if tuples else names)
+        params = (
+            [get(row) for row in rows] if len(names) > 1 else [(get(row),) for row in rows]
+        )
     typed: list[tuple[int, _Processor]] = [
         (i, proc) for i, proc in enumerate(procs) if proc is not None
     ]

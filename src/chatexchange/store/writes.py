@@ -183,36 +183,66 @@ def _store_messages(
     for row in room_rows:
         row["last_activity"] = latest.get(row["id"])
     room_ids = _upsert_room_rows(conn, server, room_rows)
-    rows: list[dict[str, Any]] = []
-    seen: dict[int, int] = {}
-    for m in messages:
-        row = {
-            "server_meta_id": server,
-            "room_meta_id": room_ids[m.room_id],
-            "owner_meta_id": user_ids.get(m.owner_id),
-            "id": m.id,
-            "content_html": m.content_html,
-            "content_text": m.content_text,
-            "content_markdown": None,
-            "parent_id": m.parent_id,
-            "time": m.time,
-            "edits": m.edits,
-            "stars": m.stars,
-            "pinned": m.pinned,
-            "onebox": m.onebox,
-            "text_complete": not getattr(m, "partial", False),
-            "deleted": m.deleted,
-            "meta_deleted": now if m.deleted else None,
-            "meta_created": now,
-            "meta_updated": now,
-        }
-        if m.id in seen:  # one statement cannot touch a row twice (PostgreSQL refuses)
-            rows[seen[m.id]] = row
-        else:
-            seen[m.id] = len(rows)
-            rows.append(row)
-    _upsert(conn, _messages, rows, ("server_meta_id", "id"), _merge_message_transcript, raw=True)
+    # Tuples in _MESSAGE_COLUMNS' order (the table's, which the compiled statement binds in),
+    # one per message id: a later record of the same id wins (one statement cannot touch a row
+    # twice, PostgreSQL refuses).
+    owner_of = user_ids.get
+    by_id = {
+        m.id: (
+            now,
+            now,
+            now if m.deleted else None,
+            m.deleted,
+            server,
+            room_ids[m.room_id],
+            owner_of(m.owner_id),
+            m.id,
+            m.content_html,
+            m.content_text,
+            None,
+            m.parent_id,
+            m.time,
+            m.edits,
+            m.stars,
+            m.pinned,
+            m.onebox,
+            not getattr(m, "partial", False),
+        )
+        for m in messages
+    }
+    rows = list(by_id.values())
+    _upsert(
+        conn,
+        _messages,
+        rows,
+        ("server_meta_id", "id"),
+        _merge_message_transcript,
+        raw=True,
+        columns=_MESSAGE_COLUMNS,
+    )
     return len(rows), room_ids
+
+
+_MESSAGE_COLUMNS = (
+    "meta_created",
+    "meta_updated",
+    "meta_deleted",
+    "deleted",
+    "server_meta_id",
+    "room_meta_id",
+    "owner_meta_id",
+    "id",
+    "content_html",
+    "content_text",
+    "content_markdown",
+    "parent_id",
+    "time",
+    "edits",
+    "stars",
+    "pinned",
+    "onebox",
+    "text_complete",
+)
 
 
 
