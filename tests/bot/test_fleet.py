@@ -488,3 +488,50 @@ async def test_a_command_whose_handling_failed_on_the_database_is_answered_after
         await until(lambda: answers_to(devserver, asked[1].id), "the next answer")
     assert failing == [] and bot.stats["database_lost"] == 1
     assert [len(answers_to(devserver, m.id)) for m in asked] == [1, 1]
+
+
+async def test_run_archive_names_the_database_to_coordinate_through(
+    devserver, postgres_admin, tmp_path
+):
+    """``bot.run(..., archive=URL)``: a client whose own archive is in memory coordinates through
+    the PostgreSQL database named there (its lease row holds the room and the position); an SQLite
+    one means a single process (nothing coordinated); the database cannot be given twice."""
+    from chatexchange import AsyncClient, Bot
+    from chatexchange.store import open_engine
+    from tests.bot.test_live import ALICE, BOB, answers_to
+
+    admin, reason = postgres_admin
+    if admin is None:
+        pytest.skip(reason)
+    bot = Bot(name="named")
+    bot.on("!!/ping", lambda: "pong")
+    with postgres_schema(admin) as url:
+        async with AsyncClient(auth=ALICE, server_url=devserver.url) as client:  # in memory
+            room = await client.se.room(1)
+            for wrong in ({"coordination": False}, {"coordination": Coordination(database=url)}):
+                with pytest.raises(ValueError, match="archive="):
+                    await bot.run(room, archive=url, **wrong)
+            archives = (url, open_engine(url), f"sqlite:///{tmp_path / 'alone.db'}")
+            for n, archive in enumerate(archives):
+                task = asyncio.create_task(bot.run(room, coordination=FAST, archive=archive))
+                try:
+                    await bot.wait_running()
+                    fleet = bot._run.fleet
+                    if fleet is not None:
+                        await until(lambda f=fleet: f.holds(ROOM), "the room held")
+                    asked = devserver.post("se", 1, BOB, f"!!/ping {n}")
+                    await until(lambda a=asked: answers_to(devserver, a.id), "the answer")
+                    if fleet is not None:  # noted as handled (a moment after the answer)
+                        await until(lambda f=fleet, a=asked: f.held[ROOM].position >= a.id,
+                                    "the position advanced")
+                finally:
+                    bot.stop()
+                    await asyncio.wait_for(task, 10)
+                if isinstance(archive, str) and archive.startswith("sqlite"):
+                    assert fleet is None  # one process: no leases
+                    continue
+                assert fleet is not None and fleet.engine.url.database == admin.url.database
+                row = lease_row(fleet.engine, bot="named")  # given up on stopping, position kept
+                assert row.holder is None and row.last_message_id >= asked.id
+                if not isinstance(archive, str):
+                    archive.dispose()

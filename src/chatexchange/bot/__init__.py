@@ -17,6 +17,8 @@ import collections
 from collections.abc import Iterator
 from typing import Any
 
+from sqlalchemy import URL, Engine
+
 from .. import talk
 from .._time import EPOCH, SUNSET
 from ._command import load_bot, replay_command
@@ -78,7 +80,8 @@ class _BotAPI(BotMixin):
         post: bool = True,
         catch_up: str | float = "all",
         delivery: Any = None,
-        coordination: Any = None,
+        coordination: Coordination | bool | None = None,
+        archive: str | URL | Engine | None = None,
     ) -> None:
         """Answer every new message of ``rooms`` until cancelled or :meth:`stop` is called.
 
@@ -92,13 +95,18 @@ class _BotAPI(BotMixin):
         ``name`` share its rooms, one active per room (``None``: the defaults of
         :class:`Coordination`; a ``Coordination`` to tune it; ``False``: off). On SQLite a single
         process is assumed and nothing is coordinated.
+        ``archive``: the database the processes coordinate through (a URL or an open engine;
+        default: the client's archive), where the leases and each room's handled position are
+        kept; live events and answers are still archived in the client's archive. A PostgreSQL
+        one coordinates even clients whose own archive is a local file or in memory; an SQLite
+        one means a single process: coordination is a no-op.
         """
         from ._live import LiveRun
 
         targets = [await self._room(room) for room in rooms]
         self._run = run = LiveRun(
             self, targets, post=post, catch_up=catch_up, delivery=delivery,
-            coordination=coordination,
+            coordination=coordination, archive=archive,
         )
         try:
             await run.run()
@@ -138,7 +146,13 @@ class _BotAPI(BotMixin):
         if self._run is not None:
             self._run.stopping.set()
 
-    def run_blocking(self, *rooms: Any, post: bool = True, coordination: Any = None) -> None:
+    def run_blocking(
+        self,
+        *rooms: Any,
+        post: bool = True,
+        coordination: Coordination | bool | None = None,
+        archive: str | URL | Engine | None = None,
+    ) -> None:
         """:meth:`run` for code without an event loop; returns on Ctrl-C (KeyboardInterrupt).
 
         With rooms of a ``BlockingClient`` the bot runs on that client's loop thread; otherwise it
@@ -150,7 +164,7 @@ class _BotAPI(BotMixin):
         if loop is None and isinstance(self.client, Blocking):
             loop = self.client.loop
         if loop is not None:
-            running = self.run(*rooms, post=post, coordination=coordination)
+            running = self.run(*rooms, post=post, coordination=coordination, archive=archive)
             future = asyncio.run_coroutine_threadsafe(running, loop)
             try:
                 future.result()
@@ -163,7 +177,9 @@ class _BotAPI(BotMixin):
             return
         with asyncio.Runner(loop_factory=new_event_loop) as runner:
             try:
-                runner.run(self.run(*rooms, post=post, coordination=coordination))
+                runner.run(
+                    self.run(*rooms, post=post, coordination=coordination, archive=archive)
+                )
             except KeyboardInterrupt:
                 return
 

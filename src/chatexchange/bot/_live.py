@@ -121,9 +121,16 @@ class LiveRun:
         catch_up: str | float = "all",
         delivery: Delivery | None = None,
         coordination: Any = None,
+        archive: Any = None,
     ) -> None:
         if not rooms:
             raise ValueError("run() needs at least one room")
+        if archive is not None and coordination is False:
+            raise ValueError("archive= names the database to coordinate through, but "
+                             "coordination=False turns coordination off: give one of them")
+        if archive is not None and getattr(coordination, "database", None) is not None:
+            raise ValueError("the database to coordinate through is given twice: as archive= "
+                             "and as Coordination(database=...); give it once")
         if not (catch_up in ("all", "skip") or (
             isinstance(catch_up, (int, float)) and not isinstance(catch_up, bool) and catch_up >= 0
         )):
@@ -162,6 +169,7 @@ class LiveRun:
         self.stopping = asyncio.Event()
         self.running = asyncio.Event()
         self.coordination = coordination
+        self.archive = archive
         self.fleet: Any = None
         self.ready: set[tuple[str, int]] = set()  # rooms held and caught up
         self.catching: set[tuple[str, int]] = set()  # rooms held, being caught up
@@ -239,7 +247,9 @@ class LiveRun:
             return []
         if config is None or config is True:
             config = Coordination()
-        database = config.database if config.database is not None else self.client.sql_engine
+        database = config.database
+        if database is None:
+            database = self.archive if self.archive is not None else self.client.sql_engine
         engine = await asyncio.to_thread(coordination_engine, database)
         if engine is None:
             log.debug("%s: not on PostgreSQL: one process, no coordination", self.bot.name)
