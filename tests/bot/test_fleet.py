@@ -269,6 +269,7 @@ async def test_takeover_answers_what_came_after_the_position_once(devserver, pos
                 with client.sql_engine.connect() as conn:
                     timeout = conn.exec_driver_sql(
                         "SHOW idle_in_transaction_session_timeout").scalar_one()
+                    used = conn.connection.dbapi_connection.info.get_parameters()
             finally:
                 bot.stop()
                 await asyncio.wait_for(task, 10)
@@ -276,6 +277,9 @@ async def test_takeover_answers_what_came_after_the_position_once(devserver, pos
         assert len(answers_to(devserver, answered.id)) == 1
         assert len(answers_to(devserver, waiting.id)) == 1
         assert timeout == "1200ms"  # guard_archive: a stalled writer's locks are released
+        # ... and a server that stops answering fails the archive's calls within about a lease
+        assert {k: used.get(k) for k in ("keepalives", "tcp_user_timeout", "connect_timeout")} == {
+            "keepalives": "1", "tcp_user_timeout": "2000", "connect_timeout": "2"}
         row = lease_row(engine, bot="resume")
         assert row.token == 5 and row.holder is None and row.last_message_id >= waiting.id
         engine.dispose()

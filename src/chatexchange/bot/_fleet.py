@@ -88,6 +88,23 @@ class Coordination:
         return self.lease + 2 * self.renew
 
 
+def tcp_bounds(seconds: float) -> dict[str, int]:
+    """libpq settings under which a PostgreSQL connection whose server stopped answering (a
+    network partition, a host gone) fails within about ``seconds``: connecting, sent data left
+    unacknowledged (``tcp_user_timeout``) and an idle connection's keepalive probes unanswered.
+    Without them a call in flight waits for the operating system's TCP retries, minutes, and
+    after the partition heals the next retry may still be a minute or two away."""
+    whole = max(2, math.ceil(seconds))
+    return {
+        "connect_timeout": whole,
+        "keepalives": 1,
+        "keepalives_idle": max(1, whole // 3),
+        "keepalives_interval": 1,
+        "keepalives_count": 3,
+        "tcp_user_timeout": whole * 1000,
+    }
+
+
 def coordination_engine(url: Any) -> Engine | None:
     """An engine of its own for the leases (autocommit, bounded waits), or None when ``url`` is
     not PostgreSQL (SQLite: one process, nothing to coordinate)."""
@@ -101,7 +118,7 @@ def coordination_engine(url: Any) -> Engine | None:
         isolation_level="AUTOCOMMIT",
         pool_size=1,
         max_overflow=1,
-        connect_args={"connect_timeout": 3, "tcp_user_timeout": 3000},
+        connect_args=tcp_bounds(3),
     )
     Base.metadata.create_all(engine, tables=[BotLease.__table__, BotMember.__table__])
     return engine
@@ -111,7 +128,9 @@ _guarded: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def guard_archive(engine: Engine, seconds: float) -> None:
-    """Make the archive's PostgreSQL sessions end when idle inside a transaction for ``seconds``.
+    """Make the archive's PostgreSQL sessions end when idle inside a transaction for ``seconds``,
+    and its connections fail when the server stops answering for about as long (:func:`tcp_bounds`;
+    settings the archive's URL gives itself are kept).
 
     Every process archives the same live events into the same rows; a process stopped in the
     middle of an archive transaction (SIGSTOP, a frozen thread) would keep those rows locked, and
@@ -122,6 +141,12 @@ def guard_archive(engine: Engine, seconds: float) -> None:
     if engine.dialect.name != "postgresql" or engine in _guarded:
         return
     milliseconds = max(1000, int(seconds * 1000))
+    bounds = tcp_bounds(seconds)
+
+    @event.listens_for(engine, "do_connect")
+    def bound_waits(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
+        for name, value in bounds.items():
+            params.setdefault(name, value)
 
     @event.listens_for(engine, "connect")
     def limit_idle_transactions(dbapi_connection: Any, _record: Any) -> None:
