@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 
 import pytest
@@ -539,3 +540,61 @@ async def test_run_archive_names_the_database_to_coordinate_through(
                 assert row.holder is None and row.last_message_id >= asked.id
                 if not isinstance(archive, str):
                     archive.dispose()
+
+
+async def test_event_routes_catch_up_after_a_takeover(devserver, postgres_admin):
+    """Joins and stars while no process holds the room (the holder has stopped, the standby has
+    not taken it yet) are routed by the process that takes the room over, from the event position
+    the previous holder kept, each exactly once; so are commands posted meanwhile."""
+    from chatexchange import AsyncClient
+    from tests.bot.test_event_catch_up import FIRST_GUEST, greeter, guests, said, star, visit
+    from tests.bot.test_live import ALICE, BOB
+    from tests.bot.test_reliability import tally
+
+    admin, reason = postgres_admin
+    if admin is None:
+        pytest.skip(reason)
+    names = guests(devserver, FIRST_GUEST, 13)
+    target = devserver.post("se", 1, BOB, "a message to star").id
+    with postgres_schema(admin) as url:
+        bots, runs = [], []
+        async with contextlib.AsyncExitStack() as stack:
+            for _ in range(2):
+                client = await stack.enter_async_context(
+                    AsyncClient(url, auth=ALICE, server_url=devserver.url))
+                bots.append(greeter())
+                runs.append(asyncio.create_task(
+                    bots[-1].run(await client.se.room(1), coordination=FAST)))
+                await bots[-1].wait_running()
+                if len(bots) == 1:
+                    await until(lambda: bots[0]._run.fleet.holds(ROOM), "the first holder")
+            first, second = bots
+            try:
+                visit(devserver, [FIRST_GUEST])
+                await until(lambda: said(devserver, f"welcome {names[0]}") == 1, "a live welcome")
+                await until(lambda: first._run.event_saved.get(ROOM), "its event position kept")
+                taker = second._run.fleet
+                taker.resting_until = math.inf  # it takes no room until told
+                first.stop()
+                await asyncio.wait_for(runs[0], 10)
+                visit(devserver, list(range(FIRST_GUEST + 1, FIRST_GUEST + 12)))
+                star(devserver, target, [FIRST_GUEST, FIRST_GUEST + 1])
+                commands = [devserver.post("se", 1, BOB, f"!!/echo gap {i}").id for i in range(3)]
+                await asyncio.sleep(FAST.renew * 2)  # nobody answers meanwhile
+                assert not taker.held and said(devserver, f"welcome {names[1]}") == 0
+                taker.resting_until = 0.0
+                expected = {f"welcome {n}": 1 for n in names[:12]}
+                expected.update({f"starred {target} (1)": 1, f"starred {target} (2)": 1})
+                await until(lambda: all(said(devserver, t) >= 1 for t in expected),
+                            "every route's answer")
+                await until(lambda: not tally(devserver, commands)[0], "every command")
+                visit(devserver, [FIRST_GUEST + 12])  # and live again after the catch-up
+                expected[f"welcome {names[12]}"] = 1
+                await until(lambda: said(devserver, f"welcome {names[12]}"),
+                            "a live welcome from the new holder")
+            finally:
+                for bot, task in zip(bots, runs, strict=True):
+                    bot.stop()
+                    await asyncio.wait_for(task, 10)
+        assert {t: said(devserver, t) for t in expected} == expected
+        assert tally(devserver, commands) == ([], [])

@@ -29,12 +29,16 @@ from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import _fencing, errors
 from .._rules import backoff
-from ..client import Room, User
+from ..client import Room, User, event_record
 from ..event_types import EventType
+from ..models import Event as EventRow
+from ..models import Room as RoomRow
 from ._core import answer_text
 from ._delivery import Delivery
 
@@ -53,6 +57,23 @@ _HANDLED_WINDOW = 2_000
 #: The archive's database failed (a lost session, a partition, a server restart): SQLAlchemy's
 #: own errors reach us from the archive's reads and writes, ``StorageError`` from the store's.
 _DATABASE_ERRORS = (SQLAlchemyError, errors.StorageError)
+#: Archived events read at once when a room taken over is caught up.
+_EVENT_BATCH = 200
+
+
+def _archived_events(
+    conn: Connection, server_meta_id: int, room_id: int, after: int, limit: int
+) -> list[str]:
+    """The payloads of the room's archived chat events after event id ``after``, oldest first."""
+    rooms, events = RoomRow.__table__, EventRow.__table__
+    return list(conn.execute(
+        select(events.c.raw)
+        .join(rooms, rooms.c.meta_id == events.c.room_meta_id)
+        .where(rooms.c.server_meta_id == server_meta_id, rooms.c.id == room_id,
+               events.c.id > after)
+        .order_by(events.c.id)
+        .limit(limit)
+    ).scalars())
 
 
 class _Seen(OrderedDict[Any, Any]):
@@ -280,6 +301,7 @@ class LiveRun:
                         position = await self.client.bot_position(
                             self.bot.name, self.rooms[room_key])
                     self.catching.add(room_key)
+                    events = await self._event_position(room_key)
                     if position is None:  # nobody handled this room before: start from now
                         self.last_seen.pop(room_key, None)
                         await self._note_newest(slug, [room_id])
@@ -292,6 +314,8 @@ class LiveRun:
                         self.last_seen[room_key] = position
                         self.handled.up_to(room_key, position)
                         await self._catch_up_room(slug, room_id, position + 1)
+                    if events is not None:
+                        await self._catch_up_events(room_key)
                     if fleet.holds(room_key):
                         self.ready.add(room_key)
                         fleet.steady()
@@ -309,6 +333,33 @@ class LiveRun:
                     return
                 finally:
                     self.catching.discard(room_key)
+
+    async def _event_position(self, room_key: tuple[str, int]) -> int | None:
+        """On taking a room over: the event position its previous holders kept, from which the
+        event routes resume (None: no event routes, or none ran there before: from now on). What
+        this process passed while standing by was not routed, so it goes back there."""
+        if not self.routes_events:
+            return None
+        room = self.rooms[room_key]
+        position = await self.client.bot_position(self.bot.name, room, events=True)
+        if position is not None:
+            self.event_seen[room_key] = self.event_saved[room_key] = position
+        return position  # type: ignore[no-any-return]
+
+    async def _catch_up_events(self, room_key: tuple[str, int]) -> None:
+        """Route the room's chat events after its event position as live. Every process archives
+        the live events of all its rooms, standbys too, so the events of the takeover gap are in
+        the archive; live events after them follow once the room is ready."""
+        room = self.rooms[room_key]
+        while self.fleet.holds(room_key):
+            payloads = await self.client._db.read(
+                _archived_events, room.server.meta_id, room_key[1],
+                self.event_seen[room_key], _EVENT_BATCH,
+            )
+            for payload in payloads:
+                await self._on_event(room_key[0], event_record(orjson.loads(payload)))
+            if len(payloads) < _EVENT_BATCH:
+                return
 
     async def run(self) -> None:
         self.started = self.client.now()
@@ -502,9 +553,12 @@ class LiveRun:
         self.saved[key] = position
 
     async def _save_event_position(self, key: tuple[str, int]) -> None:
-        """Keep the newest event the room's event routes passed (a restart replays after it)."""
+        """Keep the newest event the room's event routes passed (a restart, or the next process to
+        take the room, replays after it). With a fleet only the room's holder writes it."""
         position = self.event_seen.get(key)
-        if self.fleet is not None or position is None or position <= self.event_saved.get(key, 0):
+        if position is None or position <= self.event_saved.get(key, 0):
+            return
+        if self.fleet is not None and not self.fleet.holds(key):
             return
         await self.client.advance_bot_position(
             self.bot.name, self.rooms[key], position, events=True
