@@ -8,7 +8,9 @@ peak RSS is the command's own. Baselines in the same run: parsing the 10k room's
 in-process without network or database (the import's speed target is at least 0.6 of that rate:
 fetching and storing overlap with parsing), and the 10k import for memory (the large import must
 stay flat: the importer streams page by page). The parse-only rate is also measured right before
-and after each import, and each import is compared with the mean of those two.
+and after each import, and each import is compared with the mean of those two. One more import of
+the 10k room writes nothing (each page's messages are counted, not stored): the ceiling any change
+to the database work could reach.
 
 Run: ``.venv/bin/pytest benchmarks/test_bench_import.py --benchmark-enable -s``.
 """
@@ -38,6 +40,8 @@ ROOMS = {10_000: 110, LARGE: 200}
 PER_DAY = 250
 #: SQLite page cache of the import: the archive's setting (4 MiB), or SQLite's default (2 MiB).
 CACHES = ("cache4M", "cache2M")
+#: The same import with its archive writes left out: the ceiling of the fetch-parse pipeline.
+NO_WRITES = "nowrites"
 RESULTS: dict[str, dict[str, Any]] = {}
 
 # The devserver process: generates the rooms, prints its URL, serves until its stdin closes.
@@ -91,7 +95,7 @@ def _summary(request: pytest.FixtureRequest) -> Any:
     lines = []
     if parse:
         lines.append(f"  parse only (10k room's pages, in-process): {parse['rate']:,.0f} msg/s")
-    for cache in (*CACHES, "postgres"):
+    for cache in (*CACHES, "postgres", NO_WRITES):
         for count in ROOMS:
             report = RESULTS.get(f"{cache}_{count}")
             if not report:
@@ -124,6 +128,11 @@ if os.environ.get("SMALL_SQLITE_CACHE"):
         cursor.execute("PRAGMA cache_size=-2000")
         cursor.close()
     store_engine._sqlite_pragmas = pragmas
+if os.environ.get("NO_ARCHIVE_WRITES"):
+    # The import without its database work: fetch, parse and walk only (each page's messages
+    # counted, nothing written): the most any change to the store could give.
+    from chatexchange.client import _history
+    _history._stored_count = lambda engine, server, page, fetched: len(page.messages)
 from chatexchange.cli import main
 code = main(sys.argv[1:])
 with open("/proc/self/status") as status:
@@ -143,6 +152,8 @@ def _import(server: _Server, room_id: int, db: Path | str, cache: str) -> dict[s
     env = {k: v for k, v in os.environ.items() if not k.startswith("ChatExchange")}
     if cache == CACHES[1]:
         env["SMALL_SQLITE_CACHE"] = "1"
+    if cache == NO_WRITES:
+        env["NO_ARCHIVE_WRITES"] = "1"
     started = time.perf_counter()
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=3600)
     wall = time.perf_counter() - started
@@ -233,6 +244,33 @@ def _parse_rate(pages: list[tuple[bytes, str]]) -> float:
         parsed = _parse_all(pages)
         best = min(best, time.perf_counter() - started)
     return parsed / best
+
+
+def test_import_room_without_writes(
+    benchmark: Any, devserver: _Server, pages: list[tuple[bytes, str]], tmp_path: Path
+) -> None:
+    """The 10k import with nothing written to the archive, against parse-only around it: how
+    close fetching, parsing and walking alone come to the parser's rate (what the database work
+    costs is the difference to the SQLite imports)."""
+    reports: list[dict[str, Any]] = []
+    before = _parse_rate(pages)
+    benchmark.pedantic(
+        lambda: reports.append(
+            _import(devserver, ROOMS[10_000], tmp_path / "nowrites.sqlite", NO_WRITES)
+        ),
+        rounds=1,
+        iterations=1,
+    )
+    parse_rate = (before + _parse_rate(pages)) / 2
+    report = reports[-1]
+    assert report["messages_stored"] == 10_000
+    report["parse_rate"] = parse_rate
+    RESULTS[f"{NO_WRITES}_10000"] = report
+    benchmark.extra_info.update(
+        messages_per_second=report["messages_per_second"],
+        parse_only_messages_per_second=round(parse_rate),
+        ratio_to_parse_only=round(report["messages_per_second"] / parse_rate, 3),
+    )
 
 
 @pytest.mark.postgres

@@ -16,14 +16,14 @@ import itertools
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import MetaData, select
 from sqlalchemy.orm import Session
 from tests.plugins.database import postgres_admin, postgres_schema  # noqa: F401 (fixture)
 
 from chatexchange import store
 from chatexchange._parser.records import TranscriptMessage, TranscriptPage
 from chatexchange._time import UTC
-from chatexchange.models import Base, Message, Room, User
+from chatexchange.models import Message, Room, User
 
 PAGES = 20
 PER_PAGE = 500
@@ -104,8 +104,10 @@ def bench_db(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
         engines = []
 
         def fresh_pg() -> Any:
-            if engines:
-                Base.metadata.drop_all(engines[-1])
+            if engines:  # every table of the schema, the migrations' bookkeeping too
+                tables = MetaData()
+                tables.reflect(engines[-1])
+                tables.drop_all(engines[-1])
                 engines.pop().dispose()
             engines.append(store.open_engine(url))
             return engines[-1]
