@@ -115,3 +115,61 @@ def test_a_notion_told_of_its_relations_runs_what_it_registered(talk):
     assert told == [(False, True), (True, False), relation]
     relation.subject = plain
     assert hooked.relations == [] and hooked.default is None and plain.relations == [relation]
+
+
+def _changes(talk, calls):
+    """Ways to make case 'b' (index 1) run user code, each applied right after a walk that used
+    the plan: the plan, checked per case at each selection, must notice every one."""
+
+    def replace_event(case):
+        condition, _event = case.events[0]
+        case.events[0] = (condition, talk.Event(lambda: calls.append("replaced") or "stop"))
+
+    def pre_event(case):
+        case.events[0][1].pre_event = talk.Event(lambda: calls.append("pre"))
+
+    def post_event(case):
+        case.events[0][1].post_event = talk.Event(lambda: calls.append("post"))
+
+    def unknown_pre_event(case):
+        case.unknown_event.pre_event = talk.Event(lambda: calls.append("unknown pre"))
+
+    def unknown_replaced(case):
+        case.unknown_event = talk.Event(lambda: calls.append("unknown") or "stop")
+
+    def added_pair(case):
+        case.on("next", lambda: calls.append("added") or "stop")
+
+    def condition_replaced(case):
+        case.condition_access = talk.Condition(lambda: calls.append("condition"))
+
+    return (replace_event, pre_event, post_event, unknown_pre_event, unknown_replaced,
+            added_pair, condition_replaced)
+
+
+def test_a_case_changed_after_a_walk_with_the_plan_runs_its_user_code(talk):
+    """Each direct change of a case between two walks (the first made and used the plan) makes
+    the next selection run the case's user code, as when every case was asked at every token."""
+    calls = []
+    for change in _changes(talk, calls):
+        graph, _selection, cases, _seen = _walk(talk)
+        assert _parse(talk, graph, "ab1").is_parsed()
+        calls.clear()
+        change(cases[1])
+        _parse(talk, graph, "ab1")
+        assert calls, change.__name__
+
+
+def test_a_case_matched_elsewhere_with_another_condition_keeps_its_own(talk):
+    """A case asked on its own with a TextCursor while its condition was swapped (which makes
+    its offset matcher for that condition), then given its old condition back directly: the next
+    selection matches the old condition again (consumes 'b'; its action then stops the walk)."""
+    graph, _selection, cases, _seen = _walk(talk)
+    assert _parse(talk, graph, "ab1").is_parsed()
+    own = cases[1].condition_access
+    cases[1].condition_access = talk.TRUE_CONDITION
+    cases[1]("next", text=talk.TextCursor("zb", 0))
+    cases[1].condition_access = own
+    cases[1].object.action = lambda: "stop"
+    process = _parse(talk, graph, "b")
+    assert process.parsed_length == 1 and process.last_parsed == "b"

@@ -47,7 +47,7 @@ cdef class Access(Abstract):
     cdef readonly object _spec
     cdef readonly int _call_kind
     cdef readonly tuple _names, _defaults, _kwnames, _kwdefaults
-    cdef readonly bint _sees_dict, _reads_text
+    cdef readonly bint _sees_dict, _reads_text, _reads_state
 
     @cython.locals(kind=int, ctx=dict, names=tuple, defaults=tuple, n=Py_ssize_t, i=Py_ssize_t)
     cpdef call(self, message, context)

@@ -22,6 +22,7 @@ cdef class TextCursor:
 
 
 cdef bint _looping(context) except -1
+cdef bint _state_looping(state) except -1
 cpdef bint _access_reads_text(access)
 cpdef bint _event_reads_text(event)
 cdef dict _reads_cache
@@ -48,7 +49,7 @@ cdef class Element(Handler):
     cdef _dispatch(self, message, dict context)
     @cython.locals(events=list, seal=tuple, event=Event)
     cdef Event _own_event(self, Py_ssize_t index)
-    cdef _reply(self, query, dict context, TextCursor cursor)
+    cdef _reply(self, query, dict context, TextCursor cursor, state, bint bare)
     @cython.locals(event=Event, answer=tuple)
     cdef tuple _answer(self, Py_ssize_t index, message, dict context, rank, condition)
 
@@ -56,14 +57,14 @@ cdef class Element(Handler):
 cdef class Notion(Element):
     cdef object _name
 
-    cdef _reply(self, query, dict context, TextCursor cursor)
+    cdef _reply(self, query, dict context, TextCursor cursor, state, bint bare)
 
 
 cdef class ActionNotion(Notion):
     @cython.locals(first=str, event=Event, cursor=TextCursor)
     cdef _dispatch(self, message, dict context)
     @cython.locals(event=Event)
-    cdef _reply(self, query, dict context, TextCursor cursor)
+    cdef _reply(self, query, dict context, TextCursor cursor, state, bint bare)
 
 
 cdef class ComplexNotion(Notion):
@@ -74,7 +75,7 @@ cdef class ComplexNotion(Notion):
     @cython.locals(first=str)
     cdef _dispatch(self, message, dict context)
     @cython.locals(event=Event)
-    cdef _reply(self, query, dict context, TextCursor cursor)
+    cdef _reply(self, query, dict context, TextCursor cursor, state, bint bare)
 
 
 cdef class SelectiveNotion(ComplexNotion):
@@ -93,13 +94,13 @@ cdef class SelectiveNotion(ComplexNotion):
     @cython.locals(conditions=list, cases=list, chars=set, index=dict, parsing=ParsingRelation)
     cdef bint _make_plan(self) except -1
     @cython.locals(plan=tuple, relations=list, conditions=tuple, n=Py_ssize_t, i=Py_ssize_t,
-                   parsing=ParsingRelation)
+                   parsing=ParsingRelation, events=list, event=Event, unknown=Event)
     cdef bint _plan_valid(self) except -1
     @cython.locals(source=str, pos=Py_ssize_t, best=list, top=Py_ssize_t, rank=Py_ssize_t,
                    parsing=ParsingRelation, matcher=tuple, candidates=tuple)
     cdef object _best_direct(self, dict context, TextCursor cursor)
     @cython.locals(event=Event, relations=list, best=list)
-    cdef _reply(self, query, dict context, TextCursor cursor)
+    cdef _reply(self, query, dict context, TextCursor cursor, state, bint bare)
 
 
 @cython.locals(notion=ComplexNotion)
@@ -118,7 +119,7 @@ cdef class NextRelation(Relation):
     @cython.locals(first=str, condition=Condition)
     cdef _dispatch(self, message, dict context)
     @cython.locals(event=Event, condition=Condition)
-    cdef _reply(self, query, dict context, TextCursor cursor)
+    cdef _reply(self, query, dict context, TextCursor cursor, state, bint bare)
 
 
 cdef class ActionRelation(Relation):
@@ -128,7 +129,7 @@ cdef class ActionRelation(Relation):
     @cython.locals(event=Event, cursor=TextCursor)
     cdef _dispatch(self, message, dict context)
     @cython.locals(event=Event, action=Access)
-    cdef _reply(self, query, dict context, TextCursor cursor)
+    cdef _reply(self, query, dict context, TextCursor cursor, state, bint bare)
 
 
 cdef class ParsingRelation(NextRelation):
@@ -149,7 +150,7 @@ cdef class ParsingRelation(NextRelation):
     @cython.locals(first=str, condition=Condition, cursor=TextCursor, unknown=Event)
     cdef _dispatch(self, message, dict context)
     @cython.locals(source=str, pos=Py_ssize_t, matcher=tuple, rank=Py_ssize_t)
-    cdef _reply(self, query, dict context, TextCursor cursor)
+    cdef _reply(self, query, dict context, TextCursor cursor, state, bint bare)
 
 
 cdef class LoopRelation(NextRelation):
@@ -164,7 +165,7 @@ cdef class LoopRelation(NextRelation):
     @cython.locals(first=str, tags=frozenset)
     cdef _dispatch(self, message, dict context)
     @cython.locals(tags=frozenset, index=int, event=Event, condition=Condition)
-    cdef _reply(self, query, dict context, TextCursor cursor)
+    cdef _reply(self, query, dict context, TextCursor cursor, state, bint bare)
 
 
 cdef class Graph(Element):

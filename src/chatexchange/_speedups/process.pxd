@@ -17,7 +17,10 @@ cdef int _C_FINISH, _C_QUERY, _C_PUSH, _C_POP, _C_CLEAR, _C_ADD, _C_UPDATE, _C_D
 cdef int _C_PUSH_CONTEXT, _C_POP_CONTEXT, _C_FORGET_CONTEXT, _C_SET_STATE, _C_CLEAR_STATE
 cdef int _C_PROCEED, _C_TURN
 cdef int _R_NONE, _R_CURRENT, _R_TRACKING, _R_STATES
-cdef int _U_KEY, _U_TEXT
+cdef int _U_KEY, _U_TEXT, _U_PROCEED
+cdef object _MISSING
+cdef dict _OWN_METHODS
+cdef tuple _own_methods(cls)
 cdef tuple _DIRECTIONS, _STOP_CRITERIA, _GO_CRITERIA, _SELECTION_HOOKS
 cdef dict _FAST_TYPES, _EVENT_COMMANDS, _DICT_KEYS, _FOLD_TYPES
 cdef str _ITERATION
@@ -42,7 +45,7 @@ cdef class Process(Handler):
     cdef long _dict_mask
     cdef object _r_value, _r_rank, _r_source, _p_rank, _p_condition, _p_event, _sel_condition
     cdef Py_ssize_t _sel_rank
-    cdef bint _pending, _keys_in, _folding
+    cdef bint _pending, _keys_in, _folding, _own_ask, _own_set
 
     cdef _string_command(self, name, int command, int requires)
     cdef _seal(self)
@@ -82,6 +85,8 @@ cdef class Process(Handler):
     cpdef do_query(self)
     @cython.locals(builtin=Element)
     cpdef ask(self, element)
+    @cython.locals(builtin=Element)
+    cdef _ask_bare(self, element, state)
 
 
 cdef class SharedProcess(Process):
@@ -124,10 +129,14 @@ cdef class ParsingProcess(StatefulProcess):
     cdef _record_text(self)
     @cython.locals(size=object)
     cdef bint _proceed_ready(self, dict item)
+    @cython.locals(source=str, start=Py_ssize_t, context=dict)
     cpdef do_proceed(self)
     cpdef do_turn(self)
     @cython.locals(builtin=Element, context=dict, cursor=TextCursor)
     cpdef ask(self, element)
+    cdef TextCursor _cursor_here(self)
+    @cython.locals(builtin=Element, cursor=TextCursor)
+    cdef _ask_bare(self, element, state)
 
 
 cdef class VisitorProcess(Process):

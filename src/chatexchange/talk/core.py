@@ -303,17 +303,22 @@ class Access(Abstract):
         # elements without a copy of its context for them when the code they run could see
         # nothing of that copy that the walk's own context does not hold. ``_sees_dict``: the
         # dict itself (``**context``, an Abstract) or a key that handle() writes into the copy;
-        # ``_reads_text``: the 'text' key (a parse hands elements the text as an offset).
+        # ``_reads_text``: the 'text' key (a parse hands elements the text as an offset);
+        # ``_reads_state``: the 'state' key (a process passes built-in elements their state
+        # without writing it into the context).
         kind = self._call_kind
         self._sees_dict = False
         self._reads_text = False
+        self._reads_state = False
         if kind in (_CALL_MAPPED, _CALL_MAPPED_KW):
             keys = frozenset(self._names) | frozenset(self._kwnames)
             self._sees_dict = bool(keys & _WRITTEN)
             self._reads_text = "text" in keys
+            self._reads_state = "state" in keys
         elif kind != _CALL_VALUE and kind != _CALL_NONE and kind != _CALL_ARGS:
             self._sees_dict = True
             self._reads_text = True
+            self._reads_state = True
 
     @property
     def value(self) -> Any:
@@ -456,6 +461,8 @@ class Condition(Access):
                     self._sees_dict = True
                 if item._reads_text:
                     self._reads_text = True
+                if item._reads_state:
+                    self._reads_state = True
         elif isinstance(value, str):
             self._spec = "string"
             if self._ignore_case:

@@ -277,7 +277,11 @@ def _event_reads_text(event: Event | None) -> bool:
 
 def _looping(context: Context) -> bool:
     """Whether a loop relation's state says it is looping (LoopRelation.is_looping)."""
-    state: Any = context.get(_STATE)
+    return _state_looping(context.get(_STATE))
+
+
+def _state_looping(state: Any) -> bool:
+    """_looping of a context whose 'state' is ``state`` (None: no such key)."""
     try:
         return bool(state) and _ITERATION in state
     except TypeError:
@@ -476,13 +480,17 @@ class Element(Handler):
             return None
         return event
 
-    def _reply(self, query: Any, context: Context, cursor: TextCursor | None) -> Any:
+    def _reply(self, query: Any, context: Context, cursor: TextCursor | None, state: Any,
+               bare: bool) -> Any:
         """What ``self.handle((query,), copy)[0]`` gives a process, where ``copy`` is a copy of the
         process's ``context`` (with ``cursor`` as its 'text' when that is not None), computed
         without the copy: only where no code that runs could see a difference (an untouched
         built-in element, events without pre/post events, user callables that see no dict and
-        read none of the keys ``handle`` writes). ``_INDIRECT`` otherwise: then the caller makes
-        the copy and calls ``handle``."""
+        read none of the keys ``handle`` writes). ``state`` is what the context's 'state' holds
+        (None: none); ``bare``: the context has no 'state' key now (the process passes the
+        element's state here instead of writing it), so user code that could read that key is
+        not run here. ``_INDIRECT`` otherwise: then the caller makes the copy (with 'state')
+        and calls ``handle``."""
         return _INDIRECT
 
     def _answer(self, index: int, message: Message, context: Context, rank: float,
@@ -524,7 +532,8 @@ class Notion(Element):
             return _NO_HANDLE
         return None
 
-    def _reply(self, query: Any, context: Context, cursor: TextCursor | None) -> Any:
+    def _reply(self, query: Any, context: Context, cursor: TextCursor | None, state: Any,
+               bare: bool) -> Any:
         if type(self) is Notion and type(query) is str and self._untouched():
             return False
         return _INDIRECT
@@ -573,13 +582,15 @@ class ActionNotion(Notion):
             return self._answer(0, message, context, 0, True)
         return None
 
-    def _reply(self, query: Any, context: Context, cursor: TextCursor | None) -> Any:
+    def _reply(self, query: Any, context: Context, cursor: TextCursor | None, state: Any,
+               bare: bool) -> Any:
         if query != _NEXT or len(self.events) != 1 or not self._untouched():
             return _INDIRECT
         event = self.events[0][1]
         if (type(event) is not Event or event.pre_event is not None
                 or event.post_event is not None or event._sees_dict
-                or (cursor is not None and event._reads_text)):
+                or (cursor is not None and event._reads_text)
+                or (bare and event._reads_state)):
             return _INDIRECT
         return event.call((query,), context)
 
@@ -637,7 +648,8 @@ class ComplexNotion(Notion):
             return self._answer(2, message, context, 5, "visit")
         return None
 
-    def _reply(self, query: Any, context: Context, cursor: TextCursor | None) -> Any:
+    def _reply(self, query: Any, context: Context, cursor: TextCursor | None, state: Any,
+               bare: bool) -> Any:
         if query != _NEXT or type(self) is not ComplexNotion or not self._untouched():
             return _INDIRECT
         if self._own_event(1) is None:
@@ -822,8 +834,28 @@ class SelectiveNotion(ComplexNotion):
                 return False
             if relation is default:
                 continue
-            parsing: Any = relation  # a case of the plan: a ParsingRelation
-            if not parsing._plain() or parsing.condition_access is not conditions[i]:
+            # A case of the plan: a ParsingRelation that was plain. What _plain() checks, inline,
+            # with its matcher still made for the plan's condition (anything else: make the
+            # plan again, which asks _plain()).
+            parsing: Any = relation
+            condition = parsing.condition_access
+            if (
+                condition is not conditions[i]
+                or parsing._matcher_for is not condition
+                or parsing._matcher is None
+                or parsing._custom
+                or parsing._tags is not parsing._seal_tags
+                or parsing._unknown_event is not parsing._seal_unknown
+            ):
+                return False
+            events = parsing.events
+            if not events or events[0] is not parsing._seal_pair:
+                return False
+            event = parsing._seal_event
+            if event.pre_event is not None or event.post_event is not None:
+                return False
+            unknown = parsing._unknown_event
+            if unknown.pre_event is not None or unknown.post_event is not None:
                 return False
         return True
 
@@ -873,10 +905,11 @@ class SelectiveNotion(ComplexNotion):
             best = [self._default]
         return best
 
-    def _reply(self, query: Any, context: Context, cursor: TextCursor | None) -> Any:
+    def _reply(self, query: Any, context: Context, cursor: TextCursor | None, state: Any,
+               bare: bool) -> Any:
         if query != _NEXT or not self._untouched():
             return _INDIRECT
-        if context.get(_STATE):
+        if state:
             if self._own_event(4) is None:
                 return _INDIRECT
             return self.do_finish()
@@ -1048,7 +1081,8 @@ class NextRelation(Relation):
             return self._answer(1, message, context, 5, "visit")
         return None
 
-    def _reply(self, query: Any, context: Context, cursor: TextCursor | None) -> Any:
+    def _reply(self, query: Any, context: Context, cursor: TextCursor | None, state: Any,
+               bare: bool) -> Any:
         if query != _NEXT or type(self) is not NextRelation or not self._untouched():
             return _INDIRECT
         if self._own_event(0) is None:
@@ -1057,7 +1091,8 @@ class NextRelation(Relation):
         if condition is not TRUE_CONDITION:
             # Only the built-in check: a subclass's own check could do anything with the context.
             if type(condition) is not Condition or condition._sees_dict or (
-                    cursor is not None and condition._reads_text):
+                    cursor is not None and condition._reads_text) or (
+                    bare and condition._reads_state):
                 return _INDIRECT
             if condition.check((query,), context)[0] < 0:
                 return False
@@ -1113,12 +1148,14 @@ class ActionRelation(Relation):
         # do_act(*message, **context) would get a copy of this context: so does the action.
         return (self._act(message, dict(context)), 0, event.value)
 
-    def _reply(self, query: Any, context: Context, cursor: TextCursor | None) -> Any:
+    def _reply(self, query: Any, context: Context, cursor: TextCursor | None, state: Any,
+               bare: bool) -> Any:
         if query != _NEXT or not self._untouched():
             return _INDIRECT
         action = self.action_access
         if (self._own_event(0) is None or type(action) is not Access or action._sees_dict
-                or (cursor is not None and action._reads_text)):
+                or (cursor is not None and action._reads_text)
+                or (bare and action._reads_state)):
             return _INDIRECT
         return self._act((query,), context)
 
@@ -1315,7 +1352,8 @@ class ParsingRelation(NextRelation):
             return "error"
         return None
 
-    def _reply(self, query: Any, context: Context, cursor: TextCursor | None) -> Any:
+    def _reply(self, query: Any, context: Context, cursor: TextCursor | None, state: Any,
+               bare: bool) -> Any:
         if query != _NEXT or type(self) is not ParsingRelation or not self._plain():
             return _INDIRECT
         if cursor is not None:
@@ -1530,14 +1568,15 @@ class LoopRelation(NextRelation):
             return _NO_HANDLE
         return None
 
-    def _reply(self, query: Any, context: Context, cursor: TextCursor | None) -> Any:
+    def _reply(self, query: Any, context: Context, cursor: TextCursor | None, state: Any,
+               bare: bool) -> Any:
         if query != _NEXT or not self._untouched():
             return _INDIRECT
         tags = self._tags
         if self.condition_access is TRUE_CONDITION:
             index = 0
         elif "value" in tags:
-            index = 3 if _looping(context) else 2
+            index = 3 if _state_looping(state) else 2
         elif "function" in tags:
             index = 5
         else:
@@ -1549,15 +1588,16 @@ class LoopRelation(NextRelation):
         if index == 2:
             return self._iteration(1)
         if index == 3:
-            return self._loop(context.get(_STATE))
+            return self._loop(state)
         condition = self.condition_access
         if type(condition) is not Condition or condition._sees_dict or (
-                cursor is not None and condition._reads_text):
+                cursor is not None and condition._reads_text) or (
+                bare and condition._reads_state):
             return _INDIRECT
         i = condition.call((query,), context)
         if i:
             return [{"set_state": {_ITERATION: i}}, self._object, self]
-        return ["clear_state"] if _looping(context) else False
+        return ["clear_state"] if _state_looping(state) else False
 
     def _next_iteration(self, query: Any, state: Any) -> Any:
         """The ``i`` of the next iteration when this loop, asked ``query`` with ``state``, would
@@ -1566,7 +1606,7 @@ class LoopRelation(NextRelation):
         commands itself; None when the reply is anything else."""
         if query != _NEXT or not self._untouched() or self.condition_access is TRUE_CONDITION:
             return None
-        if "value" not in self._tags or not _looping({_STATE: state}):
+        if "value" not in self._tags or not _state_looping(state):
             return None
         if self._own_event(3) is None:
             return None

@@ -39,8 +39,9 @@ if TYPE_CHECKING:
 
     #: A string command: (name, command id, the flags it needs, its length = its rank).
     _StrCommand: TypeAlias = tuple[str, int, int, int]
-    #: An undo record: (kind, mapping or source, key or offset, had the key, old value).
-    _Undo: TypeAlias = tuple[int, Any, Any, Any, Any]
+    #: An undo record: (kind, mapping or source, key or offset, had the key, old value), or
+    #: (_U_PROCEED, source, offset, context, old last_parsed, old parsed_length).
+    _Undo: TypeAlias = tuple[Any, ...]
 
 __all__ = [
     "ParsingProcess",
@@ -105,6 +106,9 @@ _R_NONE, _R_CURRENT, _R_TRACKING, _R_STATES = 0, 1, 2, 4
 # Undo record kinds
 _U_KEY = 0  # (kind, mapping, key, had, old)
 _U_TEXT = 1  # (kind, source, offset, None, None)
+_U_PROCEED = 2  # (kind, source, offset, context, old last_parsed, old parsed_length)
+#: An undo record's old value of a key the context did not have.
+_MISSING: Any = object()
 
 _DIRECTIONS = ("next", "error", "break", "continue")
 _STOP_CRITERIA = ("ok", "stop", False)
@@ -164,6 +168,9 @@ class Process(Handler):
         self._sel_condition: Any = None
         self._query = "next"
         self._folding = False
+        # Whether the class runs its own ask() and context_set() (decided per class in run()).
+        self._own_ask = False
+        self._own_set = False
         # The element (or any callable) being asked, and the pending items of the top frame.
         self._current: Any = None
         self._message: list[Any] = []
@@ -325,6 +332,9 @@ class Process(Handler):
 
     def run(self) -> tuple[Any, ...]:
         """The main loop: handle the head of the top frame until a stop or nothing is left."""
+        own = _own_methods(type(self))
+        self._own_ask = own[0]
+        self._own_set = own[1]
         if not self._can_fast():
             result = _NO_HANDLE
             while self._message or self._below_current:
@@ -688,7 +698,9 @@ class Process(Handler):
         if builtin is not None and builtin._cursor_type and "answer" not in self._context:
             # What Handler.__call__ would do for a built-in element, without re-packing; without
             # even the copy of the context when nothing that runs could see it.
-            reply = builtin._reply(self._query, self._context, None)
+            reply = builtin._reply(
+                self._query, self._context, None, self._context.get(_S_STATE), False
+            )
             if reply is not _INDIRECT:
                 return reply
             self._flush()
@@ -697,6 +709,15 @@ class Process(Handler):
         if isinstance(element, Abstract):
             return element(self._query, **self._context)
         return Access.get_access(element, True)(self._query, **self._context)
+
+    def _ask_bare(self, element: Any, state: Any) -> Reply:
+        """What ask(element) gives while the context holds the element's ``state`` (None: an
+        empty one) as 'state', without writing it there: only a built-in element's direct reply
+        that runs no code that could read the key; ``_INDIRECT`` otherwise."""
+        builtin = element if isinstance(element, Element) else None
+        if builtin is None or not builtin._cursor_type:
+            return _INDIRECT
+        return builtin._reply(self._query, self._context, None, state, True)
 
 
 class SharedProcess(Process):
@@ -915,6 +936,12 @@ class StatefulProcess(StackingProcess):
             reply = self._fold_loop(current, state)
             if reply is not None:
                 return reply
+        if self._own_ask and _S_STATE not in context and "answer" not in context:
+            # A built-in element gets its state as an argument; written (and removed again)
+            # only when the element would run code that could read it.
+            reply = self._ask_bare(current, state)
+            if reply is not _INDIRECT:
+                return reply or True
         context[_S_STATE] = {} if state is None else state
         try:
             reply = self.ask(current)
@@ -1074,7 +1101,20 @@ class ParsingProcess(StatefulProcess):
             self._undo[-1].append((_U_TEXT, self._source, self._offset, None, None))
 
     def _undo_record(self, record: _Undo) -> None:
-        if record[0] == _U_TEXT:
+        kind = record[0]
+        if kind == _U_PROCEED:
+            # The two keys of do_proceed, then its text (the reverse order of its changes).
+            context = record[3]
+            if record[5] is _MISSING:
+                context.pop(_S_PARSED_LENGTH, None)
+            else:
+                context[_S_PARSED_LENGTH] = record[5]
+            if record[4] is _MISSING:
+                context.pop(_S_LAST_PARSED, None)
+            else:
+                context[_S_LAST_PARSED] = record[4]
+            kind = _U_TEXT
+        if kind == _U_TEXT:
             self._source = record[1]
             self._offset = record[2]
             self._synced = -1
@@ -1126,6 +1166,24 @@ class ParsingProcess(StatefulProcess):
     def do_proceed(self) -> None:
         size = self._message[0].pop(_S_PROCEED)
         context = self._context
+        source = self._source
+        if source is not None and self._own_set:
+            # What the steps below do through context_set, in one undo record.
+            self._flush()
+            start = self._offset
+            if self._undo:
+                self._undo[-1].append((
+                    _U_PROCEED,
+                    source,
+                    start,
+                    context,
+                    context.get(_S_LAST_PARSED, _MISSING),
+                    context.get(_S_PARSED_LENGTH, _MISSING),
+                ))
+            self._offset = start + size
+            context[_S_LAST_PARSED] = source[start : start + size]
+            context[_S_PARSED_LENGTH] = context.get(_S_PARSED_LENGTH, 0) + size
+            return
         if self._source is not None:
             start = self._offset
             self._record_text()
@@ -1152,15 +1210,11 @@ class ParsingProcess(StatefulProcess):
         if self._source is not None and self._synced != self._offset:
             builtin = element if isinstance(element, Element) else None
             if builtin is not None and builtin._cursor_type:
-                cursor = self._cursor
-                if (
-                    cursor is None
-                    or cursor.pos != self._offset
-                    or cursor.source is not self._source
-                ):
-                    cursor = self._cursor = TextCursor(self._source, self._offset)
+                cursor = self._cursor_here()
                 if "answer" not in self._context:
-                    reply = builtin._reply(self._query, self._context, cursor)
+                    reply = builtin._reply(
+                        self._query, self._context, cursor, self._context.get(_S_STATE), False
+                    )
                     if reply is not _INDIRECT:
                         return reply
                 self._flush()
@@ -1171,6 +1225,23 @@ class ParsingProcess(StatefulProcess):
                 return builtin.handle((self._query,), context)[0]
             self.sync()
         return StatefulProcess.ask(self, element)
+
+    def _cursor_here(self) -> TextCursor:
+        """The remaining text as a cursor (the last one while it is still at the offset)."""
+        cursor = self._cursor
+        if cursor is None or cursor.pos != self._offset or cursor.source is not self._source:
+            source: str = self._source  # type: ignore[assignment]  # offset mode
+            cursor = self._cursor = TextCursor(source, self._offset)
+        return cursor
+
+    def _ask_bare(self, element: Any, state: Any) -> Reply:
+        builtin = element if isinstance(element, Element) else None
+        if builtin is None or not builtin._cursor_type:
+            return _INDIRECT
+        cursor = None
+        if self._source is not None and self._synced != self._offset:
+            cursor = self._cursor_here()
+        return builtin._reply(self._query, self._context, cursor, state, True)
 
 
 class VisitorProcess(Process):
@@ -1226,6 +1297,22 @@ _FOLDED = (
     "do_clear_message",
     "do_push_context",
 )
+
+
+_OWN_METHODS: dict[type, tuple[bool, bool]] = {}
+
+
+def _own_methods(cls: type) -> tuple[bool, bool]:
+    """Whether a process class runs this module's ``ask`` and ``context_set``: then a built-in
+    element may be asked without its state in the context, and ``proceed`` writes its keys
+    itself."""
+    own = _OWN_METHODS.get(cls)
+    if own is None:
+        own = _OWN_METHODS[cls] = (
+            _defining_class(cls, "ask") in _OWN_CLASSES,
+            _defining_class(cls, "context_set") in _OWN_CLASSES,
+        )
+    return own
 
 
 def _folds(cls: type) -> bool:
