@@ -10,6 +10,7 @@ file archive. Waits are short: the devserver clock moves instead of time passing
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -23,6 +24,7 @@ from sqlalchemy import create_engine, select
 from chatexchange import AsyncClient, Bot
 from chatexchange._time import from_timestamp
 from chatexchange.bot import Delivery
+from chatexchange.client import Message
 from chatexchange.models import BotPosition
 
 from .test_live import ALICE, BOB, until
@@ -248,3 +250,46 @@ def _position(archive: Path) -> int:
             return conn.execute(query).scalar() or 0
     finally:
         engine.dispose()
+
+
+# -- a long gap is not held in memory at once ----------------------------------------------------
+
+
+async def test_a_long_catch_up_holds_a_day_of_messages_not_the_gap(devserver, tmp_path) -> None:
+    # 3 days of commands while no bot ran (300 a day): the catch-up reads the gap a day at a time
+    # (first pass: only ids kept; second: answered from the archive), so at no point do the
+    # Message objects of the whole gap exist at once; each command is still answered once
+    db = tmp_path / "bot.db"
+    alive: list[int] = []
+
+    def counting_bot() -> Bot:
+        bot = echo_bot()
+
+        @bot.on("!!/count")
+        def count(message, condition):
+            gc.collect()
+            alive.append(sum(isinstance(o, Message) for o in gc.get_objects()))
+            return "counted"
+
+        return bot
+
+    async def run(bot: Bot, commands: list[int]) -> None:
+        client = AsyncClient(db, auth=ALICE, server_url=devserver.url, watch_options=FAST_WATCH,
+                             clock=lambda: from_timestamp(devserver.now()), session_file=False)
+        task = asyncio.create_task(bot.run(await client.se.room(1)))
+        await bot.wait_running()
+        await until(lambda: not tally(devserver, commands)[0], "the answers", timeout=120)
+        bot.stop()
+        await asyncio.wait_for(task, 30)
+        await client.close()
+
+    await run(counting_bot(), [])  # the first start: the position is the room's newest message
+    commands: list[int] = []
+    for day in range(3):
+        for i in range(300):
+            text = "!!/count" if i % 100 == 50 else f"!!/echo day {day} {i}"
+            commands.append(devserver.post("se", 1, BOB, text).id)
+        devserver.advance_clock(86_400)
+    await run(counting_bot(), commands)
+    assert tally(devserver, commands) == ([], [])
+    assert len(alive) == 9 and max(alive) < 600, alive

@@ -491,24 +491,34 @@ class LiveRun:
         """The room's messages from ``since`` (a message id or a time) up to now, read fresh from
         the transcript, through the message rules as if live, minus what the ``catch_up`` policy
         skips (logged) and what we had answered already (our reply is in the room: a restart
-        between answering and saving the position)."""
+        between answering and saving the position).
+
+        Two passes, so that a long gap is never held in memory at once: the first reads (and
+        archives) the gap a day at a time and keeps only the ids of what has our reply and what
+        the policy skips; the second reads it back from the archive, a day at a time, and answers
+        the rest."""
         key = (slug, room_id)
         me = self.me.get(slug)
-        missed = await self._missed(self.rooms[key], since)
-        answered = {m.parent_id for m in missed if me is not None and m.owner_id == me}
+        room = self.rooms[key]
+        exact, covered = await self._recent(room, since)
         now = self.client.now()
-        todo, skipped = [], []
-        for message in missed:
-            stale = self.catch_up == "skip" or (
+
+        def stale(message: Any) -> bool:
+            return message.owner_id != me and (self.catch_up == "skip" or (
                 not isinstance(self.catch_up, str)
                 and (now - message.time).total_seconds() > self.catch_up
-            )
-            if message.id in answered or (stale and message.owner_id != me):
-                if message.id not in answered:
-                    skipped.append(message.id)
-                self.handled.add(key, message.id)
-                continue
-            todo.append(message)
+            ))
+
+        answered: set[int] = set()
+        skipped: list[int] = []
+        newest = None
+        async for message in self._missed(room, since, exact, covered, max_age=0):
+            newest = message.id
+            if me is not None and message.owner_id == me and message.parent_id is not None:
+                answered.add(message.parent_id)
+            if stale(message):
+                skipped.append(message.id)
+        skipped = [m for m in skipped if m not in answered]
         if skipped:  # said before answering the rest: never silently
             self.bot.stats["skipped"] += len(skipped)
             log.warning(
@@ -516,28 +526,44 @@ class LiveRun:
                 self.bot.name, len(skipped), slug, room_id, self.catch_up,
                 ", ".join(map(str, skipped)),
             )
-        for message in todo:
-            await self._on_message(slug, message, None, edited=False)
-        if missed:
-            self.last_seen[key] = max(self.last_seen.get(key, 0), missed[-1].id)
+        if newest is not None:
+            async for message in self._missed(room, since, exact, covered, max_age=math.inf):
+                if message.id > newest:
+                    break  # newer than the first pass: the live feed brings it
+                if message.id in answered or stale(message):
+                    self.handled.add(key, message.id)
+                    continue
+                await self._on_message(slug, message, None, edited=False)
+            self.last_seen[key] = max(self.last_seen.get(key, 0), newest)
         await self._save_position(key)
 
-    async def _missed(self, room: Any, since: Any) -> list[Any]:
-        """The messages from ``since`` on: from the room's events endpoint when its answer reaches
-        back that far (exact times), else from transcript pages (a long gap; the newest messages
-        still get the endpoint's exact times, older ones the transcript's, which chat gives per
-        group of messages: a group's later messages look as old as its first)."""
+    async def _recent(self, room: Any, since: Any) -> tuple[dict[int, Any], bool]:
+        """The room's newest messages from its events endpoint (exact times), by id, and whether
+        they reach back to ``since`` (then they are the whole gap)."""
         recent: list[Any] = []
         try:
             recent = await room.recent_messages(_RECENT)
         except errors.ChatExchangeError as error:
             log.info("could not read the recent messages of %r (%s); reading the transcript",
                      room, error)
-        covers = recent and (len(recent) < _RECENT or recent[0].id < since)
-        if isinstance(since, int) and covers:
-            return [m for m in recent if m.id >= since]
-        exact = {m.id: m for m in recent}
-        return [exact.get(m.id, m) async for m in room.messages(since=since, max_age=0)]
+        covers = bool(recent) and (len(recent) < _RECENT or recent[0].id < since)
+        return {m.id: m for m in recent}, isinstance(since, int) and covers
+
+    async def _missed(
+        self, room: Any, since: Any, exact: dict[int, Any], covered: bool, *, max_age: float
+    ) -> Any:
+        """The messages from ``since`` on: the events endpoint's answer when it covers the gap,
+        else transcript pages (a long gap; the newest messages still get the endpoint's exact
+        times, older ones the transcript's, which chat gives per group of messages: a group's
+        later messages look as old as its first). ``max_age``: 0 reads the transcript fresh,
+        ``math.inf`` reads back what the first pass archived."""
+        if covered:
+            for message in exact.values():
+                if message.id >= since:
+                    yield message
+            return
+        async for message in room.messages(since=since, max_age=max_age):
+            yield exact.get(message.id, message)
 
     async def _save_position(self, key: tuple[str, int]) -> None:
         """Keep the room's position in the archive (a restart resumes from it)."""
