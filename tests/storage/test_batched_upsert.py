@@ -4,6 +4,7 @@ below the rows-per-statement bound, and keeps a bounded number of statement text
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 
@@ -18,6 +19,7 @@ from chatexchange.store import upsert
 from chatexchange.store.merge import _merge_user
 from chatexchange.store.rows import _user_row
 from chatexchange.store.tables import _users
+from tests.plugins.database import postgres_schema
 
 START = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
 
@@ -121,3 +123,62 @@ def test_rows_given_as_tuples_in_any_column_order(raw):
     with as_tuples.connect() as conn:
         stored = conn.execute(select(_users.c.id, _users.c.name, _users.c.reputation)).all()
     assert sorted(stored) == [(1, "u1", 10), (2, "u2", 20), (3, "u3", 30)]
+
+
+def _postgres_archives(request, count):
+    """``count`` fresh archives, each in its own schema of the test server (skips without one)."""
+    admin, reason = request.getfixturevalue("postgres_admin")
+    if admin is None:
+        pytest.skip(reason)
+    stack = contextlib.ExitStack()
+    request.addfinalizer(stack.close)
+    engines = []
+    for _ in range(count):
+        engine = store.open_engine(stack.enter_context(postgres_schema(admin)))
+        stack.callback(engine.dispose)
+        engines.append(engine)
+    return engines
+
+
+def _pg_contents(engine) -> tuple[list, list]:
+    with engine.connect() as conn:
+        messages = conn.exec_driver_sql("SELECT * FROM messages ORDER BY id").all()
+        users = conn.exec_driver_sql("SELECT * FROM users ORDER BY id").all()
+    return messages, users
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("count", [1, 3, 255, 700])
+def test_batched_rows_are_what_sqlalchemy_writes_on_postgresql(count, request, monkeypatch):
+    """On PostgreSQL the batched path (a few ``VALUES (...), (...)`` statements of power-of-two
+    sizes) stores exactly what SQLAlchemy's row-by-row execution stores, merges included."""
+    now = dt.datetime(2024, 3, 2, 12, 0, 0, 123456, tzinfo=dt.UTC)
+    batches = [_messages(count, 1000, 1), _messages(count, 1000 + count // 2, 2)]  # overlapping
+    batched, plain = _postgres_archives(request, 2)
+
+    def fill(engine):
+        server = store.server_meta_id(engine, "se")
+        for batch in batches:
+            store.upsert_messages(engine, server, batch, room_names={1: "R"}, now=now)
+
+    fill(batched)
+    statements = []
+    monkeypatch.setattr(upsert, "_upsert_raw", lambda *args: statements.append(1) and False)
+    fill(plain)
+    assert statements  # the batched path was offered the rows, and declined here
+    assert _pg_contents(batched) == _pg_contents(plain)
+    assert len(_pg_contents(batched)[0]) == count + count // 2
+
+
+@pytest.mark.postgres
+def test_postgresql_rows_touching_one_key_twice_go_row_by_row(request):
+    """One PostgreSQL statement cannot update a row twice: rows with a repeated key are stored
+    one by one, the later winning, as SQLAlchemy's own execution does."""
+    (engine,) = _postgres_archives(request, 1)
+    now = dt.datetime(2024, 3, 2, tzinfo=dt.UTC)
+    server = store.server_meta_id(engine, "se")
+    rows = [_user_row(server, (7, "first"), now), _user_row(server, (7, "second"), now)]
+    with engine.begin() as conn:
+        upsert._upsert(conn, _users, rows, ("server_meta_id", "id"), _merge_user, raw=True)
+    with engine.connect() as conn:
+        assert conn.execute(select(_users.c.id, _users.c.name)).all() == [(7, "second")]

@@ -1,9 +1,10 @@
 """Batched upserts: the dialect's ``INSERT ... ON CONFLICT DO UPDATE`` on SQLite and PostgreSQL,
-update-then-insert elsewhere, and a compiled fast path for SQLite's big batches."""
+update-then-insert elsewhere, and a compiled fast path for big batches (many rows a statement)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from itertools import chain
@@ -70,7 +71,7 @@ def _upsert(
     dialect = conn.dialect.name
     if dialect in ("sqlite", "postgresql"):
         stmt = _upsert_statement(dialect, table, keys, merge)
-        if raw and dialect == "sqlite":
+        if raw:
             names = columns or tuple(rows[0].keys())  # type: ignore[union-attr]
             if _upsert_raw(conn, stmt, table, keys, merge, names, rows):
                 return
@@ -113,15 +114,25 @@ def _upsert_raw(
     cache_key = (conn.dialect.name, table.name, keys, merge, columns)
     entry = _compiled.get(cache_key)
     if entry is None:
-        compiled = stmt.compile(dialect=conn.dialect, column_keys=list(columns))
-        names = list(compiled.positiontup or ())
-        if not names or not set(names) <= set(columns):
+        if conn.dialect.name == "postgresql":
+            # psycopg's named parameters become positional ones, in the order they appear
+            # (executemany form: no RETURNING)
+            compiled = stmt.compile(
+                dialect=conn.dialect, column_keys=list(columns), for_executemany=True
+            )
+            names = _PG_PARAMETER.findall(compiled.string)
+            sql = _PG_PARAMETER.sub("%s", compiled.string)
+        else:
+            compiled = stmt.compile(dialect=conn.dialect, column_keys=list(columns))
+            names = list(compiled.positiontup or ())
+            sql = compiled.string
+        if not names or not set(names) <= set(columns) or len(set(names)) < len(names):
             return False  # a shape this path does not handle: let SQLAlchemy do it
         # The dialect's own processors, as SQLAlchemy would use: the generic types' processors
         # leave datetimes to the driver, and sqlite3's default adapter drops a zero fraction
         # ('19:50:00' instead of the '19:50:00.000000' every other path stores).
         procs = [_bind_processor(compiled.binds[n].type, conn.dialect) for n in names]
-        entry = (compiled.string, names, procs, {})
+        entry = (sql, names, procs, {})
         _compiled[cache_key] = entry
     sql, names, procs, multi = entry
     key = names.index(keys[0]) if keys[0] in names else -1
@@ -144,6 +155,12 @@ def _upsert_raw(
         for i, proc in typed:
             by_column[i] = _converted(by_column[i], proc)
         params = list(zip(*by_column, strict=True))
+    if conn.dialect.name == "postgresql":
+        at = [names.index(k) for k in keys if k in names]
+        if len(at) < len(keys) or len({tuple(row[i] for i in at) for row in params}) < len(params):
+            return False  # one statement cannot touch a row twice: SQLAlchemy's row by row
+        _execute_rows_postgresql(conn, sql, params, multi)
+        return True
     _execute_rows(conn, conn.connection.dbapi_connection, sql, len(names), params, multi, key)
     return True
 
@@ -218,6 +235,48 @@ def _execute_rows(
         flat = list(chain.from_iterable(chunk))
         flat.extend([None] * (width * (size - len(chunk))))
         conn.exec_driver_sql(text, tuple(flat))
+
+
+_PG_PARAMETER = re.compile(r"%\(([^)]+)\)s")
+
+
+def _execute_rows_postgresql(
+    conn: Connection, sql: str, params: list[tuple[Any, ...]], multi: dict[int, str]
+) -> None:
+    """Every row of ``params`` through the one-row ``INSERT ... VALUES (...) ON CONFLICT ...``
+    as ``VALUES (...), (...), ...`` statements of power-of-two row counts (250 rows: 128 + 64 +
+    32 + 16 + 8 + 2), so a page is a few statements instead of one per row, and at most nine
+    statement texts for psycopg to prepare. PostgreSQL gives each value its column's type (the
+    compiled statement casts them), so no filling rows are needed. The texts carry PostgreSQL's
+    own ``$n`` parameters and run on psycopg's raw cursor: psycopg would otherwise translate
+    every long ``%s`` text again on each execution (it caches only short ones)."""
+    head, sep, rest = sql.partition("VALUES ")
+    row, on, tail = rest.partition(" ON CONFLICT ")
+    if not sep or not on:
+        conn.exec_driver_sql(sql, params)
+        return
+    from psycopg import RawCursor
+
+    parts = row.split("%s")
+    width = len(parts) - 1
+    driver: Any = conn.connection.dbapi_connection  # the transaction's connection
+    with RawCursor(driver) as cursor:
+        start = 0
+        while start < len(params):
+            size = min(_MAX_ROWS, 1 << ((len(params) - start).bit_length() - 1))
+            text = multi.get(size)
+            if text is None:
+                groups = []
+                for r in range(size):
+                    group = [parts[0]]
+                    for j, part in enumerate(parts[1:]):
+                        group.append(f"${r * width + j + 1}{part}")
+                    groups.append("".join(group))
+                text = multi[size] = (
+                    (head + sep + ", ".join(groups) + on + tail).replace("%%", "%")
+                )
+            cursor.execute(text, tuple(chain.from_iterable(params[start : start + size])))
+            start += size
 
 
 def _bind_processor(type_: Any, dialect: Any) -> _Processor | None:
