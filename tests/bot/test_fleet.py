@@ -598,3 +598,54 @@ async def test_event_routes_catch_up_after_a_takeover(devserver, postgres_admin)
                     await asyncio.wait_for(task, 10)
         assert {t: said(devserver, t) for t in expected} == expected
         assert tally(devserver, commands) == ([], [])
+
+
+async def test_a_session_stopped_in_the_middle_of_a_pipeline_is_ended(postgres_admin):
+    """A process stopped after sending part of a pipeline of statements (the driver's batched
+    writes) holds its row locks in a state PostgreSQL's idle-in-transaction timer does not cover;
+    the fleet ends such archive sessions once they have waited on their process for two leases,
+    so another process's write on the same rows goes through."""
+    from sqlalchemy import text
+
+    from chatexchange.bot._fleet import guard_archive
+    from chatexchange.store import open_engine
+
+    admin, reason = postgres_admin
+    if admin is None:
+        pytest.skip(reason)
+    with postgres_schema(admin) as url:
+        archive = open_engine(url)
+        guard_archive(archive, FAST.lease)
+        with archive.begin() as conn:
+            conn.execute(text("CREATE TABLE shared (n integer)"))
+            conn.execute(text("INSERT INTO shared VALUES (0)"))
+        stopped = archive.raw_connection()
+        member = None
+        try:
+            pg = stopped.driver_connection.pgconn  # libpq itself: a pipeline left unfinished
+            pid = pg.backend_pid
+            pg.enter_pipeline_mode()
+            pg.send_query_params(b"UPDATE shared SET n = n + 1", None)
+            pg.send_flush_request()  # sent and run, no end of the pipeline: the process stops
+            assert pg.flush() == 0
+
+            def other_write():
+                with archive.begin() as conn:  # waits on the stopped session's row lock
+                    conn.execute(text("UPDATE shared SET n = n + 10"))
+
+            writing = asyncio.ensure_future(asyncio.to_thread(other_write))
+            await asyncio.sleep(2 * FAST.lease + FAST.renew)
+            assert not writing.done()  # the server's own idle timer has not ended the session
+            member = await Member(coordination_engine(url), [ROOM]).start()
+            await asyncio.wait_for(writing, 30)
+            with admin.connect() as conn:
+                assert conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
+                                    {"pid": pid}).scalar_one() == 0
+        finally:
+            stopped.invalidate()
+            if member is not None:
+                await member.close()
+                member.fleet.engine.dispose()
+        with archive.connect() as conn:
+            assert conn.execute(text("SELECT n FROM shared")).scalar_one() == 10
+        archive.dispose()

@@ -41,9 +41,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, create_engine, delete, event, func, or_, select, update
+from sqlalchemy import Engine, and_, create_engine, delete, event, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from .._rules import backoff
 from ..models import Base, BotLease, BotMember
@@ -53,6 +54,10 @@ __all__ = ["Coordination", "Fleet", "RoomKey", "coordination_engine", "guard_arc
 log = logging.getLogger("chatexchange.bot.fleet")
 
 RoomKey = tuple[str, int]
+
+#: The ``application_name`` of a coordinated bot's archive sessions (unless its URL gives one):
+#: how the fleet finds the sessions of a stopped process that hold row locks (``Fleet`` ends them).
+ARCHIVE_SESSIONS = "chatexchange bot archive"
 
 
 @dataclass(frozen=True)
@@ -136,7 +141,9 @@ def guard_archive(engine: Engine, seconds: float) -> None:
     middle of an archive transaction (SIGSTOP, a frozen thread) would keep those rows locked, and
     the process taking its rooms over would wait on them for as long as the stall lasts. The
     server ends such a session instead, which releases its locks (the stalled process gets an
-    error on waking, its write is retried or reported by the archive's usual path).
+    error on waking and stands by). The server's timer runs only between statements, not in the
+    middle of a pipeline of statements (the driver's batched writes): the sessions are named
+    :data:`ARCHIVE_SESSIONS` so that the fleet can end those (:meth:`Fleet._end_stalled`).
     """
     if engine.dialect.name != "postgresql" or engine in _guarded:
         return
@@ -145,7 +152,7 @@ def guard_archive(engine: Engine, seconds: float) -> None:
 
     @event.listens_for(engine, "do_connect")
     def bound_waits(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
-        for name, value in bounds.items():
+        for name, value in {**bounds, "application_name": ARCHIVE_SESSIONS}.items():
             params.setdefault(name, value)
 
     @event.listens_for(engine, "connect")
@@ -412,6 +419,28 @@ class Fleet:
                 conn.execute(delete(BotMember).where(
                     BotMember.bot == self.bot, BotMember.member == self.member))
 
+    def _end_stalled(self, conn: Any) -> None:
+        """End the archive sessions of coordinated bots that have waited on their process inside a
+        transaction for longer than two leases: the process is stopped (its leases lapsed), and
+        the row locks it holds would stall every other process's archive writes, the holder's
+        included, until it wakes. (PostgreSQL's own idle-in-transaction timer misses a process
+        stopped in the middle of a pipeline of statements.)"""
+        try:
+            ended = conn.execute(text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND application_name = :name "
+                "AND wait_event = 'ClientRead' AND xact_start IS NOT NULL "
+                "AND state_change < now() - make_interval(secs => :lease) "
+                "AND pid <> pg_backend_pid()"
+            ), {"name": ARCHIVE_SESSIONS, "lease": 2 * self.config.lease}).scalar_one()
+        except SQLAlchemyError as error:  # e.g. not allowed to end other roles' sessions
+            log.debug("bot %s: could not end stalled archive sessions: %s", self.bot, error)
+            return
+        if ended:
+            log.warning("bot %s: ended %d archive session(s) stalled inside a transaction for "
+                        "more than %.1f s (a stopped process's row locks)", self.bot, ended,
+                        2 * self.config.lease)
+
     def _tick(self, held: dict[RoomKey, _Held], take: bool = True) -> _Tick:
         config = self.config
         with self.engine.connect() as conn:
@@ -429,6 +458,7 @@ class Fleet:
                 )
                 tick.renewed = {(slug, room_id): token for slug, room_id, token in rows}
             self._heartbeat(conn)
+            self._end_stalled(conn)
             now = conn.execute(select(func.now())).scalar_one()
             leases = conn.execute(select(BotLease).where(BotLease.bot == self.bot)).all()
             members = conn.execute(
