@@ -62,9 +62,10 @@ def main() -> None:
         store.open_engine(url).dispose()
         leases = create_engine(url)
         processes: dict[int, subprocess.Popen[bytes]] = {}
+        started = iter(range(1000))
 
         def start() -> None:
-            log = open(Path(tmp) / f"bot{len(processes)}.log", "w")  # noqa: SIM115
+            log = open(Path(tmp) / f"bot{next(started)}.log", "w")  # noqa: SIM115
             process = subprocess.Popen(
                 [sys.executable, str(SCRIPT), server.url, url, args.lease, args.renew,
                  args.margin, "se/r/1"],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -52,11 +53,13 @@ class Fleet:
         store.open_engine(url).dispose()
         self.engine = coordination_engine(url)
 
-    def start(self, *rooms, database=None, leases=None):
+    def start(self, *rooms, database=None, leases=None, netns=None):
         log = open(self.tmp_path / f"bot{len(self.processes)}.log", "w")  # noqa: SIM115
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         if leases is not None:
             env["FLEET_LEASES_DATABASE"] = leases
+        if netns is not None:
+            env["FLEET_NETNS"] = str(netns)
         process = subprocess.Popen(
             [sys.executable, str(SCRIPT), self.server.url, database or self.url, *LEASE, *rooms],
             stdout=log, stderr=subprocess.STDOUT, env=env,
@@ -280,3 +283,64 @@ def test_a_holder_cut_off_from_postgresql_is_replaced(fleet, devserver_thread, c
     assert {k: v for k, v in counts.items() if len(v) != 1} == {}, fleet.logs()
     taken = f" took over se/r/1 (token 2) from {socket.gethostname()} pid {holder.pid};"
     assert fleet.logs().count(taken) == 1
+
+
+def _can_partition():
+    """Whether this machine lets a process have a network namespace of its own, with tc."""
+    if sys.platform != "linux" or os.geteuid() != 0:
+        return "needs root on Linux (a network namespace and tc)"
+    for tool in ("ip", "tc", "nsenter", "unshare"):
+        if shutil.which(tool) is None:
+            return f"needs {tool}"
+    probe = subprocess.run(["unshare", "-n", "tc", "qdisc", "add", "dev", "lo", "root",
+                            "blackhole"], capture_output=True, text=True)
+    return None if probe.returncode == 0 else f"no blackhole qdisc: {probe.stderr.strip()}"
+
+
+def test_a_holder_partitioned_from_postgresql_stands_by_and_comes_back(fleet, devserver_thread,
+                                                                        tmp_path):
+    """A partition at the TCP level (every packet between the active process and PostgreSQL
+    dropped, nothing acknowledged; chat still reachable): the standby takes the room over, and
+    the cut-off process's archive calls in flight fail within the connection bounds, so it stands
+    by while the partition lasts (without the bounds they wait for the system's TCP retries,
+    minutes). After the partition heals and the standby leaves, it takes the room back. Every
+    command is answered once."""
+    reason = _can_partition()
+    if reason is not None:
+        pytest.skip(reason)
+    path = tmp_path / "netns"
+    holder = fleet.start("se/r/1", netns=path)
+    fleet.wait(lambda: active_pid(fleet) == holder.pid, "the first process active")
+    standby = fleet.start("se/r/1")
+    fleet.wait(lambda: len(fleet.members()) == 2, "the standby registered")
+    asked = [devserver_thread.post("se", 1, BOB, "!!/ping 0")]
+    fleet.wait(lambda: answers(devserver_thread, 1, asked)[asked[0].id], "the first answer")
+    namespace = ["nsenter", f"--net={path.read_text()}", "tc", "qdisc"]
+    member = f"{socket.gethostname()}:{holder.pid}:"
+
+    def said(*parts):
+        return any(member in line and all(p in line for p in parts)
+                   for line in fleet.logs().splitlines())
+
+    subprocess.run([*namespace, "add", "dev", "lo", "root", "blackhole"], check=True)
+    try:
+        def standing_by():  # commands keep coming: the holder's archive writes are in flight
+            asked.append(devserver_thread.post("se", 1, BOB, f"!!/ping {len(asked)}"))
+            time.sleep(0.1)
+            return active_pid(fleet) == standby.pid and said(
+                " stands by ", "the archive database failed")
+
+        fleet.wait(standing_by, "the takeover, and the cut-off process standing by")
+        fleet.wait(lambda: all(answers(devserver_thread, 1, asked).values()), "every answer")
+    finally:
+        subprocess.run([*namespace, "del", "dev", "lo", "root"], check=True)
+    standby.send_signal(signal.SIGTERM)  # the standby leaves: the first process comes back
+    standby.wait(30)
+    fleet.wait(lambda: active_pid(fleet) == holder.pid and said(" took over se/r/1 (token 3) "),
+               "the first process holding the room again")
+    late = devserver_thread.post("se", 1, BOB, "!!/ping late")
+    asked.append(late)
+    fleet.wait(lambda: answers(devserver_thread, 1, [late])[late.id], "an answer after it all")
+    assert holder.poll() is None  # it never ended
+    counts = answers(devserver_thread, 1, asked)
+    assert {k: v for k, v in counts.items() if len(v) != 1} == {}, fleet.logs()
