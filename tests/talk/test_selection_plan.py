@@ -173,3 +173,20 @@ def test_a_case_matched_elsewhere_with_another_condition_keeps_its_own(talk):
     cases[1].object.action = lambda: "stop"
     process = _parse(talk, graph, "b")
     assert process.parsed_length == 1 and process.last_parsed == "b"
+
+
+def test_text_replaced_by_an_action_is_what_the_next_selection_matches(talk):
+    """An action replacing the process's text through its context: the next selection matches
+    the new text (nothing is left), nothing more is consumed and the walk ends there."""
+    process = talk.ParsingProcess()
+    builder = talk.GraphBuilder("tokens")
+    builder.loop_rel("*").select("token")
+    token = builder.current
+    builder.parse_rel("a")
+    builder.act("a", lambda: process.context.update(text=""))
+    builder.set_current(token)
+    builder.parse_rel("b")
+    builder.act("b", lambda: None)
+    process("new", builder.graph, text="aa")
+    assert process.parsed_length == 1 and process.last_parsed == "a"
+    assert process.text == ""

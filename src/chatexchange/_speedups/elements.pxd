@@ -83,6 +83,8 @@ cdef class SelectiveNotion(ComplexNotion):
     cdef tuple _plan_relations, _plan_conditions, _plan_any
     cdef object _plan_default
     cdef dict _plan_index
+    cdef Py_ssize_t _best_rank, _fold_size
+    cdef object _fold_object
 
     cdef _relation_changed(self, relation, old, new)
 
@@ -99,8 +101,11 @@ cdef class SelectiveNotion(ComplexNotion):
     @cython.locals(source=str, pos=Py_ssize_t, best=list, top=Py_ssize_t, rank=Py_ssize_t,
                    parsing=ParsingRelation, matcher=tuple, candidates=tuple)
     cdef object _best_direct(self, dict context, TextCursor cursor)
-    @cython.locals(event=Event, relations=list, best=list)
     cdef _reply(self, query, dict context, TextCursor cursor, state, bint bare)
+    @cython.locals(event=Event, relations=list, best=list, parsing=ParsingRelation)
+    cdef _selected(self, query, dict context, TextCursor cursor, state, bint fold)
+    @cython.locals(parsing=ParsingRelation, top=Py_ssize_t)
+    cdef _case_reply(self, case)
 
 
 @cython.locals(notion=ComplexNotion)

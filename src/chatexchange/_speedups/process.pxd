@@ -5,7 +5,7 @@
 
 cimport cython
 from chatexchange._speedups.core cimport Abstract, Access, Event, Handler
-from chatexchange._speedups.elements cimport Element, LoopRelation, TextCursor
+from chatexchange._speedups.elements cimport Element, LoopRelation, SelectiveNotion, TextCursor
 
 cdef tuple _NO_HANDLE
 cdef str _S_ADD_CONTEXT, _S_CLEAR_STATE, _S_CURRENT, _S_DELETE_CONTEXT, _S_EMPTY_MESSAGE
@@ -24,7 +24,7 @@ cdef tuple _own_methods(cls)
 cdef tuple _DIRECTIONS, _STOP_CRITERIA, _GO_CRITERIA, _SELECTION_HOOKS
 cdef dict _FAST_TYPES, _EVENT_COMMANDS, _DICT_KEYS, _FOLD_TYPES
 cdef str _ITERATION
-cdef tuple _FOLDED
+cdef tuple _FOLDED_STEPS
 cdef bint _folds(cls) except -1
 
 
@@ -82,6 +82,8 @@ cdef class Process(Handler):
     cpdef do_queue_pop(self)
     cpdef can_clear_message(self)
     cpdef do_clear_message(self)
+    @cython.locals(message=list)
+    cdef _fold_push(self, item)
     cpdef do_query(self)
     @cython.locals(builtin=Element)
     cpdef ask(self, element)
@@ -129,13 +131,16 @@ cdef class ParsingProcess(StatefulProcess):
     cdef _record_text(self)
     @cython.locals(size=object)
     cdef bint _proceed_ready(self, dict item)
-    @cython.locals(source=str, start=Py_ssize_t, context=dict)
     cpdef do_proceed(self)
+    @cython.locals(source=str, start=Py_ssize_t, context=dict)
+    cdef _proceed(self, size)
+    @cython.locals(source=str)
+    cdef _fold_proceed(self, Py_ssize_t size, obj)
     cpdef do_turn(self)
     @cython.locals(builtin=Element, context=dict, cursor=TextCursor)
     cpdef ask(self, element)
     cdef TextCursor _cursor_here(self)
-    @cython.locals(builtin=Element, cursor=TextCursor)
+    @cython.locals(builtin=Element, cursor=TextCursor, selection=SelectiveNotion)
     cdef _ask_bare(self, element, state)
 
 

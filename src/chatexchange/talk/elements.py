@@ -55,6 +55,9 @@ _INFINITY = float("inf")
 _NO_HANDLE = (False, -1, None)
 #: What Element._reply gives when only handle() with a copy of the context can answer.
 _INDIRECT = object()
+#: SelectiveNotion._selected's answer to a process that consumes text itself: the reply would be
+#: ({'proceed': _fold_size}, _fold_object), with a built-in element as the object.
+_FOLDED = object()
 _NEXT = "next"
 _TEXT = "text"
 _STATE = "state"
@@ -681,6 +684,11 @@ class SelectiveNotion(ComplexNotion):
         self._plan_default: Relation | None = None
         self._plan_index: dict[str, tuple[ParsingRelation, ...]] | None = None
         self._plan_any: tuple[ParsingRelation, ...] = ()
+        # The rank of the last _best_direct's cases (-1: the default), and what _FOLDED stands
+        # for.
+        self._best_rank = -1
+        self._fold_size = 0
+        self._fold_object: Any = None
         ComplexNotion.__init__(self, name, owner)
         self.on(self.can_retry, self.do_retry)
         self.on(self.can_finish, self.do_finish)
@@ -859,11 +867,13 @@ class SelectiveNotion(ComplexNotion):
                 return False
         return True
 
-    def _best_direct(self, context: Context, cursor: TextCursor | None) -> list[Reply] | None:
+    def _best_direct(self, context: Context, cursor: TextCursor | None) -> list[Any] | None:
         """get_best_cases for a selection whose cases are all plain ParsingRelations (matched
         against the text without user code, so there is nothing to copy the context for): only
         the cases the plan lists for the next character are matched (the others cannot match,
-        and a failing plain case has no side effect). None when a case is not plain."""
+        and a failing plain case has no side effect). The best cases (their rank in
+        ``_best_rank``; their replies by ``_case_reply``) or the default; None when a case is
+        not plain."""
         if cursor is not None:
             source = cursor.source
             pos = cursor.pos
@@ -881,32 +891,45 @@ class SelectiveNotion(ComplexNotion):
             candidates = index.get(source[pos])
         if candidates is None:
             candidates = self._plan_any
-        best: list[Reply] = []
+        best: list[Any] = []
         top = -1
         for relation in candidates:
             parsing = relation
             matcher: Any = parsing._matcher  # a plain case has one
-            reply: Reply
             rank = 0 if matcher[0] == _M_TRUE else _match_at(matcher, source, pos)[0]
             if rank < 0:
                 continue  # the unknown event answers, with no usable rank
-            if rank and not parsing.check_only:
-                reply = ({"proceed": rank}, parsing._object)
-            else:
-                reply = parsing._object
-                if reply == "error":
-                    continue
+            if (not rank or parsing.check_only) and parsing._object == "error":
+                continue  # its reply would be 'error'
             if rank > top:
                 top = rank
-                best = [reply]
+                best = [parsing]
             elif rank == top:
-                best.append(reply)
+                best.append(parsing)
+        self._best_rank = top
         if not best and self._default is not None:
+            self._best_rank = -1
             best = [self._default]
         return best
 
+    def _case_reply(self, case: Any) -> Reply:
+        """The reply of one of _best_direct's cases."""
+        top = self._best_rank
+        if top < 0:
+            return case  # the default relation
+        parsing = case
+        if top and not parsing.check_only:
+            return ({"proceed": top}, parsing._object)
+        return parsing._object
+
     def _reply(self, query: Any, context: Context, cursor: TextCursor | None, state: Any,
                bare: bool) -> Any:
+        return self._selected(query, context, cursor, state, False)
+
+    def _selected(self, query: Any, context: Context, cursor: TextCursor | None, state: Any,
+                  fold: bool) -> Any:
+        """_reply; with ``fold`` (a process that consumes the text itself asks), ``_FOLDED``
+        instead of a single best case's reply ({'proceed': n}, element)."""
         if query != _NEXT or not self._untouched():
             return _INDIRECT
         if state:
@@ -924,8 +947,16 @@ class SelectiveNotion(ComplexNotion):
         if not best:
             return "error"
         if len(best) == 1:
-            return best[0]
-        return tupled("push_context", {"set_state": {_S_CASES: best[1:]}}, best[0], self)
+            if fold and self._best_rank > 0:
+                parsing = best[0]
+                obj = parsing._object
+                if not parsing.check_only and isinstance(obj, Element) and obj._cursor_type:
+                    self._fold_size = self._best_rank
+                    self._fold_object = obj
+                    return _FOLDED
+            return self._case_reply(best[0])
+        replies = [self._case_reply(case) for case in best]
+        return tupled("push_context", {"set_state": {_S_CASES: replies[1:]}}, replies[0], self)
 
     def can_retry(self, *message: Any, **context: Any) -> bool:
         return bool(context.get(_STATE)) and bool(message) and message[0] == "error"

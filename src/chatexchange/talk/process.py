@@ -22,11 +22,13 @@ from typing import TYPE_CHECKING, Any
 from .core import Abstract, Access, Event, Handler
 from .elements import (
     _CURSOR_TYPES,
+    _FOLDED,
     _INDIRECT,
     BACKWARD,
     FORWARD,
     Element,
     LoopRelation,
+    SelectiveNotion,
     TextCursor,
 )
 from .utils import is_list, is_number
@@ -686,6 +688,17 @@ class Process(Handler):
         del self._message[0]
         return None
 
+    def _fold_push(self, item: Any) -> None:
+        """What the step pushing ``item`` (an element put before the pending items) would do,
+        for a fold: its keys noted, the element asked next."""
+        self._note(0, True, self._command_list[_C_PUSH])
+        message = self._message
+        if message:
+            self._push_frame(item, [_S_QUERY])
+        else:
+            self._current = item
+            message.append(_S_QUERY)
+
     def do_query(self) -> Reply:
         """Ask the current element the query; every falsy reply means 'go on'."""
         del self._message[0]
@@ -954,7 +967,8 @@ class StatefulProcess(StackingProcess):
         """A looping '*'/count loop's next iteration without its bookkeeping steps: what the
         steps of its reply ``[forget_context?, {'set_state': {'i': i}}, push_context?, object,
         loop]`` would do up to ``object`` (each step's keys noted as the step would note them),
-        done here; the reply's rest is returned. Only while no user pair could compete with a
+        done here; the reply's rest is returned, or True when ``object`` is a built-in element
+        (then the step pushing it is done here too). Only while no user pair could compete with a
         step (``_folding``) and the element would be asked without a copy of the context; None
         otherwise (then it is asked)."""
         context = self._context
@@ -976,7 +990,13 @@ class StatefulProcess(StackingProcess):
         if flexible:
             self._note(12, _S_PUSH_CONTEXT, self._command_list[_C_PUSH_CONTEXT])
             self._undo.append([])
-        return (loop._object, loop)
+        obj = loop._object
+        if isinstance(obj, Element) and obj._cursor_type:
+            # The reply's next step too: pushing ``obj`` before the loop.
+            self._message.insert(0, loop)
+            self._fold_push(obj)
+            return True
+        return (obj, loop)
 
 
 class ParsingProcess(StatefulProcess):
@@ -1164,7 +1184,10 @@ class ParsingProcess(StatefulProcess):
         return self._proceed_ready(self._message[0])
 
     def do_proceed(self) -> None:
-        size = self._message[0].pop(_S_PROCEED)
+        self._proceed(self._message[0].pop(_S_PROCEED))
+
+    def _proceed(self, size: Any) -> None:
+        """Consume ``size`` characters: the text, 'last_parsed' and 'parsed_length'."""
         context = self._context
         source = self._source
         if source is not None and self._own_set:
@@ -1241,7 +1264,31 @@ class ParsingProcess(StatefulProcess):
         cursor = None
         if self._source is not None and self._synced != self._offset:
             cursor = self._cursor_here()
+        if self._folding and type(builtin) is SelectiveNotion:
+            selection: Any = builtin
+            reply = selection._selected(self._query, self._context, cursor, state, True)
+            if reply is _FOLDED:
+                return self._fold_proceed(selection._fold_size, selection._fold_object)
+            return reply
         return builtin._reply(self._query, self._context, cursor, state, True)
+
+    def _fold_proceed(self, size: int, obj: Any) -> Reply:
+        """A selection's reply ``({'proceed': size}, obj)`` (obj a built-in element) without its
+        steps: what the 'proceed' step, the step clearing its emptied dict and the one pushing
+        ``obj`` would do (each step's keys noted as the step would note them), done here. Only
+        while no user pair could compete with a step (``_folding``); the reply itself when the
+        text cannot give ``size`` characters now (the check the 'proceed' step makes first; no
+        user code runs between the match and here, so this is a safeguard: then the steps run
+        and decide)."""
+        self._check_text()
+        source = self._source
+        if source is None or len(source) - self._offset < size:
+            return ({_S_PROCEED: size}, obj)
+        self._note(0, True, self._command_list[_C_PROCEED])
+        self._proceed(size)
+        self._note(0, True, self._command_list[_C_CLEAR])
+        self._fold_push(obj)
+        return True
 
 
 class VisitorProcess(Process):
@@ -1289,8 +1336,10 @@ _FAST_TYPES: dict[type, bool] = {}
 _FOLD_TYPES: dict[type, bool] = {}
 _ITERATION = "i"
 #: What a folded loop step stands in for: a subclass overriding any of these is asked as before.
-_FOLDED = (
+_FOLDED_STEPS = (
     "do_query",
+    "do_proceed",
+    "do_queue_push",
     "ask",
     "do_forget_context",
     "do_set_state",
@@ -1319,7 +1368,7 @@ def _folds(cls: type) -> bool:
     """Whether a process class runs its own commands for the steps ``_fold_loop`` stands in for."""
     folds = _FOLD_TYPES.get(cls)
     if folds is None:
-        folds = all(_defining_class(cls, name) in _OWN_CLASSES for name in _FOLDED)
+        folds = all(_defining_class(cls, name) in _OWN_CLASSES for name in _FOLDED_STEPS)
         _FOLD_TYPES[cls] = folds
     return folds
 _DICT_KEYS = {
