@@ -208,34 +208,44 @@ async def test_a_backlog_answer_is_followed_by_the_next_poll_at_once(devserver, 
 
 async def test_an_answer_past_the_byte_bound_is_not_read(devserver, alice) -> None:
     # a server that sends a whole backlog in one answer: the watcher reads at most poll_max_bytes
-    # of it; without a websocket to replay the backlog, the watch ends with ConnectionLostError
+    # of it. Rooms 1 and 3 together pass the bound, so each is polled alone: room 3's 30 events
+    # come; room 1's 1,000 pass it alone, and without a websocket to replay them the watch ends
+    # with ConnectionLostError (no answer of more than room 3's was ever parsed)
     devserver.configure(poll_page=None)
     since, _ = _backlog(devserver, 1, 1_000)
-    watcher = alice.watch(1, since=since, websocket=False, poll_max_bytes=64 * 1024, **FAST)
+    _, small = _backlog(devserver, 3, 30)
+    watcher = alice.watch([1, 3], since=since, websocket=False, poll_max_bytes=64 * 1024, **FAST)
+    got = []
     with pytest.raises(ConnectionLostError, match="65536 bytes"):
-        async for _event in watcher:
-            pass
-    assert watcher.largest_poll == 0 and watcher.delivered == 0
+        async for event in watcher:
+            got.append(event)
+    assert [e.message_id for e in got if isinstance(e, MessagePosted)] == small
+    assert watcher.largest_poll < 100
 
 
 async def test_a_long_backlog_goes_back_to_the_socket_room_by_room(devserver, alice) -> None:
-    # rooms 1 and 3 poll (no socket at first); their answer together passes the bound, so each is
-    # asked alone: room 3's small backlog is polled, room 1's long one is replayed by its socket
-    # (frames of at most 200 events); gap_count=10 leaves both backlogs to the poll (a gap fill
-    # reads only one answer of gap_count events)
+    # rooms 1 and 3 poll (no socket to be had); their answer together passes the bound, so each is
+    # asked alone: room 3's small backlog is polled, room 1's long one goes back to the socket,
+    # which is refused until room 3's answer is in, then replays room 1 in frames of at most 200
+    # events; gap_count=10 leaves both backlogs to the poll (a gap fill reads one answer of
+    # gap_count events)
     devserver.configure(poll_page=None)
     since, first = _backlog(devserver, 1, 1_000)
     _, second = _backlog(devserver, 3, 30)
-    devserver.fail(r"/ws-auth$", 500, times=4)
+    devserver.fail(r"/ws-auth$", 500, times=None)
     options = {**FAST, "fallback_after": 2, "websocket_retry": 3600.0, "gap_count": 10}
     frames: list[int] = []
+
+    def done(got) -> bool:
+        if watcher.largest_poll:  # room 3 was polled alone: sockets may open now
+            devserver.clear_failures()
+        return len(_posted_ids(got)) >= 1_030
+
     async with alice.watch(
         [1, 3], since=since, poll_max_bytes=64 * 1024, queue_size=50,
         on_frame=lambda frame: frames.append(len(frame.events or ())), **options
     ) as watcher:
-        events = await _collect(
-            watcher, lambda got: len(_posted_ids(got)) >= 1_030, timeout=60.0
-        )
+        events = await _collect(watcher, done, timeout=60.0)
         assert watcher.modes == {1: "websocket", 3: "polling"}
         assert 30 <= watcher.largest_poll < 1_000  # room 3 alone, polled
         assert sum(frames) >= 1_000 and max(frames) <= 200

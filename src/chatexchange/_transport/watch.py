@@ -610,11 +610,14 @@ class Watcher:
         burst = False
         log.info("the poll answer for %d rooms passed %d bytes; polling them one by one",
                  len(rooms), self.poll_max_bytes)
+        too_large = []
         for room in rooms:
             try:
                 burst = await self._poll_once([room]) or burst
             except AnswerTooLarge:
-                burst = self._too_large(room) or burst
+                too_large.append(room)
+        for room in too_large:  # after the others' answers are delivered
+            burst = self._too_large(room) or burst
         return burst
 
     def _too_large(self, room: int) -> bool:
