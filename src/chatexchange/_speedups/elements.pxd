@@ -6,7 +6,7 @@
 cimport cython
 from chatexchange._speedups.core cimport Abstract, Access, Condition, Event, Handler
 
-cdef tuple _NO_HANDLE
+cdef tuple _NO_HANDLE, _NEXT_MESSAGE
 cdef str _S_CASES, _S_NAME, _S_NEW_VALUE, _S_OBJECT, _S_OLD_VALUE, _S_OWNER, _S_SEP, _S_SET_PREFIX
 cdef str _S_SUBJECT
 cdef str _TEXT, _STATE, _ITERATION, _NEXT

@@ -55,6 +55,9 @@ _INFINITY = float("inf")
 _NO_HANDLE = (False, -1, None)
 #: What Element._reply gives when only handle() with a copy of the context can answer.
 _INDIRECT = object()
+#: The message of a direct reply (every one answers 'next' only; callees never get the tuple
+#: itself, only its items).
+_NEXT_MESSAGE = ("next",)
 #: SelectiveNotion._selected's answer to a process that consumes text itself: the reply would be
 #: ({'proceed': _fold_size}, _fold_object), with a built-in element as the object.
 _FOLDED = object()
@@ -595,7 +598,7 @@ class ActionNotion(Notion):
                 or (cursor is not None and event._reads_text)
                 or (bare and event._reads_state)):
             return _INDIRECT
-        return event.call((query,), context)
+        return event.call(_NEXT_MESSAGE, context)
 
     def reads_text(self) -> bool:
         if len(self.events) != self._builtin_count or self.unknown_event is not None:
@@ -1125,7 +1128,7 @@ class NextRelation(Relation):
                     cursor is not None and condition._reads_text) or (
                     bare and condition._reads_state):
                 return _INDIRECT
-            if condition.check((query,), context)[0] < 0:
+            if condition.check(_NEXT_MESSAGE, context)[0] < 0:
                 return False
         return self._object
 
@@ -1188,7 +1191,7 @@ class ActionRelation(Relation):
                 or (cursor is not None and action._reads_text)
                 or (bare and action._reads_state)):
             return _INDIRECT
-        return self._act((query,), context)
+        return self._act(_NEXT_MESSAGE, context)
 
     def reads_text(self) -> bool:
         if len(self.events) != self._builtin_count or self.unknown_event is not None:
@@ -1625,7 +1628,7 @@ class LoopRelation(NextRelation):
                 cursor is not None and condition._reads_text) or (
                 bare and condition._reads_state):
             return _INDIRECT
-        i = condition.call((query,), context)
+        i = condition.call(_NEXT_MESSAGE, context)
         if i:
             return [{"set_state": {_ITERATION: i}}, self._object, self]
         return ["clear_state"] if _state_looping(state) else False

@@ -1191,9 +1191,12 @@ class ParsingProcess(StatefulProcess):
         context = self._context
         source = self._source
         if source is not None and self._own_set:
-            # What the steps below do through context_set, in one undo record.
-            self._flush()
+            # What the steps below do through context_set, in one undo record. The step's own
+            # keys are not written first (context_set would): they are in the context already
+            # (the step noted them), so their places do not change; their values follow when
+            # something could read them.
             start = self._offset
+            length = context.get(_S_PARSED_LENGTH, _MISSING)
             if self._undo:
                 self._undo[-1].append((
                     _U_PROCEED,
@@ -1201,11 +1204,11 @@ class ParsingProcess(StatefulProcess):
                     start,
                     context,
                     context.get(_S_LAST_PARSED, _MISSING),
-                    context.get(_S_PARSED_LENGTH, _MISSING),
+                    length,
                 ))
             self._offset = start + size
             context[_S_LAST_PARSED] = source[start : start + size]
-            context[_S_PARSED_LENGTH] = context.get(_S_PARSED_LENGTH, 0) + size
+            context[_S_PARSED_LENGTH] = (0 if length is _MISSING else length) + size
             return
         if self._source is not None:
             start = self._offset
