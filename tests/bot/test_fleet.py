@@ -649,3 +649,41 @@ async def test_a_session_stopped_in_the_middle_of_a_pipeline_is_ended(postgres_a
         with archive.connect() as conn:
             assert conn.execute(text("SELECT n FROM shared")).scalar_one() == 10
         archive.dispose()
+
+
+async def test_standing_by_gives_the_rooms_up_and_takes_none_while_resting(pg_engine):
+    """``Fleet.stand_by`` (the archive's database failed): the rooms are dropped at once and given
+    up in the database; while it rests the member takes no room (another may), then competes
+    again; stand-bys in a row lengthen the rest, a room caught up resets it."""
+    member = await Member(pg_engine, [ROOM]).start()
+    try:
+        await until(lambda: member.held, "the room held")
+        member.fleet.stand_by("a test")
+        assert not member.fleet.holds(ROOM) and member.lost == [ROOM]
+        first_rest = member.fleet.resting_until
+        member.fleet.stand_by("again")
+        assert member.fleet.setbacks == 2 and member.fleet.resting_until > first_rest
+        member.fleet.resting_until = math.inf
+        await until(lambda: lease_row(pg_engine).holder is None, "the room given up")
+        await asyncio.sleep(4 * FAST.renew)  # several rounds: nothing taken while resting
+        assert lease_row(pg_engine).holder is None and len(member.acquired) == 1
+        member.fleet.resting_until = 0.0
+        await until(lambda: len(member.acquired) == 2, "the room taken again")
+        member.fleet.steady()
+        assert member.fleet.setbacks == 0
+    finally:
+        await member.close()
+
+
+async def test_a_room_taken_by_a_round_begun_before_standing_by_is_given_back(pg_engine):
+    member = Member(pg_engine, [ROOM])
+    member.fleet.resting_until = math.inf  # standing by: its own rounds take nothing
+    await member.start()
+    try:
+        tick = await asyncio.to_thread(member.fleet._tick, {}, True)  # begun before, ends after
+        assert ROOM in tick.acquired and lease_row(pg_engine).holder == member.fleet.member
+        await member.fleet._apply(tick)
+        assert not member.fleet.holds(ROOM) and member.acquired == []
+        await until(lambda: lease_row(pg_engine).holder is None, "the room given back")
+    finally:
+        await member.close()

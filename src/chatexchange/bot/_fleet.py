@@ -332,6 +332,10 @@ class Fleet:
             else:
                 self.held[room].valid_until = valid_until
         for room, (token, position, previous, until) in tick.acquired.items():
+            if time.monotonic() < self.resting_until:  # taken by a round begun before standing by
+                self._give_up[room] = (token, position)
+                self._wake.set()
+                continue
             self.held[room] = _Held(token, until, position)
             self.takeovers += 1
             log.warning(
