@@ -466,10 +466,23 @@ async def test_a_run_without_coordination_reads_the_room_again_after_a_lost_sess
         assert bot.stats["database_lost"] >= 2
 
 
-async def test_a_command_whose_handling_failed_on_the_database_is_answered_after_all(devserver):
+def _sqlalchemy_error():
+    from sqlalchemy.exc import OperationalError
+
+    return OperationalError("SELECT ...", {}, Exception("server closed the connection"))
+
+
+def _driver_error():  # the store's raw batched writes raise the driver's own errors
+    import sqlite3
+
+    return sqlite3.OperationalError("database is locked")
+
+
+@pytest.mark.parametrize("failure", [_sqlalchemy_error, _driver_error])
+async def test_a_command_whose_handling_failed_on_the_database_is_answered_after_all(devserver,
+                                                                                     failure):
     """The database fails after a command counts as handled but before its answer (reading who
     asked): it is read again with the room once the stream is back, and answered once."""
-    from sqlalchemy.exc import OperationalError
 
     from chatexchange import Bot
     from tests.bot.test_live import BOB, Running, answers_to
@@ -483,7 +496,7 @@ async def test_a_command_whose_handling_failed_on_the_database_is_answered_after
         async def user(*args):
             if failing:
                 failing.pop()
-                raise OperationalError("SELECT ...", {}, Exception("server closed the connection"))
+                raise failure()
             return await real_user(*args)
 
         run._user = user

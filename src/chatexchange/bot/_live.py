@@ -54,9 +54,15 @@ _USER_TTL = 3600.0
 _RECENT = 100
 #: Message ids per room a run remembers exactly (older ones are under the room's floor).
 _HANDLED_WINDOW = 2_000
-#: The archive's database failed (a lost session, a partition, a server restart): SQLAlchemy's
-#: own errors reach us from the archive's reads and writes, ``StorageError`` from the store's.
-_DATABASE_ERRORS = (SQLAlchemyError, errors.StorageError)
+#: The archive's database failed (a lost session, a partition, a server restart, a deadlock):
+#: SQLAlchemy's errors reach us from the archive's reads and writes, ``StorageError`` from the
+#: store's, and the driver's own (its DB-API ``Error``) from the store's raw batched writes.
+_DATABASE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, errors.StorageError)
+
+
+def _database_errors(*engines: Any) -> tuple[type[BaseException], ...]:
+    drivers = {getattr(getattr(e.dialect, "dbapi", None), "Error", None) for e in engines}
+    return _DATABASE_ERRORS + tuple(d for d in drivers if isinstance(d, type))
 #: Archived events read at once when a room taken over is caught up.
 _EVENT_BATCH = 200
 
@@ -191,6 +197,9 @@ class LiveRun:
         self.running = asyncio.Event()
         self.coordination = coordination
         self.archive = archive
+        self.database_errors = _database_errors(self.client.sql_engine)
+        self.stream_errors: tuple[type[BaseException], ...] = (
+            errors.ChatExchangeError, *self.database_errors)
         self.fleet: Any = None
         self.ready: set[tuple[str, int]] = set()  # rooms held and caught up
         self.catching: set[tuple[str, int]] = set()  # rooms held, being caught up
@@ -243,7 +252,7 @@ class LiveRun:
             return None
         try:
             return await self.client.server(slug).message(message_id, desired_max_age=math.inf)
-        except _DATABASE_ERRORS:
+        except self.database_errors:
             raise
         except errors.ChatExchangeError as error:
             log.debug("no message %s/m/%s: %s", slug, message_id, error)
@@ -276,6 +285,8 @@ class LiveRun:
             log.debug("%s: not on PostgreSQL: one process, no coordination", self.bot.name)
             return []
         guard_archive(self.client.sql_engine, config.lease)
+        self.database_errors = _database_errors(self.client.sql_engine, engine)
+        self.stream_errors = (errors.ChatExchangeError, *self.database_errors)
         self.fleet = Fleet(
             engine, self.bot.name, list(self.rooms), config,
             on_acquired=self._acquired, on_lost=self.ready.discard,
@@ -320,7 +331,7 @@ class LiveRun:
                         self.ready.add(room_key)
                         fleet.steady()
                     return
-                except _DATABASE_ERRORS as error:
+                except self.database_errors as error:
                     self._database_lost(error)
                     return
                 except errors.ChatExchangeError as error:
@@ -413,8 +424,8 @@ class LiveRun:
                 return  # the stream ended (the client closes)
             except asyncio.CancelledError:
                 raise
-            except (errors.ChatExchangeError, SQLAlchemyError) as error:
-                if isinstance(error, _DATABASE_ERRORS):
+            except self.stream_errors as error:
+                if isinstance(error, self.database_errors):
                     self._database_lost(error)
                 failures += 1
                 lost = lost or self.client.now()
@@ -458,7 +469,7 @@ class LiveRun:
             key = (slug, room_id)
             try:
                 recent = await self.rooms[key].recent_messages(1)
-            except _DATABASE_ERRORS:
+            except self.database_errors:
                 raise
             except errors.ChatExchangeError as error:
                 log.warning("could not read recent messages of %s/r/%s: %s", slug, room_id, error)
@@ -640,7 +651,7 @@ class LiveRun:
             await self._handle(slug, event, message, edited=edited)
             if not edited:  # handled (and answered): from now on a restart starts after it
                 await self._save_position(room_key)
-        except _DATABASE_ERRORS:
+        except self.database_errors:
             if not edited:  # read again by the next catch-up (an answer it finds counts)
                 self.handled.discard(room_key, message.id)
                 self.last_seen[room_key] = min(self.last_seen[room_key], message.id - 1)
@@ -818,7 +829,7 @@ class LiveRun:
             bot.stats["answered"] += 1
         except errors.FencedError:  # the lease lapsed while the answer waited to leave
             self._fenced(slug, key, message, event)
-        except _DATABASE_ERRORS:  # not the answer's failure: the run stands by (it may be sent)
+        except self.database_errors:  # not the answer's failure: the run stands by (it may be sent)
             raise
         except errors.ChatExchangeError as error:
             bot.stats["errors"] += 1
