@@ -108,6 +108,14 @@ async def test_5xx_windows_on_replies_lose_nothing(devserver) -> None:
         # an applied send is on the server before the bot finds it there
         await until(lambda: delivery.recovered >= 3, "the lost answers found in the room")
     assert tally(devserver, commands) == ([], [])
+    assert answer_order(devserver, commands) == commands  # retried answers keep their order
+
+
+def answer_order(devserver, commands: list[int]) -> list[int]:
+    """The commands in the order of their answers in the server's own log."""
+    wanted = set(commands)
+    return [m.parent_id for m in devserver.server("se").room_messages(1)
+            if m.user_id == 1 and m.parent_id in wanted]
 
 
 async def _outage(run: Run, devserver, seconds: float, count: int) -> list[int]:
@@ -283,6 +291,7 @@ async def test_a_long_catch_up_holds_a_day_of_messages_not_the_gap(devserver, tm
         await asyncio.wait_for(task, 30)
         await client.close()
 
+    before = devserver.post("se", 1, BOB, "!!/echo before the first start").id
     await run(counting_bot(), [])  # the first start: the position is the room's newest message
     commands: list[int] = []
     for day in range(3):
@@ -293,3 +302,5 @@ async def test_a_long_catch_up_holds_a_day_of_messages_not_the_gap(devserver, tm
     await run(counting_bot(), commands)
     assert tally(devserver, commands) == ([], [])
     assert len(alive) == 9 and max(alive) < 600, alive
+    # a bot starting in a room for the first time answers only what comes after the start
+    assert tally(devserver, [before]) == ([before], [])

@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import logging
 import os
+import sqlite3
 import stat
 
 import orjson
@@ -13,6 +14,7 @@ import pytest
 
 from chatexchange._transport import sessionfile
 from chatexchange.client import AsyncClient
+from chatexchange.errors import ChatExchangeError
 
 ALICE = ("alice@example.com", "alice-password")
 BOB = ("bob@example.com", "bob-password")
@@ -137,3 +139,25 @@ def test_an_unwritable_file_is_a_clear_error(tmp_path) -> None:
     store = sessionfile.SessionFile(blocker / "sub" / "s.json")
     with pytest.raises(sessionfile.ChatExchangeError, match="cannot write session file"):
         store.save("k", [])
+
+
+async def test_session_secrets_stay_out_of_the_archive_and_of_errors(devserver, tmp_path) -> None:
+    path = tmp_path / "s.json"
+    archive = tmp_path / "archive.db"
+    async with AsyncClient(str(archive), auth=ALICE, server_url=devserver.url,
+                           session_file=path) as client:
+        room = await client.se.room(1)
+        await room.send(f"archived {next(_COUNT)}")
+        devserver.fail(r"/messages/new$", 500, times=None)
+        with pytest.raises(ChatExchangeError) as refused:  # a failing send: its whole error
+            await room.send(f"refused {next(_COUNT)}")
+        devserver.clear_failures()
+        failure = "".join(map(repr, [refused.value, *refused.value.args])) + str(refused.value)
+    secrets = _tokens(devserver) | {s.fkey for s in devserver.server("se").sessions.values()}
+    assert secrets
+    with sqlite3.connect(archive) as conn:
+        dump = "\n".join(conn.iterdump())
+    assert "archived" in dump  # the archive was written
+    for secret in secrets:
+        assert secret not in dump
+        assert secret not in failure
