@@ -109,38 +109,42 @@ def main() -> None:
                 time.sleep(0.05)
             return value
 
-        for _ in range(3):
-            start()
-        wait(lambda: len(takeovers()) == 1, "the first holder")
-        asker = threading.Thread(target=ask, daemon=True)
-        asker.start()
-        rounds = []
-        load_start = os.getloadavg()
-        for kind in ["kill", "stop"] * args.rounds:
-            time.sleep(3 * float(args.renew))  # a steady holder first
-            pid = wait(holder, "a holder")
-            seen = len(takeovers())
-            signalled = time.time()
-            since = server.call(DevServer.now)
-            os.kill(pid, signal.SIGKILL if kind == "kill" else signal.SIGSTOP)
-            when, new = wait(lambda s=seen: len(takeovers()) > s and takeovers()[s], "a takeover")
-            first_after = wait(lambda t=since: _first_answer(server, asked, t), "an answer")
-            rounds.append({"signal": kind, "takeover_s": round(when - signalled, 2),
-                           "first_answer_s": round(first_after - since, 2),
-                           "new_holder_is_other": new != pid})
-            if kind == "kill":
-                processes.pop(pid).wait(10)
+        try:
+            for _ in range(3):
                 start()
-            else:
-                os.kill(pid, signal.SIGCONT)
-        stop.set()
-        asker.join()
-        time.sleep(3 * bound)  # the last commands answered
-        counts = server.call(lambda d: _answers(d, {mid for _, mid in asked}))
-        for process in processes.values():
-            process.send_signal(signal.SIGCONT)
-            process.kill()
-            process.wait(10)
+            wait(lambda: len(takeovers()) == 1, "the first holder")
+            asker = threading.Thread(target=ask, daemon=True)
+            asker.start()
+            rounds = []
+            load_start = os.getloadavg()
+            for kind in ["kill", "stop"] * args.rounds:
+                time.sleep(3 * float(args.renew))  # a steady holder first
+                pid = wait(holder, "a holder")
+                seen = len(takeovers())
+                signalled = time.time()
+                since = server.call(DevServer.now)
+                os.kill(pid, signal.SIGKILL if kind == "kill" else signal.SIGSTOP)
+                when, new = wait(lambda s=seen: len(takeovers()) > s and takeovers()[s],
+                                 "a takeover")
+                first_after = wait(lambda t=since: _first_answer(server, asked, t), "an answer")
+                rounds.append({"signal": kind, "takeover_s": round(when - signalled, 2),
+                               "first_answer_s": round(first_after - since, 2),
+                               "new_holder_is_other": new != pid})
+                if kind == "kill":
+                    processes.pop(pid).wait(10)
+                    start()
+                else:
+                    os.kill(pid, signal.SIGCONT)
+            stop.set()
+            asker.join()
+            time.sleep(3 * bound)  # the last commands answered
+            counts = server.call(lambda d: _answers(d, {mid for _, mid in asked}))
+        finally:  # also when a wait times out: no process is left behind
+            stop.set()
+            for process in processes.values():
+                process.send_signal(signal.SIGCONT)
+                process.kill()
+                process.wait(10)
         leases.dispose()
     report = {
         "settings": {"lease": args.lease, "renew": args.renew, "margin": args.margin,
