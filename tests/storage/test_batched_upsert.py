@@ -7,10 +7,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import random
+import threading
+import time
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from chatexchange import store
 from chatexchange._parser.records import TranscriptMessage
@@ -182,3 +184,54 @@ def test_postgresql_rows_touching_one_key_twice_go_row_by_row(request):
         upsert._upsert(conn, _users, rows, ("server_meta_id", "id"), _merge_user, raw=True)
     with engine.connect() as conn:
         assert conn.execute(select(_users.c.id, _users.c.name)).all() == [(7, "second")]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("raw", [True, False])
+def test_postgresql_upserts_lock_rows_in_key_order(raw, request):
+    """Two writers upserting overlapping rows in opposite orders could deadlock (two bot
+    processes archiving the same users did). A batch takes its row locks in key order: while
+    its row 2 is locked by another transaction, a batch given as [2, 1] already holds row 1."""
+    (engine,) = _postgres_archives(request, 1)
+    now = dt.datetime(2024, 3, 2, tzinfo=dt.UTC)
+    server = store.server_meta_id(engine, "se")
+    keys = ("server_meta_id", "id")
+
+    def rows(*ids):
+        return [_user_row(server, (i, f"u{i}"), now) for i in ids]
+
+    with engine.begin() as conn:
+        upsert._upsert(conn, _users, rows(1, 2), keys, _merge_user, raw=raw)
+    holder = engine.connect()
+    holder.begin()
+    upsert._upsert(holder, _users, rows(2), keys, _merge_user, raw=raw)  # row 2 locked
+    pid: list[int] = []
+
+    def writer():
+        with engine.begin() as conn:
+            pid.append(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+            upsert._upsert(conn, _users, rows(2, 1), keys, _merge_user, raw=raw)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        with engine.connect() as probe:
+
+            def waiting():
+                locks = "SELECT count(*) FROM pg_locks WHERE pid = %(pid)s AND NOT granted"
+                return bool(pid) and probe.exec_driver_sql(locks, {"pid": pid[0]}).scalar_one()
+
+            deadline = time.monotonic() + 60
+            while not waiting():
+                assert time.monotonic() < deadline, "the writer never waited for row 2"
+                time.sleep(0.01)
+            row_1 = select(_users.c.id).where(_users.c.id == 1).with_for_update(nowait=True)
+            with engine.connect() as other, pytest.raises(OperationalError, match="lock"):
+                other.execute(row_1)  # the writer took row 1 before it met row 2
+    finally:
+        holder.rollback()
+        holder.close()
+        thread.join(timeout=60)
+    assert not thread.is_alive()
+    with engine.connect() as conn:
+        assert conn.execute(select(_users.c.id).order_by(_users.c.id)).scalars().all() == [1, 2]

@@ -69,6 +69,8 @@ def _upsert(
     if not rows:
         return
     dialect = conn.dialect.name
+    if dialect == "postgresql" and len(rows) > 1:
+        rows = _in_key_order(rows, keys, columns)
     if dialect in ("sqlite", "postgresql"):
         stmt = _upsert_statement(dialect, table, keys, merge)
         if raw:
@@ -89,6 +91,17 @@ def _upsert(
         params.update({f"key_{k}": row[k] for k in keys})
         if conn.execute(upd, params).rowcount == 0:
             conn.execute(insert(table), dict(row))
+
+
+def _in_key_order(
+    rows: Sequence[Any], keys: tuple[str, ...], columns: tuple[str, ...] | None
+) -> Any:
+    """``rows`` sorted by their key. PostgreSQL locks the rows an upsert touches in the order it
+    meets them, so two writers giving overlapping rows in different orders (two bot processes
+    archiving the same users) could deadlock; in key order every writer locks in one order. The
+    sort is stable: of rows with the same key, the later still wins."""
+    at: list[Any] = [columns.index(k) for k in keys] if columns else list(keys)
+    return sorted(rows, key=lambda row: tuple((row[i] is None, row[i]) for i in at))
 
 
 def _as_dicts(
