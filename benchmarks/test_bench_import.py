@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +165,30 @@ def _import(server: _Server, room_id: int, db: Path | str, cache: str) -> dict[s
     return report
 
 
+def _measured_import(
+    benchmark: Any, pages: list[tuple[bytes, str]], count: int, key: str, run: Callable[[], Any]
+) -> dict[str, Any]:
+    """One import (``run`` returns its report) timed between two parse-only measurements, so the
+    baseline sees the same load; its figures go to ``RESULTS[key]`` and the benchmark's record."""
+    reports: list[dict[str, Any]] = []
+    before = _parse_rate(pages)
+    benchmark.pedantic(lambda: reports.append(run()), rounds=1, iterations=1)
+    parse_rate = (before + _parse_rate(pages)) / 2
+    report = reports[-1]
+    assert report["messages_stored"] == count
+    report["parse_rate"] = parse_rate
+    RESULTS[key] = report
+    benchmark.extra_info.update(
+        messages=count,
+        messages_per_second=report["messages_per_second"],
+        import_seconds=report["seconds"],
+        parse_only_messages_per_second=round(parse_rate),
+        ratio_to_parse_only=round(report["messages_per_second"] / parse_rate, 3),
+        peak_rss_mib=round(report["peak_rss_mib"], 1),
+    )
+    return report
+
+
 @pytest.mark.parametrize("cache", CACHES)
 @pytest.mark.parametrize("count", list(ROOMS), ids=lambda n: f"{n // 1000}k")
 def test_import_room(
@@ -175,29 +199,10 @@ def test_import_room(
     count: int,
     cache: str,
 ) -> None:
-    room_id = ROOMS[count]
-    reports: list[dict[str, Any]] = []
-
-    def once() -> None:
-        db = tmp_path / f"import-{len(reports)}.sqlite"
-        reports.append(_import(devserver, room_id, db, cache))
-
-    before = _parse_rate(pages)
-    benchmark.pedantic(once, rounds=1, iterations=1)
-    parse_rate = (before + _parse_rate(pages)) / 2
-    report = reports[-1]
-    assert report["messages_stored"] == count
-    report["parse_rate"] = parse_rate
-    benchmark.extra_info.update(
-        parse_only_messages_per_second=round(parse_rate),
-        ratio_to_parse_only=round(report["messages_per_second"] / parse_rate, 3),
-    )
-    RESULTS[f"{cache}_{count}"] = report
-    benchmark.extra_info.update(
-        messages=count,
-        messages_per_second=report["messages_per_second"],
-        import_seconds=report["seconds"],
-        peak_rss_mib=round(report["peak_rss_mib"], 1),
+    db = tmp_path / "import.sqlite"
+    _measured_import(
+        benchmark, pages, count, f"{cache}_{count}",
+        lambda: _import(devserver, ROOMS[count], db, cache),
     )
     small, large = RESULTS.get(f"{cache}_10000"), RESULTS.get(f"{cache}_{LARGE}")
     if small and large:
@@ -252,24 +257,9 @@ def test_import_room_without_writes(
     """The 10k import with nothing written to the archive, against parse-only around it: how
     close fetching, parsing and walking alone come to the parser's rate (what the database work
     costs is the difference to the SQLite imports)."""
-    reports: list[dict[str, Any]] = []
-    before = _parse_rate(pages)
-    benchmark.pedantic(
-        lambda: reports.append(
-            _import(devserver, ROOMS[10_000], tmp_path / "nowrites.sqlite", NO_WRITES)
-        ),
-        rounds=1,
-        iterations=1,
-    )
-    parse_rate = (before + _parse_rate(pages)) / 2
-    report = reports[-1]
-    assert report["messages_stored"] == 10_000
-    report["parse_rate"] = parse_rate
-    RESULTS[f"{NO_WRITES}_10000"] = report
-    benchmark.extra_info.update(
-        messages_per_second=report["messages_per_second"],
-        parse_only_messages_per_second=round(parse_rate),
-        ratio_to_parse_only=round(report["messages_per_second"] / parse_rate, 3),
+    _measured_import(
+        benchmark, pages, 10_000, f"{NO_WRITES}_10000",
+        lambda: _import(devserver, ROOMS[10_000], tmp_path / "nowrites.sqlite", NO_WRITES),
     )
 
 
@@ -285,25 +275,10 @@ def test_import_room_postgres(
     if admin is None:
         pytest.skip(reason)
     with postgres_schema(admin) as url:
-        reports: list[dict[str, Any]] = []
-        before = _parse_rate(pages)
-        benchmark.pedantic(
-            lambda: reports.append(_import(devserver, ROOMS[10_000], url, "postgres")),
-            rounds=1,
-            iterations=1,
+        _measured_import(
+            benchmark, pages, 10_000, "postgres_10000",
+            lambda: _import(devserver, ROOMS[10_000], url, "postgres"),
         )
-        parse_rate = (before + _parse_rate(pages)) / 2
-    report = reports[-1]
-    assert report["messages_stored"] == 10_000
-    report["parse_rate"] = parse_rate
-    RESULTS["postgres_10000"] = report
-    benchmark.extra_info.update(
-        messages=10_000,
-        messages_per_second=report["messages_per_second"],
-        parse_only_messages_per_second=round(parse_rate),
-        ratio_to_parse_only=round(report["messages_per_second"] / parse_rate, 3),
-        peak_rss_mib=round(report["peak_rss_mib"], 1),
-    )
 
 
 def test_parse_only_baseline(benchmark: Any, pages: list[tuple[bytes, str]]) -> None:
