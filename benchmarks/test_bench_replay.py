@@ -11,9 +11,13 @@ the same run split that time:
   message and its context, an empty dispatch. What is left of the 50-rule replay is dispatch.
 * ``dispatch only``: the 50 rules' ``handle()`` over contexts built beforehand, no database: the
   ratio compiled/pure here is the most any replay can show, whatever reading costs.
-
-``extra_info`` holds messages per second (from the median) and the compiled/pure ratios; the
-module prints a summary with the split. Target: the 50-rule replay compiled >= 3x pure.
+* ``rules' own code``: no engine at all, the rules' own code called directly over the same
+  messages: the ten condition functions (``functions``), and those plus the fifteen regexes'
+  ``match`` (``functions+regexes``). The functions are Python code any dispatcher must run for every
+  message (the best rank is known only after every condition has been asked); regexes are C code
+  an engine may skip when the text cannot match. So no compiled replay costs less than reading plus
+  the functions, and the module prints the highest ratio an engine could reach on this rule set:
+  (the pure replay) / (reading + the functions).
 
 Run: ``.venv/bin/pytest benchmarks/test_bench_replay.py --benchmark-enable``. On a busy machine add
 ``--benchmark-timer=time.process_time``: the replay is one thread reading SQLite from the page
@@ -26,7 +30,7 @@ from typing import Any
 
 import pytest
 from tests.bot.archive import build_archive
-from tests.bot.rules import add_rules
+from tests.bot.rules import CONDITION_FUNCTIONS, REGEXES, add_rules
 from tests.plugins.database import postgres_admin, postgres_schema  # noqa: F401 (fixture)
 
 from benchmarks.test_bench_storage import write_summary
@@ -83,6 +87,23 @@ def _summary(request: pytest.FixtureRequest) -> Any:
                     f"  {db:8} {kind:8} 50-rule replay: {reading:.0%} reading rows and building "
                     f"messages and contexts, {1 - reading:.0%} dispatch"
                 )
+        bare = _rates.get((db, "no rules", "compiled"))
+        replayed = _rates.get((db, "50 rules", "pure"))
+        compiled = _rates.get((db, "dispatch only", "compiled"))
+        for part in OWN_CODE:
+            own = _rates.get((db, f"rules' own code, {part}", "none"))
+            if own and compiled:
+                lines.append(
+                    f"  {db:8} rules' own code, {part}: {own:,.0f} msg/s; the compiled dispatch "
+                    f"costs {own / compiled:.2f}x it"
+                )
+        own = _rates.get((db, "rules' own code, functions", "none"))
+        if own and bare and replayed:
+            ceiling = (1 / replayed) / (1 / bare + 1 / own)
+            lines.append(
+                f"  {db:8} highest 50-rule replay ratio any engine could reach here "
+                f"(pure replay / (reading + the functions)): {ceiling:.2f}x"
+            )
     write_summary(request, "replay of 100,000 archived messages (messages/second, median):", lines)
 
 
@@ -128,13 +149,9 @@ def test_replay_no_rules(benchmark, archive, kind):
     _record(benchmark, db, "no rules", kind)
 
 
-@pytest.mark.parametrize("kind", ["pure", "compiled"])
-def test_dispatch_only(benchmark, archive, kind):
-    """The 50 rules over the same messages with their contexts built beforehand (no database)."""
-    engine_module(kind, "core")
-    db, engine = archive
-    bot = add_rules(Bot.using(kind)())
-    # The contexts the replay builds, kept: rebuilt here from a replay with the same bot.
+def _prepared(bot: Any, engine: Any) -> list[tuple[Any, dict, Any]]:
+    """What the replay hands ``bot.handle`` for each message: (args, context, tags), kept from a
+    replay with the same bot."""
     prepared = []
     original = bot.handle
 
@@ -146,7 +163,17 @@ def test_dispatch_only(benchmark, archive, kind):
     for _ in replay(bot, "se/r/1", database=engine):
         pass
     bot.handle = original
-    use_tags, handle = bot._use_tags, original
+    return prepared
+
+
+@pytest.mark.parametrize("kind", ["pure", "compiled"])
+def test_dispatch_only(benchmark, archive, kind):
+    """The 50 rules over the same messages with their contexts built beforehand (no database)."""
+    engine_module(kind, "core")
+    db, engine = archive
+    bot = add_rules(Bot.using(kind)())
+    prepared = _prepared(bot, engine)
+    use_tags, handle = bot._use_tags, bot.handle
 
     def dispatch() -> None:
         for args, context, tags in prepared:
@@ -156,3 +183,33 @@ def test_dispatch_only(benchmark, archive, kind):
     benchmark.group = f"replay dispatch only {db}"
     benchmark.pedantic(dispatch, rounds=5, warmup_rounds=1)
     _record(benchmark, db, "dispatch only", kind)
+
+
+OWN_CODE = ("functions", "functions+regexes")
+
+
+@pytest.mark.parametrize("part", OWN_CODE)
+def test_rules_own_code(benchmark, archive, part):
+    """The rules' own code over the same messages, no engine: each condition function called with
+    the message (and with ``functions+regexes`` each regex's ``match`` on the text)."""
+    db, engine = archive
+    messages = [(context["message"], args[0]) for args, context, _ in _prepared(Bot(), engine)]
+    assert len(messages) == MESSAGES
+    functions = tuple(CONDITION_FUNCTIONS)
+    matchers = tuple(regex.match for regex in REGEXES) if part == OWN_CODE[1] else ()
+
+    def own_code() -> int:
+        matched = 0
+        for message, text in messages:
+            for function in functions:
+                if function(message) > 0:
+                    matched += 1
+            for match in matchers:
+                if match(text) is not None:
+                    matched += 1
+        return matched
+
+    benchmark.group = f"replay rules' own code {db}"
+    matched = benchmark.pedantic(own_code, rounds=5, warmup_rounds=1)
+    assert matched > 0
+    _record(benchmark, db, f"rules' own code, {part}", "none")
