@@ -35,6 +35,7 @@ cdef class Process(Handler):
     cdef list _message
     cdef list _below_current
     cdef list _below_message
+    cdef Py_ssize_t _depth
     cdef dict _str_commands
     cdef list _str_order
     cdef list _dict_commands
@@ -51,7 +52,9 @@ cdef class Process(Handler):
     cdef _seal(self)
     @cython.locals(events=list, builtin=list, i=Py_ssize_t, event=Event)
     cdef bint _can_fast(self)
+    @cython.locals(depth=Py_ssize_t)
     cdef _push_frame(self, current, list message)
+    @cython.locals(depth=Py_ssize_t, below=list)
     cdef _pop_frame(self)
     cpdef handle(self, message, context)
     @cython.locals(head=object, extra=list, kind=object, fuse=bint, stop=bint, stepped=bint)
@@ -100,9 +103,13 @@ cdef class SharedProcess(Process):
     cpdef context_delete(self, key)
 
 
+cdef _record_in(list group, dict mapping, key)
+
+
 cdef class StackingProcess(SharedProcess):
     cdef list _undo
 
+    @cython.locals(undo=list)
     cdef _record(self, dict mapping, key)
     cdef _undo_record(self, tuple record)
     cpdef do_push_context(self)
@@ -115,7 +122,7 @@ cdef class StatefulProcess(StackingProcess):
 
     cpdef do_set_state(self)
     cpdef do_clear_state(self)
-    @cython.locals(context=dict, flexible=bint)
+    @cython.locals(flexible=bint, undo=list)
     cdef _fold_loop(self, LoopRelation loop, state)
 
 
@@ -132,13 +139,15 @@ cdef class ParsingProcess(StatefulProcess):
     @cython.locals(size=object)
     cdef bint _proceed_ready(self, dict item)
     cpdef do_proceed(self)
-    @cython.locals(source=str, start=Py_ssize_t, context=dict)
+    @cython.locals(source=str, start=Py_ssize_t, n=Py_ssize_t, end=Py_ssize_t, context=dict,
+                   undo=list)
     cdef _proceed(self, size)
     @cython.locals(source=str)
     cdef _fold_proceed(self, Py_ssize_t size, obj)
     cpdef do_turn(self)
     @cython.locals(builtin=Element, context=dict, cursor=TextCursor)
     cpdef ask(self, element)
+    @cython.locals(cursor=TextCursor)
     cdef TextCursor _cursor_here(self)
     @cython.locals(builtin=Element, cursor=TextCursor, selection=SelectiveNotion)
     cdef _ask_bare(self, element, state)

@@ -176,8 +176,12 @@ class Process(Handler):
         # The element (or any callable) being asked, and the pending items of the top frame.
         self._current: Any = None
         self._message: list[Any] = []
+        # The frames below the top one: their elements and pending items, slots 0.._depth-1. The
+        # lists only grow (a freed slot holds None): pushing and popping a frame at a small depth
+        # then writes a slot, where list.append/pop would reallocate the list each time.
         self._below_current: list[Any] = []
-        self._below_message: list[list[Any]] = []
+        self._below_message: list[Any] = []
+        self._depth = 0
         self._str_commands: dict[str, _StrCommand] = {}
         self._str_order: list[_StrCommand] = []
         self._dict_commands: list[int] = []
@@ -271,18 +275,32 @@ class Process(Handler):
     @property
     def depth(self) -> int:
         """How many frames are on the stack (1 for a fresh process)."""
-        return len(self._below_current) + 1
+        return self._depth + 1
 
     # -- frames -----------------------------------------------------------------------------------
     def _push_frame(self, current: Any, message: list[Any]) -> None:
-        self._below_current.append(self._current)
-        self._below_message.append(self._message)
+        depth = self._depth
+        if depth < len(self._below_current):
+            self._below_current[depth] = self._current
+            self._below_message[depth] = self._message
+        else:
+            self._below_current.append(self._current)
+            self._below_message.append(self._message)
+        self._depth = depth + 1
         self._current = current
         self._message = message
 
     def _pop_frame(self) -> None:
-        self._current = self._below_current.pop()
-        self._message = self._below_message.pop()
+        depth = self._depth - 1
+        if depth < 0:
+            raise IndexError("no frame below the top one")
+        below = self._below_current
+        self._current = below[depth]
+        # The slot lets go of the element (the process may move on to others at this depth); the
+        # message slot keeps the list it restores, which is the live one now.
+        below[depth] = None
+        self._message = self._below_message[depth]
+        self._depth = depth
 
     def to_queue(self, message: Iterable[Any], current: Any = None) -> None:
         """Run ``message`` next: in the top frame when it has nothing pending, else in a new one."""
@@ -305,7 +323,7 @@ class Process(Handler):
 
     def skip(self) -> None:
         """Drop the next pending item (popping finished frames first)."""
-        while not self._message and self._below_current:
+        while not self._message and self._depth:
             self._pop_frame()
         if self._message:
             del self._message[0]
@@ -322,6 +340,7 @@ class Process(Handler):
         self._forget_keys()
         self._below_current = []
         self._below_message = []
+        self._depth = 0
         self._current = None
         self._message = message
         self._context = context
@@ -339,7 +358,7 @@ class Process(Handler):
         self._own_set = own[1]
         if not self._can_fast():
             result = _NO_HANDLE
-            while self._message or self._below_current:
+            while self._message or self._depth:
                 self.sync()
                 self.update()
                 result = Handler.handle(self, self._message, self._context)
@@ -358,7 +377,7 @@ class Process(Handler):
         stop = False
         stepped = False
         try:
-            while self._message or self._below_current:
+            while self._message or self._depth:
                 self._fast_step(extra)
                 stepped = True
                 while True:
@@ -565,7 +584,7 @@ class Process(Handler):
         context and the result are what the separate step would leave; False when there is none."""
         message = self._message
         if not message:
-            if not self._below_current:
+            if not self._depth:
                 return False
             self._pop_frame()
             self._note(0, True, self._command_list[_C_POP])
@@ -675,7 +694,7 @@ class Process(Handler):
         return None
 
     def can_pop_queue(self) -> bool:
-        return bool(self._below_current)
+        return self._depth > 0
 
     def do_queue_pop(self) -> None:
         self._pop_frame()
@@ -798,6 +817,14 @@ class SharedProcess(Process):
         del self._context[key]
 
 
+def _record_in(group: list[_Undo], mapping: dict[Any, Any], key: Any) -> None:
+    """Record in undo ``group`` how to restore ``mapping[key]`` (or its absence)."""
+    if key in mapping:
+        group.append((_U_KEY, mapping, key, True, mapping[key]))
+    else:
+        group.append((_U_KEY, mapping, key, False, None))
+
+
 class StackingProcess(SharedProcess):
     """Adds undo groups: 'push_context' starts one, 'pop_context' rolls it back, 'forget_context'
     keeps its changes. Context changes (and element states) are recorded in the top group."""
@@ -840,11 +867,9 @@ class StackingProcess(SharedProcess):
         return tags
 
     def _record(self, mapping: dict[Any, Any], key: Any) -> None:
-        if self._undo:
-            if key in mapping:
-                self._undo[-1].append((_U_KEY, mapping, key, True, mapping[key]))
-            else:
-                self._undo[-1].append((_U_KEY, mapping, key, False, None))
+        undo = self._undo
+        if undo:
+            _record_in(undo[len(undo) - 1], mapping, key)
 
     def _undo_record(self, record: _Undo) -> None:
         _kind, mapping, key, had, old = record
@@ -945,11 +970,12 @@ class StatefulProcess(StackingProcess):
         context = self._context
         current = self._current
         state = self._states.get(current)
-        if self._folding and type(current) is LoopRelation and state is not None:
-            reply = self._fold_loop(current, state)
-            if reply is not None:
-                return reply
         if self._own_ask and _S_STATE not in context and "answer" not in context:
+            # (Folding needs the class's own ask: _folding implies _own_ask.)
+            if self._folding and type(current) is LoopRelation and state is not None:
+                reply = self._fold_loop(current, state)
+                if reply is not None:
+                    return reply
             # A built-in element gets its state as an argument; written (and removed again)
             # only when the element would run code that could read it.
             reply = self._ask_bare(current, state)
@@ -970,26 +996,32 @@ class StatefulProcess(StackingProcess):
         done here; the reply's rest is returned, or True when ``object`` is a built-in element
         (then the step pushing it is done here too). Only while no user pair could compete with a
         step (``_folding``) and the element would be asked without a copy of the context; None
-        otherwise (then it is asked)."""
-        context = self._context
-        if _S_STATE in context or "answer" in context or not self._current:
+        otherwise (then it is asked). The caller has checked that the context has neither
+        'state' nor 'answer'."""
+        if not self._current:
             return None
         i = loop._next_iteration(self._query, state)
         if i is None:
             return None
+        undo = self._undo
         flexible = loop._kind()[0]
         if flexible:
-            if not self._undo:
+            if not undo:
                 return None  # 'forget_context' would find no group: leave it to the steps
             self._note(14, _S_FORGET_CONTEXT, self._command_list[_C_FORGET_CONTEXT])
-            self._undo.pop()
-        self._note(0, True, self._command_list[_C_SET_STATE])
-        self._record(self._states, loop)
+            # The group is dropped here and a new one takes its place below (push_context):
+            # the state's record goes to the group the drop uncovers, if any.
+            self._note(0, True, self._command_list[_C_SET_STATE])
+            if len(undo) > 1:
+                _record_in(undo[len(undo) - 2], self._states, loop)
+        else:
+            self._note(0, True, self._command_list[_C_SET_STATE])
+            self._record(self._states, loop)
         self._states[loop] = {_ITERATION: i}
         self._note(0, True, self._command_list[_C_CLEAR])
         if flexible:
             self._note(12, _S_PUSH_CONTEXT, self._command_list[_C_PUSH_CONTEXT])
-            self._undo.append([])
+            undo[len(undo) - 1] = []
         obj = loop._object
         if isinstance(obj, Element) and obj._cursor_type:
             # The reply's next step too: pushing ``obj`` before the loop.
@@ -1194,11 +1226,14 @@ class ParsingProcess(StatefulProcess):
             # What the steps below do through context_set, in one undo record. The step's own
             # keys are not written first (context_set would): they are in the context already
             # (the step noted them), so their places do not change; their values follow when
-            # something could read them.
+            # something could read them. (``size`` is an int: _proceed_ready checked.)
             start = self._offset
+            n = size
+            end = start + n
             length = context.get(_S_PARSED_LENGTH, _MISSING)
-            if self._undo:
-                self._undo[-1].append((
+            undo = self._undo
+            if undo:
+                undo[len(undo) - 1].append((
                     _U_PROCEED,
                     source,
                     start,
@@ -1206,8 +1241,8 @@ class ParsingProcess(StatefulProcess):
                     context.get(_S_LAST_PARSED, _MISSING),
                     length,
                 ))
-            self._offset = start + size
-            context[_S_LAST_PARSED] = source[start : start + size]
+            self._offset = end
+            context[_S_LAST_PARSED] = source[start:end]
             context[_S_PARSED_LENGTH] = (0 if length is _MISSING else length) + size
             return
         if self._source is not None:
@@ -1256,8 +1291,11 @@ class ParsingProcess(StatefulProcess):
         """The remaining text as a cursor (the last one while it is still at the offset)."""
         cursor = self._cursor
         if cursor is None or cursor.pos != self._offset or cursor.source is not self._source:
-            source: str = self._source  # type: ignore[assignment]  # offset mode
-            cursor = self._cursor = TextCursor(source, self._offset)
+            # Made without the constructor call (its arguments packed and unpacked).
+            cursor = TextCursor.__new__(TextCursor)
+            cursor.source = self._source  # type: ignore[assignment]  # offset mode
+            cursor.pos = self._offset
+            self._cursor = cursor
         return cursor
 
     def _ask_bare(self, element: Any, state: Any) -> Reply:
