@@ -113,3 +113,6 @@ cdef class Handler(Abstract):
     cdef _Plan _activate(self, frozenset tags)
     cdef _changed(self)
     cdef _Plan _current_plan(self)
+
+
+cpdef _Plan _plan_of(Handler handler)

@@ -22,6 +22,7 @@ import inspect
 import re
 import types
 import weakref
+from array import array
 from collections import namedtuple
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -662,62 +663,132 @@ class Event(Access):
 
 
 _FIRST_CHARS_LIMIT = 128  # character classes larger than this are not indexed
+_CASE_FLAGS = re.IGNORECASE | re.ASCII  # what decides the characters a str class matches
+_folded_chars: dict[tuple[str, int], frozenset[str] | None] = {}  # (source, flags) -> chars
 
 
-def _first_chars(pattern: re.Pattern[Any]) -> frozenset[str] | None:
+def _first_chars(pattern: re.Pattern[Any], universe: list[str]) -> frozenset[str] | None:
     """The characters a match of a ``str`` regex (match mode) can start with, when that is a
-    small known set; None when it is not (then the regex is always tried)."""
+    small known set; None when it is not (then the regex is always tried).
+
+    Under IGNORECASE a character matches more than its lower and upper case (``k`` also matches
+    the Kelvin sign, ``s`` the long s), and which more depends on the Python version, so ``re``
+    itself decides: the first item is compiled alone as a class with the pattern's case flags
+    and run over every code point (``universe``: the caller's holder for that 4 MB string,
+    built at most once per plan; the answers are cached per class).
+    """
     if _sre_parser is None or not isinstance(pattern.pattern, str):
         return None
-    if pattern.flags & re.IGNORECASE:
-        return None
     try:
-        items = list(_sre_parser.parse(pattern.pattern, pattern.flags & ~re.UNICODE))
+        parsed = _sre_parser.parse(pattern.pattern, pattern.flags)
+        first = _sequence_first(list(parsed), parsed.state.flags)
     except Exception:
         return None
-    return _sequence_first(items)
+    if first is None:
+        return None
+    chars: set[str] = set()
+    folded: dict[int, list[str]] = {}
+    for item in first:
+        if type(item) is str:
+            chars.add(item)
+        else:
+            folded.setdefault(item[1], []).append(item[0])
+    for flags, sources in folded.items():
+        matched = _class_chars("|".join(sorted(set(sources))), flags, universe)
+        if matched is None:
+            return None
+        chars |= matched
+    return frozenset(chars) if len(chars) <= _FIRST_CHARS_LIMIT else None
 
 
-def _sequence_first(items: list[Any]) -> frozenset[str] | None:
+def _class_chars(source: str, flags: int, universe: list[str]) -> frozenset[str] | None:
+    """Every character the one-character regex ``source`` matches with ``flags`` (None: more
+    than the limit), found by ``re`` over all code points."""
+    key = (source, flags)
+    if key in _folded_chars:
+        return _folded_chars[key]
+    if not universe:
+        universe.append(array("I", range(0x110000)).tobytes().decode("utf-32-le",
+                                                                      "surrogatepass"))
+    chars: set[str] = set()
+    result: frozenset[str] | None = None
+    for m in re.compile(source, flags).finditer(universe[0]):
+        chars.add(m[0])
+        if len(chars) > _FIRST_CHARS_LIMIT:
+            break
+    else:
+        result = frozenset(chars)
+    if len(_folded_chars) >= 1024:
+        _folded_chars.clear()
+    _folded_chars[key] = result
+    return result
+
+
+def _sequence_first(items: list[Any], flags: int) -> frozenset[Any] | None:
+    """What the first consumed item of ``items`` can match: characters, and ``(class source,
+    flags)`` for IGNORECASE items (resolved by ``_class_chars``); None when unknown."""
     c = _sre_constants
     for op, av in items:
         if op is c.AT:
             continue  # zero-width at the start: the next item decides
-        return _item_first(op, av)
+        return _item_first(op, av, flags)
     return None  # only zero-width items: the empty string can match
 
 
-def _item_first(op: Any, av: Any) -> frozenset[str] | None:
+def _item_first(op: Any, av: Any, flags: int) -> frozenset[Any] | None:
     c = _sre_constants
-    if op is c.LITERAL:
-        return frozenset((chr(av),))
-    if op is c.IN:
-        chars: set[str] = set()
-        for kind, value in av:
-            if kind is c.LITERAL:
-                chars.add(chr(value))
-            elif kind is c.RANGE and value[1] - value[0] < _FIRST_CHARS_LIMIT:
-                chars.update(chr(code) for code in range(value[0], value[1] + 1))
-            else:
-                return None
-        return frozenset(chars) if len(chars) <= _FIRST_CHARS_LIMIT else None
-    if op is c.SUBPATTERN:
-        if av[1] & re.IGNORECASE:
-            return None
-        return _sequence_first(list(av[3]))
+    if op is c.SUBPATTERN:  # (group, flags added, flags removed, items)
+        return _sequence_first(list(av[3]), (flags | av[1]) & ~av[2])
     if op is c.MAX_REPEAT or op is c.MIN_REPEAT:
         if av[0] < 1:
             return None
-        return _sequence_first(list(av[2]))
+        return _sequence_first(list(av[2]), flags)
     if op is c.BRANCH:
-        chars = set()
+        chars: set[Any] = set()
         for alternative in av[1]:
-            first = _sequence_first(list(alternative))
+            first = _sequence_first(list(alternative), flags)
             if first is None:
                 return None
             chars |= first
         return frozenset(chars)
+    if flags & re.IGNORECASE:
+        source = _class_source(op, av)
+        return frozenset(((source, flags & _CASE_FLAGS),)) if source is not None else None
+    if op is c.LITERAL:
+        return frozenset((chr(av),))
+    if op is c.IN:
+        letters: set[str] = set()
+        for kind, value in av:
+            if kind is c.LITERAL:
+                letters.add(chr(value))
+            elif kind is c.RANGE and value[1] - value[0] < _FIRST_CHARS_LIMIT:
+                letters.update(chr(code) for code in range(value[0], value[1] + 1))
+            else:
+                return None
+        return frozenset(letters) if len(letters) <= _FIRST_CHARS_LIMIT else None
     return None
+
+
+def _class_source(op: Any, av: Any) -> str | None:
+    """A literal or a class as the source of a one-character regex class (None: not one, or it
+    matches too many characters to index)."""
+    c = _sre_constants
+    if op is c.LITERAL:
+        return f"[\\U{av:08x}]"
+    if op is not c.IN:
+        return None  # NOT_LITERAL, ANY...: far more than the limit, or not one character
+    categories = {c.CATEGORY_DIGIT: "\\d", c.CATEGORY_SPACE: "\\s", c.CATEGORY_WORD: "\\w"}
+    parts = []
+    for kind, value in av:
+        if kind is c.LITERAL:
+            parts.append(f"\\U{value:08x}")
+        elif kind is c.RANGE and value[1] - value[0] < _FIRST_CHARS_LIMIT:
+            parts.append(f"\\U{value[0]:08x}-\\U{value[1]:08x}")
+        elif kind is c.CATEGORY and value in categories:
+            parts.append(categories[value])  # how many it matches depends on the flags
+        else:
+            return None  # NEGATE, a large range, a negated category
+    return "[" + "".join(parts) + "]"
 
 
 class _Plan:
@@ -742,6 +813,7 @@ class _Plan:
         regex_index: dict[str, list[tuple[int, Any]]] = {}
         indexed = []
         strings: dict[str, list[tuple[str, int]]] = {}
+        universe: list[str] = []  # all code points, built only if an uncached class needs them
         for pos, pair in enumerate(pairs):
             condition = pair[0]
             # A subclass's own check() (which may call Condition.check) runs in the generic scan.
@@ -751,7 +823,7 @@ class _Plan:
                 kind = _K_CUSTOM
             value: Any = condition._value if kind != _K_CUSTOM else None
             if kind == _K_REGEX:
-                first = _first_chars(value)
+                first = _first_chars(value, universe)
                 if first is None:
                     regex.append((pos, condition._matcher))
                 else:
@@ -787,6 +859,11 @@ def _bucket(entries: list[tuple[str, int]]) -> tuple[Any, ...]:
         by_length.setdefault(len(value), {}).setdefault(value, (pos, value))
     tables = tuple(sorted(by_length.items(), reverse=True))
     return (values, positions, tables)
+
+
+def _plan_of(handler: Handler) -> _Plan:
+    """The plan ``handler.handle`` uses for its current tags (to inspect the indexes)."""
+    return handler._current_plan()
 
 
 class Handler(Abstract):
