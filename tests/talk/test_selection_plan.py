@@ -190,3 +190,23 @@ def test_text_replaced_by_an_action_is_what_the_next_selection_matches(talk):
     process("new", builder.graph, text="aa")
     assert process.parsed_length == 1 and process.last_parsed == "a"
     assert process.text == ""
+
+
+def test_a_longer_match_after_tied_shorter_ones_is_the_only_best(talk):
+    """Two cases tie at one character, then a later case matches two: it alone is the best, so
+    when it fails further on there is nothing to fall back to (the shorter cases were never
+    candidates of the lookahead)."""
+    ran = []
+    root = talk.ComplexNotion("root")
+    selection = talk.SelectiveNotion("selection")
+    talk.NextRelation(root, selection)
+    talk.ParsingRelation(selection, talk.ActionNotion("eq", lambda: ran.append("eq")), "=")
+    talk.ParsingRelation(
+        selection, talk.ActionNotion("re", lambda: ran.append("re")), re.compile("=")
+    )
+    double = talk.ComplexNotion("double")
+    talk.ParsingRelation(selection, double, "==")
+    talk.ParsingRelation(double, talk.ActionNotion("bang", lambda: ran.append("!")), "!")
+    assert _parse(talk, root, "==!").is_parsed() and ran == ["!"]
+    process = _parse(talk, root, "==?")
+    assert not process.is_parsed() and process.undo_depth == 0 and ran == ["!"]

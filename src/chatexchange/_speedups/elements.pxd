@@ -84,6 +84,7 @@ cdef class SelectiveNotion(ComplexNotion):
     cdef object _plan_default
     cdef dict _plan_index
     cdef Py_ssize_t _best_rank, _fold_size
+    cdef list _best_more
     cdef object _fold_object
 
     cdef _relation_changed(self, relation, old, new)
@@ -98,11 +99,12 @@ cdef class SelectiveNotion(ComplexNotion):
     @cython.locals(plan=tuple, relations=list, conditions=tuple, n=Py_ssize_t, i=Py_ssize_t,
                    parsing=ParsingRelation, events=list, event=Event, unknown=Event)
     cdef bint _plan_valid(self) except -1
-    @cython.locals(source=str, pos=Py_ssize_t, best=list, top=Py_ssize_t, rank=Py_ssize_t,
+    @cython.locals(source=str, pos=Py_ssize_t, more=list, top=Py_ssize_t, rank=Py_ssize_t,
                    parsing=ParsingRelation, matcher=tuple, candidates=tuple)
     cdef object _best_direct(self, dict context, TextCursor cursor)
     cdef _reply(self, query, dict context, TextCursor cursor, state, bint bare)
-    @cython.locals(event=Event, relations=list, best=list, parsing=ParsingRelation)
+    @cython.locals(event=Event, relations=list, more=list, parsing=ParsingRelation,
+                   builtin=Element)
     cdef _selected(self, query, dict context, TextCursor cursor, state, bint fold)
     @cython.locals(parsing=ParsingRelation, top=Py_ssize_t)
     cdef _case_reply(self, case)
@@ -164,6 +166,7 @@ cdef class LoopRelation(NextRelation):
     cdef tuple _kind_cache
 
     cdef tuple _kind(self)
+    @cython.locals(high=object)
     cdef object _next_iteration(self, query, state)
     cdef list _loop(self, state)
     cdef list _iteration(self, i)

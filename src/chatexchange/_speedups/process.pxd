@@ -24,7 +24,7 @@ cdef tuple _own_methods(cls)
 cdef tuple _DIRECTIONS, _STOP_CRITERIA, _GO_CRITERIA, _SELECTION_HOOKS
 cdef dict _FAST_TYPES, _EVENT_COMMANDS, _DICT_KEYS, _FOLD_TYPES
 cdef str _ITERATION
-cdef tuple _FOLDED_STEPS
+cdef tuple _FOLDED_STEPS, _STEP_KEYS
 cdef bint _folds(cls) except -1
 
 
@@ -46,6 +46,7 @@ cdef class Process(Handler):
     cdef long _dict_mask
     cdef object _r_value, _r_rank, _r_source, _p_rank, _p_condition, _p_event, _sel_condition
     cdef Py_ssize_t _sel_rank
+    cdef int _r_step, _p_step
     cdef bint _pending, _keys_in, _folding, _own_ask, _own_set
 
     cdef _string_command(self, name, int command, int requires)
@@ -57,11 +58,14 @@ cdef class Process(Handler):
     @cython.locals(depth=Py_ssize_t, below=list)
     cdef _pop_frame(self)
     cpdef handle(self, message, context)
-    @cython.locals(head=object, extra=list, kind=object, fuse=bint, stop=bint, stepped=bint)
+    @cython.locals(head=object, extra=list, kind=object, fuse=bint, stop=bint, stepped=bint,
+                   step=int)
     cpdef run(self)
     @cython.locals(context=dict)
     cdef _note(self, rank, condition, event)
-    @cython.locals(context=dict)
+    @cython.locals(keys=tuple)
+    cdef _note_step(self, int command)
+    @cython.locals(context=dict, step=int, keys=tuple)
     cdef _flush(self)
     cdef _forget_keys(self)
     cpdef sync(self)
@@ -122,7 +126,7 @@ cdef class StatefulProcess(StackingProcess):
 
     cpdef do_set_state(self)
     cpdef do_clear_state(self)
-    @cython.locals(flexible=bint, undo=list)
+    @cython.locals(flexible=bint, undo=list, builtin=Element)
     cdef _fold_loop(self, LoopRelation loop, state)
 
 

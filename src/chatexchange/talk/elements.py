@@ -687,9 +687,10 @@ class SelectiveNotion(ComplexNotion):
         self._plan_default: Relation | None = None
         self._plan_index: dict[str, tuple[ParsingRelation, ...]] | None = None
         self._plan_any: tuple[ParsingRelation, ...] = ()
-        # The rank of the last _best_direct's cases (-1: the default), and what _FOLDED stands
-        # for.
+        # The rank of the last _best_direct's cases (-1: the default), the cases tied with its
+        # first (None: none), and what _FOLDED stands for.
         self._best_rank = -1
+        self._best_more: list[ParsingRelation] | None = None
         self._fold_size = 0
         self._fold_object: Any = None
         ComplexNotion.__init__(self, name, owner)
@@ -870,31 +871,33 @@ class SelectiveNotion(ComplexNotion):
                 return False
         return True
 
-    def _best_direct(self, context: Context, cursor: TextCursor | None) -> list[Any] | None:
+    def _best_direct(self, context: Context, cursor: TextCursor | None) -> Any:
         """get_best_cases for a selection whose cases are all plain ParsingRelations (matched
         against the text without user code, so there is nothing to copy the context for): only
         the cases the plan lists for the next character are matched (the others cannot match,
-        and a failing plain case has no side effect). The best cases (their rank in
-        ``_best_rank``; their replies by ``_case_reply``) or the default; None when a case is
-        not plain."""
+        and a failing plain case has no side effect). The first best case (the rank in
+        ``_best_rank``, the cases tied with it in ``_best_more``, None when there are none;
+        their replies by ``_case_reply``) or the default; None when there is neither;
+        ``_INDIRECT`` when a case is not plain. (No list for the usual single best case.)"""
         if cursor is not None:
             source = cursor.source
             pos = cursor.pos
         else:
             text = context.get(_TEXT)
             if type(text) is not str:
-                return None
+                return _INDIRECT
             source = text
             pos = 0
         if not self._plan_valid() and not self._make_plan():
-            return None
+            return _INDIRECT
         candidates: tuple[ParsingRelation, ...] | None = None
         if pos < len(source):
             index: Any = self._plan_index  # made by _make_plan() above
             candidates = index.get(source[pos])
         if candidates is None:
             candidates = self._plan_any
-        best: list[Any] = []
+        first: Any = None
+        more: list[ParsingRelation] | None = None
         top = -1
         for relation in candidates:
             parsing = relation
@@ -906,14 +909,19 @@ class SelectiveNotion(ComplexNotion):
                 continue  # its reply would be 'error'
             if rank > top:
                 top = rank
-                best = [parsing]
+                first = parsing
+                more = None
             elif rank == top:
-                best.append(parsing)
+                if more is None:
+                    more = [parsing]
+                else:
+                    more.append(parsing)
         self._best_rank = top
-        if not best and self._default is not None:
+        self._best_more = more
+        if first is None and self._default is not None:
             self._best_rank = -1
-            best = [self._default]
-        return best
+            first = self._default
+        return first
 
     def _case_reply(self, case: Any) -> Reply:
         """The reply of one of _best_direct's cases."""
@@ -944,22 +952,26 @@ class SelectiveNotion(ComplexNotion):
         relations = self._relations
         if len(relations) < 2:
             return relations[0] if relations else None
-        best = self._best_direct(context, cursor)
-        if best is None:
+        first = self._best_direct(context, cursor)
+        if first is _INDIRECT:
             return _INDIRECT
-        if not best:
+        if first is None:
             return "error"
-        if len(best) == 1:
+        more = self._best_more
+        if more is None:
             if fold and self._best_rank > 0:
-                parsing = best[0]
+                parsing = first
                 obj = parsing._object
-                if not parsing.check_only and isinstance(obj, Element) and obj._cursor_type:
-                    self._fold_size = self._best_rank
-                    self._fold_object = obj
-                    return _FOLDED
-            return self._case_reply(best[0])
-        replies = [self._case_reply(case) for case in best]
-        return tupled("push_context", {"set_state": {_S_CASES: replies[1:]}}, replies[0], self)
+                if not parsing.check_only and isinstance(obj, Element):
+                    builtin: Element = obj
+                    if builtin._cursor_type:
+                        self._fold_size = self._best_rank
+                        self._fold_object = obj
+                        return _FOLDED
+            return self._case_reply(first)
+        rest = [self._case_reply(case) for case in more]
+        reply = self._case_reply(first)
+        return tupled("push_context", {"set_state": {_S_CASES: rest}}, reply, self)
 
     def can_retry(self, *message: Any, **context: Any) -> bool:
         return bool(context.get(_STATE)) and bool(message) and message[0] == "error"
@@ -1200,7 +1212,8 @@ class ActionRelation(Relation):
 
 
 # Offset matchers of ParsingRelation conditions, built once per Condition:
-# (kind, value, extra) with kinds below; None when the condition needs the real text.
+# (kind, value, extra) with kinds below; None when the condition needs the real text. A regex's
+# extra is its bound match (search) method: looked up once, not at every token.
 _M_TRUE, _M_STR, _M_STR_I, _M_FIND, _M_RE, _M_RE_SEARCH, _M_LIST, _M_NONE = range(8)
 
 
@@ -1222,7 +1235,9 @@ def _offset_matcher(value: Any, options: dict[str, Any]) -> tuple[int, Any, Any]
     if isinstance(value, re.Pattern):
         if not _offset_safe(value):
             return None
-        return (_M_RE_SEARCH if search else _M_RE, value, None)
+        if search:
+            return (_M_RE_SEARCH, value, value.search)
+        return (_M_RE, value, value.match)
     if value is None or is_number(value) or type(value) is bool or type(value) is dict:
         return (_M_NONE, None, None)  # compared with ==/is to a string: never equal
     return None
@@ -1235,7 +1250,7 @@ def _match_at(matcher: tuple[int, Any, Any], source: str, pos: int) -> tuple[int
             return extra, value
         return -1, None
     if kind == _M_RE:
-        found = value.match(source, pos)
+        found = extra(source, pos)
         if found is None:
             return -1, None
         matched = found[0]  # end - start is its length
@@ -1257,7 +1272,7 @@ def _match_at(matcher: tuple[int, Any, Any], source: str, pos: int) -> tuple[int
             return -1, None
         return extra + found_at - pos, value
     if kind == _M_RE_SEARCH:
-        found = value.search(source, pos)
+        found = extra(source, pos)
         if found is None:
             return -1, None
         return found.end() - pos, found[0]
@@ -1645,7 +1660,8 @@ class LoopRelation(NextRelation):
         if self._own_event(3) is None:
             return None
         i = state[_ITERATION]
-        if i < self._kind()[1]:
+        high = self._kind()[1]
+        if high is _INFINITY or i < high:
             return i + 1
         return None
 

@@ -157,13 +157,16 @@ class Process(Handler):
     def __init__(self) -> None:
         Handler.__init__(self)
         self._context: Context = {}
-        # The last step (its value, rank, source) and the context keys it has not written yet.
+        # The last step (its value, rank, source) and the context keys it has not written yet;
+        # a fused or folded step keeps only its command (_r_step, _p_step; 0: none) instead.
         self._r_value: Any = None
         self._r_rank: float = -1
         self._r_source: Any = None
+        self._r_step = 0
         self._p_rank: Any = None
         self._p_condition: Any = None
         self._p_event: Any = None
+        self._p_step = 0
         self._pending = False
         self._keys_in = False
         self._sel_rank: float = -1
@@ -405,6 +408,9 @@ class Process(Handler):
         self.sync()
         if not stepped:
             return _NO_HANDLE
+        step = self._r_step
+        if step:
+            return (self._r_value, _STEP_KEYS[step][0], self._command_list[step])
         return (self._r_value, self._r_rank, self._r_source)
 
     # -- the step's own context keys, written when they can be seen ---------------------------
@@ -415,8 +421,10 @@ class Process(Handler):
         The first step of a context writes them at once, so the keys keep their order."""
         self._r_rank = rank
         self._r_source = event
+        self._r_step = 0
         if self._keys_in:
             self._pending = True
+            self._p_step = 0
             self._p_rank = rank
             self._p_condition = condition
             self._p_event = event
@@ -429,6 +437,18 @@ class Process(Handler):
         context[_S_EVENT] = event
         self._keys_in = True
 
+    def _note_step(self, command: int) -> None:
+        """``_note`` of a fused or folded step of a built-in command, whose rank and condition
+        are the command's own (``_STEP_KEYS``): only the command is kept until the keys are
+        written."""
+        if self._keys_in:
+            self._r_step = command
+            self._pending = True
+            self._p_step = command
+            return
+        keys = _STEP_KEYS[command]
+        self._note(keys[0], keys[1], self._command_list[command])
+
     def _flush(self) -> None:
         """Write the kept rank, condition and event of the last step into the context."""
         if self._pending:
@@ -436,9 +456,16 @@ class Process(Handler):
             context = self._context
             if _S_SENDER not in context:
                 context[_S_SENDER] = self
-            context[_S_RANK] = self._p_rank
-            context[_S_CONDITION] = self._p_condition
-            context[_S_EVENT] = self._p_event
+            step = self._p_step
+            if step:
+                keys = _STEP_KEYS[step]
+                context[_S_RANK] = keys[0]
+                context[_S_CONDITION] = keys[1]
+                context[_S_EVENT] = self._command_list[step]
+            else:
+                context[_S_RANK] = self._p_rank
+                context[_S_CONDITION] = self._p_condition
+                context[_S_EVENT] = self._p_event
 
     def _forget_keys(self) -> None:
         """The context may have lost its step keys (a new context, a deletion, an undo): write
@@ -564,6 +591,7 @@ class Process(Handler):
                 self._r_value = value
                 self._r_rank = rank
                 self._r_source = source
+                self._r_step = 0
                 return
         if rank < 0:
             if not self._pending:
@@ -573,6 +601,7 @@ class Process(Handler):
             self._r_value = False
             self._r_rank = -1
             self._r_source = None
+            self._r_step = 0
             return
         event = self._command_list[command]
         self._note(rank, self._sel_condition, event)
@@ -587,17 +616,17 @@ class Process(Handler):
             if not self._depth:
                 return False
             self._pop_frame()
-            self._note(0, True, self._command_list[_C_POP])
+            self._note_step(_C_POP)
             self._r_value = None
             return True
         head = message[0]
         if head is None or (type(head) is dict and not head):
             del message[0]
-            self._note(0, True, self._command_list[_C_CLEAR])
+            self._note_step(_C_CLEAR)
             self._r_value = None
             return True
         if type(head) is str and head == _S_QUERY and self._current:
-            self._note(5, _S_QUERY, self._command_list[_C_QUERY])
+            self._note_step(_C_QUERY)
             self._r_value = self.do_query()
             return True
         return False
@@ -710,7 +739,7 @@ class Process(Handler):
     def _fold_push(self, item: Any) -> None:
         """What the step pushing ``item`` (an element put before the pending items) would do,
         for a fold: its keys noted, the element asked next."""
-        self._note(0, True, self._command_list[_C_PUSH])
+        self._note_step(_C_PUSH)
         message = self._message
         if message:
             self._push_frame(item, [_S_QUERY])
@@ -1008,26 +1037,28 @@ class StatefulProcess(StackingProcess):
         if flexible:
             if not undo:
                 return None  # 'forget_context' would find no group: leave it to the steps
-            self._note(14, _S_FORGET_CONTEXT, self._command_list[_C_FORGET_CONTEXT])
+            self._note_step(_C_FORGET_CONTEXT)
             # The group is dropped here and a new one takes its place below (push_context):
             # the state's record goes to the group the drop uncovers, if any.
-            self._note(0, True, self._command_list[_C_SET_STATE])
+            self._note_step(_C_SET_STATE)
             if len(undo) > 1:
                 _record_in(undo[len(undo) - 2], self._states, loop)
         else:
-            self._note(0, True, self._command_list[_C_SET_STATE])
+            self._note_step(_C_SET_STATE)
             self._record(self._states, loop)
         self._states[loop] = {_ITERATION: i}
-        self._note(0, True, self._command_list[_C_CLEAR])
+        self._note_step(_C_CLEAR)
         if flexible:
-            self._note(12, _S_PUSH_CONTEXT, self._command_list[_C_PUSH_CONTEXT])
+            self._note_step(_C_PUSH_CONTEXT)
             undo[len(undo) - 1] = []
         obj = loop._object
-        if isinstance(obj, Element) and obj._cursor_type:
-            # The reply's next step too: pushing ``obj`` before the loop.
-            self._message.insert(0, loop)
-            self._fold_push(obj)
-            return True
+        if isinstance(obj, Element):
+            builtin: Element = obj
+            if builtin._cursor_type:
+                # The reply's next step too: pushing ``obj`` before the loop.
+                self._message.insert(0, loop)
+                self._fold_push(obj)
+                return True
         return (obj, loop)
 
 
@@ -1325,9 +1356,9 @@ class ParsingProcess(StatefulProcess):
         source = self._source
         if source is None or len(source) - self._offset < size:
             return ({_S_PROCEED: size}, obj)
-        self._note(0, True, self._command_list[_C_PROCEED])
+        self._note_step(_C_PROCEED)
         self._proceed(size)
-        self._note(0, True, self._command_list[_C_CLEAR])
+        self._note_step(_C_CLEAR)
         self._fold_push(obj)
         return True
 
@@ -1412,6 +1443,22 @@ def _folds(cls: type) -> bool:
         folds = all(_defining_class(cls, name) in _OWN_CLASSES for name in _FOLDED_STEPS)
         _FOLD_TYPES[cls] = folds
     return folds
+
+#: The rank and condition a built-in command's step writes (by command number), for the steps
+#: that are fused or folded (``_note_step``); None for the others.
+_STEP_KEYS: tuple[Any, ...] = tuple(
+    {
+        _C_QUERY: (5, _S_QUERY),
+        _C_PUSH: (0, True),
+        _C_POP: (0, True),
+        _C_CLEAR: (0, True),
+        _C_FORGET_CONTEXT: (14, _S_FORGET_CONTEXT),
+        _C_PUSH_CONTEXT: (12, _S_PUSH_CONTEXT),
+        _C_SET_STATE: (0, True),
+        _C_PROCEED: (0, True),
+    }.get(command)
+    for command in range(_C_TURN + 1)
+)
 _DICT_KEYS = {
     "add_context": _C_ADD,
     "update_context": _C_UPDATE,
