@@ -31,7 +31,9 @@ cdef Py_ssize_t _MAX_PLANS, _SCAN_LIMIT, _FIRST_CHARS_LIMIT
 cdef str _SENDER, _RANK, _CONDITION, _EVENT, _RESULT, _ANSWER
 
 
-cdef dict _function_types
+cdef dict _function_types, _signatures
+cdef object _MethodType, _FunctionType
+cdef frozenset _NO_TAGS
 cdef bint _function_like(f) except -1
 @cython.locals(entry=list, bound=bint)
 cdef tuple _strategy(f)
@@ -49,6 +51,9 @@ cdef class Access(Abstract):
     cdef readonly tuple _names, _defaults, _kwnames, _kwdefaults
     cdef readonly bint _sees_dict, _reads_text, _reads_state
 
+    @cython.locals(kind=int)
+    cdef _setup(self, value)
+
     @cython.locals(kind=int, ctx=dict, names=tuple, defaults=tuple, n=Py_ssize_t, i=Py_ssize_t)
     cpdef call(self, message, context)
 
@@ -61,6 +66,8 @@ cdef class Condition(Access):
     cdef readonly Py_ssize_t _length
     cdef readonly object _matcher
     cdef readonly int _kind
+
+    cdef _setup_condition(self, value, tuple tags, ignore_case, search, dict options)
 
     @cython.locals(kind=int, text=unicode, condition=Condition, best=tuple, checked=tuple,
                    pos=Py_ssize_t)
@@ -79,6 +86,12 @@ cdef class Event(Access):
 
     @cython.locals(answer=tuple)
     cpdef run(self, message, context)
+
+
+@cython.locals(condition=Condition)
+cpdef Condition _condition_of(value, tuple tags)
+@cython.locals(event=Event)
+cpdef Event _event_of(value)
 
 
 cdef tuple _bucket(list entries)
@@ -104,6 +117,7 @@ cdef class Handler(Abstract):
                    event=Event, text=unicode, bucket=tuple, value=unicode, answer=tuple,
                    values=tuple, positions=tuple, i=Py_ssize_t, tables=tuple, table=dict,
                    length=Py_ssize_t, size=Py_ssize_t, regexes=tuple, head=unicode)
+    cdef _setup_handler(self)
     cpdef handle(self, message, context)
     cpdef on_access(self, condition, event)
     cpdef update(self)

@@ -4,11 +4,13 @@
 # needs no override lookup); Python subclasses have one and can override any def/cpdef method.
 
 cimport cython
-from chatexchange._speedups.core cimport Abstract, Access, Condition, Event, Handler
+from chatexchange._speedups.core cimport (
+    Abstract, Access, Condition, Event, Handler, _condition_of, _event_of)
 
 cdef tuple _NO_HANDLE, _NEXT_MESSAGE
 cdef str _S_CASES, _S_NAME, _S_NEW_VALUE, _S_OBJECT, _S_OLD_VALUE, _S_OWNER, _S_SEP, _S_SET_PREFIX
-cdef str _S_SUBJECT
+cdef str _S_SUBJECT, _S_SET_SUBJECT, _S_VISIT
+cdef tuple _NO_TAGS, _VALUE_TAGS, _FUNCTION_TAGS
 cdef str _TEXT, _STATE, _ITERATION, _NEXT
 cdef object _INFINITY
 cdef frozenset _DIRECT_TYPES
@@ -38,10 +40,16 @@ cdef class Element(Handler):
     cdef object _owner
     cdef bint _custom
     cdef readonly bint _direct_type, _cursor_type
-    cdef tuple _seal_pairs
+    cdef readonly tuple _seal_pairs
     cdef object _seal_tags
     cdef object _seal_unknown
 
+    cdef _init_element(self, owner)
+    cdef _own(self, condition, event, tuple tags)
+    cpdef change_property(self, name, value)
+    cdef _change(self, name, old, value, bint fresh)
+    cpdef _store_property(self, name, value)
+    cpdef _sealed(self)
     cpdef handle(self, message, context)
     cpdef on_access(self, condition, event)
     cpdef bint reads_text(self)
@@ -57,6 +65,9 @@ cdef class Element(Handler):
 cdef class Notion(Element):
     cdef object _name
 
+    cdef _init_notion(self, name, owner)
+    cpdef _store_property(self, name, value)
+
     cdef _reply(self, query, dict context, TextCursor cursor, state, bint bare)
 
 
@@ -70,7 +81,8 @@ cdef class ActionNotion(Notion):
 cdef class ComplexNotion(Notion):
     cdef list _relations
 
-    cdef _relation_changed(self, relation, old, new)
+    cdef _init_complex(self, name, owner)
+    cdef _relation_changed(self, relation, old, new, bint fresh)
 
     @cython.locals(first=str)
     cdef _dispatch(self, message, dict context)
@@ -87,7 +99,7 @@ cdef class SelectiveNotion(ComplexNotion):
     cdef list _best_more
     cdef object _fold_object
 
-    cdef _relation_changed(self, relation, old, new)
+    cdef _relation_changed(self, relation, old, new, bint fresh)
 
     @cython.locals(first=str)
     cdef _dispatch(self, message, dict context)
@@ -110,18 +122,27 @@ cdef class SelectiveNotion(ComplexNotion):
     cdef _case_reply(self, case)
 
 
+cdef _add_prefix(name, prefix)
+cdef _tell(element, name, sender, old, new)
 @cython.locals(notion=ComplexNotion)
-cdef bint _told_directly(element, name, sender, old, new) except -1
+cdef bint _told_directly(element, name, sender, old, new, bint fresh) except -1
 
 
 cdef class Relation(Element):
     cdef object _subject
     cdef object _object
 
+    @cython.locals(fresh=bint)
+    cdef _init_relation(self, subj, obj, owner)
+    cpdef _store_property(self, name, value)
+
 
 cdef class NextRelation(Relation):
     cdef public dict options
     cdef public Condition condition_access
+
+    cdef _init_next(self, subj, obj, condition, owner, dict options)
+    cpdef set_condition(self, value)
 
     @cython.locals(first=str, condition=Condition)
     cdef _dispatch(self, message, dict context)
@@ -151,6 +172,8 @@ cdef class ParsingRelation(NextRelation):
     cdef object _seal_pair
     cdef Event _seal_event
 
+    cpdef set_condition(self, value)
+
     cdef object _matcher_of(self, condition)
     @cython.locals(event=Event, unknown=Event, events=list)
     cdef bint _plain(self) except -1
@@ -164,6 +187,8 @@ cdef class LoopRelation(NextRelation):
     cdef object _raw_condition
     cdef object _kind_for
     cdef tuple _kind_cache
+
+    cpdef set_condition(self, value)
 
     cdef tuple _kind(self)
     @cython.locals(high=object)
@@ -180,3 +205,5 @@ cdef class Graph(Element):
     cdef list _notions
     cdef list _relations
     cdef object _root
+
+    cpdef _store_property(self, name, value)

@@ -87,6 +87,8 @@ _K_REGEX_SEARCH = 7
 _K_BOOLEAN = 8
 
 _NO_CHECK: Checked = (-1, None)
+#: The tags of a condition (and a handler) without any: one shared empty set.
+_NO_TAGS: frozenset[Any] = frozenset()
 _NO_HANDLE: tuple[Any, ...] = (False, -1, None)
 _MAX_PLANS = 256  # tag states remembered per handler before the cache starts over
 _SCAN_LIMIT = 8  # string conditions sharing a first character scanned one by one
@@ -281,6 +283,11 @@ class Access(Abstract):
     CACHEABLE = frozenset({"call", "function"})
 
     def __init__(self, value: Any) -> None:
+        self._setup(value)
+
+    def _setup(self, value: Any) -> None:
+        """What the constructor does (a C-level call for the subclasses' constructors and the
+        engine's own factories)."""
         self._value: Any = value
         self._names: tuple[str, ...] = ()
         self._defaults: tuple[Any, ...] = ()
@@ -436,12 +443,19 @@ class Condition(Access):
 
     def __init__(self, value: Any, *tags: Any, ignore_case: bool = False, search: bool = False,
                  **options: Any) -> None:
-        Access.__init__(self, value)
-        self._tags = frozenset(tags)
+        self._setup_condition(value, tags, ignore_case, search, options)
+
+    def _setup_condition(self, value: Any, tags: tuple[Any, ...], ignore_case: Any, search: Any,
+                         options: dict[str, Any]) -> None:
+        """What the constructor does, with its arguments as they are."""
+        Access._setup(self, value)
+        self._tags = frozenset(tags) if tags else _NO_TAGS
         self._ignore_case = bool(ignore_case)
         self._search = bool(search)
         self._options = options
-        self._conditions: tuple[Condition, ...] = (self,)
+        # The items of a list condition (empty for any other kind: no tuple holding the condition
+        # itself per condition, which the garbage collector would have to visit).
+        self._conditions: tuple[Condition, ...] = ()
         self._length = 0
         # The bound match or search of a regex (str or bytes pattern), None for other kinds.
         self._matcher: Any = None
@@ -494,7 +508,9 @@ class Condition(Access):
     @property
     def list(self) -> tuple[Condition, ...]:
         """The inner conditions of a list condition; ``(self,)`` for any other."""
-        return self._conditions
+        if self._kind == _K_LIST:
+            return self._conditions
+        return (self,)
 
     @property
     def ignore_case(self) -> bool:
@@ -627,7 +643,7 @@ class Event(Access):
     RESULT = "result"
 
     def __init__(self, value: Any) -> None:
-        Access.__init__(self, value)
+        Access._setup(self, value)
         self.pre_event: Event | None = None
         self.post_event: Event | None = None
 
@@ -660,6 +676,23 @@ class Event(Access):
             if answer[0] is not None:
                 return answer
         return (result, self._value)
+
+
+def _condition_of(value: Any, tags: tuple[Any, ...]) -> Condition:
+    """``Condition(value, *tags)`` for the engine's own registrations, made without packing and
+    parsing the constructor's arguments."""
+    condition: Condition = Condition.__new__(Condition)
+    condition._setup_condition(value, tags, False, False, {})
+    return condition
+
+
+def _event_of(value: Any) -> Event:
+    """``Event(value)`` for the engine's own registrations (without the constructor's call)."""
+    event: Event = Event.__new__(Event)
+    event._setup(value)
+    event.pre_event = None
+    event.post_event = None
+    return event
 
 
 _FIRST_CHARS_LIMIT = 128  # character classes larger than this are not indexed
@@ -881,9 +914,13 @@ class Handler(Abstract):
     NO_HANDLE = _NO_HANDLE
 
     def __init__(self) -> None:
+        self._setup_handler()
+
+    def _setup_handler(self) -> None:
+        """What the constructor does (a C-level call for the elements' constructors)."""
         #: (condition, event) pairs in registration order.
         self.events: list[Pair] = []
-        self._tags: frozenset[Any] = frozenset()
+        self._tags: frozenset[Any] = _NO_TAGS
         self._unknown_event: Event | None = None
         self._plans: dict[frozenset[Any], _Plan] = {}
         self._plan: _Plan | None = None
@@ -930,7 +967,8 @@ class Handler(Abstract):
 
     def _changed(self) -> None:
         """The pairs changed: the active set is built again, lazily, for the tags of this moment."""
-        self._plans = {}
+        if self._plans:
+            self._plans = {}
         self._plan = None
         self._plan_tags = self._tags
 

@@ -13,7 +13,16 @@ from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .core import TRUE_CONDITION, Abstract, Access, Condition, Event, Handler
+from .core import (
+    TRUE_CONDITION,
+    Abstract,
+    Access,
+    Condition,
+    Event,
+    Handler,
+    _condition_of,
+    _event_of,
+)
 from .utils import is_list, is_number, is_string, tupled
 
 if TYPE_CHECKING:
@@ -75,6 +84,12 @@ _S_OWNER = "owner"
 _S_SEP = "_"
 _S_SET_PREFIX = "set"
 _S_SUBJECT = "subject"
+_S_SET_SUBJECT = "set_subject"
+_S_VISIT = "visit"
+#: The tags of the built-in classes' own pairs (``on``'s ``*tags``).
+_NO_TAGS: tuple[Any, ...] = ()
+_VALUE_TAGS = ("value",)
+_FUNCTION_TAGS = ("function",)
 if TYPE_CHECKING:
     # re's private parser: not a stable API (its stubs do not follow it).
     _sre_constants: Any = None
@@ -311,38 +326,59 @@ class Element(Handler):
     NEW_VALUE = "new-value"
 
     def __init__(self, owner: Element | None = None) -> None:
-        Handler.__init__(self)
+        self._init_element(owner)
+
+    def _init_element(self, owner: Element | None) -> None:
+        """What the constructor does. The subclasses' constructors call these ``_init_*`` steps
+        (C-level calls in the compiled engine) rather than their base's ``__init__``.
+
+        An instance of exactly a built-in class (``_cursor_type``, decided here first) has
+        nothing that overrides a registration or a property setter: its constructors register
+        their own pairs and set their properties directly (``_own``, ``_change``), with the same
+        result; a subclass's instance goes through ``on``/``on_forward``/... and the setters.
+        """
+        Handler._setup_handler(self)
         self._builtin_count = 0
         # Custom (the generic selection) until a built-in class's constructor seals its events.
         self._custom = True
         self._direct_type = False
-        self._cursor_type = False
+        self._cursor_type = type(self) in _CURSOR_TYPES
         self._seal_pairs: tuple[Pair, ...] = ()
         self._owner = None
-        self.owner = owner
+        if owner is not None or not self._cursor_type:
+            self.owner = owner  # (a built-in element's owner None is None already: no change)
+
+    def _own(self, condition: Any, event: Any, tags: tuple[Any, ...]) -> None:
+        """``on(condition, event, *tags)`` in the constructor of an exact built-in class: its
+        own pairs are all different, so the pair is added as ``on_access`` would add it (no
+        constructor makes a plan before its last pair but LoopRelation's, which makes the plan
+        again after them)."""
+        self.events.append((_condition_of(condition, tags), _event_of(event)))
 
     # -- property-change protocol -------------------------------------------------------------
     @staticmethod
     def add_prefix(name: str, prefix: str) -> str:
         """'owner' -> 'set_owner'; a name that already starts with the prefix is kept."""
-        if name.startswith(prefix):
-            return name
-        return prefix + _S_SEP + name
+        return _add_prefix(name, prefix)
 
     def change_property(self, name: str, value: Any) -> bool | None:
         """Set ``name`` to ``value``, telling the old value (before) and the new one (after)."""
-        old = getattr(self, name)
+        return self._change(name, getattr(self, name), value, False)
+
+    def _change(self, name: str, old: Any, value: Any, fresh: bool) -> bool | None:
+        """change_property once the old value is read. ``fresh``: this is a relation whose
+        constructor runs for the first time (it is in no notion's relations list yet)."""
         if old == value:
             return None
-        message = Element.add_prefix(name, _S_SET_PREFIX)
-        context = {_S_NEW_VALUE: value, _S_OLD_VALUE: old, "sender": self}
-        if old and isinstance(old, Abstract) and not _told_directly(old, name, self, old, value):
-            old(message, **context)
+        if old and isinstance(old, Abstract) and not _told_directly(
+            old, name, self, old, value, False
+        ):
+            _tell(old, name, self, old, value)
         self._store_property(name, value)
         if value and isinstance(value, Abstract) and not _told_directly(
-            value, name, self, old, value
+            value, name, self, old, value, fresh
         ):
-            value(message, **context)
+            _tell(value, name, self, old, value)
         return True
 
     def _store_property(self, name: str, value: Any) -> None:
@@ -514,9 +550,15 @@ class Notion(Element):
     """A named leaf of the graph; a plain notion answers nothing (the process passes it over)."""
 
     def __init__(self, name: Any, owner: Element | None = None) -> None:
+        self._init_notion(name, owner)
+
+    def _init_notion(self, name: Any, owner: Element | None) -> None:
         self._name = None
-        Element.__init__(self, owner)
-        self.name = name
+        Element._init_element(self, owner)
+        if self._cursor_type:
+            self._change(_S_NAME, None, name, False)
+        else:
+            self.name = name
         self._sealed()
 
     def _store_property(self, name: str, value: Any) -> None:
@@ -557,8 +599,11 @@ class ActionNotion(Notion):
     """A notion that runs an action (a value or a context-mapped function) when passed."""
 
     def __init__(self, name: Any, action: Any, owner: Element | None = None) -> None:
-        Notion.__init__(self, name, owner)
-        self.on_forward(action)
+        Notion._init_notion(self, name, owner)
+        if self._cursor_type:
+            self._own(self.can_go_forward, action, _NO_TAGS)
+        else:
+            self.on_forward(action)
         self._sealed()
 
     @property
@@ -610,11 +655,19 @@ class ComplexNotion(Notion):
     """A notion made of all the notions its relations lead to."""
 
     def __init__(self, name: Any, owner: Element | None = None) -> None:
+        self._init_complex(name, owner)
+
+    def _init_complex(self, name: Any, owner: Element | None) -> None:
         self._relations: list[Relation] = []
-        Notion.__init__(self, name, owner)
-        self.on("set_subject", self.do_relation)
-        self.on_forward(self.do_forward)
-        self.on_visit(self.do_visit)
+        Notion._init_notion(self, name, owner)
+        if self._cursor_type:
+            self._own(_S_SET_SUBJECT, self.do_relation, _NO_TAGS)
+            self._own(self.can_go_forward, self.do_forward, _NO_TAGS)
+            self._own(_S_VISIT, self.do_visit, _NO_TAGS)
+        else:
+            self.on(_S_SET_SUBJECT, self.do_relation)
+            self.on_forward(self.do_forward)
+            self.on_visit(self.do_visit)
         self._sealed()
 
     @property
@@ -623,14 +676,18 @@ class ComplexNotion(Notion):
 
     def do_relation(self, **context: Any) -> bool | None:
         return self._relation_changed(
-            context["sender"], context[_S_OLD_VALUE], context[_S_NEW_VALUE]
+            context["sender"], context[_S_OLD_VALUE], context[_S_NEW_VALUE], False
         )
 
-    def _relation_changed(self, relation: Relation, old: Any, new: Any) -> bool | None:
+    def _relation_changed(self, relation: Relation, old: Any, new: Any,
+                          fresh: bool) -> bool | None:
+        """A relation's subject changed from ``old`` to ``new``. ``fresh``: the relation is being
+        built (it cannot be in the list yet: attaching it needs no search of the list, which
+        made building n relations on one notion take n*n/2 comparisons)."""
         if old is self and relation in self._relations:
             self._relations.remove(relation)
             return True
-        if new is self and relation not in self._relations:
+        if new is self and (fresh or relation not in self._relations):
             self._relations.append(relation)
             return True
         return None
@@ -693,9 +750,13 @@ class SelectiveNotion(ComplexNotion):
         self._best_more: list[ParsingRelation] | None = None
         self._fold_size = 0
         self._fold_object: Any = None
-        ComplexNotion.__init__(self, name, owner)
-        self.on(self.can_retry, self.do_retry)
-        self.on(self.can_finish, self.do_finish)
+        ComplexNotion._init_complex(self, name, owner)
+        if self._cursor_type:
+            self._own(self.can_retry, self.do_retry, _NO_TAGS)
+            self._own(self.can_finish, self.do_finish, _NO_TAGS)
+        else:
+            self.on(self.can_retry, self.do_retry)
+            self.on(self.can_finish, self.do_finish)
         self._sealed()
 
     @property
@@ -710,8 +771,9 @@ class SelectiveNotion(ComplexNotion):
             return
         self._default = value
 
-    def _relation_changed(self, relation: Relation, old: Any, new: Any) -> bool | None:
-        result = ComplexNotion._relation_changed(self, relation, old, new)
+    def _relation_changed(self, relation: Relation, old: Any, new: Any,
+                          fresh: bool) -> bool | None:
+        result = ComplexNotion._relation_changed(self, relation, old, new, fresh)
         if self._default is not None and self._default not in self._relations:
             self._default = None
         return result
@@ -1012,11 +1074,25 @@ class SelectiveNotion(ComplexNotion):
         return len(self.events) != self._builtin_count or self.unknown_event is not None
 
 
-def _told_directly(element: Any, name: str, sender: Any, old: Any, new: Any) -> bool:
+def _add_prefix(name: str, prefix: str) -> str:
+    if name.startswith(prefix):
+        return name
+    return prefix + _S_SEP + name
+
+
+def _tell(element: Any, name: str, sender: Any, old: Any, new: Any) -> None:
+    """``element('set_<name>', **{'new-value': new, 'old-value': old, 'sender': sender})``."""
+    element(_add_prefix(name, _S_SET_PREFIX), **{_S_NEW_VALUE: new, _S_OLD_VALUE: old,
+                                                   "sender": sender})
+
+
+def _told_directly(element: Any, name: str, sender: Any, old: Any, new: Any,
+                   fresh: bool) -> bool:
     """What ``element('set_subject', sender=..., old-value=old, new-value=new)`` does when a
     relation's subject changes and ``element`` is an untouched ComplexNotion or SelectiveNotion
     (its own 'set_subject' pair, no pre/post events): add or remove the relation, done here
-    without the call (the context built for it reaches nothing else). False: call it."""
+    without the call (the context built for it reaches nothing else). False: call it.
+    ``fresh``: the relation is being built (see ``_relation_changed``)."""
     if name != _S_SUBJECT:
         return False
     kind = type(element)
@@ -1025,7 +1101,7 @@ def _told_directly(element: Any, name: str, sender: Any, old: Any, new: Any) -> 
     notion = element
     if not notion._untouched() or notion._own_event(0) is None:
         return False
-    notion._relation_changed(sender, old, new)
+    notion._relation_changed(sender, old, new, fresh)
     return True
 
 
@@ -1036,11 +1112,23 @@ class Relation(Element):
     OBJECT = "object"
 
     def __init__(self, subj: Any, obj: Any, owner: Element | None = None) -> None:
+        self._init_relation(subj, obj, owner)
+
+    def _init_relation(self, subj: Any, obj: Any, owner: Element | None) -> None:
+        # First construction (no state yet): this relation is in no notion's list.
+        fresh = getattr(self, "_seal_pairs", None) is None
         self._subject = None
         self._object = None
-        Element.__init__(self, owner)
-        self.subject = subj
-        self.object = obj
+        Element._init_element(self, owner)
+        if self._cursor_type:
+            # What the setters do from None (setting None again changes nothing).
+            if subj is not None:
+                self._change(_S_SUBJECT, None, subj, fresh)
+            if obj is not None:
+                self._change(_S_OBJECT, None, obj, False)
+        else:
+            self.subject = subj
+            self.object = obj
         self._sealed()
 
     def _store_property(self, name: str, value: Any) -> None:
@@ -1079,13 +1167,21 @@ class NextRelation(Relation):
 
     def __init__(self, subj: Any, obj: Any, condition: Any = None, owner: Element | None = None,
                  **options: Any) -> None:
+        self._init_next(subj, obj, condition, owner, options)
+
+    def _init_next(self, subj: Any, obj: Any, condition: Any, owner: Element | None,
+                   options: dict[str, Any]) -> None:
         self.options = options
         self.condition_access: Condition = TRUE_CONDITION
-        Relation.__init__(self, subj, obj, owner)
+        Relation._init_relation(self, subj, obj, owner)
         if condition:
             self.set_condition(condition)
-        self.on(self.can_pass, self.do_next)
-        self.on_visit(self.do_visit)
+        if self._cursor_type:
+            self._own(self.can_pass, self.do_next, _NO_TAGS)
+            self._own(_S_VISIT, self.do_visit, _NO_TAGS)
+        else:
+            self.on(self.can_pass, self.do_next)
+            self.on_visit(self.do_visit)
         self._sealed()
 
     def set_condition(self, value: Any) -> None:
@@ -1156,8 +1252,11 @@ class ActionRelation(Relation):
 
     def __init__(self, subj: Any, obj: Any, action: Any, owner: Element | None = None) -> None:
         self.action_access = Access(action)
-        Relation.__init__(self, subj, obj, owner)
-        self.on_forward(self.do_act)
+        Relation._init_relation(self, subj, obj, owner)
+        if self._cursor_type:
+            self._own(self.can_go_forward, self.do_act, _NO_TAGS)
+        else:
+            self.on_forward(self.do_act)
         self._sealed()
 
     @property
@@ -1295,8 +1394,11 @@ class ParsingRelation(NextRelation):
         self._seal_pair: Pair | None = None
         # Set at the end of the constructor, before anything reads it.
         self._seal_event: Event = None  # type: ignore[assignment]
-        NextRelation.__init__(self, subj, obj, condition, owner, **options)
-        self.unknown_event = Event(self.on_error)
+        NextRelation._init_next(self, subj, obj, condition, owner, options)
+        if self._cursor_type:
+            self._unknown_event = _event_of(self.on_error)
+        else:
+            self.unknown_event = Event(self.on_error)
         self._unknown = self.unknown_event
         self._sealed()
         self._seal_pair = self._seal_pairs[0]
@@ -1440,14 +1542,23 @@ class LoopRelation(NextRelation):
         self._kind_for: Condition | None = None
         # Computed on first use (_kind_for is None until then).
         self._kind_cache: tuple[bool, Any, Any] = (False, 0, 0)
-        NextRelation.__init__(self, subj, obj, condition, owner)
-        self.on(self.can_start, self.do_start, "value")
-        self.on(self.can_loop, self.do_loop, "value")
-        self.on(self.can_error, self.do_error, "value")
-        self.on(self.can_iterate, self.do_custom_loop, "function")
-        self.on(self.can_error, self.do_custom_error, "function")
-        self.on(self.can_break, self.do_break)
-        self.on(self.can_continue, self.do_continue)
+        NextRelation._init_next(self, subj, obj, condition, owner, {})
+        if self._cursor_type:
+            self._own(self.can_start, self.do_start, _VALUE_TAGS)
+            self._own(self.can_loop, self.do_loop, _VALUE_TAGS)
+            self._own(self.can_error, self.do_error, _VALUE_TAGS)
+            self._own(self.can_iterate, self.do_custom_loop, _FUNCTION_TAGS)
+            self._own(self.can_error, self.do_custom_error, _FUNCTION_TAGS)
+            self._own(self.can_break, self.do_break, _NO_TAGS)
+            self._own(self.can_continue, self.do_continue, _NO_TAGS)
+        else:
+            self.on(self.can_start, self.do_start, "value")
+            self.on(self.can_loop, self.do_loop, "value")
+            self.on(self.can_error, self.do_error, "value")
+            self.on(self.can_iterate, self.do_custom_loop, "function")
+            self.on(self.can_error, self.do_custom_error, "function")
+            self.on(self.can_break, self.do_break)
+            self.on(self.can_continue, self.do_continue)
         self.update_events()
         self._sealed()
 
