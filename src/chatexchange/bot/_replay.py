@@ -1,9 +1,11 @@
 """Replay: a bot's rules over archived messages, without network and without posting.
 
-Rows are read with SQLAlchemy Core (no ORM objects): one select of the room's messages in id
-order, the few columns a rule can see, times left as stored and parsed only when a rule reads
-``message.time``; the room's authors are read once. Each message becomes a small slotted object,
-so the cost per message is the engine's, not the database layer's.
+One select of the room's messages in id order, built with SQLAlchemy Core (no ORM objects): the
+few columns a rule can see, times left as stored and parsed only when a rule reads
+``message.time``. Its rows are read in chunks from the DB-API cursor of the same connection (the
+statement and parameters SQLAlchemy compiled), not through SQLAlchemy's Result rows; the room's
+authors are read once. Each message becomes a small slotted object, so the cost per message is the
+engine's, not the database layer's.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ import datetime as dt
 import inspect
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, String, select, type_coerce
+from sqlalchemy import Connection, Engine, String, select, type_coerce
 
 from .. import errors
 from .._time import EPOCH, SUNSET, UTC
@@ -315,40 +317,70 @@ def replay(
             users[meta_id] = (user, tags, _context(bot, target, user, memory.of((target.id, uid))))
         tags = interned.setdefault(tags_for(target, nobody), tags_for(target, nobody))
         none_entry = (nobody, tags, _context(bot, target, nobody, memory.of((target.id, None))))
-        result = conn.execution_options(yield_per=batch).execute(query)
+        chunks = _chunks(conn, query, batch)
         try:
-            for mid, text, html, parent, time, owner_meta_id in result:
-                if timed:
-                    when = _as_time(time)
-                    if when is None or (since_time is not None and when < since_time):
-                        continue
-                    if until_time is not None and when >= until_time:
-                        continue
-                user, tags, template = users.get(owner_meta_id, none_entry)
-                message = ReplayMessage(mid, text, html, parent, time, user, target)
-                if tags is not bot._next_tags:
-                    use_tags(tags)
-                context = template.copy()  # each message its own context
-                context["message"] = message
-                try:
-                    answer = handle((text or "",), context)
-                    value = answer[0]
-                    if len(answer) == 3 and answer[1] < 0:
+            for rows in chunks:
+                for mid, text, html, parent, time, owner_meta_id in rows:
+                    if timed:
+                        when = _as_time(time)
+                        if when is None or (since_time is not None and when < since_time):
+                            continue
+                        if until_time is not None and when >= until_time:
+                            continue
+                    user, tags, template = users.get(owner_meta_id, none_entry)
+                    message = ReplayMessage(mid, text, html, parent, time, user, target)
+                    if tags is not bot._next_tags:
+                        use_tags(tags)
+                    context = template.copy()  # each message its own context
+                    context["message"] = message
+                    try:
+                        answer = handle((text or "",), context)
+                        value = answer[0]
+                        if len(answer) == 3 and answer[1] < 0:
+                            value = None
+                        elif value is not None and value.__class__ is not str:
+                            if inspect.isawaitable(value):
+                                if loop is None:
+                                    loop = asyncio.new_event_loop()
+                                value = loop.run_until_complete(_wait(value))
+                            value = answer_text(value)
+                    except Exception:  # as live: a failing rule is logged, the bot goes on
+                        log.exception("%s failed on %r", bot.name, message)
                         value = None
-                    elif value is not None and value.__class__ is not str:
-                        if inspect.isawaitable(value):
-                            if loop is None:
-                                loop = asyncio.new_event_loop()
-                            value = loop.run_until_complete(_wait(value))
-                        value = answer_text(value)
-                except Exception:  # as live: a failing rule is logged, the bot goes on
-                    log.exception("%s failed on %r", bot.name, message)
-                    value = None
-                yield new_tuple(Replayed, (message, value or None))
+                    yield new_tuple(Replayed, (message, value or None))
         finally:
-            result.close()
+            chunks.close()  # the cursor, before the connection goes back to the pool
             if loop is not None:
                 loop.close()
+
+
+def _chunks(conn: Connection, query: Any, size: int) -> Generator[list[Any], None, None]:
+    """The rows of ``query`` in lists of up to ``size``, from the DB-API cursor of ``conn``.
+
+    SQLAlchemy compiles the statement and processes the parameters (a bound datetime is stored
+    text on SQLite); reading plain tuples from the driver skips a Row object per message. On
+    PostgreSQL the cursor is a server-side one, so the rows are streamed, not all held at once.
+    """
+    dialect = conn.dialect
+    compiled = query.compile(dialect=dialect)
+    params = compiled.construct_params()
+    for name, bind in compiled.binds.items():
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None and name in params:
+            params[name] = process(params[name])
+    args: Any = [params[name] for name in compiled.positiontup or ()] if compiled.positional \
+        else params
+    raw: Any = conn.connection.dbapi_connection
+    if dialect.name == "postgresql":
+        cursor = raw.cursor(name="chatexchange_replay")
+    else:
+        cursor = raw.cursor()
+    try:
+        cursor.execute(str(compiled), args)
+        while rows := cursor.fetchmany(size):
+            yield rows
+    finally:
+        cursor.close()
 
 
 def _context(bot: Any, room: ReplayRoom, user: ReplayUser, memory: Any) -> dict[str, Any]:
