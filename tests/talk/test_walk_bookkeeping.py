@@ -123,3 +123,42 @@ def test_a_state_key_of_the_callers_keeps_the_loop_from_folding(talk):
     process("new", root, text="aaa")
     assert seen == [("a", False)] * 3 and process.is_parsed()
     assert "state" not in process.context
+
+
+def test_a_loop_reached_again_through_its_own_selection_walks_a_long_text(talk):
+    """A '*' loop whose selection's case leads back to the loop: each token goes through the
+    loop once more. The folded steps ask a selection or an action at once but only push a loop,
+    so the walk does not nest a call per token (20 000 tokens here)."""
+    root = talk.ComplexNotion("root")
+    selection = talk.SelectiveNotion("selection")
+    loop = talk.LoopRelation(root, selection, "*")
+    talk.ParsingRelation(selection, loop, "a")
+    talk.ParsingRelation(selection, talk.ActionNotion("b", None), "b")
+    process = talk.ParsingProcess()
+    process("new", root, text="a" * 20_000 + "b")
+    assert process.is_parsed() and process.parsed_length == 20_001
+
+
+def test_a_key_written_while_the_cases_are_compared_is_seen_by_the_next_question(talk):
+    """Comparing a case's object with 'error' can run its own __eq__; here it writes 'state'
+    into the process's context. The action after the selection is then asked as in the
+    original: with its own (empty) state as 'state' while it runs, removed after."""
+    process = talk.ParsingProcess()
+    seen = []
+
+    class Writes:
+        def __eq__(self, other):
+            process.context["state"] = "written by __eq__"
+            return False
+
+        __hash__ = object.__hash__
+
+    root = talk.ComplexNotion("root")
+    selection = talk.SelectiveNotion("selection")
+    talk.LoopRelation(root, selection, "*")
+    talk.ParsingRelation(selection, Writes(), "a", check_only=True)
+    action = talk.ActionNotion("ab", lambda: seen.append(process.context.get("state")))
+    talk.ParsingRelation(selection, action, "ab")
+    process("new", root, text="abab")
+    assert process.is_parsed() and seen == [{}, {}]
+    assert "state" not in process.context

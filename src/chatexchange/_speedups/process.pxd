@@ -126,6 +126,10 @@ cdef class StatefulProcess(StackingProcess):
 
     cpdef do_set_state(self)
     cpdef do_clear_state(self)
+    cdef _query_bare(self, current)
+    cdef _fold_push_query(self, item)
+    @cython.locals(context=dict)
+    cdef _ask_in_state(self, current, state)
     @cython.locals(flexible=bint, undo=list, builtin=Element)
     cdef _fold_loop(self, LoopRelation loop, state)
 

@@ -998,25 +998,53 @@ class StatefulProcess(StackingProcess):
         del self._message[0]
         context = self._context
         current = self._current
-        state = self._states.get(current)
         if self._own_ask and _S_STATE not in context and "answer" not in context:
-            # (Folding needs the class's own ask: _folding implies _own_ask.)
-            if self._folding and type(current) is LoopRelation and state is not None:
-                reply = self._fold_loop(current, state)
-                if reply is not None:
-                    return reply
-            # A built-in element gets its state as an argument; written (and removed again)
-            # only when the element would run code that could read it.
-            reply = self._ask_bare(current, state)
-            if reply is not _INDIRECT:
-                return reply or True
+            return self._query_bare(current)
+        return self._ask_in_state(current, self._states.get(current))
+
+    def _query_bare(self, current: Any) -> Reply:
+        """do_query's question once it is known that the class runs its own ``ask`` and the
+        context has neither 'state' nor 'answer': a built-in element gets its state as an
+        argument (written, and removed again, only when the element would run code that could
+        read it); a looping loop's next iteration may be folded."""
+        state = self._states.get(current)
+        # (Folding needs the class's own ask: _folding implies _own_ask.)
+        if self._folding and type(current) is LoopRelation and state is not None:
+            reply = self._fold_loop(current, state)
+            if reply is not None:
+                return reply
+        reply = self._ask_bare(current, state)
+        if reply is not _INDIRECT:
+            return reply or True
+        return self._ask_in_state(current, state)
+
+    def _fold_push_query(self, item: Any) -> Reply:
+        """What the step pushing ``item`` (a built-in element put before the pending items) and
+        the query step after it would do, for a fold: each step's keys noted, the element asked
+        (without the 'query' item the push would add and the query would take again). Only
+        when the context is known to have neither 'state' nor 'answer'. A loop is only pushed:
+        asking it here could fold its next iteration inside this one, and so on for as long as
+        the walk goes through it (one nested call a token)."""
+        if type(item) is LoopRelation:
+            self._fold_push(item)
+            return True
+        self._note_step(_C_PUSH)
+        if self._message:
+            self._push_frame(item, [])
+        else:
+            self._current = item
+        self._note_step(_C_QUERY)
+        return self._query_bare(item)
+
+    def _ask_in_state(self, current: Any, state: Any) -> Reply:
+        """Ask ``current`` with its ``state`` (None: an empty one) as the context's 'state'."""
+        context = self._context
         context[_S_STATE] = {} if state is None else state
         try:
             reply = self.ask(current)
         finally:
             context.pop(_S_STATE, None)
         return reply or True
-
 
     def _fold_loop(self, loop: LoopRelation, state: Any) -> Reply | None:
         """A looping '*'/count loop's next iteration without its bookkeeping steps: what the
@@ -1055,10 +1083,10 @@ class StatefulProcess(StackingProcess):
         if isinstance(obj, Element):
             builtin: Element = obj
             if builtin._cursor_type:
-                # The reply's next step too: pushing ``obj`` before the loop.
+                # The reply's next steps too: pushing ``obj`` before the loop and asking it
+                # (nothing ran since the caller found neither 'state' nor 'answer').
                 self._message.insert(0, loop)
-                self._fold_push(obj)
-                return True
+                return self._fold_push_query(obj)
         return (obj, loop)
 
 
@@ -1346,8 +1374,9 @@ class ParsingProcess(StatefulProcess):
 
     def _fold_proceed(self, size: int, obj: Any) -> Reply:
         """A selection's reply ``({'proceed': size}, obj)`` (obj a built-in element) without its
-        steps: what the 'proceed' step, the step clearing its emptied dict and the one pushing
-        ``obj`` would do (each step's keys noted as the step would note them), done here. Only
+        steps: what the 'proceed' step, the step clearing its emptied dict, the one pushing
+        ``obj`` and the one asking it would do (each step's keys noted as the step would note
+        them), done here. Only
         while no user pair could compete with a step (``_folding``); the reply itself when the
         text cannot give ``size`` characters now (the check the 'proceed' step makes first; no
         user code runs between the match and here, so this is a safeguard: then the steps run
@@ -1359,8 +1388,13 @@ class ParsingProcess(StatefulProcess):
         self._note_step(_C_PROCEED)
         self._proceed(size)
         self._note_step(_C_CLEAR)
-        self._fold_push(obj)
-        return True
+        context = self._context
+        if _S_STATE in context or "answer" in context:
+            # (Written since the selection was asked: by the __eq__ of a case's object compared
+            # with 'error'.) The query step asks ``obj`` as usual.
+            self._fold_push(obj)
+            return True
+        return self._fold_push_query(obj)
 
 
 class VisitorProcess(Process):
