@@ -135,6 +135,9 @@ def _builds(talk, graph, notion, target):
         ("LoopRelation", (notion, target, "*", graph)),
         ("LoopRelation", (notion, target, lambda i=None: i, graph)),
         ("LoopRelation", (notion, target, 3, None)),
+        ("LoopRelation", (notion, target, [1, 4], None)),
+        ("LoopRelation", (notion, target, True, None)),
+        ("LoopRelation", (notion, None, None, None)),
         ("ActionRelation", (None, None, print)),
     ]
 
@@ -220,3 +223,89 @@ def test_a_condition_lists_itself(talk):
     pair = talk.Condition(["a", "b"])
     assert [item.value for item in pair.list] == ["a", "b"]
     assert talk.Condition([]).list == ()
+
+
+@pytest.mark.parametrize("kind", ["Notion", "ComplexNotion", "SelectiveNotion", "ActionNotion"])
+def test_notions_with_a_pair_for_set_object_are_told(talk, kind):
+    """A built-in notion becoming a relation's object is told 'set_object' whenever something
+    could answer it: a pair registered with ``on``, one put into the live ``events`` list by hand
+    or replacing one of its own there, an unknown event, or a subclass's ``handle``; with only
+    its own pairs it has none, and nothing is called."""
+    told = []
+
+    def make(name, cls=None):
+        cls = cls or getattr(talk, kind)
+        return cls(name, lambda: None) if kind == "ActionNotion" else cls(name)
+
+    registered = make("registered")
+    registered.on("set_object", lambda **c: told.append(("registered", c["new-value"])))
+    by_hand = make("by hand")
+    by_hand.events.append((talk.Condition("set_object"),
+                           talk.Event(lambda **c: told.append(("by hand", c["old-value"])))))
+    unknown = make("unknown")
+    unknown.unknown_event = lambda *m, **c: told.append(("unknown", m))
+
+    class Sub(getattr(talk, kind)):
+        def handle(self, message, context):
+            told.append(("sub", message[0]))
+            return super().handle(message, context)
+
+    sub = make("sub", Sub)
+    plain = make("plain")
+    notions = [registered, by_hand, unknown, sub, plain]
+    loops = [talk.LoopRelation(None, notion, "*") for notion in notions]
+    # (A plain Notion's own answer to any message is "nothing", whatever its events list holds.)
+    hand = [] if kind == "Notion" else [("by hand", None)]
+    assert told == [("registered", registered), *hand, ("unknown", ("set_object",)),
+                    ("sub", "set_object")]
+    assert [loop.object for loop in loops] == notions
+    del told[:]
+    loops[1].object = None  # the old object is told as well
+    relation = talk.ActionRelation(None, registered, print)
+    relation.object = plain
+    hand = [] if kind == "Notion" else [("by hand", by_hand)]
+    assert told == [*hand, ("registered", registered), ("registered", plain)]
+    if kind != "Notion":
+        del told[:]
+        replaced = make("replaced")
+        replaced.events[0] = (talk.Condition("set_object"),
+                              talk.Event(lambda **c: told.append("replaced")))
+        talk.LoopRelation(None, replaced, "*")
+        assert told == ["replaced"]
+
+
+@pytest.mark.parametrize("subclassed", [False, True])
+def test_a_loops_active_pairs_follow_its_condition(talk, subclassed):
+    """A loop's condition decides its tags ('value' for counts, ranges, wildcards and True,
+    'function' for a function) and so its active pairs, from construction on and after a new
+    condition is set."""
+    cls = type("Sub", (talk.LoopRelation,), {}) if subclassed else talk.LoopRelation
+
+    def active_tags(loop):
+        return {tag for condition, _event in loop.active_events for tag in condition.tags}
+
+    loop = cls(None, talk.Notion("body"), "*")
+    assert loop.tags == {"value"} and active_tags(loop) == {"value"}
+    loop.condition = lambda: None
+    assert loop.tags == {"function"} and active_tags(loop) == {"function"}
+    loop.condition = 3
+    assert loop.tags == {"value"} and active_tags(loop) == {"value"}
+    function_loop = cls(None, talk.Notion("body"), lambda: None)
+    assert active_tags(function_loop) == {"function"}
+    assert active_tags(cls(None, None, None)) == set()
+
+
+def test_a_message_one_of_a_notions_own_pairs_answers_still_reaches_it(talk):
+    """Only the 'set_...' messages of the built-in properties go unsaid: 'set_subject_of' (a
+    property of a user's element) matches a ComplexNotion's own 'set_subject' prefix pair, which
+    takes the element as one of its relations, as it always did."""
+
+    class Holder(talk.Element):
+        @property
+        def subject_of(self):
+            return getattr(self, "_subject_of", None)
+
+    holder = Holder()
+    notion = talk.ComplexNotion("n")
+    assert holder.change_property("subject_of", notion) is True
+    assert holder.subject_of is notion and notion.relations == [holder]

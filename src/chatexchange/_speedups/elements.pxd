@@ -11,6 +11,7 @@ cdef tuple _NO_HANDLE, _NEXT_MESSAGE
 cdef str _S_CASES, _S_NAME, _S_NEW_VALUE, _S_OBJECT, _S_OLD_VALUE, _S_OWNER, _S_SEP, _S_SET_PREFIX
 cdef str _S_SUBJECT, _S_SET_SUBJECT, _S_VISIT
 cdef tuple _NO_TAGS, _VALUE_TAGS, _FUNCTION_TAGS
+cdef frozenset _UNHEARD
 cdef str _TEXT, _STATE, _ITERATION, _NEXT
 cdef object _INFINITY
 cdef frozenset _DIRECT_TYPES
@@ -54,6 +55,8 @@ cdef class Element(Handler):
     cpdef on_access(self, condition, event)
     cpdef bint reads_text(self)
     cdef bint _untouched(self)
+    @cython.locals(events=list, seal=tuple, n=Py_ssize_t, i=Py_ssize_t)
+    cdef bint _only_own_pairs(self) except -1
     cdef _dispatch(self, message, dict context)
     @cython.locals(events=list, seal=tuple, event=Event)
     cdef Event _own_event(self, Py_ssize_t index)
@@ -124,7 +127,7 @@ cdef class SelectiveNotion(ComplexNotion):
 
 cdef _add_prefix(name, prefix)
 cdef _tell(element, name, sender, old, new)
-@cython.locals(notion=ComplexNotion)
+@cython.locals(whole=ComplexNotion, notion=Element)
 cdef bint _told_directly(element, name, sender, old, new, bint fresh) except -1
 
 
@@ -189,6 +192,7 @@ cdef class LoopRelation(NextRelation):
     cdef tuple _kind_cache
 
     cpdef set_condition(self, value)
+    cdef bint _set_condition(self, value) except -1
 
     cdef tuple _kind(self)
     @cython.locals(high=object)

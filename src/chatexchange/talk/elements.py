@@ -89,6 +89,8 @@ _S_VISIT = "visit"
 #: The tags of the built-in classes' own pairs (``on``'s ``*tags``).
 _NO_TAGS: tuple[Any, ...] = ()
 _VALUE_TAGS = ("value",)
+#: Properties whose 'set_...' message no pair of a built-in notion answers (see _told_directly).
+_UNHEARD = frozenset({"owner", "object", "name", "subject"})
 _FUNCTION_TAGS = ("function",)
 if TYPE_CHECKING:
     # re's private parser: not a stable API (its stubs do not follow it).
@@ -505,6 +507,16 @@ class Element(Handler):
         """The direct dispatch of a built-in class for a string first item; None: use the generic
         selection."""
         return None
+
+    def _only_own_pairs(self) -> bool:
+        """Whether the live ``events`` list holds the pairs the class registered, and no
+        other."""
+        events = self.events
+        seal = self._seal_pairs
+        n = len(seal)
+        if len(events) != n:
+            return False
+        return all(events[i] is seal[i] for i in range(n))
 
     def _own_event(self, index: int) -> Event | None:
         """The event of pair ``index`` while that pair is still the one the class registered (the
@@ -1088,21 +1100,28 @@ def _tell(element: Any, name: str, sender: Any, old: Any, new: Any) -> None:
 
 def _told_directly(element: Any, name: str, sender: Any, old: Any, new: Any,
                    fresh: bool) -> bool:
-    """What ``element('set_subject', sender=..., old-value=old, new-value=new)`` does when a
-    relation's subject changes and ``element`` is an untouched ComplexNotion or SelectiveNotion
-    (its own 'set_subject' pair, no pre/post events): add or remove the relation, done here
-    without the call (the context built for it reaches nothing else). False: call it.
-    ``fresh``: the relation is being built (see ``_relation_changed``)."""
-    if name != _S_SUBJECT:
-        return False
+    """What ``element('set_<name>', sender=..., old-value=old, new-value=new)`` does when a
+    relation's subject or object, or an element's owner or name, changes and ``element`` is an
+    untouched built-in notion, done here without the call (the context built for it reaches
+    nothing else). False: call it.
+
+    An untouched ComplexNotion or SelectiveNotion (its own 'set_subject' pair, no pre/post
+    events) adds or removes a relation whose subject changes. No pair a built-in notion
+    registers answers 'set_owner', 'set_object' or 'set_name' ('set_subject' either, but for
+    those two), so with only its own pairs such a notion answers nothing. ``fresh``: the
+    relation is being built (see ``_relation_changed``)."""
     kind = type(element)
-    if kind is not ComplexNotion and kind is not SelectiveNotion:
+    if kind is ComplexNotion or kind is SelectiveNotion:
+        if name == _S_SUBJECT:
+            whole: Any = element
+            if not whole._untouched() or whole._own_event(0) is None:
+                return False
+            whole._relation_changed(sender, old, new, fresh)
+            return True
+    elif kind is not Notion and kind is not ActionNotion:
         return False
-    notion = element
-    if not notion._untouched() or notion._own_event(0) is None:
-        return False
-    notion._relation_changed(sender, old, new, fresh)
-    return True
+    notion: Any = element
+    return name in _UNHEARD and notion._untouched() and notion._only_own_pairs()
 
 
 class Relation(Element):
@@ -1542,7 +1561,12 @@ class LoopRelation(NextRelation):
         self._kind_for: Condition | None = None
         # Computed on first use (_kind_for is None until then).
         self._kind_cache: tuple[bool, Any, Any] = (False, 0, 0)
-        NextRelation._init_next(self, subj, obj, condition, owner, {})
+        exact = type(self) is LoopRelation
+        # The condition of an exact LoopRelation is set after its base's steps, without making
+        # the plan its tags are due (made once, for all the pairs, below).
+        NextRelation._init_next(self, subj, obj, None if exact else condition, owner, {})
+        if exact and condition:
+            self._set_condition(condition)
         if self._cursor_type:
             self._own(self.can_start, self.do_start, _VALUE_TAGS)
             self._own(self.can_loop, self.do_loop, _VALUE_TAGS)
@@ -1563,15 +1587,21 @@ class LoopRelation(NextRelation):
         self._sealed()
 
     def set_condition(self, value: Any) -> None:
+        if self._set_condition(value):
+            self.update_events()
+
+    def _set_condition(self, value: Any) -> bool:
+        """set_condition but for the plan: whether the tags were set (then the plan is due)."""
         self._raw_condition = value
         self._kind_for = None
         NextRelation.set_condition(self, value)
         if self.is_general():
             self.tags = {"value"}
-            self.update_events()
-        elif self.is_custom():
+            return True
+        if self.is_custom():
             self.tags = {"function"}
-            self.update_events()
+            return True
+        return False
 
     @property
     def condition(self) -> Any:
