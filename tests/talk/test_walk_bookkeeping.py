@@ -162,3 +162,24 @@ def test_a_key_written_while_the_cases_are_compared_is_seen_by_the_next_question
     process("new", root, text="abab")
     assert process.is_parsed() and seen == [{}, {}]
     assert "state" not in process.context
+
+
+def test_a_state_key_of_the_callers_keeps_a_selection_loop_from_folding(talk):
+    """The same with the loop's object a selection (the lexer's shape, where a folded iteration
+    asks the selection and then the token's action at once): the loop is asked as in the
+    original, which removes the key, so no token's action finds one."""
+    seen = []
+    process = talk.ParsingProcess()
+
+    def action(last_parsed):
+        seen.append((last_parsed, process.context.get("state")))
+        return {"update_context": {"state": "mine"}}
+
+    root = talk.ComplexNotion("root")
+    selection = talk.SelectiveNotion("selection")
+    talk.LoopRelation(root, selection, "*")
+    talk.ParsingRelation(selection, talk.ActionNotion("a", action), "a")
+    talk.ParsingRelation(selection, talk.ActionNotion("b", action), "b")
+    process("new", root, text="aba")
+    assert seen == [("a", None), ("b", None), ("a", None)] and process.is_parsed()
+    assert "state" not in process.context

@@ -78,8 +78,9 @@ cdef class Process(Handler):
     @cython.locals(shared=SharedProcess, stacking=StackingProcess, stateful=StatefulProcess,
                    parsing=ParsingProcess)
     cdef _execute(self, int command)
-    @cython.locals(message=list)
+    @cython.locals(message=list, builtin=Element)
     cdef bint _fused(self) except -1
+    cdef _fold_next(self, item)
     @cython.locals(message=list)
     cpdef do_finish(self)
     cpdef can_push_queue(self)
@@ -128,6 +129,9 @@ cdef class StatefulProcess(StackingProcess):
     cpdef do_clear_state(self)
     cdef _query_bare(self, current)
     cdef _fold_push_query(self, item)
+    @cython.locals(context=dict)
+    cdef _fold_next(self, item)
+    cdef _push_query(self, item)
     @cython.locals(context=dict)
     cdef _ask_in_state(self, current, state)
     @cython.locals(flexible=bint, undo=list, builtin=Element)

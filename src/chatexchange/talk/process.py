@@ -609,8 +609,10 @@ class Process(Handler):
 
     def _fused(self) -> bool:
         """The step that always follows a step that went on, done at once when no user pair can
-        compete: popping a finished frame, or asking the current element a pending query. The
-        context and the result are what the separate step would leave; False when there is none."""
+        compete: popping a finished frame, or asking the current element a pending query; while
+        folding (``_folding``), also pushing a built-in element (and asking it, ``_fold_next``).
+        The context and the result are what the separate steps would leave; False when there is
+        none."""
         message = self._message
         if not message:
             if not self._depth:
@@ -629,7 +631,19 @@ class Process(Handler):
             self._note_step(_C_QUERY)
             self._r_value = self.do_query()
             return True
+        if self._folding and isinstance(head, Element):
+            builtin: Element = head
+            if builtin._cursor_type:
+                del message[0]
+                self._r_value = self._fold_next(head)
+                return True
         return False
+
+    def _fold_next(self, item: Any) -> Reply:
+        """The step pushing ``item``, a built-in element taken from the pending items, for a
+        process that folds (``StatefulProcess`` also asks it)."""
+        self._fold_push(item)
+        return None
 
     def _execute(self, command: int) -> Reply:
         # One flat dispatch, the most frequent commands first. A subclass's command is called
@@ -1028,6 +1042,19 @@ class StatefulProcess(StackingProcess):
         if type(item) is LoopRelation:
             self._fold_push(item)
             return True
+        return self._push_query(item)
+
+    def _fold_next(self, item: Any) -> Reply:
+        """The step pushing ``item`` (see ``Process._fold_next``) and the query step after it,
+        unless the context has a 'state' or 'answer' key (then the query step follows as usual)."""
+        context = self._context
+        if _S_STATE in context or "answer" in context:
+            self._fold_push(item)
+            return None
+        return self._push_query(item)
+
+    def _push_query(self, item: Any) -> Reply:
+        """The steps of ``_fold_push_query`` for any built-in element, a loop too."""
         self._note_step(_C_PUSH)
         if self._message:
             self._push_frame(item, [])
