@@ -31,7 +31,8 @@ cdef Py_ssize_t _MAX_PLANS, _SCAN_LIMIT, _FIRST_CHARS_LIMIT
 cdef str _SENDER, _RANK, _CONDITION, _EVENT, _RESULT, _ANSWER
 
 
-cdef dict _function_types, _signatures
+cdef dict _function_types, _signatures, _engine_signatures
+cdef frozenset _ENGINE_MODULES
 cdef object _MethodType, _FunctionType
 cdef frozenset _NO_TAGS
 cdef bint _function_like(f) except -1
@@ -88,6 +89,8 @@ cdef class Event(Access):
     cpdef run(self, message, context)
 
 
+@cython.locals(access=Access)
+cpdef Access _access_of(value)
 @cython.locals(condition=Condition)
 cpdef Condition _condition_of(value, tuple tags)
 @cython.locals(event=Event)

@@ -5,7 +5,7 @@
 
 cimport cython
 from chatexchange._speedups.core cimport (
-    Abstract, Access, Condition, Event, Handler, _condition_of, _event_of)
+    Abstract, Access, Condition, Event, Handler, _access_of, _condition_of, _event_of)
 
 cdef tuple _NO_HANDLE, _NEXT_MESSAGE
 cdef str _S_CASES, _S_NAME, _S_NEW_VALUE, _S_OBJECT, _S_OLD_VALUE, _S_OWNER, _S_SEP, _S_SET_PREFIX

@@ -138,6 +138,13 @@ class Abstract:
 # kw names, kw defaults, ArgSpec). Bound methods share the entry of their function. Keyed by id
 # (checked against the reference) rather than a WeakKeyDictionary: a lookup is one dict get.
 _signatures: dict[int, list[Any]] = {}
+#: The same entries for the functions of the engine's own modules, keyed by the function.
+_engine_signatures: dict[Any, list[Any]] = {}
+_ENGINE_MODULES = frozenset(
+    f"chatexchange.{package}.{module}"
+    for package in ("talk", "_speedups")
+    for module in ("utils", "core", "elements", "process", "builder")
+)
 _FunctionType = types.FunctionType
 _MethodType = types.MethodType
 #: Type names of Cython's function objects (compiled functions and methods, with binding=True).
@@ -228,6 +235,12 @@ def _remember(target: Any) -> list[Any]:
             del cache[key]
 
     entry: list[Any] = [None, _strategy_of(inspect.signature(target)), None]
+    if getattr(target, "__module__", None) in _ENGINE_MODULES:
+        # The engine's own functions live as long as their classes: kept for good, looked up
+        # by the function itself (no id, no reference to follow).
+        entry[0] = _no_reference
+        _engine_signatures[target] = entry
+        return entry
     try:
         entry[0] = weakref.ref(target, forget)
     except TypeError:  # not weakly referenceable: not cached, inspected again next time
@@ -251,9 +264,11 @@ def _strategy(f: Any) -> _Strategy:
         target = f.__func__
         bound = True
     if _function_like(target):
-        entry = _signatures.get(id(target))
-        if entry is None or entry[0]() is not target:
-            entry = _remember(target)
+        entry = _engine_signatures.get(target)
+        if entry is None:
+            entry = _signatures.get(id(target))
+            if entry is None or entry[0]() is not target:
+                entry = _remember(target)
         strategy: _Strategy = entry[1]
         if not bound:
             return strategy
@@ -676,6 +691,13 @@ class Event(Access):
             if answer[0] is not None:
                 return answer
         return (result, self._value)
+
+
+def _access_of(value: Any) -> Access:
+    """``Access(value)`` for the engine's own use (without the constructor's call)."""
+    access: Access = Access.__new__(Access)
+    access._setup(value)
+    return access
 
 
 def _condition_of(value: Any, tags: tuple[Any, ...]) -> Condition:

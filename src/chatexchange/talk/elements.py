@@ -20,6 +20,7 @@ from .core import (
     Condition,
     Event,
     Handler,
+    _access_of,
     _condition_of,
     _event_of,
 )
@@ -450,8 +451,9 @@ class Element(Handler):
         self._direct_type = type(self) in _DIRECT_TYPES
         self._cursor_type = type(self) in _CURSOR_TYPES
         self._seal_pairs = tuple(self.events)
-        self._seal_tags = self.tags
-        self._seal_unknown = self.unknown_event
+        # (The fields behind ``tags`` and ``unknown_event``: what _untouched compares.)
+        self._seal_tags = self._tags
+        self._seal_unknown = self._unknown_event
 
     # Registration through any of these after construction makes the element "custom": it then
     # always takes the generic Handler selection.
@@ -571,7 +573,8 @@ class Notion(Element):
             self._change(_S_NAME, None, name, False)
         else:
             self.name = name
-        self._sealed()
+        if type(self) is Notion or not self._cursor_type:
+            self._sealed()  # (an exact class seals once, at its own end)
 
     def _store_property(self, name: str, value: Any) -> None:
         if name == _S_NAME:
@@ -680,7 +683,8 @@ class ComplexNotion(Notion):
             self.on(_S_SET_SUBJECT, self.do_relation)
             self.on_forward(self.do_forward)
             self.on_visit(self.do_visit)
-        self._sealed()
+        if type(self) is ComplexNotion or not self._cursor_type:
+            self._sealed()  # (an exact class seals once, at its own end)
 
     @property
     def relations(self) -> list[Relation]:
@@ -1148,7 +1152,8 @@ class Relation(Element):
         else:
             self.subject = subj
             self.object = obj
-        self._sealed()
+        if type(self) is Relation or not self._cursor_type:
+            self._sealed()  # (an exact class seals once, at its own end)
 
     def _store_property(self, name: str, value: Any) -> None:
         if name == _S_SUBJECT:
@@ -1201,7 +1206,8 @@ class NextRelation(Relation):
         else:
             self.on(self.can_pass, self.do_next)
             self.on_visit(self.do_visit)
-        self._sealed()
+        if type(self) is NextRelation or not self._cursor_type:
+            self._sealed()  # (an exact class seals once, at its own end)
 
     def set_condition(self, value: Any) -> None:
         self.condition_access = Condition(value, **self.options)
@@ -1270,7 +1276,7 @@ class ActionRelation(Relation):
     """Runs an action when passed; replies (result, object), or whichever of them is not None."""
 
     def __init__(self, subj: Any, obj: Any, action: Any, owner: Element | None = None) -> None:
-        self.action_access = Access(action)
+        self.action_access = _access_of(action)
         Relation._init_relation(self, subj, obj, owner)
         if self._cursor_type:
             self._own(self.can_go_forward, self.do_act, _NO_TAGS)
