@@ -52,20 +52,51 @@ def test_ignorecase_regexes_are_indexed_by_what_re_matches(talk):
     for i, (regex, _) in enumerate(cases):
         h.on(regex, i)
     plan = _plan(talk, h)
-    index = plan.regex_index
     always = {pos for pos, _ in plan.regex}
     for pos, (regex, expected) in enumerate(cases):
-        keys = frozenset(char for char, entries in index.items()
-                         if any(p == pos for p, _ in entries))
+        keys = _keys(plan, pos)
         if expected is None:
             assert pos in always and not keys, regex
         else:
             assert pos not in always and keys == expected, regex
-    assert "\u212a" in _keys(index, 1) and "\u017f" in _keys(index, 2)  # Kelvin sign, long s
+    assert "\u212a" in _keys(plan, 1) and "\u017f" in _keys(plan, 2)  # Kelvin sign, long s
 
 
-def _keys(index, pos):
-    return {char for char, entries in index.items() if any(p == pos for p, _ in entries)}
+def _keys(plan, pos):
+    """The first characters a regex is tried for, by the first-character or the pair index."""
+    keys = {char for char, entries in plan.regex_index.items() if any(p == pos for p, _ in entries)}
+    for char, by_second in plan.regex_pairs.items():
+        if any(p == pos for entries in by_second.values() for p, _ in entries):
+            keys.add(char)
+    return frozenset(keys)
+
+
+def _pairs(plan, pos):
+    return {(char, second) for char, by_second in plan.regex_pairs.items()
+            for second, entries in by_second.items() if any(p == pos for p, _ in entries)}
+
+
+def test_regexes_whose_first_two_characters_are_known_are_indexed_by_both(talk):
+    """Through alternatives, groups with their flags, zero-width items and repeats; a regex that
+    can match a single character stays in the first-character index."""
+    h = talk.Handler()
+    h.on(re.compile(r"(?:what|how) is\b", re.IGNORECASE), 0)
+    h.on(re.compile(r"\b(?:ab|c)(?i:d)"), 1)
+    h.on(re.compile("x{2,}"), 2)
+    h.on(re.compile("[yz]+q"), 3)
+    h.on(re.compile("k?s"), 4)
+    h.on(re.compile("(?i)ka?"), 5)
+    plan = _plan(talk, h)
+    wh = {(a, b) for a in "wW" for b in "hH"} | {(a, b) for a in "hH" for b in "oO"}
+    assert _pairs(plan, 0) == wh
+    assert _pairs(plan, 1) == {("a", "b")} | {("c", d) for d in _starts("d", re.I)}
+    assert _pairs(plan, 2) == {("x", "x")}
+    assert _pairs(plan, 3) == {(a, b) for a in "yz" for b in "yzq"}
+    assert not _pairs(plan, 4) and not _pairs(plan, 5)  # "s" and "k" alone match
+    assert _keys(plan, 5) == _starts("k", re.I) and 4 in {p for p, _ in plan.regex}
+    assert h("HOw is") == 0 and h("he is") is False and h("cD") == 1
+    assert h("abD") == 1 and h("ab") is False
+    assert h("xxx") == 2 and h("x") is False and h("zyq") == 3 and h("\u212a") == 5
 
 
 def test_the_replay_rules_regexes_are_all_indexed(talk):
@@ -76,8 +107,10 @@ def test_the_replay_rules_regexes_are_all_indexed(talk):
     for i, regex in enumerate(REGEXES):
         h.on(regex, i)
     plan = _plan(talk, h)
-    assert plan.regex == ()
-    assert set(plan.regex_index) == {"p", "w", "W", "h", "H"}
+    assert plan.regex == () and plan.regex_index == {}
+    assert {char: set(by_second) for char, by_second in plan.regex_pairs.items()} == {
+        "p": {"i"}, "w": {"h", "H"}, "W": {"h", "H"}, "h": {"o", "O"}, "H": {"o", "O"}
+    }
     assert h("What is TOPIC3 now") == 4 and h("HOW IS topic13") == 14 and h("ping 7") == 0
 
 
@@ -138,6 +171,8 @@ def _every_regex(regexes, text):
 @example(regexes=[re.compile("(?i)\u00b5"), re.compile("(?i)\u03c3")],
          texts=["\u039c", "\u03bc", "\u03a3", "\u03c2"])
 @example(regexes=[re.compile("(?i)\u00df")], texts=["\u1e9e", "ss"])
+@example(regexes=[re.compile("(?i)(?:wh|ho)"), re.compile("(?i:k)s+"), re.compile("x{2}s")],
+         texts=["Wh", "HO", "he", "w", "\u212a\u017f", "k", "xxs", "x"])
 @example(regexes=[re.compile("(?i)[a-k]"), re.compile("(?i:[\u0130-\u0131])")],
          texts=["h", "\u212a", "\u0131", "i"])
 def test_indexed_ignorecase_regexes_answer_what_trying_every_regex_answers(talk, regexes, texts):

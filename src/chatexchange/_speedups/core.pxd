@@ -103,7 +103,7 @@ cdef tuple _bucket(list entries)
 @cython.final
 cdef class _Plan:
     cdef readonly tuple pairs, generic, regex, regex_indexed, indexed
-    cdef readonly dict strings, regex_index
+    cdef readonly dict strings, regex_index, regex_pairs
     cdef readonly bint textual
 
 
@@ -119,7 +119,8 @@ cdef class Handler(Abstract):
     @cython.locals(plan=_Plan, best_pos=Py_ssize_t, pos=Py_ssize_t, condition=Condition,
                    event=Event, text=unicode, bucket=tuple, value=unicode, answer=tuple,
                    values=tuple, positions=tuple, i=Py_ssize_t, tables=tuple, table=dict,
-                   length=Py_ssize_t, size=Py_ssize_t, regexes=tuple, head=unicode)
+                   length=Py_ssize_t, size=Py_ssize_t, regexes=tuple, head=unicode,
+                   seconds=dict)
     cdef _setup_handler(self)
     cpdef handle(self, message, context)
     cpdef on_access(self, condition, event)

@@ -739,6 +739,12 @@ def _first_chars(pattern: re.Pattern[Any], universe: list[str]) -> frozenset[str
         first = _sequence_first(list(parsed), parsed.state.flags)
     except Exception:
         return None
+    return _resolve(first, universe)
+
+
+def _resolve(first: frozenset[Any] | None, universe: list[str]) -> frozenset[str] | None:
+    """The characters of what ``_item_first`` found (IGNORECASE classes run by ``re``); None
+    when unknown or more than the limit."""
     if first is None:
         return None
     chars: set[str] = set()
@@ -754,6 +760,96 @@ def _first_chars(pattern: re.Pattern[Any], universe: list[str]) -> frozenset[str
             return None
         chars |= matched
     return frozenset(chars) if len(chars) <= _FIRST_CHARS_LIMIT else None
+
+
+_PAIRS_LIMIT = 1024  # a regex with more possible first two characters is indexed by the first
+
+
+def _first_pairs(pattern: re.Pattern[Any],
+                 universe: list[str]) -> list[tuple[frozenset[str], frozenset[str]]] | None:
+    """(first characters, second characters) that the first two characters of a match of a
+    ``str`` regex (match mode) fall in, pair by pair; None when unknown (a match can be shorter
+    than two characters, a repeat of more than one character comes first, ...)."""
+    if _sre_parser is None or not isinstance(pattern.pattern, str):
+        return None
+    try:
+        parsed = _sre_parser.parse(pattern.pattern, pattern.flags)
+        found = _sequence_pairs(_opened(list(parsed), parsed.state.flags))
+    except Exception:
+        return None
+    if found is None:
+        return None
+    pairs = []
+    size = 0
+    for first, second in found:
+        firsts, seconds = _resolve(first, universe), _resolve(second, universe)
+        if firsts is None or seconds is None:
+            return None
+        size += len(firsts) * len(seconds)
+        if size > _PAIRS_LIMIT:
+            return None
+        pairs.append((firsts, seconds))
+    return pairs
+
+
+def _opened(items: list[Any], flags: int) -> list[tuple[Any, Any, int]]:
+    """``items`` as (op, argument, flags), the items of groups in their place with the group's
+    flags (a group changes the flags, not which characters follow which)."""
+    c = _sre_constants
+    out: list[tuple[Any, Any, int]] = []
+    for op, av in items:
+        if op is c.SUBPATTERN:
+            out.extend(_opened(list(av[3]), (flags | av[1]) & ~av[2]))
+        else:
+            out.append((op, av, flags))
+    return out
+
+
+def _sequence_pairs(items: list[tuple[Any, Any, int]]) -> list[tuple[Any, Any]] | None:
+    c = _sre_constants
+    i = 0
+    while i < len(items) and items[i][0] is c.AT:
+        i += 1  # zero-width at the start
+    if i == len(items):
+        return None
+    op, av, flags = items[i]
+    rest = items[i + 1:]
+    if op is c.BRANCH:
+        pairs: list[tuple[Any, Any]] = []
+        for alternative in av[1]:
+            more = _sequence_pairs(_opened(list(alternative), flags) + rest)
+            if more is None:
+                return None
+            pairs.extend(more)
+        return pairs
+    if op is c.MAX_REPEAT or op is c.MIN_REPEAT:
+        body = _opened(list(av[2]), flags)
+        if av[0] < 1 or len(body) != 1 or not (body[0][0] is c.LITERAL or body[0][0] is c.IN):
+            return None
+        first = _item_first(*body[0])
+        if first is None:
+            return None
+        second: frozenset[Any] = first if av[1] > 1 else frozenset()  # another round
+        if av[0] == 1:  # or what follows the repeat
+            after = _rest_first(rest)
+            if after is None:
+                return None
+            second = second | after
+        return [(first, second)]
+    if op is c.LITERAL or op is c.IN:
+        first = _item_first(op, av, flags)
+        after = _rest_first(rest)
+        if first is None or after is None:
+            return None
+        return [(first, after)]
+    return None
+
+
+def _rest_first(items: list[tuple[Any, Any, int]]) -> frozenset[Any] | None:
+    for op, av, flags in items:
+        if op is not _sre_constants.AT:
+            return _item_first(op, av, flags)
+    return None
 
 
 def _class_chars(source: str, flags: int, universe: list[str]) -> frozenset[str] | None:
@@ -852,7 +948,9 @@ class _Plan:
     ``generic``: (position, condition) in registration order, checked one by one;
     ``regex``: (position, bound match or search) of regex conditions that are always tried;
     ``regex_index``: first character -> ((position, bound match), ...) of match-mode regexes that
-    can only start with a few known characters; ``regex_indexed``: all of those, for a first item
+    can only start with a few known characters; ``regex_pairs``: first character -> second
+    character -> ((position, bound match), ...) of those whose first two characters are known
+    (then not in ``regex_index``); ``regex_indexed``: all of those, for a first item
     that is not a ``str`` (re raises TypeError for it, as it always did);
     ``strings``: first character -> (values, positions, tables) of plain prefix-string conditions;
     a bucket bigger than ``_SCAN_LIMIT`` also has ``tables``: ((length, {value: (first position,
@@ -866,6 +964,7 @@ class _Plan:
         regex = []
         regex_indexed = []
         regex_index: dict[str, list[tuple[int, Any]]] = {}
+        regex_pairs: dict[str, dict[str, list[tuple[int, Any]]]] = {}
         indexed = []
         strings: dict[str, list[tuple[str, int]]] = {}
         universe: list[str] = []  # all code points, built only if an uncached class needs them
@@ -878,13 +977,25 @@ class _Plan:
                 kind = _K_CUSTOM
             value: Any = condition._value if kind != _K_CUSTOM else None
             if kind == _K_REGEX:
+                entry = (pos, condition._matcher)
+                two = _first_pairs(value, universe)
+                if two is not None:
+                    regex_indexed.append(entry)
+                    for firsts, seconds in two:
+                        for char in firsts:
+                            by_second = regex_pairs.setdefault(char, {})
+                            for second in seconds:
+                                entries = by_second.setdefault(second, [])
+                                if not entries or entries[-1] is not entry:
+                                    entries.append(entry)
+                    continue
                 first = _first_chars(value, universe)
                 if first is None:
-                    regex.append((pos, condition._matcher))
+                    regex.append(entry)
                 else:
-                    regex_indexed.append((pos, condition._matcher))
+                    regex_indexed.append(entry)
                     for char in first:
-                        regex_index.setdefault(char, []).append((pos, condition._matcher))
+                        regex_index.setdefault(char, []).append(entry)
             elif kind == _K_REGEX_SEARCH:
                 regex.append((pos, condition._matcher))
             elif (kind == _K_STRING and not condition._ignore_case and type(value) is str
@@ -897,6 +1008,8 @@ class _Plan:
         self.regex = tuple(regex)
         self.regex_indexed = tuple(regex_indexed)
         self.regex_index = {char: tuple(entries) for char, entries in regex_index.items()}
+        self.regex_pairs = {char: {second: tuple(entries) for second, entries in by.items()}
+                            for char, by in regex_pairs.items()}
         self.indexed = tuple(indexed)
         self.strings = {char: _bucket(entries) for char, entries in strings.items()}
         self.textual = bool(regex) or bool(indexed) or bool(regex_indexed)
@@ -1118,6 +1231,20 @@ class Handler(Abstract):
                                         best_rank = rank
                                         best_pos = pos
                                         best_match = m
+                    if plan.regex_pairs and len(text) > 1:
+                        seconds = plan.regex_pairs.get(head)
+                        if seconds is not None:
+                            regexes = seconds.get(text[1])
+                            if regexes is not None:
+                                for pos, matcher in regexes:
+                                    m = matcher(text)
+                                    if m is not None:
+                                        rank = m.end()
+                                        if rank > best_rank or (rank == best_rank
+                                                                and pos < best_pos):
+                                            best_rank = rank
+                                            best_pos = pos
+                                            best_match = m
                     bucket = plan.strings.get(head) if plan.strings else None
                     if bucket is not None:
                         tables = bucket[2]
