@@ -116,12 +116,12 @@ cdef class Handler(Abstract):
     cdef frozenset _plan_tags
     cdef object __weakref__
 
+    cdef _setup_handler(self)
     @cython.locals(plan=_Plan, best_pos=Py_ssize_t, pos=Py_ssize_t, condition=Condition,
                    event=Event, text=unicode, bucket=tuple, value=unicode, answer=tuple,
                    values=tuple, positions=tuple, i=Py_ssize_t, tables=tuple, table=dict,
                    length=Py_ssize_t, size=Py_ssize_t, regexes=tuple, head=unicode,
                    seconds=dict)
-    cdef _setup_handler(self)
     cpdef handle(self, message, context)
     cpdef on_access(self, condition, event)
     cpdef update(self)

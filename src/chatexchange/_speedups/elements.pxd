@@ -75,7 +75,7 @@ cdef class Notion(Element):
 
 
 cdef class ActionNotion(Notion):
-    @cython.locals(first=str, event=Event, cursor=TextCursor)
+    @cython.locals(event=Event, cursor=TextCursor)
     cdef _dispatch(self, message, dict context)
     @cython.locals(event=Event)
     cdef _reply(self, query, dict context, TextCursor cursor, state, bint bare)
@@ -89,7 +89,6 @@ cdef class ComplexNotion(Notion):
 
     @cython.locals(first=str)
     cdef _dispatch(self, message, dict context)
-    @cython.locals(event=Event)
     cdef _reply(self, query, dict context, TextCursor cursor, state, bint bare)
 
 
@@ -118,7 +117,7 @@ cdef class SelectiveNotion(ComplexNotion):
                    parsing=ParsingRelation, matcher=tuple, candidates=tuple)
     cdef object _best_direct(self, dict context, TextCursor cursor)
     cdef _reply(self, query, dict context, TextCursor cursor, state, bint bare)
-    @cython.locals(event=Event, relations=list, more=list, parsing=ParsingRelation,
+    @cython.locals(relations=list, more=list, parsing=ParsingRelation,
                    builtin=Element)
     cdef _selected(self, query, dict context, TextCursor cursor, state, bint fold)
     @cython.locals(parsing=ParsingRelation, top=Py_ssize_t)
@@ -149,7 +148,7 @@ cdef class NextRelation(Relation):
 
     @cython.locals(first=str, condition=Condition)
     cdef _dispatch(self, message, dict context)
-    @cython.locals(event=Event, condition=Condition)
+    @cython.locals(condition=Condition)
     cdef _reply(self, query, dict context, TextCursor cursor, state, bint bare)
 
 
@@ -159,7 +158,7 @@ cdef class ActionRelation(Relation):
     cdef _act(self, message, dict context)
     @cython.locals(event=Event, cursor=TextCursor)
     cdef _dispatch(self, message, dict context)
-    @cython.locals(event=Event, action=Access)
+    @cython.locals(action=Access)
     cdef _reply(self, query, dict context, TextCursor cursor, state, bint bare)
 
 
@@ -201,7 +200,7 @@ cdef class LoopRelation(NextRelation):
     cdef list _iteration(self, i)
     @cython.locals(first=str, tags=frozenset)
     cdef _dispatch(self, message, dict context)
-    @cython.locals(tags=frozenset, index=int, event=Event, condition=Condition)
+    @cython.locals(tags=frozenset, index=int, condition=Condition)
     cdef _reply(self, query, dict context, TextCursor cursor, state, bint bare)
 
 
