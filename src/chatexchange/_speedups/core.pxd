@@ -3,7 +3,11 @@
 #
 # PUBLISHED for the other engine .pxd files (elements.pxd, process.pxd cimport these; keep stable):
 #   cdef class Handler(Abstract):
-#       cdef public list events               # (Condition, Event) pairs in registration order
+#       cdef list _events                      # (Condition, Event) pairs (property `events`);
+#                                              # None while _lazy (built by _build_own)
+#       cdef bint _lazy
+#       cdef list _pairs(self)                 # _events, built first when _lazy
+#       cdef _build_own(self)                  # build the pairs left out (Element overrides)
 #       cdef frozenset _tags                   # current tags (property `tags`)
 #       cdef Event _unknown_event              # property `unknown_event`
 #       cdef dict _plans                       # tag state -> _Plan
@@ -108,7 +112,8 @@ cdef class _Plan:
 
 
 cdef class Handler(Abstract):
-    cdef public list events
+    cdef list _events
+    cdef bint _lazy
     cdef frozenset _tags
     cdef Event _unknown_event
     cdef dict _plans
@@ -117,6 +122,8 @@ cdef class Handler(Abstract):
     cdef object __weakref__
 
     cdef _setup_handler(self)
+    cdef list _pairs(self)
+    cdef _build_own(self)
     @cython.locals(plan=_Plan, best_pos=Py_ssize_t, pos=Py_ssize_t, condition=Condition,
                    event=Event, text=unicode, bucket=tuple, value=unicode, answer=tuple,
                    values=tuple, positions=tuple, i=Py_ssize_t, tables=tuple, table=dict,

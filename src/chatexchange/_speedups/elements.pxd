@@ -15,6 +15,7 @@ cdef frozenset _UNHEARD
 cdef str _TEXT, _STATE, _ITERATION, _NEXT
 cdef object _INFINITY
 cdef frozenset _DIRECT_TYPES
+cdef dict _LAZY_COUNTS
 cdef int _M_TRUE, _M_STR, _M_STR_I, _M_FIND, _M_RE, _M_RE_SEARCH, _M_LIST, _M_NONE
 
 
@@ -47,6 +48,8 @@ cdef class Element(Handler):
 
     cdef _init_element(self, owner)
     cdef _own(self, condition, event, tuple tags)
+    cdef _own_pairs(self)
+    cdef _build_own(self)
     cpdef change_property(self, name, value)
     cdef _change(self, name, old, value, bint fresh)
     cpdef _store_property(self, name, value)
@@ -54,12 +57,13 @@ cdef class Element(Handler):
     cpdef handle(self, message, context)
     cpdef on_access(self, condition, event)
     cpdef bint reads_text(self)
+    cdef bint _more_pairs(self) except -1
     cdef bint _untouched(self)
     @cython.locals(events=list, seal=tuple, n=Py_ssize_t, i=Py_ssize_t)
     cdef bint _only_own_pairs(self) except -1
     cdef _dispatch(self, message, dict context)
     @cython.locals(events=list, seal=tuple, event=Event)
-    cdef Event _own_event(self, Py_ssize_t index)
+    cdef bint _own_event(self, Py_ssize_t index) except -1
     cdef _reply(self, query, dict context, TextCursor cursor, state, bint bare)
     @cython.locals(event=Event, answer=tuple)
     cdef tuple _answer(self, Py_ssize_t index, message, dict context, rank, condition)
@@ -75,9 +79,9 @@ cdef class Notion(Element):
 
 
 cdef class ActionNotion(Notion):
-    @cython.locals(event=Event, cursor=TextCursor)
+    @cython.locals(event=Event, cursor=TextCursor, events=list)
     cdef _dispatch(self, message, dict context)
-    @cython.locals(event=Event)
+    @cython.locals(event=Event, events=list)
     cdef _reply(self, query, dict context, TextCursor cursor, state, bint bare)
 
 
@@ -85,6 +89,7 @@ cdef class ComplexNotion(Notion):
     cdef list _relations
 
     cdef _init_complex(self, name, owner)
+    cdef _own_pairs(self)
     cdef _relation_changed(self, relation, old, new, bint fresh)
 
     @cython.locals(first=str)
@@ -102,6 +107,7 @@ cdef class SelectiveNotion(ComplexNotion):
     cdef object _fold_object
 
     cdef _relation_changed(self, relation, old, new, bint fresh)
+    cdef _own_pairs(self)
 
     @cython.locals(first=str)
     cdef _dispatch(self, message, dict context)
@@ -144,6 +150,7 @@ cdef class NextRelation(Relation):
     cdef public Condition condition_access
 
     cdef _init_next(self, subj, obj, condition, owner, dict options)
+    cdef _own_pairs(self)
     cpdef set_condition(self, value)
 
     @cython.locals(first=str, condition=Condition)
@@ -155,6 +162,7 @@ cdef class NextRelation(Relation):
 cdef class ActionRelation(Relation):
     cdef public Access action_access
 
+    cdef _own_pairs(self)
     cdef _act(self, message, dict context)
     @cython.locals(event=Event, cursor=TextCursor)
     cdef _dispatch(self, message, dict context)
@@ -192,6 +200,7 @@ cdef class LoopRelation(NextRelation):
 
     cpdef set_condition(self, value)
     cdef bint _set_condition(self, value) except -1
+    cdef _own_pairs(self)
 
     cdef tuple _kind(self)
     @cython.locals(high=object)

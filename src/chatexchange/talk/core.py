@@ -1053,13 +1053,40 @@ class Handler(Abstract):
 
     def _setup_handler(self) -> None:
         """What the constructor does (a C-level call for the elements' constructors)."""
-        #: (condition, event) pairs in registration order.
-        self.events: list[Pair] = []
+        #: (condition, event) pairs in registration order (the ``events`` property); None while
+        #: ``_lazy``: an element of exactly a built-in class has its own pairs built on first need.
+        self._events: list[Pair] = []
+        self._lazy = False
         self._tags: frozenset[Any] = _NO_TAGS
         self._unknown_event: Event | None = None
         self._plans: dict[frozenset[Any], _Plan] = {}
         self._plan: _Plan | None = None
         self._plan_tags = self._tags
+
+    # -- the pairs --------------------------------------------------------------------------------
+    @property
+    def events(self) -> list[Pair]:
+        """The (condition, event) pairs in registration order (a live list)."""
+        if self._lazy:
+            self._build_own()
+        return self._events
+
+    @events.setter
+    def events(self, value: list[Pair]) -> None:
+        if self._lazy:
+            self._build_own()  # (what the constructor registered is sealed as before)
+        self._events = value
+
+    def _pairs(self) -> list[Pair]:
+        """The live pairs, built first if they were not yet (the engine's reads: no property)."""
+        if self._lazy:
+            self._build_own()
+        return self._events
+
+    def _build_own(self) -> None:
+        """Build the pairs a lazy element's constructor left out (a plain Handler has none)."""
+        self._lazy = False
+        self._events = []
 
     # -- tags -------------------------------------------------------------------------------------
 
@@ -1095,7 +1122,7 @@ class Handler(Abstract):
         if plan is None:
             if len(self._plans) >= _MAX_PLANS:
                 self._plans = {}
-            plan = _Plan(tuple(pair for pair in self.events if pair[0]._tags <= tags))
+            plan = _Plan(tuple(pair for pair in self._pairs() if pair[0]._tags <= tags))
             self._plans[tags] = plan
         self._plan = plan
         return plan
@@ -1136,10 +1163,11 @@ class Handler(Abstract):
             condition = Condition(condition)
         if not isinstance(event, Event):
             event = Event(event)
-        for c, e in self.events:
+        events = self._pairs()
+        for c, e in events:
             if c == condition and e == event:
                 return
-        self.events.append((condition, event))
+        events.append((condition, event))
         self._changed()
 
     def on(self, condition: Any, event: Any, *tags: Any) -> None:
@@ -1152,9 +1180,10 @@ class Handler(Abstract):
 
     def off(self, condition: Any, event: Any) -> None:
         """Remove the first pair equal to (condition, event); raw values or wrappers."""
-        for i, (c, e) in enumerate(self.events):
+        events = self._pairs()
+        for i, (c, e) in enumerate(events):
             if c == condition and e == event:
-                del self.events[i]
+                del events[i]
                 break
         self._changed()
 
@@ -1163,22 +1192,24 @@ class Handler(Abstract):
 
     def off_condition(self, condition: Any) -> None:
         """Remove every pair of this condition."""
-        self.events[:] = [pair for pair in self.events if pair[0] != condition]
+        events = self._pairs()
+        events[:] = [pair for pair in events if pair[0] != condition]
         self._changed()
 
     def off_event(self, event: Any) -> None:
         """Remove every pair of this event."""
-        self.events[:] = [pair for pair in self.events if pair[1] != event]
+        events = self._pairs()
+        events[:] = [pair for pair in events if pair[1] != event]
         self._changed()
 
     def get_events(self, condition: Any = None) -> list[Event]:
         """The Events of a condition; with no condition, those registered with ``on_any``."""
         if not condition:
             condition = TRUE_CONDITION
-        return [e for c, e in self.events if c == condition]
+        return [e for c, e in self._pairs() if c == condition]
 
     def clear_events(self) -> None:
-        del self.events[:]
+        del self._pairs()[:]
         self._changed()
 
     # -- handling ---------------------------------------------------------------------------------

@@ -356,7 +356,19 @@ class Element(Handler):
         own pairs are all different, so the pair is added as ``on_access`` would add it (no
         constructor makes a plan before its last pair but LoopRelation's, which makes the plan
         again after them)."""
-        self.events.append((_condition_of(condition, tags), _event_of(event)))
+        self._events.append((_condition_of(condition, tags), _event_of(event)))
+
+    def _own_pairs(self) -> None:
+        """Register (``_own``) the pairs this class's constructor registers for an instance of
+        exactly this class, in their order; each class adds its own to its base's."""
+
+    def _build_own(self) -> None:
+        """Build the own pairs of a lazy element (see ``_sealed``): what its constructor would
+        have registered, sealed as it would have sealed them."""
+        self._lazy = False
+        self._events = []
+        self._own_pairs()
+        self._seal_pairs = tuple(self._events)
 
     # -- property-change protocol -------------------------------------------------------------
     @staticmethod
@@ -443,14 +455,34 @@ class Element(Handler):
 
     # -- the text-cursor contract -------------------------------------------------------------
     def _sealed(self) -> None:
-        """Mark the events registered so far as this class's own; later ones are the user's."""
-        self._builtin_count = len(self.events)
+        """Mark the events registered so far as this class's own; later ones are the user's.
+
+        An instance of exactly a built-in class registers its own pairs here. Those of
+        ``_LAZY_COUNTS`` (the pairs are all the class's bound methods) leave them out: ``_lazy``
+        until something needs the pairs themselves (``events``, any registration, the generic
+        ``handle``), which builds them as they would be now (``_build_own``); until then the
+        engine's direct paths treat them as the class's own pairs, untouched. An element then
+        keeps no pair, Condition, Event or bound method of its own (fewer objects for the
+        cycle collector: a graph is cyclic)."""
         self._custom = False
         # The class, decided once: a built-in one answers by its direct dispatch (_DIRECT_TYPES)
         # and takes the text as an offset (_CURSOR_TYPES); a subclass does neither.
         self._direct_type = type(self) in _DIRECT_TYPES
         self._cursor_type = type(self) in _CURSOR_TYPES
-        self._seal_pairs = tuple(self.events)
+        if self._cursor_type:
+            count = _LAZY_COUNTS.get(type(self))
+            if count is not None and not self._events:
+                self._lazy = True
+                self._events = None  # type: ignore[assignment]
+                self._builtin_count = count
+                self._seal_pairs = ()
+                # The plan the constructor would have made is made on first need, for these tags.
+                self._plan_tags = self._tags
+            else:
+                self._own_pairs()
+        if not self._lazy:
+            self._builtin_count = len(self._events)
+            self._seal_pairs = tuple(self._events)
         # (The fields behind ``tags`` and ``unknown_event``: what _untouched compares.)
         self._seal_tags = self._tags
         self._seal_unknown = self._unknown_event
@@ -491,7 +523,11 @@ class Element(Handler):
     def reads_text(self) -> bool:
         """Whether answering could look at the context's 'text' (then a TextCursor is turned into
         the real remaining text first). Built-in elements with their own events say no."""
-        return len(self.events) != self._builtin_count or self.unknown_event is not None
+        return self._more_pairs() or self.unknown_event is not None
+
+    def _more_pairs(self) -> bool:
+        """Whether the live pairs are not as many as the class's own (never while lazy)."""
+        return not self._lazy and len(self._events) != self._builtin_count
 
     def handle(self, message: Message, context: Context) -> tuple[Any, ...]:
         if type(context) is dict and message and type(message[0]) is str and self._untouched():
@@ -513,28 +549,30 @@ class Element(Handler):
     def _only_own_pairs(self) -> bool:
         """Whether the live ``events`` list holds the pairs the class registered, and no
         other."""
-        events = self.events
+        if self._lazy:
+            return True
+        events = self._events
         seal = self._seal_pairs
         n = len(seal)
         if len(events) != n:
             return False
         return all(events[i] is seal[i] for i in range(n))
 
-    def _own_event(self, index: int) -> Event | None:
-        """The event of pair ``index`` while that pair is still the one the class registered (the
-        live ``events`` list may have been changed directly) and has no pre/post events: then the
-        class's own code can stand in for it. None otherwise."""
-        events = self.events
+    def _own_event(self, index: int) -> bool:
+        """Whether pair ``index`` is still the one the class registered (the live ``events`` list
+        may have been changed directly) and its event has no pre/post events: then the class's
+        own code can stand in for it. Always so for a pair not built yet (``_lazy``)."""
+        if self._lazy:
+            return index < self._builtin_count
+        events = self._events
         seal = self._seal_pairs
         if index >= len(events) or index >= len(seal):
-            return None
+            return False
         pair = events[index]
         if pair is not seal[index]:
-            return None
+            return False
         event = pair[1]
-        if event.pre_event is not None or event.post_event is not None:
-            return None
-        return event
+        return event.pre_event is None and event.post_event is None
 
     def _reply(self, query: Any, context: Context, cursor: TextCursor | None, state: Any,
                bare: bool) -> Any:
@@ -552,7 +590,7 @@ class Element(Handler):
     def _answer(self, index: int, message: Message, context: Context, rank: float,
                 condition: Any) -> tuple[Any, float, Any]:
         """Run the event of pair ``index`` as Handler.handle would."""
-        event = self.events[index][1]
+        event = self._pairs()[index][1]
         context["rank"] = rank
         context["condition"] = condition
         context["event"] = event._value
@@ -634,10 +672,11 @@ class ActionNotion(Notion):
         self._custom = custom
 
     def _dispatch(self, message: Message, context: Context) -> tuple[Any, ...] | None:
-        if message[0] == "next" and len(self.events) == 1:
+        events = self._pairs()
+        if message[0] == "next" and len(events) == 1:
             text = context.get(_TEXT)
             if type(text) is TextCursor:
-                event = self.events[0][1]
+                event = events[0][1]
                 if (
                     event.pre_event is not None
                     or event.post_event is not None
@@ -650,9 +689,10 @@ class ActionNotion(Notion):
 
     def _reply(self, query: Any, context: Context, cursor: TextCursor | None, state: Any,
                bare: bool) -> Any:
-        if query != _NEXT or len(self.events) != 1 or not self._untouched():
+        events = self._pairs()
+        if query != _NEXT or len(events) != 1 or not self._untouched():
             return _INDIRECT
-        event = self.events[0][1]
+        event = events[0][1]
         if (type(event) is not Event or event.pre_event is not None
                 or event.post_event is not None or event._sees_dict
                 or (cursor is not None and event._reads_text)
@@ -661,7 +701,7 @@ class ActionNotion(Notion):
         return event.call(_NEXT_MESSAGE, context)
 
     def reads_text(self) -> bool:
-        if len(self.events) != self._builtin_count or self.unknown_event is not None:
+        if self._more_pairs() or self.unknown_event is not None:
             return True
         return _event_reads_text(self.action)
 
@@ -675,16 +715,18 @@ class ComplexNotion(Notion):
     def _init_complex(self, name: Any, owner: Element | None) -> None:
         self._relations: list[Relation] = []
         Notion._init_notion(self, name, owner)
-        if self._cursor_type:
-            self._own(_S_SET_SUBJECT, self.do_relation, _NO_TAGS)
-            self._own(self.can_go_forward, self.do_forward, _NO_TAGS)
-            self._own(_S_VISIT, self.do_visit, _NO_TAGS)
-        else:
+        if not self._cursor_type:  # (an exact class's own pairs: _own_pairs)
             self.on(_S_SET_SUBJECT, self.do_relation)
             self.on_forward(self.do_forward)
             self.on_visit(self.do_visit)
         if type(self) is ComplexNotion or not self._cursor_type:
             self._sealed()  # (an exact class seals once, at its own end)
+
+    def _own_pairs(self) -> None:
+        Notion._own_pairs(self)
+        self._own(_S_SET_SUBJECT, self.do_relation, _NO_TAGS)
+        self._own(self.can_go_forward, self.do_forward, _NO_TAGS)
+        self._own(_S_VISIT, self.do_visit, _NO_TAGS)
 
     @property
     def relations(self) -> list[Relation]:
@@ -731,7 +773,7 @@ class ComplexNotion(Notion):
                bare: bool) -> Any:
         if query != _NEXT or type(self) is not ComplexNotion or not self._untouched():
             return _INDIRECT
-        if self._own_event(1) is None:
+        if not self._own_event(1):
             return _INDIRECT
         return self.do_forward()
 
@@ -767,13 +809,15 @@ class SelectiveNotion(ComplexNotion):
         self._fold_size = 0
         self._fold_object: Any = None
         ComplexNotion._init_complex(self, name, owner)
-        if self._cursor_type:
-            self._own(self.can_retry, self.do_retry, _NO_TAGS)
-            self._own(self.can_finish, self.do_finish, _NO_TAGS)
-        else:
+        if not self._cursor_type:  # (an exact class's own pairs: _own_pairs)
             self.on(self.can_retry, self.do_retry)
             self.on(self.can_finish, self.do_finish)
         self._sealed()
+
+    def _own_pairs(self) -> None:
+        ComplexNotion._own_pairs(self)
+        self._own(self.can_retry, self.do_retry, _NO_TAGS)
+        self._own(self.can_finish, self.do_finish, _NO_TAGS)
 
     @property
     def default(self) -> Relation | None:
@@ -938,7 +982,7 @@ class SelectiveNotion(ComplexNotion):
                 or parsing._unknown_event is not parsing._seal_unknown
             ):
                 return False
-            events = parsing.events
+            events = parsing._pairs()
             if not events or events[0] is not parsing._seal_pair:
                 return False
             event = parsing._seal_event
@@ -1022,10 +1066,10 @@ class SelectiveNotion(ComplexNotion):
         if query != _NEXT or not self._untouched():
             return _INDIRECT
         if state:
-            if self._own_event(4) is None:
+            if not self._own_event(4):
                 return _INDIRECT
             return self.do_finish()
-        if self._own_event(1) is None:
+        if not self._own_event(1):
             return _INDIRECT
         relations = self._relations
         if len(relations) < 2:
@@ -1087,7 +1131,7 @@ class SelectiveNotion(ComplexNotion):
         return None
 
     def reads_text(self) -> bool:
-        return len(self.events) != self._builtin_count or self.unknown_event is not None
+        return self._more_pairs() or self.unknown_event is not None
 
 
 def _add_prefix(name: str, prefix: str) -> str:
@@ -1118,7 +1162,7 @@ def _told_directly(element: Any, name: str, sender: Any, old: Any, new: Any,
     if kind is ComplexNotion or kind is SelectiveNotion:
         if name == _S_SUBJECT:
             whole: Any = element
-            if not whole._untouched() or whole._own_event(0) is None:
+            if not whole._untouched() or not whole._own_event(0):
                 return False
             whole._relation_changed(sender, old, new, fresh)
             return True
@@ -1200,14 +1244,16 @@ class NextRelation(Relation):
         Relation._init_relation(self, subj, obj, owner)
         if condition:
             self.set_condition(condition)
-        if self._cursor_type:
-            self._own(self.can_pass, self.do_next, _NO_TAGS)
-            self._own(_S_VISIT, self.do_visit, _NO_TAGS)
-        else:
+        if not self._cursor_type:  # (an exact class's own pairs: _own_pairs)
             self.on(self.can_pass, self.do_next)
             self.on_visit(self.do_visit)
         if type(self) is NextRelation or not self._cursor_type:
             self._sealed()  # (an exact class seals once, at its own end)
+
+    def _own_pairs(self) -> None:
+        Relation._own_pairs(self)
+        self._own(self.can_pass, self.do_next, _NO_TAGS)
+        self._own(_S_VISIT, self.do_visit, _NO_TAGS)
 
     def set_condition(self, value: Any) -> None:
         self.condition_access = Condition(value, **self.options)
@@ -1252,7 +1298,7 @@ class NextRelation(Relation):
                bare: bool) -> Any:
         if query != _NEXT or type(self) is not NextRelation or not self._untouched():
             return _INDIRECT
-        if self._own_event(0) is None:
+        if not self._own_event(0):
             return _INDIRECT
         condition = self.condition_access
         if condition is not TRUE_CONDITION:
@@ -1266,7 +1312,7 @@ class NextRelation(Relation):
         return self._object
 
     def reads_text(self) -> bool:
-        if len(self.events) != self._builtin_count or self.unknown_event is not None:
+        if self._more_pairs() or self.unknown_event is not None:
             return True
         condition = self.condition_access
         return condition is not TRUE_CONDITION and _access_reads_text(condition)
@@ -1278,11 +1324,13 @@ class ActionRelation(Relation):
     def __init__(self, subj: Any, obj: Any, action: Any, owner: Element | None = None) -> None:
         self.action_access = _access_of(action)
         Relation._init_relation(self, subj, obj, owner)
-        if self._cursor_type:
-            self._own(self.can_go_forward, self.do_act, _NO_TAGS)
-        else:
+        if not self._cursor_type:  # (an exact class's own pair: _own_pairs)
             self.on_forward(self.do_act)
         self._sealed()
+
+    def _own_pairs(self) -> None:
+        Relation._own_pairs(self)
+        self._own(self.can_go_forward, self.do_act, _NO_TAGS)
 
     @property
     def action(self) -> Any:
@@ -1309,28 +1357,33 @@ class ActionRelation(Relation):
         if type(text) is TextCursor and _reads_text_cached(self.action_access):
             cursor = text
             context[_TEXT] = cursor.source[cursor.pos :]
-        event = self.events[0][1]
-        if event.pre_event is not None or event.post_event is not None:
-            return self._answer(0, message, context, 0, True)
+        if self._lazy:
+            # The own event, not built: its value is this element's do_act (an equal bound method).
+            value: Any = self.do_act
+        else:
+            event = self._events[0][1]
+            if event.pre_event is not None or event.post_event is not None:
+                return self._answer(0, message, context, 0, True)
+            value = event.value
         context["rank"] = 0
         context["condition"] = True
-        context["event"] = event.value
+        context["event"] = value
         # do_act(*message, **context) would get a copy of this context: so does the action.
-        return (self._act(message, dict(context)), 0, event.value)
+        return (self._act(message, dict(context)), 0, value)
 
     def _reply(self, query: Any, context: Context, cursor: TextCursor | None, state: Any,
                bare: bool) -> Any:
         if query != _NEXT or not self._untouched():
             return _INDIRECT
         action = self.action_access
-        if (self._own_event(0) is None or type(action) is not Access or action._sees_dict
+        if (not self._own_event(0) or type(action) is not Access or action._sees_dict
                 or (cursor is not None and action._reads_text)
                 or (bare and action._reads_state)):
             return _INDIRECT
         return self._act(_NEXT_MESSAGE, context)
 
     def reads_text(self) -> bool:
-        if len(self.events) != self._builtin_count or self.unknown_event is not None:
+        if self._more_pairs() or self.unknown_event is not None:
             return True
         return _access_reads_text(self.action_access)
 
@@ -1444,7 +1497,7 @@ class ParsingRelation(NextRelation):
             self._matcher_of(condition)
         if self._matcher is None:
             return False
-        events = self.events
+        events = self._events  # (never lazy: its pairs are sealed in its constructor)
         if not events or events[0] is not self._seal_pair:
             return False
         event = self._seal_event
@@ -1551,7 +1604,7 @@ class ParsingRelation(NextRelation):
 
     def reads_text(self) -> bool:
         # The condition gets the real text whenever it is not matched at an offset.
-        return len(self.events) != self._builtin_count or self.unknown_event is not self._unknown
+        return self._more_pairs() or self.unknown_event is not self._unknown
 
 
 class LoopRelation(NextRelation):
@@ -1573,15 +1626,7 @@ class LoopRelation(NextRelation):
         NextRelation._init_next(self, subj, obj, None if exact else condition, owner, {})
         if exact and condition:
             self._set_condition(condition)
-        if self._cursor_type:
-            self._own(self.can_start, self.do_start, _VALUE_TAGS)
-            self._own(self.can_loop, self.do_loop, _VALUE_TAGS)
-            self._own(self.can_error, self.do_error, _VALUE_TAGS)
-            self._own(self.can_iterate, self.do_custom_loop, _FUNCTION_TAGS)
-            self._own(self.can_error, self.do_custom_error, _FUNCTION_TAGS)
-            self._own(self.can_break, self.do_break, _NO_TAGS)
-            self._own(self.can_continue, self.do_continue, _NO_TAGS)
-        else:
+        if not self._cursor_type:  # (an exact class's own pairs: _own_pairs, its plan: _sealed)
             self.on(self.can_start, self.do_start, "value")
             self.on(self.can_loop, self.do_loop, "value")
             self.on(self.can_error, self.do_error, "value")
@@ -1589,8 +1634,18 @@ class LoopRelation(NextRelation):
             self.on(self.can_error, self.do_custom_error, "function")
             self.on(self.can_break, self.do_break)
             self.on(self.can_continue, self.do_continue)
-        self.update_events()
+            self.update_events()
         self._sealed()
+
+    def _own_pairs(self) -> None:
+        NextRelation._own_pairs(self)
+        self._own(self.can_start, self.do_start, _VALUE_TAGS)
+        self._own(self.can_loop, self.do_loop, _VALUE_TAGS)
+        self._own(self.can_error, self.do_error, _VALUE_TAGS)
+        self._own(self.can_iterate, self.do_custom_loop, _FUNCTION_TAGS)
+        self._own(self.can_error, self.do_custom_error, _FUNCTION_TAGS)
+        self._own(self.can_break, self.do_break, _NO_TAGS)
+        self._own(self.can_continue, self.do_continue, _NO_TAGS)
 
     def set_condition(self, value: Any) -> None:
         if self._set_condition(value):
@@ -1777,7 +1832,7 @@ class LoopRelation(NextRelation):
             index = 5
         else:
             return False
-        if self._own_event(index) is None:
+        if not self._own_event(index):
             return _INDIRECT
         if index == 0:
             return self._object
@@ -1804,7 +1859,7 @@ class LoopRelation(NextRelation):
             return None
         if "value" not in self._tags or not _state_looping(state):
             return None
-        if self._own_event(3) is None:
+        if not self._own_event(3):
             return None
         i = state[_ITERATION]
         high = self._kind()[1]
@@ -1830,7 +1885,7 @@ class LoopRelation(NextRelation):
         return ["next", *reply]
 
     def reads_text(self) -> bool:
-        if len(self.events) != self._builtin_count or self.unknown_event is not None:
+        if self._more_pairs() or self.unknown_event is not None:
             return True
         return self.is_custom() and _access_reads_text(self.condition_access)
 
@@ -1994,6 +2049,19 @@ _CURSOR_TYPES = frozenset(
 def _takes_cursor(element: object) -> bool:
     return type(element) in _CURSOR_TYPES
 
+
+# Built-in classes whose exact instances build their own pairs lazily (Element._sealed), with
+# how many they have: all are the class's bound methods. (ActionNotion's event is the user's
+# action, ParsingRelation's direct paths read its sealed pair: theirs are built at once.)
+_LAZY_COUNTS = {
+    Notion: 0,
+    ComplexNotion: 3,
+    SelectiveNotion: 5,
+    Relation: 0,
+    NextRelation: 2,
+    ActionRelation: 1,
+    LoopRelation: 9,
+}
 
 # Classes whose direct dispatch reproduces the generic selection of their own events.
 _DIRECT_TYPES = frozenset(

@@ -211,7 +211,7 @@ class Process(Handler):
         self._str_order.append(entry)
 
     def _seal(self) -> None:
-        self._builtin = list(self.events)
+        self._builtin = list(self._pairs())
         values = {}
         for pair in self._builtin:
             value = pair[1].value
@@ -231,7 +231,7 @@ class Process(Handler):
         hook is overridden; user pairs registered after them are ranked as usual."""
         if self.unknown_event is not None:
             return False
-        events = self.events
+        events = self._pairs()
         builtin = self._builtin
         if len(events) < len(builtin):
             return False
@@ -373,7 +373,7 @@ class Process(Handler):
                 self.set_message(head, True)
             self.sync()
             return result
-        extra = self.events[len(self._builtin) :]
+        extra = self._pairs()[len(self._builtin) :]
         fuse = not extra
         # Folding a loop's bookkeeping commands into its query needs the class's own commands.
         self._folding = fuse and _folds(type(self))
