@@ -672,7 +672,7 @@ class ActionNotion(Notion):
         self._custom = custom
 
     def _dispatch(self, message: Message, context: Context) -> tuple[Any, ...] | None:
-        events = self._pairs()
+        events = self._events  # (an ActionNotion is never lazy)
         if message[0] == "next" and len(events) == 1:
             text = context.get(_TEXT)
             if type(text) is TextCursor:
@@ -689,7 +689,7 @@ class ActionNotion(Notion):
 
     def _reply(self, query: Any, context: Context, cursor: TextCursor | None, state: Any,
                bare: bool) -> Any:
-        events = self._pairs()
+        events = self._events  # (an ActionNotion is never lazy)
         if query != _NEXT or len(events) != 1 or not self._untouched():
             return _INDIRECT
         event = events[0][1]
@@ -982,7 +982,7 @@ class SelectiveNotion(ComplexNotion):
                 or parsing._unknown_event is not parsing._seal_unknown
             ):
                 return False
-            events = parsing._pairs()
+            events = parsing._events  # (a ParsingRelation is never lazy)
             if not events or events[0] is not parsing._seal_pair:
                 return False
             event = parsing._seal_event
