@@ -589,7 +589,9 @@ class Element(Handler):
 
     def _answer(self, index: int, message: Message, context: Context, rank: float,
                 condition: Any) -> tuple[Any, float, Any]:
-        """Run the event of pair ``index`` as Handler.handle would."""
+        """Run the event of pair ``index`` as Handler.handle would. Unbuilt pairs are built here
+        (once): running the event needs its Event, and an element answered this way is usually
+        answered again (a throwaway Event per call would cost more after a few calls)."""
         event = self._pairs()[index][1]
         context["rank"] = rank
         context["condition"] = condition
