@@ -14,9 +14,11 @@ cdef tuple _NO_TAGS, _VALUE_TAGS, _FUNCTION_TAGS
 cdef frozenset _UNHEARD
 cdef str _TEXT, _STATE, _ITERATION, _NEXT
 cdef object _INFINITY
-cdef frozenset _DIRECT_TYPES
+cdef frozenset _DIRECT_TYPES, _ONE_CHAR_OPS
 cdef dict _LAZY_COUNTS
-cdef int _M_TRUE, _M_STR, _M_STR_I, _M_FIND, _M_RE, _M_RE_SEARCH, _M_LIST, _M_NONE
+cdef Py_ssize_t _PLAN_CHARS
+cdef int _M_TRUE, _M_STR, _M_STR_I, _M_FIND, _M_RE, _M_RE_SEARCH, _M_LIST, _M_NONE, _M_RUN
+cdef Py_ssize_t _RUN_SCAN, _RUN_LIMIT
 
 
 @cython.final
@@ -33,8 +35,12 @@ cdef dict _reads_cache
 @cython.locals(found=tuple)
 cdef bint _reads_text_cached(access)
 
-@cython.locals(kind=int, extra=object, rank=object, best_rank=object)
+@cython.locals(kind=int, extra=object, rank=object, best_rank=object, n=Py_ssize_t)
 cpdef tuple _match_at(tuple matcher, str source, Py_ssize_t pos)
+@cython.locals(end=Py_ssize_t, limit=Py_ssize_t, scan=str)
+cdef Py_ssize_t _run_length(chars, str source, Py_ssize_t pos, Py_ssize_t high) except -1
+@cython.locals(kind=int, bounds=tuple, n=Py_ssize_t)
+cpdef Py_ssize_t _match_rank(tuple matcher, str source, Py_ssize_t pos) except? -2
 
 
 cdef class Element(Handler):
@@ -99,7 +105,9 @@ cdef class ComplexNotion(Notion):
 
 cdef class SelectiveNotion(ComplexNotion):
     cdef object _default
-    cdef tuple _plan_relations, _plan_conditions, _plan_any
+    cdef tuple _plan_relations, _plan_conditions, _plan_any, _plan_cases
+    cdef bint _plan_tested
+    cdef Py_ssize_t _plan_size
     cdef object _plan_default
     cdef dict _plan_index
     cdef Py_ssize_t _best_rank, _fold_size
@@ -114,13 +122,16 @@ cdef class SelectiveNotion(ComplexNotion):
     @cython.locals(copy=dict, best=list, builtin=Element, answer=tuple, scratch=dict,
                    parsing=ParsingRelation, at=TextCursor)
     cpdef get_best_cases(self, message, dict context)
-    @cython.locals(conditions=list, cases=list, chars=set, index=dict, parsing=ParsingRelation)
+    @cython.locals(conditions=list, cases=list, chars=set, index=dict, parsing=ParsingRelation,
+                   unknown=list, tested=bint)
     cdef bint _make_plan(self) except -1
+    @cython.locals(found=list, case=ParsingRelation)
+    cdef tuple _cases_for(self, letter)
     @cython.locals(plan=tuple, relations=list, conditions=tuple, n=Py_ssize_t, i=Py_ssize_t,
                    parsing=ParsingRelation, events=list, event=Event, unknown=Event)
     cdef bint _plan_valid(self) except -1
     @cython.locals(source=str, pos=Py_ssize_t, more=list, top=Py_ssize_t, rank=Py_ssize_t,
-                   parsing=ParsingRelation, matcher=tuple, candidates=tuple)
+                   parsing=ParsingRelation, matcher=tuple, candidates=tuple, index=dict)
     cdef object _best_direct(self, dict context, TextCursor cursor)
     cdef _reply(self, query, dict context, TextCursor cursor, state, bint bare)
     @cython.locals(relations=list, more=list, parsing=ParsingRelation,
@@ -179,6 +190,7 @@ cdef class ParsingRelation(NextRelation):
     cdef object _raw_condition
     cdef object _unknown
     cdef public object _first
+    cdef object _first_test
     cdef object _seal_pair
     cdef Event _seal_event
 

@@ -26,6 +26,11 @@ from .core import (
 )
 from .utils import is_list, is_number, is_string, tupled
 
+try:
+    import cython
+except ImportError:  # Cython is a build dependency only
+    from chatexchange.talk import _cython_shim as cython
+
 if TYPE_CHECKING:
     from typing import TypeAlias
 
@@ -228,6 +233,39 @@ def _first_chars(value: Any, options: dict[str, Any]) -> frozenset[str] | None:
     if value is None or is_number(value) or type(value) is bool or type(value) is dict:
         return frozenset()  # never equal to a string
     return None
+
+
+#: The one-character items a first-character test can decide (each matches one character).
+_ONE_CHAR_OPS = frozenset({_sre_constants.LITERAL, _sre_constants.NOT_LITERAL, _sre_constants.IN,
+                           _sre_constants.ANY})
+
+
+def _first_test(value: Any, options: dict[str, Any]) -> Any:
+    """For a Condition(value, **options) whose first characters are not a small known set
+    (``_first_chars`` gives None): a test of one character, true when a match at an offset can
+    start with it, when one is known; else None. Known for a ``str`` regex (match mode) that is
+    one class of one character (``\\s``, ``[^"]``), or a repeat of it at least once (``\\s+``,
+    ``\\w{1,9}``): its match starts with a character of the class, so the regex itself, matching
+    the whole one-character string, is the test (case folding and every flag included)."""
+    if options.get("search") or options.get("ignore_case"):
+        return None
+    if not isinstance(value, re.Pattern) or not isinstance(value.pattern, str):
+        return None
+    try:
+        parsed = list(_sre_parser.parse(value.pattern, value.flags))
+    except Exception:
+        return None
+    if len(parsed) != 1:
+        return None
+    op, arg = parsed[0]
+    if op is _sre_constants.MAX_REPEAT or op is _sre_constants.MIN_REPEAT:
+        body = list(arg[2])
+        if arg[0] != 1 or len(body) != 1:
+            return None  # (a repeat of at least two matches no one-character string)
+        op = body[0][0]
+    if op not in _ONE_CHAR_OPS:
+        return None
+    return value.fullmatch
 
 
 def _offset_safe(pattern: re.Pattern[Any]) -> bool:
@@ -784,6 +822,10 @@ class ComplexNotion(Notion):
             relation.subject = None
 
 
+#: How many characters outside the known first ones a selection's plan keeps the cases of.
+_PLAN_CHARS = 256
+
+
 def _usable_rank(rank: Any) -> bool:
     # Ranks are numbers; anything else (the unknown-event answer of a failing optional relation,
     # a string from a user condition) never wins a selection (docs/engine.md, decisions).
@@ -804,6 +846,11 @@ class SelectiveNotion(ComplexNotion):
         self._plan_default: Relation | None = None
         self._plan_index: dict[str, tuple[ParsingRelation, ...]] | None = None
         self._plan_any: tuple[ParsingRelation, ...] = ()
+        # The plan's cases; whether one has a first-character test (then characters outside the
+        # known first ones are added to the index as they come); the index's size when made.
+        self._plan_cases: tuple[ParsingRelation, ...] = ()
+        self._plan_tested = False
+        self._plan_size = 0
         # The rank of the last _best_direct's cases (-1: the default), the cases tied with its
         # first (None: none), and what _FOLDED stands for.
         self._best_rank = -1
@@ -939,17 +986,41 @@ class SelectiveNotion(ComplexNotion):
             cases.append(parsing)
             if parsing._first is not None:
                 chars |= parsing._first
+        self._plan_cases = tuple(cases)
+        tested = False
+        unknown = []  # the cases that can start with anything
+        for parsing in cases:
+            if parsing._first is None:
+                if parsing._first_test is None:
+                    unknown.append(parsing)
+                else:
+                    tested = True
+        self._plan_tested = tested
         index: dict[str, tuple[ParsingRelation, ...]] = {}
         for char in chars:
-            index[char] = tuple(
-                [case for case in cases if case._first is None or char in case._first]
-            )
+            index[char] = self._cases_for(char)
         self._plan_index = index
-        self._plan_any = tuple([case for case in cases if case._first is None])
+        self._plan_size = len(index)
+        self._plan_any = tuple(unknown)
         self._plan_conditions = tuple(conditions)
         self._plan_default = default
         self._plan_relations = tuple(self._relations)
         return True
+
+    def _cases_for(self, letter: str) -> tuple[ParsingRelation, ...]:
+        """The plan's cases a match starting with ``letter`` could come from, in registration
+        order: those whose first characters are known and include it, those whose test of the
+        first character (``_first_test``) takes it, and those that could start with anything."""
+        found = []
+        for relation in self._plan_cases:
+            case = relation
+            first = case._first
+            if first is not None:
+                if letter in first:
+                    found.append(case)
+            elif case._first_test is None or case._first_test(letter) is not None:
+                found.append(case)
+        return tuple(found)
 
     def _plan_valid(self) -> bool:
         """Whether the plan still describes the cases: the same relations and default, each case
@@ -1017,7 +1088,14 @@ class SelectiveNotion(ComplexNotion):
         candidates: tuple[ParsingRelation, ...] | None = None
         if pos < len(source):
             index: Any = self._plan_index  # made by _make_plan() above
-            candidates = index.get(source[pos])
+            char = source[pos]
+            candidates = index.get(char)
+            if candidates is None and self._plan_tested:
+                # A character outside the known first characters, with cases that test it:
+                # which take it is decided once (for up to _PLAN_CHARS such characters).
+                candidates = self._cases_for(char)
+                if len(index) < self._plan_size + _PLAN_CHARS:
+                    index[char] = candidates
         if candidates is None:
             candidates = self._plan_any
         first: Any = None
@@ -1026,7 +1104,7 @@ class SelectiveNotion(ComplexNotion):
         for relation in candidates:
             parsing = relation
             matcher: Any = parsing._matcher  # a plain case has one
-            rank = 0 if matcher[0] == _M_TRUE else _match_at(matcher, source, pos)[0]
+            rank = _match_rank(matcher, source, pos)
             if rank < 0:
                 continue  # the unknown event answers, with no usable rank
             if (not rank or parsing.check_only) and parsing._object == "error":
@@ -1393,7 +1471,66 @@ class ActionRelation(Relation):
 # Offset matchers of ParsingRelation conditions, built once per Condition:
 # (kind, value, extra) with kinds below; None when the condition needs the real text. A regex's
 # extra is its bound match (search) method: looked up once, not at every token.
-_M_TRUE, _M_STR, _M_STR_I, _M_FIND, _M_RE, _M_RE_SEARCH, _M_LIST, _M_NONE = range(8)
+_M_TRUE, _M_STR, _M_STR_I, _M_FIND, _M_RE, _M_RE_SEARCH, _M_LIST, _M_NONE, _M_RUN = range(9)
+#: A run matcher's characters are kept as a str up to this many (a scan), else as a frozenset.
+_RUN_SCAN = 16
+_RUN_LIMIT = 256  # classes with more characters are left to re
+
+
+def _run_of(pattern: re.Pattern[Any]) -> tuple[int, Any, Any] | None:
+    """``(_M_RUN, chars, (low, high))`` for a ``str`` regex that is one greedy repeat of a class
+    of literal characters and ranges (``\\++``, ``[0-9]{2,}``, ``[ \\t]*``): its match at an
+    offset is the longest run of those characters, up to ``high``, when at least ``low`` long.
+    The compiled engine counts that run itself; calling ``re`` costs far more than counting a
+    few characters. None for any other regex, and under IGNORECASE (``re`` decides its case
+    folding)."""
+    if not isinstance(pattern.pattern, str) or pattern.flags & re.IGNORECASE:
+        return None
+    c = _sre_constants
+    try:
+        parsed = list(_sre_parser.parse(pattern.pattern, pattern.flags))
+    except Exception:
+        return None
+    if len(parsed) != 1 or parsed[0][0] is not c.MAX_REPEAT:
+        return None
+    low, high, body = parsed[0][1]
+    body = list(body)
+    if len(body) != 1:
+        return None
+    op, arg = body[0]
+    items = [(op, arg)] if op is c.LITERAL else list(arg) if op is c.IN else None
+    if not items:
+        return None
+    chars: set[str] = set()
+    for kind, value in items:
+        if kind is c.LITERAL:
+            chars.add(chr(value))
+        elif kind is c.RANGE and value[1] - value[0] < _RUN_LIMIT:
+            chars.update(chr(code) for code in range(value[0], value[1] + 1))
+        else:
+            return None  # a category, a negation, a large range
+        if len(chars) > _RUN_LIMIT:
+            return None
+    if len(chars) <= _RUN_SCAN:
+        return (_M_RUN, "".join(sorted(chars)), (low, high))
+    return (_M_RUN, frozenset(chars), (low, high))
+
+
+def _run_length(chars: Any, source: str, pos: int, high: int) -> int:
+    """How many characters of ``chars`` (a str or a frozenset) follow ``pos`` in ``source``, at
+    most ``high``."""
+    end = pos
+    limit = len(source)
+    if high < limit - pos:
+        limit = pos + high
+    if type(chars) is str:
+        scan: str = chars
+        while end < limit and source[end] in scan:
+            end += 1
+    else:
+        while end < limit and source[end] in chars:
+            end += 1
+    return end - pos
 
 
 def _offset_matcher(value: Any, options: dict[str, Any]) -> tuple[int, Any, Any] | None:
@@ -1416,6 +1553,10 @@ def _offset_matcher(value: Any, options: dict[str, Any]) -> tuple[int, Any, Any]
             return None
         if search:
             return (_M_RE_SEARCH, value, value.search)
+        if cython.compiled:
+            run = _run_of(value)
+            if run is not None:
+                return run
         return (_M_RE, value, value.match)
     if value is None or is_number(value) or type(value) is bool or type(value) is dict:
         return (_M_NONE, None, None)  # compared with ==/is to a string: never equal
@@ -1434,6 +1575,11 @@ def _match_at(matcher: tuple[int, Any, Any], source: str, pos: int) -> tuple[int
             return -1, None
         matched = found[0]  # end - start is its length
         return len(matched), matched
+    if kind == _M_RUN:
+        n = _run_length(value, source, pos, extra[1])
+        if n < extra[0]:
+            return -1, None
+        return n, source[pos : pos + n]
     if kind == _M_STR_I:
         if source[pos : pos + extra].upper() == value:
             return extra, value
@@ -1458,6 +1604,22 @@ def _match_at(matcher: tuple[int, Any, Any], source: str, pos: int) -> tuple[int
     return -1, None
 
 
+def _match_rank(matcher: tuple[int, Any, Any], source: str, pos: int) -> int:
+    """The rank of a match at ``pos`` (-1: none; 0 for the true condition), what a selection
+    ranks its cases by: ``_match_at``'s rank without its tuple, and for a string or a run
+    without the matched text."""
+    kind = matcher[0]
+    if kind == _M_TRUE:
+        return 0
+    if kind == _M_RUN:
+        bounds = matcher[2]
+        n = _run_length(matcher[1], source, pos, bounds[1])
+        return n if n >= bounds[0] else -1
+    if kind == _M_STR:
+        return matcher[2] if source.startswith(matcher[1], pos) else -1
+    return _match_at(matcher, source, pos)[0]
+
+
 class ParsingRelation(NextRelation):
     """A NextRelation whose condition is checked against the text being parsed; on success it
     asks the process to consume the matched length ('proceed')."""
@@ -1471,6 +1633,8 @@ class ParsingRelation(NextRelation):
         self._own_condition: Condition | None = None
         self._raw_condition: Any = None
         self._first: frozenset[str] | None = None
+        # When _first is None: a test of the next character (see _first_test), or None.
+        self._first_test: Any = None
         self._seal_pair: Pair | None = None
         # Set at the end of the constructor, before anything reads it.
         self._seal_event: Event = None  # type: ignore[assignment]
@@ -1513,12 +1677,15 @@ class ParsingRelation(NextRelation):
         if condition is not self._matcher_for:
             self._matcher_for = condition
             self._first = None
+            self._first_test = None
             if condition is TRUE_CONDITION:
                 self._matcher = (_M_TRUE, None, None)
             elif condition is self._own_condition and condition.mode == "value":
                 self._matcher = _offset_matcher(self._raw_condition, self.options)
                 if self._matcher is not None:
                     self._first = _first_chars(self._raw_condition, self.options)
+                    if self._first is None:
+                        self._first_test = _first_test(self._raw_condition, self.options)
             else:
                 self._matcher = None
         return self._matcher
@@ -1597,7 +1764,7 @@ class ParsingRelation(NextRelation):
             source = text
             pos = 0
         matcher: Any = self._matcher  # not None: _plain() made it
-        rank = 0 if matcher[0] == _M_TRUE else _match_at(matcher, source, pos)[0]
+        rank = _match_rank(matcher, source, pos)
         if rank >= 0:
             if rank and not self.check_only:
                 return ({"proceed": rank}, self._object)
