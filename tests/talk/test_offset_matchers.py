@@ -155,7 +155,8 @@ def test_cases_that_can_start_with_anything_are_tried_at_every_character(talk):
         for name, condition in cases:
             builder.set_current(selection)
             builder.parse_rel(condition)
-            builder.act(name, lambda last_parsed, name=name: seen.append((name, last_parsed)))
+            builder.act(name, lambda last_parsed, name=name, seen=seen:
+                        seen.append((name, last_parsed)))
         process = talk.ParsingProcess()
         process("new", builder.graph, text="7abb")
         assert seen == [("any", "7"), ("a", "a"), ("any", "bb")]

@@ -37,7 +37,7 @@ cdef bint _reads_text_cached(access)
 
 @cython.locals(kind=int, extra=object, rank=object, best_rank=object, n=Py_ssize_t)
 cpdef tuple _match_at(tuple matcher, str source, Py_ssize_t pos)
-@cython.locals(end=Py_ssize_t, limit=Py_ssize_t, scan=str)
+@cython.locals(end=Py_ssize_t, limit=Py_ssize_t, scan=str, only=Py_UCS4)
 cdef Py_ssize_t _run_length(chars, str source, Py_ssize_t pos, Py_ssize_t high) except -1
 @cython.locals(kind=int, bounds=tuple, n=Py_ssize_t)
 cpdef Py_ssize_t _match_rank(tuple matcher, str source, Py_ssize_t pos) except? -2

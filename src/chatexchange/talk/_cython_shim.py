@@ -7,4 +7,20 @@ installed and this one otherwise. Both say ``compiled = False``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 compiled = False
+
+
+def _same(function: Callable[..., Any]) -> Callable[..., Any]:
+    return function
+
+
+def boundscheck(_on: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A compiler directive as a decorator (``@cython.boundscheck(False)``): nothing to do in
+    plain Python."""
+    return _same
+
+
+wraparound = boundscheck

@@ -1022,6 +1022,10 @@ class SelectiveNotion(ComplexNotion):
                 found.append(case)
         return tuple(found)
 
+    # (No index checks in C: every index is below the lengths compared first, none negative.
+    # The decorators are cython's, which has no types for mypy.)
+    @cython.boundscheck(False)  # type: ignore[untyped-decorator]
+    @cython.wraparound(False)  # type: ignore[untyped-decorator]
     def _plan_valid(self) -> bool:
         """Whether the plan still describes the cases: the same relations and default, each case
         still plain with the condition the plan was made from (checked at every selection: the
@@ -1516,15 +1520,23 @@ def _run_of(pattern: re.Pattern[Any]) -> tuple[int, Any, Any] | None:
     return (_M_RUN, frozenset(chars), (low, high))
 
 
+@cython.boundscheck(False)  # type: ignore[untyped-decorator]  # (see _plan_valid)
 def _run_length(chars: Any, source: str, pos: int, high: int) -> int:
     """How many characters of ``chars`` (a str or a frozenset) follow ``pos`` in ``source``, at
     most ``high``."""
+    if pos < 0:
+        pos = 0  # (as re takes it; the loop reads no index below 0)
     end = pos
     limit = len(source)
     if high < limit - pos:
         limit = pos + high
     if type(chars) is str:
         scan: str = chars
+        if len(scan) == 1:
+            only = scan[0]
+            while end < limit and source[end] == only:
+                end += 1
+            return end - pos
         while end < limit and source[end] in scan:
             end += 1
     else:
