@@ -105,14 +105,14 @@ cdef class ComplexNotion(Notion):
 
 cdef class SelectiveNotion(ComplexNotion):
     cdef object _default
-    cdef tuple _plan_relations, _plan_conditions, _plan_any, _plan_cases
-    cdef bint _plan_tested
-    cdef Py_ssize_t _plan_size
+    cdef tuple _plan_relations, _plan_conditions, _plan_any
+    cdef Py_ssize_t _plan_room
     cdef object _plan_default
     cdef dict _plan_index
     cdef Py_ssize_t _best_rank, _fold_size
     cdef list _best_more
     cdef object _fold_object
+    cdef bint _best_eq
 
     cdef _relation_changed(self, relation, old, new, bint fresh)
     cdef _own_pairs(self)
@@ -125,7 +125,7 @@ cdef class SelectiveNotion(ComplexNotion):
     @cython.locals(conditions=list, cases=list, chars=set, index=dict, parsing=ParsingRelation,
                    unknown=list, tested=bint)
     cdef bint _make_plan(self) except -1
-    @cython.locals(found=list, case=ParsingRelation)
+    @cython.locals(found=list, case=ParsingRelation, plan=tuple)
     cdef tuple _cases_for(self, letter)
     @cython.locals(plan=tuple, relations=list, conditions=tuple, n=Py_ssize_t, i=Py_ssize_t,
                    parsing=ParsingRelation, events=list, event=Event, unknown=Event)

@@ -155,7 +155,7 @@ cdef class ParsingProcess(StatefulProcess):
                    undo=list)
     cdef _proceed(self, size)
     @cython.locals(source=str)
-    cdef _fold_proceed(self, Py_ssize_t size, obj)
+    cdef _fold_proceed(self, Py_ssize_t size, obj, bint checked)
     cpdef do_turn(self)
     @cython.locals(builtin=Element, context=dict, cursor=TextCursor)
     cpdef ask(self, element)

@@ -846,17 +846,20 @@ class SelectiveNotion(ComplexNotion):
         self._plan_default: Relation | None = None
         self._plan_index: dict[str, tuple[ParsingRelation, ...]] | None = None
         self._plan_any: tuple[ParsingRelation, ...] = ()
-        # The plan's cases; whether one has a first-character test (then characters outside the
-        # known first ones are added to the index as they come); the index's size when made.
-        self._plan_cases: tuple[ParsingRelation, ...] = ()
-        self._plan_tested = False
-        self._plan_size = 0
+        # How many characters the index may hold: 0 when no case has a first-character test,
+        # else its size when made plus _PLAN_CHARS (characters outside the known first ones are
+        # added as they come). (Few attributes: a pure instance with 30 or more loses Python's
+        # fast attribute access, and every selection reads them.)
+        self._plan_room = 0
         # The rank of the last _best_direct's cases (-1: the default), the cases tied with its
         # first (None: none), and what _FOLDED stands for.
         self._best_rank = -1
         self._best_more: list[ParsingRelation] | None = None
         self._fold_size = 0
         self._fold_object: Any = None
+        # Whether the last _best_direct ran code that could write to the context: the __eq__ of
+        # a case's object compared with 'error', or anything making the plan looks at.
+        self._best_eq = False
         ComplexNotion._init_complex(self, name, owner)
         if not self._cursor_type:  # (an exact class's own pairs: _own_pairs)
             self.on(self.can_retry, self.do_retry)
@@ -986,7 +989,6 @@ class SelectiveNotion(ComplexNotion):
             cases.append(parsing)
             if parsing._first is not None:
                 chars |= parsing._first
-        self._plan_cases = tuple(cases)
         tested = False
         unknown = []  # the cases that can start with anything
         for parsing in cases:
@@ -995,16 +997,15 @@ class SelectiveNotion(ComplexNotion):
                     unknown.append(parsing)
                 else:
                     tested = True
-        self._plan_tested = tested
+        self._plan_default = default
+        self._plan_relations = tuple(self._relations)  # (what _cases_for goes through)
         index: dict[str, tuple[ParsingRelation, ...]] = {}
         for char in chars:
             index[char] = self._cases_for(char)
         self._plan_index = index
-        self._plan_size = len(index)
+        self._plan_room = len(index) + _PLAN_CHARS if tested else 0
         self._plan_any = tuple(unknown)
         self._plan_conditions = tuple(conditions)
-        self._plan_default = default
-        self._plan_relations = tuple(self._relations)
         return True
 
     def _cases_for(self, letter: str) -> tuple[ParsingRelation, ...]:
@@ -1012,7 +1013,11 @@ class SelectiveNotion(ComplexNotion):
         order: those whose first characters are known and include it, those whose test of the
         first character (``_first_test``) takes it, and those that could start with anything."""
         found = []
-        for relation in self._plan_cases:
+        default = self._plan_default
+        plan: Any = self._plan_relations  # (made before)
+        for relation in plan:
+            if relation is default:
+                continue
             case = relation
             first = case._first
             if first is not None:
@@ -1087,18 +1092,22 @@ class SelectiveNotion(ComplexNotion):
                 return _INDIRECT
             source = text
             pos = 0
-        if not self._plan_valid() and not self._make_plan():
-            return _INDIRECT
+        if self._plan_valid():
+            self._best_eq = False
+        else:
+            self._best_eq = True
+            if not self._make_plan():
+                return _INDIRECT
         candidates: tuple[ParsingRelation, ...] | None = None
         if pos < len(source):
             index: Any = self._plan_index  # made by _make_plan() above
             char = source[pos]
             candidates = index.get(char)
-            if candidates is None and self._plan_tested:
+            if candidates is None and self._plan_room:
                 # A character outside the known first characters, with cases that test it:
                 # which take it is decided once (for up to _PLAN_CHARS such characters).
                 candidates = self._cases_for(char)
-                if len(index) < self._plan_size + _PLAN_CHARS:
+                if len(index) < self._plan_room:
                     index[char] = candidates
         if candidates is None:
             candidates = self._plan_any
@@ -1111,8 +1120,12 @@ class SelectiveNotion(ComplexNotion):
             rank = _match_rank(matcher, source, pos)
             if rank < 0:
                 continue  # the unknown event answers, with no usable rank
-            if (not rank or parsing.check_only) and parsing._object == "error":
-                continue  # its reply would be 'error'
+            if not rank or parsing.check_only:
+                obj: Any = parsing._object
+                if type(obj) is not str and obj is not None and type(obj) not in _CURSOR_TYPES:
+                    self._best_eq = True  # (its __eq__ may be the user's)
+                if obj == "error":
+                    continue  # its reply would be 'error'
             if rank > top:
                 top = rank
                 first = parsing

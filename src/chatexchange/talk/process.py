@@ -1408,11 +1408,13 @@ class ParsingProcess(StatefulProcess):
             selection: Any = builtin
             reply = selection._selected(self._query, self._context, cursor, state, True)
             if reply is _FOLDED:
-                return self._fold_proceed(selection._fold_size, selection._fold_object)
+                return self._fold_proceed(
+                    selection._fold_size, selection._fold_object, selection._best_eq
+                )
             return reply
         return builtin._reply(self._query, self._context, cursor, state, True)
 
-    def _fold_proceed(self, size: int, obj: Any) -> Reply:
+    def _fold_proceed(self, size: int, obj: Any, checked: bool) -> Reply:
         """A selection's reply ``({'proceed': size}, obj)`` (obj a built-in element) without its
         steps: what the 'proceed' step, the step clearing its emptied dict, the one pushing
         ``obj`` and the one asking it would do (each step's keys noted as the step would note
@@ -1420,7 +1422,8 @@ class ParsingProcess(StatefulProcess):
         while no user pair could compete with a step (``_folding``); the reply itself when the
         text cannot give ``size`` characters now (the check the 'proceed' step makes first; no
         user code runs between the match and here, so this is a safeguard: then the steps run
-        and decide)."""
+        and decide). ``checked``: whether the selection ran code that could have written to the
+        context since the caller found neither 'state' nor 'answer' there (then it looks again)."""
         self._check_text()
         source = self._source
         if source is None or len(source) - self._offset < size:
@@ -1429,7 +1432,7 @@ class ParsingProcess(StatefulProcess):
         self._proceed(size)
         self._note_step(_C_CLEAR)
         context = self._context
-        if _S_STATE in context or "answer" in context:
+        if checked and (_S_STATE in context or "answer" in context):
             # (Written since the selection was asked: by the __eq__ of a case's object compared
             # with 'error'.) The query step asks ``obj`` as usual.
             self._fold_push(obj)
