@@ -188,7 +188,6 @@ cdef class ParsingRelation(NextRelation):
     cdef object _matcher_for
     cdef object _own_condition
     cdef object _raw_condition
-    cdef object _unknown
     cdef public object _first
     cdef object _first_test
     cdef object _seal_pair

@@ -1668,8 +1668,7 @@ class ParsingRelation(NextRelation):
             self._unknown_event = _event_of(self.on_error)
         else:
             self.unknown_event = Event(self.on_error)
-        self._unknown = self.unknown_event
-        self._sealed()
+        self._sealed()  # (its _seal_unknown: the on_error event just set)
         self._seal_pair = self._seal_pairs[0]
         self._seal_event = self._seal_pair[1]
 
@@ -1798,7 +1797,7 @@ class ParsingRelation(NextRelation):
 
     def reads_text(self) -> bool:
         # The condition gets the real text whenever it is not matched at an offset.
-        return self._more_pairs() or self.unknown_event is not self._unknown
+        return self._more_pairs() or self.unknown_event is not self._seal_unknown
 
 
 class LoopRelation(NextRelation):
