@@ -15,7 +15,8 @@ cdef frozenset _UNHEARD
 cdef str _TEXT, _STATE, _ITERATION, _NEXT
 cdef object _INFINITY
 cdef frozenset _DIRECT_TYPES, _ONE_CHAR_OPS
-cdef dict _LAZY_COUNTS
+cdef dict _LAZY_COUNTS, _SEAL_KINDS
+cdef tuple _NOT_BUILTIN
 cdef Py_ssize_t _PLAN_CHARS
 cdef int _M_TRUE, _M_STR, _M_STR_I, _M_FIND, _M_RE, _M_RE_SEARCH, _M_LIST, _M_NONE, _M_RUN
 cdef Py_ssize_t _RUN_SCAN, _RUN_LIMIT
@@ -59,6 +60,7 @@ cdef class Element(Handler):
     cpdef change_property(self, name, value)
     cdef _change(self, name, old, value, bint fresh)
     cpdef _store_property(self, name, value)
+    @cython.locals(kinds=tuple, count=Py_ssize_t)
     cpdef _sealed(self)
     cpdef handle(self, message, context)
     cpdef on_access(self, condition, event)

@@ -504,12 +504,16 @@ class Element(Handler):
         cycle collector: a graph is cyclic)."""
         self._custom = False
         # The class, decided once: a built-in one answers by its direct dispatch (_DIRECT_TYPES)
-        # and takes the text as an offset (_CURSOR_TYPES); a subclass does neither.
-        self._direct_type = type(self) in _DIRECT_TYPES
-        self._cursor_type = type(self) in _CURSOR_TYPES
+        # and takes the text as an offset (_CURSOR_TYPES); a subclass does neither. (One lookup
+        # of the class's record in _SEAL_KINDS.)
+        kinds = _SEAL_KINDS.get(type(self))
+        if kinds is None:
+            kinds = _NOT_BUILTIN
+        self._direct_type = kinds[0]
+        self._cursor_type = kinds[1]
         if self._cursor_type:
-            count = _LAZY_COUNTS.get(type(self))
-            if count is not None and not self._events:
+            count = kinds[2]
+            if count >= 0 and not self._events:
                 self._lazy = True
                 self._events = None  # type: ignore[assignment]
                 self._builtin_count = count
@@ -2269,3 +2273,11 @@ _DIRECT_TYPES = frozenset(
         ActionRelation,
     }
 )
+
+#: Per class, what ``Element._sealed`` decides of its exact instances, found with one lookup:
+#: (answers by its direct dispatch, takes a cursor, count of lazily built own pairs or -1).
+_SEAL_KINDS = {
+    cls: (cls in _DIRECT_TYPES, cls in _CURSOR_TYPES, _LAZY_COUNTS.get(cls, -1))
+    for cls in _DIRECT_TYPES | _CURSOR_TYPES
+}
+_NOT_BUILTIN = (False, False, -1)
