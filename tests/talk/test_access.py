@@ -193,3 +193,42 @@ def test_positional_only_parameters_are_mapped(talk):
     access = talk.Access(lambda a, /, b=2: (a, b))
     assert access("message", a=1) == (1, 2)
     assert access.spec.args == ["a", "b"]
+
+
+def test_what_a_call_sees_of_its_context(talk):
+    """An Access knows once what its call can see of the context dict (a walk skips its copy for
+    built-in elements when nothing could see it): a function's flags come with its cached
+    strategy, a bound method's are those of its parameters without the instance's."""
+
+    class Step:
+        def rank(sender):  # (bound: the instance takes 'sender', nothing is read)
+            return sender
+
+        def text(self, text):
+            return text
+
+        def state(self, a, *, state=None):
+            return state
+
+        def star(self, *message):
+            return message
+
+        def context(self, **context):
+            return context
+
+    def flags(value):
+        access = talk.Access(value)
+        return (access._sees_dict, access._reads_text, access._reads_state)
+
+    for _ in range(2):  # the second time from the cached strategies
+        assert flags(Step.rank) == (True, False, False)
+        assert flags(Step().rank) == (False, False, False)
+        assert flags(Step().text) == (False, True, False)
+        assert flags(Step().state) == (False, False, True)
+        assert flags(Step().star) == (False, False, False)
+        assert flags(Step().context) == (True, True, True)
+        assert flags(lambda event, text: 0) == (True, True, False)
+        assert flags(lambda: 0) == (False, False, False)
+        assert flags(talk.Access(1)) == (True, True, True)  # an Abstract: the dict itself
+        assert flags(5) == (False, False, False)
+        assert flags(dict) == (True, True, True)  # no signature: the call passes everything

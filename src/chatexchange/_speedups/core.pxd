@@ -35,9 +35,9 @@ cdef Py_ssize_t _MAX_PLANS, _SCAN_LIMIT, _FIRST_CHARS_LIMIT
 cdef str _SENDER, _RANK, _CONDITION, _EVENT, _RESULT, _ANSWER
 
 
-cdef dict _function_types, _signatures, _engine_signatures
+cdef dict _function_types, _signatures
 cdef frozenset _ENGINE_MODULES
-cdef object _MethodType, _FunctionType
+cdef object _MethodType, _FunctionType, _ReferenceType, _OwnFunctionType
 cdef frozenset _NO_TAGS
 cdef bint _function_like(f) except -1
 @cython.locals(entry=list, bound=bint)
@@ -56,7 +56,6 @@ cdef class Access(Abstract):
     cdef readonly tuple _names, _defaults, _kwnames, _kwdefaults
     cdef readonly bint _sees_dict, _reads_text, _reads_state
 
-    @cython.locals(kind=int)
     cdef _setup(self, value)
 
     @cython.locals(kind=int, ctx=dict, names=tuple, defaults=tuple, n=Py_ssize_t, i=Py_ssize_t)

@@ -116,9 +116,10 @@ if TYPE_CHECKING:
     #: may rank with a float.
     Checked: TypeAlias = tuple[float, Any]
     #: How an Access calls a callable: (kind, positional names, their defaults, keyword-only
-    #: names, their defaults, ArgSpec).
+    #: names, their defaults, ArgSpec, sees the dict, reads 'text', reads 'state').
     _Strategy: TypeAlias = tuple[
-        int, tuple[str, ...], tuple[Any, ...], tuple[str, ...], tuple[Any, ...], ArgSpec]
+        int, tuple[str, ...], tuple[Any, ...], tuple[str, ...], tuple[Any, ...], ArgSpec,
+        bool, bool, bool]
     #: A handler's registration: the condition and the event it runs.
     Pair: TypeAlias = tuple["Condition", "Event"]
 
@@ -135,11 +136,11 @@ class Abstract:
 
 # Call strategies of plain and compiled functions: id(function) -> [weak reference, strategy,
 # strategy as a bound method (None until needed)], where a strategy is (kind, names, defaults,
-# kw names, kw defaults, ArgSpec). Bound methods share the entry of their function. Keyed by id
-# (checked against the reference) rather than a WeakKeyDictionary: a lookup is one dict get.
+# kw names, kw defaults, ArgSpec, and what a call sees of its context). Bound methods share the
+# entry of their function. Keyed by id (checked against the reference) rather than a
+# WeakKeyDictionary: a lookup is one dict get. The engine's own functions live as long as their
+# classes: their entries hold the function itself instead of a reference (kept for good).
 _signatures: dict[int, list[Any]] = {}
-#: The same entries for the functions of the engine's own modules, keyed by the function.
-_engine_signatures: dict[Any, list[Any]] = {}
 _ENGINE_MODULES = frozenset(
     f"chatexchange.{package}.{module}"
     for package in ("talk", "_speedups")
@@ -147,6 +148,7 @@ _ENGINE_MODULES = frozenset(
 )
 _FunctionType = types.FunctionType
 _MethodType = types.MethodType
+_ReferenceType = weakref.ReferenceType
 #: Type names of Cython's function objects (compiled functions and methods, with binding=True).
 _CYFUNCTION_TYPES = frozenset({"cython_function_or_method", "fused_cython_function"})
 
@@ -186,13 +188,26 @@ def _strategy_of(sig: inspect.Signature) -> _Strategy:
         kind = _CALL_MAPPED
     else:
         kind = _CALL_NONE
-    return kind, tuple(names), tuple(defaults), tuple(kwnames), tuple(kwdefaults), spec
+    return _with_flags(kind, tuple(names), tuple(defaults), tuple(kwnames), tuple(kwdefaults),
+                       spec)
+
+
+def _with_flags(kind: int, names: tuple[str, ...], defaults: tuple[Any, ...],
+                kwnames: tuple[str, ...], kwdefaults: tuple[Any, ...], spec: ArgSpec) -> _Strategy:
+    """A strategy with what a call can see of its context (Access._setup): decided here, once per
+    function, so that each new Access of it only copies them."""
+    if kind in (_CALL_MAPPED, _CALL_MAPPED_KW):
+        keys = frozenset(names) | frozenset(kwnames)
+        return (kind, names, defaults, kwnames, kwdefaults, spec,
+                bool(keys & _WRITTEN), "text" in keys, "state" in keys)
+    sees = kind != _CALL_NONE and kind != _CALL_ARGS
+    return kind, names, defaults, kwnames, kwdefaults, spec, sees, sees, sees
 
 
 def _unbound(strategy: _Strategy) -> _Strategy:
     """The strategy of a bound method, from that of its function: the first positional parameter is
     the instance."""
-    kind, names, defaults, kwnames, kwdefaults, spec = strategy
+    kind, names, defaults, kwnames, kwdefaults, spec = strategy[:6]
     if not names:
         return strategy
     names = names[1:]
@@ -203,10 +218,11 @@ def _unbound(strategy: _Strategy) -> _Strategy:
     spec = ArgSpec(list(names), spec.varargs, spec.keywords, spec_defaults, spec.kwonlyargs)
     if kind == _CALL_MAPPED and not names:
         kind = _CALL_NONE
-    return kind, names, defaults, kwnames, kwdefaults, spec
+    return _with_flags(kind, names, defaults, kwnames, kwdefaults, spec)
 
 
-_UNKNOWN_SIGNATURE = (_CALL_BOTH, (), (), (), (), ArgSpec([], "args", "kwargs", None, []))
+_UNKNOWN_SIGNATURE = (_CALL_BOTH, (), (), (), (), ArgSpec([], "args", "kwargs", None, []),
+                      True, True, True)
 
 
 #: type -> whether its instances are function-like (a type's name is computed at each lookup).
@@ -217,6 +233,8 @@ def _function_like(f: Any) -> bool:
     """A plain Python function or a Cython-compiled one (a cyfunction): compared by identity, so
     its call strategy can be cached per function object."""
     kind = type(f)
+    if kind is _FunctionType or kind is _OwnFunctionType:
+        return True
     known = _function_types.get(kind)
     if known is None:
         if len(_function_types) > 256:
@@ -236,10 +254,10 @@ def _remember(target: Any) -> list[Any]:
 
     entry: list[Any] = [None, _strategy_of(inspect.signature(target)), None]
     if getattr(target, "__module__", None) in _ENGINE_MODULES:
-        # The engine's own functions live as long as their classes: kept for good, looked up
-        # by the function itself (no id, no reference to follow).
-        entry[0] = _no_reference
-        _engine_signatures[target] = entry
+        # The engine's own functions: kept for good, the entry holding the function itself (no
+        # reference to follow; while it lives, no other object has its id).
+        entry[0] = target
+        _signatures[key] = entry
         return entry
     try:
         entry[0] = weakref.ref(target, forget)
@@ -254,6 +272,11 @@ def _no_reference() -> None:
     return None
 
 
+#: The type of this module's own functions (plain functions in the pure engine, Cython's in the
+#: compiled one): function-like without a lookup.
+_OwnFunctionType = type(_no_reference)
+
+
 def _strategy(f: Any) -> _Strategy:
     """The call strategy of a callable, computed once per function: plain and compiled functions
     and the bound methods of either (which share the entry of their function) are inspected once;
@@ -264,11 +287,13 @@ def _strategy(f: Any) -> _Strategy:
         target = f.__func__
         bound = True
     if _function_like(target):
-        entry = _engine_signatures.get(target)
+        entry = _signatures.get(id(target))
         if entry is None:
-            entry = _signatures.get(id(target))
-            if entry is None or entry[0]() is not target:
-                entry = _remember(target)
+            entry = _remember(target)
+        else:
+            held = entry[0]
+            if held is not target and (type(held) is not _ReferenceType or held() is not target):
+                entry = _remember(target)  # (a dead function's id, reused)
         strategy: _Strategy = entry[1]
         if not bound:
             return strategy
@@ -308,40 +333,33 @@ class Access(Abstract):
         self._defaults: tuple[Any, ...] = ()
         self._kwnames: tuple[str, ...] = ()
         self._kwdefaults: tuple[Any, ...] = ()
-        if isinstance(value, Abstract):
-            self._mode = "call"
-            #: What the value is: an ArgSpec of a callable, else "abstract", "other" or (of a
-            #: Condition) the kind of value compared.
-            self._spec: str | ArgSpec = "abstract"
-            self._call_kind = _CALL_ABSTRACT
-        elif callable(value):
-            self._mode = "function"
-            (self._call_kind, self._names, self._defaults, self._kwnames, self._kwdefaults,
-             self._spec) = _strategy(value)
-        else:
-            self._mode = "value"
-            self._spec = "other"
-            self._call_kind = _CALL_VALUE
         # What a call can see of the context dict it is given, decided once: a walk asks built-in
         # elements without a copy of its context for them when the code they run could see
         # nothing of that copy that the walk's own context does not hold. ``_sees_dict``: the
         # dict itself (``**context``, an Abstract) or a key that handle() writes into the copy;
         # ``_reads_text``: the 'text' key (a parse hands elements the text as an offset);
         # ``_reads_state``: the 'state' key (a process passes built-in elements their state
-        # without writing it into the context).
-        kind = self._call_kind
-        self._sees_dict = False
-        self._reads_text = False
-        self._reads_state = False
-        if kind in (_CALL_MAPPED, _CALL_MAPPED_KW):
-            keys = frozenset(self._names) | frozenset(self._kwnames)
-            self._sees_dict = bool(keys & _WRITTEN)
-            self._reads_text = "text" in keys
-            self._reads_state = "state" in keys
-        elif kind != _CALL_VALUE and kind != _CALL_NONE and kind != _CALL_ARGS:
+        # without writing it into the context). A function's come with its cached strategy.
+        if isinstance(value, Abstract):
+            self._mode = "call"
+            #: What the value is: an ArgSpec of a callable, else "abstract", "other" or (of a
+            #: Condition) the kind of value compared.
+            self._spec: str | ArgSpec = "abstract"
+            self._call_kind = _CALL_ABSTRACT
             self._sees_dict = True
             self._reads_text = True
             self._reads_state = True
+        elif callable(value):
+            self._mode = "function"
+            (self._call_kind, self._names, self._defaults, self._kwnames, self._kwdefaults,
+             self._spec, self._sees_dict, self._reads_text, self._reads_state) = _strategy(value)
+        else:
+            self._mode = "value"
+            self._spec = "other"
+            self._call_kind = _CALL_VALUE
+            self._sees_dict = False
+            self._reads_text = False
+            self._reads_state = False
 
     @property
     def value(self) -> Any:
