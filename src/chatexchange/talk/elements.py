@@ -13,6 +13,11 @@ from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, TypeVar
 
+try:
+    import cython
+except ImportError:  # Cython is a build dependency only
+    from chatexchange.talk import _cython_shim as cython
+
 from .core import (
     TRUE_CONDITION,
     Abstract,
@@ -1284,7 +1289,10 @@ class Relation(Element):
 
     def _init_relation(self, subj: Any, obj: Any, owner: Element | None) -> None:
         # First construction (no state yet): this relation is in no notion's list.
-        fresh = getattr(self, "_seal_pairs", None) is None
+        if cython.compiled:
+            fresh = self._seal_pairs is None  # (a C field: None until _init_element)
+        else:
+            fresh = getattr(self, "_seal_pairs", None) is None
         self._subject = None
         self._object = None
         Element._init_element(self, owner)
