@@ -244,6 +244,19 @@ def test_assigning_events_to_an_unbuilt_notion_replaces_its_own_pairs(talk):
         assert notion.relations == []
 
 
+def test_a_subclass_may_assign_events_before_the_base_constructor(talk):
+    # As before events became a property: the base constructor then starts the list afresh.
+    class Early(talk.Handler):
+        def __init__(self):
+            self.events = [("never", "read")]
+            super().__init__()
+
+    handler = Early()
+    assert handler.events == []
+    handler.on("ping", "pong")
+    assert handler.handle(("ping",), {})[0] == "pong"
+
+
 def test_a_loops_plan_is_made_for_its_constructors_tags(talk):
     """An unbuilt LoopRelation's active pairs are those of the tags its constructor set (a tag
     change without update() leaves them), as with pairs built at once."""

@@ -926,16 +926,25 @@ def _item_first(op: Any, av: Any, flags: int) -> frozenset[Any] | None:
     if op is c.LITERAL:
         return frozenset((chr(av),))
     if op is c.IN:
-        letters: set[str] = set()
-        for kind, value in av:
-            if kind is c.LITERAL:
-                letters.add(chr(value))
-            elif kind is c.RANGE and value[1] - value[0] < _FIRST_CHARS_LIMIT:
-                letters.update(chr(code) for code in range(value[0], value[1] + 1))
-            else:
-                return None
-        return frozenset(letters) if len(letters) <= _FIRST_CHARS_LIMIT else None
+        return _literal_chars(av, _FIRST_CHARS_LIMIT)
     return None
+
+
+def _literal_chars(items: Any, limit: int) -> frozenset[str] | None:
+    """The characters of a parsed class's items when they are all literals and ranges, at most
+    ``limit`` of them; None for a category, a negation or more characters."""
+    c = _sre_constants
+    chars: set[str] = set()
+    for kind, value in items:
+        if kind is c.LITERAL:
+            chars.add(chr(value))
+        elif kind is c.RANGE and value[1] - value[0] < limit:
+            chars.update(chr(code) for code in range(value[0], value[1] + 1))
+        else:
+            return None
+        if len(chars) > limit:
+            return None
+    return frozenset(chars)
 
 
 def _class_source(op: Any, av: Any) -> str | None:
@@ -1091,7 +1100,8 @@ class Handler(Abstract):
 
     @events.setter
     def events(self, value: list[Pair]) -> None:
-        if self._lazy:
+        # (A pure subclass may assign ``events`` before the base constructor ran: no _lazy yet.)
+        if self._lazy if cython.compiled else getattr(self, "_lazy", False):
             self._build_own()  # (what the constructor registered is sealed as before)
         self._events = value
 

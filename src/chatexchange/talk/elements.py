@@ -28,6 +28,7 @@ from .core import (
     _access_of,
     _condition_of,
     _event_of,
+    _literal_chars,
 )
 from .utils import is_list, is_number, is_string, tupled
 
@@ -1530,19 +1531,12 @@ def _run_of(pattern: re.Pattern[Any]) -> tuple[int, Any, Any] | None:
     items = [(op, arg)] if op is c.LITERAL else list(arg) if op is c.IN else None
     if not items:
         return None
-    chars: set[str] = set()
-    for kind, value in items:
-        if kind is c.LITERAL:
-            chars.add(chr(value))
-        elif kind is c.RANGE and value[1] - value[0] < _RUN_LIMIT:
-            chars.update(chr(code) for code in range(value[0], value[1] + 1))
-        else:
-            return None  # a category, a negation, a large range
-        if len(chars) > _RUN_LIMIT:
-            return None
+    chars = _literal_chars(items, _RUN_LIMIT)  # None: a category, a negation, a large range
+    if chars is None:
+        return None
     if len(chars) <= _RUN_SCAN:
         return (_M_RUN, "".join(sorted(chars)), (low, high))
-    return (_M_RUN, frozenset(chars), (low, high))
+    return (_M_RUN, chars, (low, high))
 
 
 @cython.boundscheck(False)  # type: ignore[untyped-decorator]  # (see _plan_valid)
